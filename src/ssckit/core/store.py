@@ -1,0 +1,253 @@
+"""The workspace store: a DuckDB file with the indicator values, users and schema migrations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ssckit import __version__
+from ssckit.core.indicators import IndicatorValue, canonical_breakdown
+
+# Each migration takes the schema from version i to i + 1. Append, never edit.
+_MIGRATIONS: list[str] = [
+    # 1: indicator values and metadata
+    """
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+    CREATE TABLE indicator_values (
+        indicator   VARCHAR NOT NULL,
+        entity      VARCHAR NOT NULL,
+        period      VARCHAR NOT NULL,
+        breakdown   VARCHAR NOT NULL DEFAULT '{}',
+        value       DOUBLE NOT NULL,
+        unit        VARCHAR NOT NULL,
+        source      VARCHAR NOT NULL DEFAULT '{}',
+        quality     VARCHAR NOT NULL DEFAULT 'B',
+        computed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (indicator, entity, period, breakdown)
+    );
+    """,
+    # 2: users, sessions, API tokens and failed-login records for the web app
+    """
+    CREATE TABLE users (
+        name VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE web_sessions (
+        token_hash VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        csrf_token VARCHAR NOT NULL,
+        expires_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE login_failures (
+        user_name VARCHAR NOT NULL,
+        client VARCHAR NOT NULL,
+        failed_at TIMESTAMP NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_COLUMNS = ("indicator", "entity", "period", "breakdown", "value", "unit", "source", "quality",
+            "computed_at")
+
+
+class Store:
+    """A DuckDB-backed store. Open with :meth:`open`; every write goes through :meth:`transaction`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+        self.con = con
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path | None, read_only: bool = False) -> Store:
+        """Open (creating and migrating if needed) the store at ``path``; ``None`` for in-memory."""
+        if path is None:
+            con = duckdb.connect(":memory:")
+        else:
+            path = Path(path)
+            con = duckdb.connect(str(path), read_only=read_only and path.exists())
+        store = cls(con, Path(path) if path else None)
+        if not read_only:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> int:
+        """Apply pending migrations, each in its own transaction; return the schema version."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path}: store schema version {version} is newer than this ssckit "
+                f"({__version__}) understands ({SCHEMA_VERSION}); upgrade ssckit"
+            )
+        while version < SCHEMA_VERSION:
+            with self.transaction() as cur:
+                cur.execute(_MIGRATIONS[version])
+                version += 1
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+                )
+        return version
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN/COMMIT; any exception rolls everything back."""
+        cur = self.con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for reading (one per thread)."""
+        return self.con.cursor()
+
+    # -- indicator values -------------------------------------------------------------------
+    def write_values(
+        self,
+        values: Iterable[IndicatorValue],
+        replace: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    ) -> int:
+        """Insert or replace ``values`` in one transaction; return how many were written.
+
+        ``replace``, if given, runs first in the same transaction (e.g. to delete a module's
+        previous results), so readers never see a half-written state.
+        """
+        rows = [
+            (
+                v.indicator, v.entity, v.period, canonical_breakdown(v.breakdown), float(v.value),
+                v.unit, json.dumps(v.source, sort_keys=True, default=str), v.quality,
+                v.computed_at,
+            )
+            for v in values
+        ]
+        with self.transaction() as cur:
+            if replace is not None:
+                replace(cur)
+            if rows:
+                cur.executemany(
+                    f"INSERT OR REPLACE INTO indicator_values ({', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    rows,
+                )
+        return len(rows)
+
+    def query_values(
+        self,
+        indicator: str | None = None,
+        entity: str | None = None,
+        period: str | None = None,
+        breakdown: dict[str, Any] | None = None,
+        indicator_prefix: str | None = None,
+        limit: int | None = None,
+        latest_until: str | None = None,
+    ) -> list[IndicatorValue]:
+        """Indicator values matching every given filter.
+
+        ``breakdown`` matches a subset of keys; ``{}`` matches only values with no breakdown.
+        ``latest_until`` keeps, per indicator, entity and breakdown, only the value of the latest
+        period whose year is not after it (``"2026"``).
+        """
+        where, params = [], []
+        for col, val in (("indicator", indicator), ("entity", entity), ("period", period)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        if indicator_prefix is not None:
+            where.append("starts_with(indicator, ?)")
+            params.append(indicator_prefix)
+        if breakdown == {}:
+            where.append("breakdown = '{}'")
+        for k, v in (breakdown or {}).items():
+            where.append("json_extract_string(breakdown, ?) = ?")
+            params.extend([f"$.{k}", str(v)])
+        if latest_until is not None:
+            where.append("left(period, 4) <= ?")
+            params.append(latest_until)
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM indicator_values"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        if latest_until is not None:
+            sql += (" QUALIFY row_number() OVER (PARTITION BY indicator, entity, breakdown "
+                    "ORDER BY period DESC) = 1")
+        sql += " ORDER BY indicator, entity, period, breakdown"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cur = self.cursor()
+        try:
+            rows = cur.execute(sql, params).fetchall()
+        finally:
+            cur.close()
+        return [_row_to_value(r) for r in rows]
+
+    def count_values(self) -> int:
+        cur = self.cursor()
+        try:
+            return int(cur.execute("SELECT count(*) FROM indicator_values").fetchone()[0])
+        finally:
+            cur.close()
+
+    def export_parquet(self, path: str | Path) -> Path:
+        """Write all indicator values to a Parquet file."""
+        path = Path(path)
+        cur = self.cursor()
+        try:
+            cur.execute(
+                f"COPY (SELECT * FROM indicator_values ORDER BY ALL) TO '{_sql_str(path)}' "
+                "(FORMAT PARQUET)"
+            )
+        finally:
+            cur.close()
+        return path
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _row_to_value(r: tuple[Any, ...]) -> IndicatorValue:
+    computed_at = r[8] if isinstance(r[8], datetime) else datetime.fromisoformat(str(r[8]))
+    return IndicatorValue(
+        indicator=r[0], entity=r[1], period=r[2], breakdown=json.loads(r[3]), value=r[4],
+        unit=r[5], source=json.loads(r[6]), quality=r[7], computed_at=computed_at,
+    )

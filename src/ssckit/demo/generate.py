@@ -1,0 +1,65 @@
+"""Write the sample-city workspace: city.yaml, rasters, polygons and manual KPI values."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from shapely.geometry import mapping
+
+from ssckit.core.geo import write_polygons, write_raster
+from ssckit.core.workspace import CONFIG_NAME, CityConfig, KpiSettings, write_config
+from ssckit.demo.city import make_sample_city
+from ssckit.demo.kpi_values import sample_kpi_values
+from ssckit.kpi.catalogue import load_catalogue
+
+CITY_NAME = "Riverbend"
+YEARS = (2025, 2026)
+
+
+def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
+    """Write a complete synthetic workspace into ``root``; return its configuration."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    city = make_sample_city(seed)
+    write_raster(root / "dem.tif", city.dem, city.grid, description="elevation [m] (synthetic)")
+    write_raster(root / "population.tif", city.population, city.grid, nodata=None,
+                 description="inhabitants per cell (synthetic)")
+    write_polygons(root / "boundary.geojson", [({"name": CITY_NAME}, city.boundary)],
+                   city.grid.crs)
+    write_polygons(root / "districts.geojson",
+                   [({"name": n}, g) for n, g in city.districts], city.grid.crs)
+    (root / "river.geojson").write_text(
+        '{"type":"Feature","properties":{"name":"river"},"geometry":'
+        + __import__("json").dumps(mapping(city.river)) + "}", encoding="utf-8")
+
+    cat = load_catalogue()
+    value_files = []
+    targets: dict[str, float] = {}
+    for i, year in enumerate(YEARS):
+        rows, targets = sample_kpi_values(cat, year, seed + i)
+        name = f"kpi_values_{year}.csv"
+        with open(root / name, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        value_files.append(name)
+
+    config = CityConfig(
+        name=CITY_NAME, country="Sampleland (synthetic)", year=YEARS[-1],
+        crs=city.grid.crs.to_string(), boundary="boundary.geojson",
+        population="population.tif", districts="districts.geojson", dem="dem.tif",
+        synthetic=True, inputs={},
+        kpi=KpiSettings(targets=targets, values=value_files),
+    )
+    write_config(root, config)
+    return config
+
+
+def is_sample_workspace(root: Path) -> bool:
+    """True when ``root`` is empty, absent, or already a synthetic sample workspace."""
+    root = Path(root)
+    if not root.exists() or not any(root.iterdir()):
+        return True
+    cfg = root / CONFIG_NAME
+    return cfg.is_file() and "synthetic: true" in cfg.read_text(encoding="utf-8")

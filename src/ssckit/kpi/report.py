@@ -1,0 +1,39 @@
+"""The scorecard as a self-contained HTML report (plotly.js inlined once, so it works offline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ssckit import __version__
+from ssckit.kpi.charts import achievement_by_group, points_distribution
+from ssckit.kpi.scorecard import Scorecard
+
+
+def render_html_report(card: Scorecard) -> str:
+    """HTML text of the scorecard report: summary, charts with data tables, KPI drill-down."""
+    env = Environment(loader=PackageLoader("ssckit.kpi", "data"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    figs = [points_distribution(card), achievement_by_group(card, "dimension"),
+            achievement_by_group(card, "subdimension")]
+    charts = [
+        pio.to_html(f, full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
+        for i, f in enumerate(figs)
+    ]
+    return env.get_template("report.html.j2").render(
+        card=card, charts=charts, version=__version__,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def write_html_report(card: Scorecard, path: Path) -> Path:
+    """Write the report to ``path`` atomically (no half-written file on failure)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(render_html_report(card), encoding="utf-8")
+    tmp.replace(path)
+    return path

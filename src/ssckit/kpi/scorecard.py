@@ -1,0 +1,198 @@
+"""The city scorecard: every U4SSC KPI's value scored against its target, with group totals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.kpi.catalogue import Catalogue, Kpi, load_catalogue
+from ssckit.kpi.scoring import achievement_ratio, band_labels, benchmark_points
+
+
+@dataclass
+class KpiScore:
+    """One KPI's line of the scorecard."""
+
+    code: str
+    name: str
+    dimension: str
+    subdimension: str
+    category: str
+    core: bool
+    unit: str
+    higher_is_better: bool | None
+    value: float | None
+    period: str | None
+    target: float | None
+    target_source: str | None
+    ratio: float | None
+    points: int
+    band: str
+    source: dict[str, Any]
+    quality: str | None
+
+
+@dataclass
+class GroupScore:
+    """Totals for a dimension, sub-dimension or category.
+
+    ``score`` is points earned / points possible over the scored KPIs, and ``score_points`` is
+    that share put through the same bands as a single KPI, as the U4SSC factsheets do (9 of
+    16 points = 56.25 % -> the 33-66 % band). KPIs without data or target are left out.
+    """
+
+    level: str
+    key: str
+    name: str
+    n_kpis: int
+    n_with_data: int
+    n_scored: int
+    completeness: float
+    points: int
+    max_points: int
+    mean_points: float | None
+    mean_achievement: float | None
+    score: float | None
+    score_points: int
+
+
+@dataclass
+class Scorecard:
+    """All KPI scores of one city for one reporting period, with totals and completeness."""
+
+    city: str
+    synthetic: bool
+    period: str
+    kpis: list[KpiScore]
+    groups: list[GroupScore]
+    bands: list[dict[str, Any]] = field(default_factory=list)
+    bands_source: str = ""
+
+    @property
+    def totals(self) -> GroupScore:
+        return next(g for g in self.groups if g.level == "total")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "city": self.city,
+            "synthetic": self.synthetic,
+            "period": self.period,
+            "completeness": self.totals.completeness,
+            "bands": self.bands,
+            "bands_source": self.bands_source,
+            "totals": asdict(self.totals),
+            "dimensions": [asdict(g) for g in self.groups if g.level == "dimension"],
+            "subdimensions": [asdict(g) for g in self.groups if g.level == "subdimension"],
+            "categories": [asdict(g) for g in self.groups if g.level == "category"],
+            "kpis": [asdict(k) for k in self.kpis],
+        }
+
+
+def latest_city_values(store: Store, period: str) -> dict[str, IndicatorValue]:
+    """For each indicator, the city-wide value (no breakdown) of the latest period in or before
+    the year of ``period`` (``2025-06`` counts for 2025)."""
+    return {
+        v.indicator: v
+        for v in store.query_values(entity="city", breakdown={}, latest_until=period[:4])
+    }
+
+
+def build_scorecard(
+    catalogue: Catalogue,
+    values: dict[str, IndicatorValue],
+    *,
+    city: str,
+    period: str,
+    synthetic: bool = False,
+    target_overrides: dict[str, float] | None = None,
+) -> Scorecard:
+    """Score every KPI of ``catalogue`` from ``values`` (KPI code -> city value)."""
+    overrides = target_overrides or {}
+    kpis: list[Kpi] = list(catalogue.kpis)
+    n = len(kpis)
+    val = np.full(n, np.nan)
+    tgt = np.full(n, np.nan)
+    hib = np.ones(n, dtype=bool)
+    for i, k in enumerate(kpis):
+        v = values.get(k.code)
+        if v is not None:
+            val[i] = v.value
+        t = overrides.get(k.code, k.target)
+        if t is not None and k.higher_is_better is not None:
+            tgt[i] = t
+        hib[i] = k.higher_is_better is not False
+    ratio = achievement_ratio(val, tgt, hib)
+    points = benchmark_points(ratio, catalogue.bands)
+    labels = band_labels(points, catalogue.bands)
+
+    scores = []
+    for i, k in enumerate(kpis):
+        v = values.get(k.code)
+        t = overrides.get(k.code, k.target)
+        scores.append(
+            KpiScore(
+                code=k.code, name=k.name, dimension=k.dimension, subdimension=k.subdimension,
+                category=k.category, core=k.core, unit=k.unit, higher_is_better=k.higher_is_better,
+                value=None if v is None else float(v.value), period=None if v is None else v.period,
+                target=t,
+                target_source=("city.yaml" if k.code in overrides else k.target_source)
+                if t is not None else None,
+                ratio=None if np.isnan(ratio[i]) else float(ratio[i]),
+                points=int(points[i]), band=labels[i],
+                source={} if v is None else v.source, quality=None if v is None else v.quality,
+            )
+        )
+    groups = _group_totals(catalogue, scores, ratio)
+    return Scorecard(
+        city=city, synthetic=synthetic, period=period, kpis=scores, groups=groups,
+        bands=[asdict(b) for b in catalogue.bands], bands_source=catalogue.bands_source,
+    )
+
+
+def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarray) -> list[GroupScore]:
+    has_data = np.array([s.value is not None for s in scores])
+    scored = np.array([s.points > 0 for s in scores])
+    points = np.array([s.points for s in scores])
+    capped = np.minimum(np.nan_to_num(ratio, nan=0.0, posinf=1.0), 1.0)
+    max_band = max(b.points for b in catalogue.bands)
+
+    def total(level: str, key: str, name: str, mask: np.ndarray) -> GroupScore:
+        n_scored = int((mask & scored).sum())
+        score = float(points[mask].sum() / (max_band * n_scored)) if n_scored else None
+        return GroupScore(
+            level=level, key=key, name=name, n_kpis=int(mask.sum()),
+            n_with_data=int((mask & has_data).sum()), n_scored=n_scored,
+            completeness=float((mask & has_data).sum() / mask.sum()) if mask.any() else 0.0,
+            points=int(points[mask].sum()), max_points=max_band * n_scored,
+            mean_points=float(points[mask & scored].mean()) if n_scored else None,
+            mean_achievement=float(capped[mask & scored].mean()) if n_scored else None,
+            score=score,
+            score_points=0 if score is None else int(benchmark_points(score, catalogue.bands)),
+        )
+
+    dims = np.array([s.dimension for s in scores])
+    subs = np.array([f"{s.dimension}:{s.subdimension}" for s in scores])
+    cats = np.array([f"{s.dimension}:{s.subdimension}:{s.category}" for s in scores])
+    out = [total("total", "all", "All KPIs", np.ones(len(scores), dtype=bool))]
+    out += [total("dimension", d, catalogue.dimensions.get(d, d), dims == d)
+            for d in dict.fromkeys(dims)]
+    out += [total("subdimension", s, catalogue.subdimensions.get(s, s), subs == s)
+            for s in dict.fromkeys(subs)]
+    out += [total("category", c, catalogue.categories.get(c, c), cats == c)
+            for c in dict.fromkeys(cats)]
+    return out
+
+
+def workspace_scorecard(ws: Workspace, store: Store, period: str | None = None) -> Scorecard:
+    """The scorecard of a workspace's city for ``period`` (default: its reporting year)."""
+    period = period or str(ws.config.year)
+    catalogue = load_catalogue()
+    return build_scorecard(
+        catalogue, latest_city_values(store, period), city=ws.config.name, period=period,
+        synthetic=ws.config.synthetic, target_overrides=ws.config.kpi.targets,
+    )

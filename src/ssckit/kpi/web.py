@@ -1,0 +1,210 @@
+"""The KPI module's web face: scorecard and catalogue API, value upload, scorecard and KPI pages."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import plotly.graph_objects as go
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ssckit.core.errors import InputError
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.kpi.catalogue import load_catalogue
+from ssckit.kpi.charts import achievement_by_group
+from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
+from ssckit.web.app import (
+    PERIOD_PATTERN,
+    Principal,
+    chart_json,
+    check_csrf,
+    get_store,
+    get_workspace,
+    render,
+    require_role,
+)
+
+router = APIRouter(prefix="/kpi", tags=["kpi"])
+pages = APIRouter(include_in_schema=False)
+NAV = [("Scorecard", "/kpi/scorecard", None), ("Import values", "/kpi/import", "analyst")]
+
+#: Largest CSV of KPI values accepted in one upload [bytes].
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+Period = Annotated[str | None, Query(pattern=PERIOD_PATTERN,
+                                     description="YYYY, YYYY-MM or YYYY-MM-DD")]
+
+
+def import_values(ws: Workspace, store: Store, data: bytes, filename: str) -> list[IndicatorValue]:
+    """Validate a CSV of KPI values (see :func:`ssckit.kpi.io.read_values_csv`) and store it.
+
+    Nothing is stored unless every row is valid; :class:`InputError` names ``filename``.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(filename, None, f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    name = _SAFE_NAME.sub("_", Path(filename).name).strip("._") or "upload.csv"
+    with tempfile.TemporaryDirectory(prefix="ssckit-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            values = read_values_csv(path, load_catalogue(), str(ws.config.year))
+        except InputError as exc:
+            raise InputError(name, exc.location, exc.message) from None
+    store.write_values(values)
+    return values
+
+
+# -- API --------------------------------------------------------------------------------------
+@router.get("/scorecard")
+def api_scorecard(request: Request, period: Period = None) -> dict[str, Any]:
+    """The city's U4SSC scorecard for ``period`` (default: the workspace's reporting year)."""
+    return workspace_scorecard(get_workspace(request), get_store(request), period).to_dict()
+
+
+@router.get("/catalogue")
+def api_catalogue() -> dict[str, Any]:
+    """The 91 U4SSC KPIs with their dimensions, sub-dimensions, categories and benchmark bands."""
+    cat = load_catalogue()
+    return {
+        "dimensions": cat.dimensions, "subdimensions": cat.subdimensions,
+        "categories": cat.categories, "bands": [b.__dict__ for b in cat.bands],
+        "bands_source": cat.bands_source, "kpis": [k.to_dict() for k in cat.kpis],
+    }
+
+
+@router.post(
+    "/values", status_code=201,
+    responses={401: {"description": "no credentials"}, 403: {"description": "role too low"},
+               413: {"description": "body too large"},
+               422: {"description": "invalid CSV; nothing was stored"}},
+    openapi_extra={"requestBody": {"content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}}}},
+    }}},
+)
+async def api_upload_values(
+    request: Request, principal: Annotated[Principal, Depends(require_role("analyst"))],
+) -> JSONResponse:
+    """Import KPI values from a CSV (``code,value,unit,source[,period,entity,quality,notes]``),
+    sent as the body (``text/csv``) or as the ``file`` field of a form. All or nothing."""
+    filename = "upload.csv"
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
+            raise HTTPException(422, "multipart upload without a 'file' field")
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[union-attr]
+        filename = getattr(upload, "filename", None) or filename
+    else:
+        data = await request.body()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    try:
+        values = await run_in_threadpool(
+            import_values, get_workspace(request), get_store(request), data, filename)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return JSONResponse({"written": len(values), "user": principal.user.name,
+                         "values": [v.to_dict() for v in values]}, status_code=201)
+
+
+# -- pages ------------------------------------------------------------------------------------
+def _tree(card: Scorecard, only_with_data: bool) -> list[dict[str, Any]]:
+    """Dimensions -> sub-dimensions -> categories -> KPI scores, for the drill-down page."""
+    by_level: dict[str, list[Any]] = {"dimension": [], "subdimension": [], "category": []}
+    for g in card.groups:
+        by_level.setdefault(g.level, []).append(g)
+    kpis_of: dict[str, list[KpiScore]] = {}
+    for k in card.kpis:
+        if k.value is not None or not only_with_data:
+            kpis_of.setdefault(f"{k.dimension}:{k.subdimension}:{k.category}", []).append(k)
+    tree = []
+    for dim in by_level["dimension"]:
+        subs = []
+        for sub in by_level["subdimension"]:
+            if not sub.key.startswith(dim.key + ":"):
+                continue
+            cats = [{"group": c, "kpis": kpis_of[c.key]} for c in by_level["category"]
+                    if c.key.startswith(sub.key + ":") and c.key in kpis_of]
+            if cats:
+                subs.append({"group": sub, "categories": cats})
+        if subs:
+            tree.append({"group": dim, "subdimensions": subs})
+    return tree
+
+
+@pages.get("/kpi/scorecard", response_class=HTMLResponse)
+def scorecard_page(request: Request, period: Period = None, data: bool = False) -> HTMLResponse:
+    ws = get_workspace(request)
+    card = workspace_scorecard(ws, get_store(request), period)
+    return render(request, "kpi/scorecard.html", {
+        "card": card, "tree": _tree(card, data), "only_with_data": data,
+        "dims": [g for g in card.groups if g.level == "dimension"],
+        "achievement_chart": chart_json(achievement_by_group(card)),
+    })
+
+
+@pages.get("/kpi/import", response_class=HTMLResponse)
+def import_page(request: Request,
+                _: Annotated[Principal, Depends(require_role("analyst"))]) -> HTMLResponse:
+    return render(request, "kpi/import.html", {})
+
+
+@pages.post("/kpi/import", response_class=HTMLResponse)
+def import_submit(
+    request: Request,
+    _: Annotated[Principal, Depends(require_role("analyst"))],
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    check_csrf(request, csrf_token)
+    if file is None or not file.filename:
+        return render(request, "kpi/import.html", {"error": "Choose a CSV file to import."},
+                      status_code=422)
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        values = import_values(get_workspace(request), get_store(request), data, file.filename)
+    except InputError as exc:
+        return render(request, "kpi/import.html", {"error": str(exc)}, status_code=422)
+    return render(request, "kpi/import.html", {"imported": values})
+
+
+def _history_figure(name: str, unit: str, values: list[IndicatorValue]) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=[v.period for v in values], y=[v.value for v in values],
+                    mode="lines+markers", name=name, marker_color="#0072B2")
+    fig.update_layout(title=f"{name}: city value by period", height=320,
+                      xaxis={"title": "Period", "type": "category"}, yaxis={"title": unit},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 40})
+    return fig
+
+
+@pages.get("/kpi/{code}", response_class=HTMLResponse)
+def kpi_page(request: Request, code: str) -> HTMLResponse:
+    kpi = load_catalogue().get(code)
+    if kpi is None:
+        raise HTTPException(404, f"no U4SSC KPI {code!r}; see the scorecard for the 91 codes")
+    ws = get_workspace(request)
+    store = get_store(request)
+    card = workspace_scorecard(ws, store)
+    score = next(k for k in card.kpis if k.code == code)
+    history = store.query_values(indicator=code)
+    city = [v for v in history if v.entity == "city" and not v.breakdown]
+    cat = load_catalogue()
+    return render(request, "kpi/kpi.html", {
+        "kpi": kpi, "score": score, "history": history, "city_history": city, "card": card,
+        "dimension": cat.dimensions.get(kpi.dimension, kpi.dimension),
+        "subdimension": cat.subdimensions.get(kpi.subdimension_key, kpi.subdimension),
+        "category": cat.categories.get(kpi.category_key, kpi.category),
+        "history_chart": chart_json(_history_figure(kpi.name, kpi.unit, city))
+        if len(city) > 1 else None,
+    })

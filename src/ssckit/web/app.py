@@ -1,0 +1,457 @@
+"""The web app factory: pages, the JSON API under /api/v1, login and users; mounts module routers.
+
+Each module with a web face has a ``web.py`` exposing ``router`` (its JSON API, mounted under
+``/api/v1``), ``pages`` (its HTML pages) and ``NAV`` (``(label, path, role or None)`` entries of
+the main navigation). Adding a module is one line in :data:`MODULE_WEB`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from ssckit import __version__
+from ssckit.core.errors import InputError
+from ssckit.core.indicators import QUALITY_GRADES
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.web import auth
+from ssckit.web.security import SecurityHeadersMiddleware
+
+#: Modules whose ``web.py`` is mounted, in navigation order.
+MODULE_WEB: list[str] = [
+    "ssckit.kpi.web",
+]
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+API_PREFIX = "/api/v1"
+SESSION_COOKIE = "ssckit_session"
+LOGIN_CSRF_COOKIE = "ssckit_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PLOTLY_JS_PATH = "/static/plotly.min.js"
+#: A reporting period: YYYY, YYYY-MM or YYYY-MM-DD.
+PERIOD_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+_UNSET = object()
+
+
+# -- requests: workspace, store, who is asking ------------------------------------------------
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a request: a user, through a browser session or an API token."""
+
+    user: auth.User
+    session: auth.WebSession | None = None
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_workspace(request: Request) -> Workspace:
+    return request.app.state.workspace
+
+
+def current_principal(request: Request) -> Principal | None:
+    """The user of a request's ``Authorization: Bearer`` token or session cookie, if any."""
+    cached = getattr(request.state, "principal", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    store = get_store(request)
+    principal = None
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        user = auth.user_for_api_token(store, header[7:].strip())
+        if user is None:
+            raise HTTPException(401, "invalid API token",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        principal = Principal(user)
+    elif token := request.cookies.get(SESSION_COOKIE):
+        session = auth.session_for(store, token)
+        if session is not None:
+            principal = Principal(session.user, session)
+    request.state.principal = principal
+    return principal
+
+
+def require_role(role: str) -> Callable[[Request], Principal]:
+    """A dependency admitting users with ``role`` or a higher one: 401 if anonymous, else 403.
+
+    A write through the API with a session cookie (rather than a token) must also carry the
+    session's CSRF token in the ``X-CSRF-Token`` header.
+    """
+
+    def dependency(request: Request) -> Principal:
+        principal = current_principal(request)
+        if principal is None:
+            raise HTTPException(401, "log in or send an API token (Authorization: Bearer ...)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not principal.user.has_role(role):
+            raise HTTPException(403, f"this needs the {role} role; you are "
+                                     f"{principal.user.role}")
+        if (principal.session is not None and request.method not in SAFE_METHODS
+                and request.url.path.startswith(API_PREFIX)):
+            check_csrf(request, request.headers.get(CSRF_HEADER, ""))
+        return principal
+
+    return dependency
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """403 unless ``submitted`` is the CSRF token of this browser (session or login form)."""
+    principal = current_principal(request)
+    if principal is not None and principal.session is not None:
+        expected = principal.session.csrf_token
+    else:
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not submitted or not expected or not auth.constant_time_equal(submitted, expected):
+        raise HTTPException(403, "the form's security token is missing or out of date; "
+                                 "reload the page and try again")
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token forms of this page must carry (see :func:`check_csrf`)."""
+    principal = current_principal(request)
+    if principal is not None and principal.session is not None:
+        return principal.session.csrf_token
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or getattr(request.state, "new_login_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_login_csrf = token
+    return token
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def safe_next(path: str | None) -> str:
+    """A local path to go to after login (never another site)."""
+    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
+        return path
+    return "/"
+
+
+# -- rendering --------------------------------------------------------------------------------
+def format_number(value: float | None) -> str:
+    """A number as people read it: 85.2, 1,234, 0.0123; '' for None."""
+    if value is None:
+        return ""
+    v = float(value)
+    if v != v:
+        return ""
+    if v in (float("inf"), float("-inf")):
+        return "∞" if v > 0 else "-∞"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if v == int(v):
+        return f"{int(v)}"
+    return f"{v:.4g}"
+
+
+def chart_json(fig: go.Figure) -> Markup:
+    """A figure as JSON safe to place inside ``<script type="application/json">``."""
+    text = pio.to_json(fig, validate=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render a page with what every page shows: city, user, navigation, CSRF token."""
+    ws = get_workspace(request)
+    principal = current_principal(request)
+    user = principal.user if principal else None
+    nav = [(label, path) for label, path, role in request.app.state.nav
+           if role is None or (user is not None and user.has_role(role))]
+    ctx = {
+        "ws": ws, "city": ws.config, "user": user, "nav": nav, "csrf_token": csrf_token(request),
+        "version": __version__, "plotly_js": f"{PLOTLY_JS_PATH}?v={plotly.__version__}",
+        "quality_grades": QUALITY_GRADES, "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = request.app.state.templates.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers)
+    if new := getattr(request.state, "new_login_csrf", None):
+        _set_cookie(response, LOGIN_CSRF_COOKIE, new, max_age=3600)
+    return response
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
+                        samesite="strict")
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters["num"] = format_number
+    templates.env.filters["pct"] = lambda r: "" if r is None else (
+        "target met" if r == float("inf") else f"{100 * r:.0f} %")
+    return templates
+
+
+@functools.cache
+def _plotly_js() -> bytes:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode("utf-8")
+
+
+# -- the shell's own routes: home, login, account, users, indicator API -----------------------
+api = APIRouter(prefix=API_PREFIX)
+shell = APIRouter(include_in_schema=False)
+
+
+@api.get("/indicators", tags=["indicators"])
+def api_indicators(
+    request: Request,
+    indicator: str | None = None,
+    entity: str | None = None,
+    period: str | None = None,
+    breakdown: Annotated[list[str], Query(
+        description="`key:value`, repeatable; every one must match")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> list[dict[str, Any]]:
+    """Indicator values matching every given filter, as stored (any module, any entity)."""
+    parsed: dict[str, str] = {}
+    for item in breakdown:
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise HTTPException(422, f"breakdown {item!r} is not key:value (e.g. sex:F)")
+        parsed[key] = value
+    values = get_store(request).query_values(
+        indicator=indicator, entity=entity, period=period, breakdown=parsed or None, limit=limit)
+    return [v.to_dict() for v in values]
+
+
+@shell.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    from ssckit.kpi.charts import points_distribution
+    from ssckit.kpi.scorecard import workspace_scorecard
+
+    card = workspace_scorecard(get_workspace(request), get_store(request))
+    dims = [g for g in card.groups if g.level == "dimension"]
+    counts = {d.key: [sum(1 for k in card.kpis if k.dimension == d.key and k.points == p)
+                      for p in range(5)] for d in dims}
+    return render(request, "home.html", {
+        "card": card, "totals": card.totals, "dims": dims, "counts": counts,
+        "points_chart": chart_json(points_distribution(card)),
+    })
+
+
+@shell.get(PLOTLY_JS_PATH)
+def plotly_js(request: Request) -> Response:
+    etag = f'"plotly-{plotly.__version__}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=31536000, immutable"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(_plotly_js(), media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@shell.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@shell.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf_token)
+    target = safe_next(next)
+    try:
+        user = auth.authenticate(get_store(request), username, password, client_address(request))
+    except auth.RateLimited as exc:
+        return render(request, "login.html", {
+            "next": target, "username": username,
+            "error": f"Too many failed logins for this user from your address. "
+                     f"Try again in {exc.retry_after // 60 + 1} minutes.",
+        }, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+    if user is None:
+        return render(request, "login.html", {
+            "next": target, "username": username, "error": "Wrong user name or password.",
+        }, status_code=401)
+    token, _ = auth.create_session(get_store(request), user)
+    response = RedirectResponse(target, status_code=303)
+    _set_cookie(response, SESSION_COOKIE, token, max_age=int(auth.SESSION_LIFETIME.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/", secure=True, httponly=True,
+                           samesite="strict")
+    return response
+
+
+@shell.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    if token := request.cookies.get(SESSION_COOKIE):
+        auth.end_session(get_store(request), token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True,
+                           samesite="strict")
+    return response
+
+
+@shell.get("/account", response_class=HTMLResponse)
+def account(request: Request,
+            principal: Annotated[Principal, Depends(require_role("viewer"))]) -> HTMLResponse:
+    return render(request, "account.html", {
+        "tokens": auth.list_api_tokens(get_store(request), principal.user.name),
+        "role_help": auth.ROLE_HELP,
+    })
+
+
+@shell.post("/account/tokens", response_class=HTMLResponse)
+def account_new_token(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_role("viewer"))],
+    csrf_token: Annotated[str, Form()] = "",
+    label: Annotated[str, Form(max_length=100)] = "",
+) -> HTMLResponse:
+    check_csrf(request, csrf_token)
+    store = get_store(request)
+    token = auth.create_api_token(store, principal.user.name, label.strip())
+    return render(request, "account.html", {
+        "tokens": auth.list_api_tokens(store, principal.user.name),
+        "role_help": auth.ROLE_HELP, "new_token": token,
+    })
+
+
+def _users_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, "users.html", {
+        "users": auth.list_users(get_store(request)), "roles": auth.ROLES,
+        "role_help": auth.ROLE_HELP, "min_password": auth.MIN_PASSWORD_LENGTH, **context,
+    }, status_code=status_code)
+
+
+@shell.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request,
+               _: Annotated[Principal, Depends(require_role("admin"))]) -> HTMLResponse:
+    return _users_page(request)
+
+
+@shell.post("/admin/users", response_class=HTMLResponse)
+def users_add(
+    request: Request,
+    _: Annotated[Principal, Depends(require_role("admin"))],
+    csrf_token: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "viewer",
+    password: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    check_csrf(request, csrf_token)
+    try:
+        auth.add_user(get_store(request), username.strip(), role, password)
+    except InputError as exc:
+        return _users_page(request, 422, error=f"{exc.source}: {exc.message}")
+    return _users_page(request, message=f"User {username.strip()} ({role}) added.")
+
+
+@shell.post("/admin/users/remove", response_class=HTMLResponse)
+def users_remove(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_role("admin"))],
+    csrf_token: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    check_csrf(request, csrf_token)
+    if username == principal.user.name:
+        return _users_page(request, 422, error="You cannot remove yourself.")
+    try:
+        auth.remove_user(get_store(request), username)
+    except InputError as exc:
+        return _users_page(request, 422, error=f"{exc.source}: {exc.message}")
+    return _users_page(request, message=f"User {username} removed.")
+
+
+# -- errors -----------------------------------------------------------------------------------
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith((API_PREFIX, "/openapi"))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not _wants_html(request):
+        return await http_exception_handler(request, exc)
+    if exc.status_code == 401 and request.method in SAFE_METHODS:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail},
+                  status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if not _wants_html(request):
+        return await request_validation_exception_handler(request, exc)
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+    return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
+
+
+# -- the factory ------------------------------------------------------------------------------
+def create_app(workspace_dir: Path) -> FastAPI:
+    """The web app of the city workspace at ``workspace_dir`` (opens its store)."""
+    ws = Workspace.load(workspace_dir)
+    store = Store.open(ws.store_path)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title=f"ssckit API: {ws.label}", version=__version__, lifespan=lifespan,
+        description="Indicator values and the U4SSC KPI scorecard (ITU-T Y.4903) of one city. "
+                    "Reads are public; writes need an API token (`Authorization: Bearer ...`) "
+                    "of a user with the analyst or admin role.",
+        # The interactive docs load scripts from a CDN, which the CSP and offline use forbid.
+        docs_url=None, redoc_url=None,
+    )
+    app.state.workspace = ws
+    app.state.store = store
+    app.state.templates = _templates()
+    app.state.nav = [("Home", "/", None)]
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    app.include_router(api)
+    app.include_router(shell)
+    for name in MODULE_WEB:
+        module = importlib.import_module(name)
+        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.pages)
+        app.state.nav.extend(getattr(module, "NAV", []))
+    app.state.nav.extend([("Account", "/account", "viewer"), ("Users", "/admin/users", "admin")])
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    return app
+

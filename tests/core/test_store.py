@@ -1,0 +1,83 @@
+"""The DuckDB store: migrations, upserts, filters, transactions and Parquet export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.store import SCHEMA_VERSION, Store
+
+
+def _v(indicator="x:a", value=1.0, period="2026", entity="city", **kw) -> IndicatorValue:
+    return IndicatorValue(indicator=indicator, value=value, unit="u", period=period,
+                          entity=entity, **kw)
+
+
+def test_new_store_is_migrated_and_reopens(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        s.write_values([_v()])
+    with Store.open(path) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert s.count_values() == 1
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as s:
+        s.con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(RuntimeError, match="newer than this ssckit"):
+        Store.open(path)
+
+
+def test_same_key_replaces_value():
+    with Store.open(None) as s:
+        s.write_values([_v(value=1.0)])
+        s.write_values([_v(value=2.0)])
+        assert [v.value for v in s.query_values()] == [2.0]
+
+
+def test_filters_and_breakdown():
+    with Store.open(None) as s:
+        s.write_values([
+            _v(value=1, breakdown={"sex": "F", "age": "15-24"}),
+            _v(value=2, breakdown={"sex": "M", "age": "15-24"}),
+            _v(value=3),
+            _v(value=4, entity="district:North"),
+            _v("y:b", value=5, period="2025"),
+        ])
+        assert [v.value for v in s.query_values(breakdown={"sex": "F"})] == [1]
+        assert [v.value for v in s.query_values(breakdown={"age": "15-24"})] == [1, 2]
+        assert [v.value for v in s.query_values(indicator="x:a", breakdown={})] == [3, 4]
+        assert [v.value for v in s.query_values(entity="district:North")] == [4]
+        assert [v.value for v in s.query_values(indicator_prefix="y:")] == [5]
+        assert [v.value for v in s.query_values(period="2025")] == [5]
+
+
+def test_latest_until_picks_latest_period_in_or_before_year():
+    with Store.open(None) as s:
+        s.write_values([_v(value=1, period="2024"), _v(value=2, period="2025-06"),
+                        _v(value=3, period="2027")])
+        assert [v.value for v in s.query_values(latest_until="2026")] == [2]
+        assert [v.value for v in s.query_values(latest_until="2024")] == [1]
+
+
+def test_transaction_rolls_back_everything():
+    with Store.open(None) as s:
+        s.write_values([_v(value=1)])
+        with pytest.raises(ZeroDivisionError), s.transaction() as cur:
+            cur.execute("DELETE FROM indicator_values")
+            1 / 0  # noqa: B018
+        assert s.count_values() == 1
+
+
+def test_parquet_export_roundtrip(tmp_path: Path):
+    with Store.open(None) as s:
+        s.write_values([_v(value=1.5, breakdown={"k": "v"}, source={"module": "t"})])
+        out = s.export_parquet(tmp_path / "values.parquet")
+    rows = duckdb.sql(f"SELECT indicator, value, breakdown FROM '{out}'").fetchall()
+    assert rows == [("x:a", 1.5, '{"k":"v"}')]

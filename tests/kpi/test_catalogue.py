@@ -1,0 +1,74 @@
+"""The U4SSC catalogue data file: complete, consistent and parseable."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ssckit.kpi.catalogue import KIND_RANGES, KpiCode, load_catalogue
+
+
+def test_91_unique_codes():
+    cat = load_catalogue()
+    codes = [k.code for k in cat.kpis]
+    assert len(codes) == 91
+    assert len(set(codes)) == 91
+
+
+def test_every_code_parses_into_its_fields():
+    cat = load_catalogue()
+    for k in cat.kpis:
+        code = KpiCode.parse(k.code)
+        assert (code.dimension, code.subdimension, code.category) == (
+            k.dimension, k.subdimension, k.category), k.code
+        assert code.core == k.core, f"{k.code}: core flag disagrees with the C/A suffix"
+
+
+def test_groups_are_named():
+    cat = load_catalogue()
+    assert set(cat.dimensions) == {"EC", "EN", "SC"}
+    for k in cat.kpis:
+        assert k.dimension in cat.dimensions
+        assert k.subdimension_key in cat.subdimensions, k.code
+        assert k.category_key in cat.categories, k.code
+
+
+def test_numbers_within_a_category_are_unique_and_consecutive():
+    cat = load_catalogue()
+    by_cat: dict[str, list[int]] = {}
+    for k in cat.kpis:
+        by_cat.setdefault(k.category_key, []).append(KpiCode.parse(k.code).number)
+    for key, nums in by_cat.items():
+        assert sorted(nums) == list(range(1, len(nums) + 1)), key
+
+
+def test_fields_are_valid():
+    cat = load_catalogue()
+    for k in cat.kpis:
+        assert k.kind in KIND_RANGES, k.code
+        assert k.name and k.unit and k.formula, k.code
+        if k.kind == "percentage":
+            assert k.unit.startswith("%"), k.code
+        for t in k.sdg_targets:
+            assert re.fullmatch(r"\d{1,2}\.[0-9a-z]+", t), (k.code, t)
+        if not k.confirmed:
+            assert k.note, f"{k.code} is unconfirmed but says not why"
+    # Every KPI with a target has a direction and a source for the target.
+    for k in cat.kpis:
+        if k.target is not None:
+            assert k.higher_is_better is not None and k.target_source, k.code
+
+
+def test_sources_cited():
+    cat = load_catalogue()
+    titles = " ".join(s["title"] for s in cat.sources)
+    assert "Y.4903" in titles
+    assert "Collection Methodology" in titles
+    assert "Factsheet" in cat.bands_source
+
+
+def test_core_advanced_split_is_stable():
+    cat = load_catalogue()
+    counts = Counter(k.core for k in cat.kpis)
+    assert counts[True] + counts[False] == 91
+    assert counts[True] > counts[False]
