@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from ssckit.core.cli_support import console, format_option, with_store
@@ -68,33 +69,55 @@ def import_values(csv_file: Path, ws: Workspace, store: Store) -> None:
     console.print(f"imported {n} KPI value(s) from {csv_file}")
 
 
+def format_value(v: float | None) -> str:
+    """A KPI value for people: thousands separated, three significant digits below 1000."""
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def _render_scorecard_table(card: Scorecard) -> None:
     title = f"U4SSC scorecard — {card.city}{' (synthetic sample data)' if card.synthetic else ''}"
-    t = Table(title=f"{title}, {card.period}")
-    for col, just in (("code", "left"), ("KPI", "left"), ("value", "right"), ("unit", "left"),
-                      ("target", "right"), ("achieved", "right"), ("points", "right"),
-                      ("period", "left"), ("quality", "left")):
-        t.add_column(col, justify=just, overflow="fold")
+    wide = console.width >= 120
+    t = Table(title=f"{title}, {card.period}", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("code", no_wrap=True)
+    t.add_column("KPI", min_width=16, ratio=3, overflow="fold")
+    t.add_column("value", justify="right", no_wrap=True)
+    t.add_column("target", justify="right", no_wrap=True)
+    t.add_column("unit", min_width=5, ratio=1, overflow="fold")
+    t.add_column("ach.", justify="right", no_wrap=True)
+    t.add_column("pts", no_wrap=True, min_width=4)
+    if wide:
+        t.add_column("period", no_wrap=True)
+        t.add_column("grade", no_wrap=True)
+    dim = None
     for k in card.kpis:
-        t.add_row(
-            k.code, k.name, "—" if k.value is None else f"{k.value:,.4g}", k.unit,
-            "" if k.target is None else f"{k.target:g}",
-            "" if k.ratio is None else f"{100 * k.ratio:.0f} %",
-            "" if k.points == 0 else "●" * k.points, k.period or "", k.quality or "",
-        )
+        if k.dimension != dim:
+            dim = k.dimension
+            t.add_section()
+        row = [k.code, k.name, format_value(k.value),
+               "" if k.target is None else format_value(k.target), k.unit,
+               "" if k.ratio is None else f"{100 * k.ratio:.0f}%", "●" * k.points]
+        if wide:
+            row += [k.period or "", k.quality or ""]
+        t.add_row(*row)
     console.print(t)
-    g = Table(title="Totals")
-    for col in ("level", "name", "KPIs", "with data", "completeness", "mean points",
-                "mean achievement"):
-        g.add_column(col)
-    for grp in card.groups:
-        if grp.level in ("total", "dimension", "subdimension"):
-            g.add_row(
-                grp.level, grp.name, str(grp.n_kpis), str(grp.n_with_data),
-                f"{100 * grp.completeness:.0f} %",
-                "" if grp.mean_points is None else f"{grp.mean_points:.2f}",
-                "" if grp.mean_achievement is None else f"{100 * grp.mean_achievement:.0f} %",
-            )
+    g = Table(title="Totals", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("group", "KPIs", "with data", "complete", "points", "score", "mean ach."):
+        g.add_column(col, justify="left" if col == "group" else "right",
+                     overflow="fold", ratio=3 if col == "group" else None)
+    subs = [x for x in card.groups if x.level == "subdimension"]
+    ordered = [card.totals]
+    for d in (x for x in card.groups if x.level == "dimension"):
+        ordered += [d] + [x for x in subs if x.key.startswith(d.key + ":")]
+    indent = {"total": "", "dimension": "", "subdimension": "  "}
+    for grp in ordered:
+        g.add_row(
+            indent[grp.level] + grp.name, str(grp.n_kpis), str(grp.n_with_data),
+            f"{100 * grp.completeness:.0f}%", f"{grp.points}/{grp.max_points}",
+            "" if grp.score is None else f"{100 * grp.score:.0f}% {'●' * grp.score_points}",
+            "" if grp.mean_achievement is None else f"{100 * grp.mean_achievement:.0f}%",
+        )
     console.print(g)
 
 
@@ -170,7 +193,7 @@ def compare(workspaces: tuple[Path, ...], periods: tuple[str, ...], fmt: str,
         t.add_column(lab, justify="right")
     for code, name, unit, cells in rows:
         t.add_row(code, f"{name} [{unit}]", *[
-            "—" if k.value is None else f"{k.value:,.4g} {'●' * k.points}" for k in cells])
+            f"{format_value(k.value)} {'●' * k.points}".strip() for k in cells])
     t.add_row("", "completeness", *[f"{100 * c.totals.completeness:.0f} %" for c in cards])
     console.print(t)
 

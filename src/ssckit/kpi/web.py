@@ -98,12 +98,12 @@ async def api_upload_values(
     sent as the body (``text/csv``) or as the ``file`` field of a form. All or nothing."""
     filename = "upload.csv"
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=10)
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) and not hasattr(upload, "read"):
-            raise HTTPException(422, "multipart upload without a 'file' field")
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[union-attr]
-        filename = getattr(upload, "filename", None) or filename
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if isinstance(upload, str) or upload is None:
+                raise HTTPException(422, "multipart upload without a 'file' field")
+            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            filename = upload.filename or filename
     else:
         data = await request.body()
     if len(data) > MAX_UPLOAD_BYTES:

@@ -1,0 +1,1 @@
+"""Propagation models, one file each: NumPy in, NumPy out, validity ranges enforced."""

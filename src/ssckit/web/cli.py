@@ -1,0 +1,122 @@
+"""The web commands: ``ssckit serve`` and ``ssckit users`` (accounts, roles and API tokens)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ssckit.core.cli_support import console, with_store, workspace_option
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.web import auth
+
+
+def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the workspace's web app with uvicorn until interrupted."""
+    import uvicorn
+
+    from ssckit.web.app import create_app
+
+    app = create_app(Path(workspace_dir))
+    console.print(f"Serving {app.state.workspace.label} on http://{host}:{port}/ "
+                  "(Ctrl+C to stop)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+@click.command(epilog="Example: ssckit serve --workspace sample-city --port 8000")
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface; put TLS in front).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port.")
+def serve(workspace_dir: Path, host: str, port: int) -> None:
+    """Serve the web dashboard and the JSON API (/api/v1) of a city workspace.
+
+    The store is opened for writing, so `ssckit users` and imports cannot run on the same
+    workspace while the server runs; manage users on the web (/admin/users) meanwhile.
+    """
+    run_server(workspace_dir, host, port)
+
+
+@click.group(epilog="Example: ssckit users add ana --role analyst --workspace sample-city")
+def users() -> None:
+    """Web users, their roles and their API tokens.
+
+    Roles: viewer (reads sensitive pages), analyst (also imports KPI values), admin (also
+    manages users). Public pages and GET API calls need no user.
+    """
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    auth.check_password_policy(password)
+    return password
+
+
+@users.command("add", epilog="Example: ssckit users add ana --role analyst\n\n"
+                             "Example: printf '%s\\n' \"$PW\" | ssckit users add ci --role analyst "
+                             "--password-stdin")
+@click.argument("name")
+@click.option("--role", type=click.Choice(auth.ROLES), required=True, help="The user's role.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin instead of prompting.")
+@with_store
+def users_add(name: str, role: str, password_stdin: bool, ws: object, store: Store) -> None:
+    """Add a user NAME with a role; the password is prompted for twice (hidden)."""
+    if auth.get_user(store, name) is not None:
+        raise InputError("user name", None, f"user {name!r} already exists")
+    auth.add_user(store, name, role, _read_password(password_stdin))
+    console.print(f"Added {name} ({role}).", highlight=False)
+
+
+@users.command("list", epilog="Example: ssckit users list --workspace sample-city")
+@with_store
+def users_list(ws: object, store: Store) -> None:
+    """List users with their roles and number of API tokens."""
+    from rich.table import Table
+
+    table = Table("User", "Role", "Created (UTC)", "API tokens")
+    for u in auth.list_users(store):
+        table.add_row(u.name, u.role, f"{u.created_at:%Y-%m-%d %H:%M}",
+                      str(len(auth.list_api_tokens(store, u.name))))
+    console.print(table)
+
+
+@users.command("remove", epilog="Example: ssckit users remove ana")
+@click.argument("name")
+@with_store
+def users_remove(name: str, ws: object, store: Store) -> None:
+    """Remove user NAME with their sessions and API tokens."""
+    auth.remove_user(store, name)
+    console.print(f"Removed {name}.", highlight=False)
+
+
+@users.command("token", epilog="Example: ssckit users token ana --label 'nightly import'")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for.")
+@with_store
+def users_token(name: str, label: str, ws: object, store: Store) -> None:
+    """Create an API token for NAME and print it once (only its hash is kept).
+
+    Send it as `Authorization: Bearer TOKEN`.
+    """
+    token = auth.create_api_token(store, name, label)
+    click.echo(token)
+
+
+@users.command("passwd", epilog="Example: ssckit users passwd ana")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin instead of prompting.")
+@with_store
+def users_passwd(name: str, password_stdin: bool, ws: object, store: Store) -> None:
+    """Set a new password for NAME (prompted twice, hidden) and end their sessions."""
+    if auth.get_user(store, name) is None:
+        raise InputError("user name", None, f"no user {name!r}")
+    auth.set_password(store, name, _read_password(password_stdin))
+    console.print(f"Password of {name} changed; their sessions ended.", highlight=False)
