@@ -12,7 +12,14 @@ from numpy.testing import assert_allclose
 from shapely.geometry import box
 
 from ssckit.core.errors import InputError
-from ssckit.core.geo import Grid, read_polygons, read_raster, write_polygons, write_raster, zonal_sums
+from ssckit.core.geo import (
+    Grid,
+    read_polygons,
+    read_raster,
+    write_polygons,
+    write_raster,
+    zonal_sums,
+)
 
 
 def test_grid_geometry():

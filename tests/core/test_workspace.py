@@ -1,4 +1,4 @@
-"""Loading city.yaml: valid workspaces load; every mistake names the file, field and what is allowed."""
+"""Loading city.yaml: valid workspaces load; a mistake names the file, field and what is allowed."""
 
 from __future__ import annotations
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -18,11 +18,6 @@ from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
 from ssckit.web import auth
 from ssckit.web.app import create_app
-
-with warnings.catch_warnings():
-    # Starlette asks for httpx2 over httpx; either drives the test client the same way.
-    warnings.filterwarnings("ignore", message=".*httpx2.*")
-    from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
 ROLE_USERS = {"ada": "admin", "ana": "analyst", "vic": "viewer"}

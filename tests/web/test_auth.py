@@ -151,3 +151,8 @@ def test_account_page_creates_api_token(client: TestClient, login: Callable[...,
     assert r.status_code == 200
     token = r.text.split('<code class="token">', 1)[1].split("<", 1)[0]
     assert auth.user_for_api_token(store, token).name == "vic"
+
+
+def test_public_pages_set_no_cookie(client: TestClient) -> None:
+    assert "set-cookie" not in client.get("/kpi/scorecard").headers
+    assert "ssckit_login_csrf=" in client.get("/login").headers["set-cookie"]

@@ -33,6 +33,20 @@ def _free_port() -> int:
 @pytest.fixture
 def server(workspace_dir: Path) -> Iterator[str]:
     """The real app served by uvicorn in a child process; yields its base URL."""
+    yield from _serve(workspace_dir)
+
+
+@pytest.fixture
+def demo_server(demo_workspace: Path, tmp_path: Path) -> Iterator[str]:
+    """The sample city served for real."""
+    import shutil
+
+    root = tmp_path / "sample-city"
+    shutil.copytree(demo_workspace, root)
+    yield from _serve(root)
+
+
+def _serve(workspace_dir: Path) -> Iterator[str]:
     port = _free_port()
     code = ("import sys; from pathlib import Path; from ssckit.web.cli import run_server; "
             "run_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
@@ -77,6 +91,39 @@ def test_scorecard_in_chromium(server: str) -> None:
             # plotly drew the chart from the JSON block, under a CSP without inline script.
             page.wait_for_selector("#achievement-chart .main-svg", timeout=15_000)
             page.screenshot(path=str(ARTIFACTS / "scorecard.png"), full_page=True)
+        finally:
+            browser.close()
+    assert problems == [], problems
+
+
+def test_demo_city_in_chromium(demo_server: str, demo_workspace: Path) -> None:
+    """The sample city's home and scorecard pages show its KPIs as stored."""
+    from playwright.sync_api import sync_playwright
+
+    from ssckit.core.store import Store
+
+    with Store.open(demo_workspace / "ssckit.duckdb", read_only=True) as store:
+        stored = store.query_values(indicator="EC:ICT:ICT:1C", period="2026", entity="city")[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(demo_server + "/", wait_until="networkidle")
+            assert "Riverbend" in page.locator("h1").inner_text()
+            assert page.get_by_text("Synthetic sample data").first.is_visible()
+            page.screenshot(path=str(ARTIFACTS / "demo-home.png"), full_page=False)
+            page.goto(demo_server + "/kpi/scorecard", wait_until="networkidle")
+            row = page.locator("tr", has=page.get_by_role("link", name="Household Internet Access"))
+            assert row.is_visible()
+            assert f"{stored.value:g}" in row.inner_text()
+            # Every dimension of the demo city is there, with KPIs that have values.
+            for dim in ("Economy", "Environment", "Society and Culture"):
+                assert page.get_by_text(dim, exact=True).first.is_visible()
+            page.screenshot(path=str(ARTIFACTS / "demo-scorecard.png"), full_page=False)
         finally:
             browser.close()
     assert problems == [], problems

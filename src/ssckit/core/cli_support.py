@@ -41,7 +41,7 @@ def format_option(*choices: str, default: str = "table") -> Callable[..., Any]:
 
 
 def with_store(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Load the workspace named by ``--workspace`` and open its store; pass both as ``ws, store``."""
+    """Load the ``--workspace`` and open its store; pass both as ``ws, store``."""
 
     @workspace_option
     @functools.wraps(f)

@@ -1,4 +1,4 @@
-"""The one way bad input is reported: InputError names the source, the location and what is allowed."""
+"""The one way bad input is reported: InputError names the source, location and what is allowed."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ class Grid:
 
 
 def read_raster(path: str | Path, band: int = 1) -> tuple[np.ndarray, Grid, float | None]:
-    """Read one band of a GeoTIFF: (data as float64, its grid, nodata). Refuses a file with no CRS."""
+    """One band of a GeoTIFF: (data as float64, its grid, nodata). Refuses a file with no CRS."""
     path = Path(path)
     try:
         with rasterio.open(path) as src:

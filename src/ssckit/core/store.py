@@ -67,7 +67,7 @@ _COLUMNS = ("indicator", "entity", "period", "breakdown", "value", "unit", "sour
 
 
 class Store:
-    """A DuckDB-backed store. Open with :meth:`open`; every write goes through :meth:`transaction`."""
+    """A DuckDB-backed store. Open with :meth:`open`; every write goes through a transaction."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
         self.con = con

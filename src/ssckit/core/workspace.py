@@ -1,4 +1,4 @@
-"""The city workspace: a folder holding ``city.yaml``, its input files and the ``ssckit.duckdb`` store."""
+"""The city workspace: a folder with city.yaml, its input files and the ssckit.duckdb store."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ STORE_NAME = "ssckit.duckdb"
 
 
 class KpiSettings(BaseModel):
-    """KPI settings of a city: target overrides and the manual value files loaded by the demo."""
+    """KPI settings of a city: target overrides and the manual value files to load."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -24,7 +24,7 @@ class KpiSettings(BaseModel):
         description="KPI code -> target value, overriding the catalogue's target.",
     )
     values: list[str] = Field(
-        default_factory=list, description="CSV files of manual KPI values (see `ssckit kpi import`)."
+        default_factory=list, description="CSV files of manual KPI values (`ssckit kpi import`)."
     )
 
 

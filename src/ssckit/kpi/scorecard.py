@@ -154,7 +154,8 @@ def build_scorecard(
     )
 
 
-def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarray) -> list[GroupScore]:
+def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarray
+                  ) -> list[GroupScore]:
     has_data = np.array([s.value is not None for s in scores])
     scored = np.array([s.points > 0 for s in scores])
     points = np.array([s.points for s in scores])

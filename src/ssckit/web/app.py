@@ -190,7 +190,10 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     nav = [(label, path) for label, path, role in request.app.state.nav
            if role is None or (user is not None and user.has_role(role))]
     ctx = {
-        "ws": ws, "city": ws.config, "user": user, "nav": nav, "csrf_token": csrf_token(request),
+        "ws": ws, "city": ws.config, "user": user, "nav": nav,
+        # Anonymous visitors get a (login) CSRF cookie only where there is a form to post.
+        "csrf_token": csrf_token(request)
+        if user is not None or template == "login.html" else "",
         "version": __version__, "plotly_js": f"{PLOTLY_JS_PATH}?v={plotly.__version__}",
         "quality_grades": QUALITY_GRADES, "path": request.url.path,
     }
