@@ -27,11 +27,12 @@ def cli() -> None:
 
 
 def _mount() -> None:
+    from ssckit.core.export_cli import export
     from ssckit.demo.cli import demo
     from ssckit.kpi.cli import kpi
     from ssckit.web.cli import serve, users
 
-    for command in (demo, kpi, serve, users):
+    for command in (demo, export, kpi, serve, users):
         cli.add_command(command)
 
 

@@ -78,6 +78,12 @@ def test_transaction_rolls_back_everything():
 def test_parquet_export_roundtrip(tmp_path: Path):
     with Store.open(None) as s:
         s.write_values([_v(value=1.5, breakdown={"k": "v"}, source={"module": "t"})])
-        out = s.export_parquet(tmp_path / "values.parquet")
-    rows = duckdb.sql(f"SELECT indicator, value, breakdown FROM '{out}'").fetchall()
-    assert rows == [("x:a", 1.5, '{"k":"v"}')]
+        s.write_values([_v("y:b", value=2.0)])
+        assert s.export(tmp_path / "values.parquet") == 2
+        assert s.export(tmp_path / "x.csv", "csv", indicator_prefix="x:") == 1
+        assert s.export(tmp_path / "x.json", "json", indicator_prefix="x:") == 1
+    rows = duckdb.sql(f"SELECT indicator, value, breakdown FROM '{tmp_path / 'values.parquet'}'"
+                      ).fetchall()
+    assert rows == [("x:a", 1.5, '{"k":"v"}'), ("y:b", 2.0, "{}")]
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'x.csv'}'").fetchall() == [(1,)]
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'x.json'}'").fetchall() == [(1,)]

@@ -227,22 +227,26 @@ class Store:
         finally:
             cur.close()
 
-    def export_parquet(self, path: str | Path) -> Path:
-        """Write all indicator values to a Parquet file."""
-        path = Path(path)
+    def export(self, path: str | Path, fmt: str = "parquet",
+               indicator_prefix: str | None = None) -> int:
+        """Write indicator values (optionally those whose id starts with ``indicator_prefix``)
+        to a Parquet, CSV or JSON (array) file; return how many were written."""
+        options = {"parquet": "FORMAT PARQUET", "csv": "FORMAT CSV, HEADER",
+                   "json": "FORMAT JSON, ARRAY true"}[fmt]
+        where = "" if indicator_prefix is None else (
+            f"WHERE starts_with(indicator, '{_sql_str(indicator_prefix)}')")
         cur = self.cursor()
         try:
-            cur.execute(
-                f"COPY (SELECT * FROM indicator_values ORDER BY ALL) TO '{_sql_str(path)}' "
-                "(FORMAT PARQUET)"
-            )
+            n = cur.execute(f"SELECT count(*) FROM indicator_values {where}").fetchone()[0]
+            cur.execute(f"COPY (SELECT * FROM indicator_values {where} ORDER BY ALL) "
+                        f"TO '{_sql_str(path)}' ({options})")
         finally:
             cur.close()
-        return path
+        return int(n)
 
 
-def _sql_str(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _sql_str(text: str | Path) -> str:
+    return str(text).replace("'", "''")
 
 
 def _row_to_value(r: tuple[Any, ...]) -> IndicatorValue:
