@@ -56,6 +56,10 @@ class CityConfig(BaseModel):
         description="Module name -> {input name: file}; which input files feed which module.",
     )
     kpi: KpiSettings = Field(default_factory=KpiSettings)
+    settings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Module name -> that module's settings (e.g. radio: {dn: 45, n0: 325}).",
+    )
 
     @field_validator("crs")
     @classmethod
@@ -138,6 +142,21 @@ class Workspace:
     def path(self, rel: str) -> Path:
         """Absolute path of a file named relative to the workspace."""
         return self.root / rel
+
+    def module_settings(self, module: str, model: type[Any]) -> Any:
+        """``settings.<module>`` of city.yaml validated into ``model`` (a dataclass or pydantic
+        model); a bad entry is an InputError naming the field."""
+        raw = dict(self.config.settings.get(module, {}))
+        fields = getattr(model, "__dataclass_fields__", None) or getattr(model, "model_fields", {})
+        unknown = sorted(set(raw) - set(fields))
+        if unknown:
+            raise InputError(str(self.root / CONFIG_NAME), f"field 'settings.{module}.{unknown[0]}'",
+                             f"unknown setting; allowed: {', '.join(sorted(fields))}")
+        try:
+            return model(**raw)
+        except (TypeError, ValueError) as exc:
+            raise InputError(str(self.root / CONFIG_NAME), f"field 'settings.{module}'",
+                             str(exc)) from None
 
     def input_path(self, module: str, name: str) -> Path | None:
         """Path of a module's input file, or None when the workspace does not provide it."""

@@ -205,9 +205,9 @@ def read_p1812_profile(path: str | Path) -> P1812ProfileFile:
             profile_rows.append((idx, cells))
         elif section == "measurements":
             meas_rows.append((idx, cells))
-        elif section == "header" or section == "after-profile":
-            if len(cells) >= 2 and cells[0].strip().endswith(":"):
-                header.setdefault(_key(cells[0]), (idx, cells[1]))
+        elif (section in ("header", "after-profile") and len(cells) >= 2
+              and cells[0].strip().endswith(":")):
+            header.setdefault(_key(cells[0]), (idx, cells[1]))
 
     def need(prefix: str, label: str) -> float:
         for k, (ln, val) in header.items():

@@ -71,10 +71,7 @@ def path_centre_latitude(phi_t, lam_t, phi_r, lam_r, dpnt):
     ) * math.cos(dlon * rad)
     x1 = math.sin(phi_r * rad) - r * math.sin(phi_t * rad)
     y1 = math.cos(phi_t * rad) * math.cos(phi_r * rad) * math.sin(dlon * rad)
-    if abs(x1) < 1e-9 and abs(y1) < 1e-9:
-        bt2r = lam_r
-    else:
-        bt2r = math.atan2(y1, x1) / rad
+    bt2r = lam_r if abs(x1) < 1e-9 and abs(y1) < 1e-9 else math.atan2(y1, x1) / rad
     phi_pnt = dpnt / _RE
     s = math.sin(phi_t * rad) * math.cos(phi_pnt) + math.cos(phi_t * rad) * math.sin(
         phi_pnt
@@ -92,9 +89,9 @@ def _section_length(d, zone, n, code_a, code_b, longest):
     dtot = d[n - 1]
     while i < n:
         z = zone[i]
-        if z == code_a or z == code_b:
+        if z in (code_a, code_b):
             start = i
-            while i + 1 < n and (zone[i + 1] == code_a or zone[i + 1] == code_b):
+            while i + 1 < n and zone[i + 1] in (code_a, code_b):
                 i += 1
             stop = i
             delta = 0.0
@@ -380,7 +377,7 @@ def path_loss_kernel(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, la
     b0 = beta0(phi_path, dtm, dlm)
     ae = _RE * 157.0 / (157.0 - dn)  # Eqs. (6), (7a)
     ab = _RE * 3.0  # Eq. (7b)
-    omega = _section_length(d, zone, n, 1, 1, False) / dtot  # Eq. (1)
+    omega = _section_length(d, zone, n, 1, 1, False) / dtot  # Table 5, ω
 
     # --- Attachment 1, Section 5: path profile analysis ------------------------------
     hts = h[0] + htg
@@ -511,10 +508,8 @@ def path_loss_kernel(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, la
     lbc = -5.0 * math.log10(10.0 ** (-0.2 * lbs) + 10.0 ** (-0.2 * lbam))  # Eq. (63)
 
     # Sections 4.7-4.9: location variability and building entry
-    if zone[n - 1] == 1:  # receiver at sea: no location variability
-        sig = 0.0
-    else:
-        sig = math.sqrt(sigma * sigma + sigma_be * sigma_be)
+    # no location variability for a receiver at sea
+    sig = 0.0 if zone[n - 1] == 1 else math.sqrt(sigma * sigma + sigma_be * sigma_be)
     lloc = lbe - inv_cum_norm(pL / 100.0) * sig
     lb = max(lb0p, lbc + lloc)  # Eq. (69)
     ep = 199.36 + 20.0 * math.log10(f) - lb  # Eq. (70)

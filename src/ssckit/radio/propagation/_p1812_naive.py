@@ -39,7 +39,9 @@ def _runs(d: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _j(nu: float) -> float:
-    return 6.9 + 20.0 * math.log10(math.sqrt((nu - 0.1) ** 2 + 1.0) + nu - 0.1) if nu > -0.78 else 0.0
+    if nu <= -0.78:
+        return 0.0
+    return 6.9 + 20.0 * math.log10(math.sqrt((nu - 0.1) ** 2 + 1.0) + nu - 0.1)
 
 
 def _bull(d, g, hts, hrs, ap, f):

@@ -3,7 +3,8 @@
 ``building_entry_loss`` gives the loss not exceeded with probability P for a terminal just
 inside the external wall, vectorised over frequency, probability and elevation angle, for
 0.08 to 100 GHz. Inputs outside the Recommendation's ranges raise ``ValueError`` naming the
-parameter and the range. The inverse normal distribution is evaluated exactly (``p2108.inverse_complementary_normal``).
+parameter and the range. The inverse normal distribution is evaluated exactly
+(``p2108.inverse_complementary_normal``).
 """
 
 from __future__ import annotations
