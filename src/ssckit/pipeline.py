@@ -13,6 +13,7 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
+from ssckit.radio import run as radio_run
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ def _manual_kpi_values(ws: Workspace) -> list[IndicatorValue]:
 STEPS: list[Step] = [
     Step("manual KPI values (kpi.values in city.yaml)", _manual_kpi_values),
     Step("population and area", population.compute),
+    Step("5G coverage and site plan (radio)", radio_run.compute),
 ]
 
 

@@ -150,7 +150,8 @@ class Workspace:
         fields = getattr(model, "__dataclass_fields__", None) or getattr(model, "model_fields", {})
         unknown = sorted(set(raw) - set(fields))
         if unknown:
-            raise InputError(str(self.root / CONFIG_NAME), f"field 'settings.{module}.{unknown[0]}'",
+            raise InputError(str(self.root / CONFIG_NAME),
+                             f"field 'settings.{module}.{unknown[0]}'",
                              f"unknown setting; allowed: {', '.join(sorted(fields))}")
         try:
             return model(**raw)

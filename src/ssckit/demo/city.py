@@ -30,6 +30,7 @@ class SampleCity:
     boundary: Polygon
     districts: list[tuple[str, BaseGeometry]]
     river: LineString
+    clutter: np.ndarray        # land-cover class (ssckit.radio.terrain.CLUTTER_CLASSES)
 
 
 def _river_x(y: np.ndarray, x0: float) -> np.ndarray:
@@ -95,4 +96,12 @@ def make_sample_city(seed: int = 7) -> SampleCity:
     for name, seed_pt in zip(DISTRICT_NAMES, seeds.geoms, strict=True):
         cell = next(c for c in cells if c.contains(seed_pt))
         districts.append((name, cell.intersection(boundary)))
-    return SampleCity(grid, dem.astype(np.float32), population, boundary, districts, river)
+    # Land cover from the population density: dense urban, urban, suburban, open; the river.
+    per_ha = population / (RES_M * RES_M / 1e4)
+    clutter = np.full(grid.shape, 2, dtype=np.uint8)
+    clutter[per_ha > 5] = 3
+    clutter[per_ha > 25] = 4
+    clutter[per_ha > 45] = 5
+    clutter[dist_river < 60] = 1
+    return SampleCity(grid, dem.astype(np.float32), population, boundary, districts, river,
+                      clutter)

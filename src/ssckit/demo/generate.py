@@ -11,6 +11,7 @@ from ssckit.core.geo import write_polygons, write_raster
 from ssckit.core.workspace import CONFIG_NAME, CityConfig, KpiSettings, write_config
 from ssckit.demo.city import make_sample_city
 from ssckit.demo.kpi_values import sample_kpi_values
+from ssckit.demo.radio_sites import write_sample_sites
 from ssckit.kpi.catalogue import load_catalogue
 
 CITY_NAME = "Riverbend"
@@ -45,12 +46,19 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
             w.writerows(rows)
         value_files.append(name)
 
+    sites, candidates = write_sample_sites(root, city.boundary, city.grid.crs.to_string(), seed)
+    write_raster(root / "clutter.tif", city.clutter, city.grid, nodata=0,
+                 description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
+
     config = CityConfig(
         name=CITY_NAME, country="Sampleland (synthetic)", year=YEARS[-1],
         crs=city.grid.crs.to_string(), boundary="boundary.geojson",
         population="population.tif", districts="districts.geojson", dem="dem.tif",
-        synthetic=True, inputs={},
+        synthetic=True, inputs={"radio": {"sites": sites, "candidates": candidates,
+                                         "clutter": "clutter.tif"}},
         kpi=KpiSettings(targets=targets, values=value_files),
+        # 50 m keeps the demo quick; `ssckit radio coverage --resolution 25` for full detail
+        settings={"radio": {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0}},
     )
     write_config(root, config)
     return config

@@ -62,7 +62,8 @@ def write_sample_sites(root: Path, boundary: Polygon, crs: str, seed: int
     candidates = _hex_points(boundary, 1300.0, (300.0, 250.0))
     cols = list(REQUIRED) + [c for c in OPTIONAL if c not in ("operator", "notes")]
 
-    def rows(points: list[tuple[float, float]], prefix: str) -> list[dict[str, object]]:
+    def rows(points: list[tuple[float, float]], prefix: str, power_dbm: float
+             ) -> list[dict[str, object]]:
         out = []
         for i, (x, y) in enumerate(points):
             x += rng.normal(0, 80)
@@ -75,15 +76,17 @@ def write_sample_sites(root: Path, boundary: Polygon, crs: str, seed: int
                     "site": f"{prefix}{i + 1:02d}", "sector": str(s + 1),
                     "lat": round(lat, 6), "lon": round(lon, 6), "height_m": height,
                     "azimuth_deg": round((rot + 120 * s) % 360, 1), "freq_mhz": 3500,
-                    "bandwidth_mhz": 100, "tx_power_dbm": 49.0, "mech_tilt_deg": 2.0,
-                    "elec_tilt_deg": 4.0,
-                    "antenna": MSI_NAME if (i + s) % 2 else "3gpp", "band": "n78",
+                    "bandwidth_mhz": 100, "tx_power_dbm": power_dbm, "mech_tilt_deg": 2.0,
+                    "elec_tilt_deg": 0.0,
+                    "antenna": MSI_NAME, "band": "n78",
                 })
         return out
 
-    for name, pts, prefix in (("sites.csv", existing, "S"), ("candidates.csv", candidates, "C")):
+    # The existing network runs 80 W per sector; new candidates are planned at 200 W.
+    for name, pts, prefix, power in (("sites.csv", existing, "S", 49.0),
+                                     ("candidates.csv", candidates, "C", 53.0)):
         with open(root / name, "w", newline="", encoding="utf-8") as f:
             w = csv.DictWriter(f, fieldnames=cols)
             w.writeheader()
-            w.writerows(rows(pts, prefix))
+            w.writerows(rows(pts, prefix, power))
     return "sites.csv", "candidates.csv"

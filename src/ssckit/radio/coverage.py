@@ -56,6 +56,7 @@ class RadioSettings:
     rsrp_threshold_dbm: float = -110.0
     sinr_threshold_db: float = -5.0
     tile_size: int = 128
+    resolution_m: float | None = None   # grid resolution [m]; None: the population raster's
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:

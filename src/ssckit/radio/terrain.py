@@ -41,12 +41,23 @@ def load_dem(path: str | Path, grid: Grid, max_missing: float = 0.0) -> np.ndarr
     return out
 
 
-def load_clutter(path: str | Path, grid: Grid, heights: dict[int, float]) -> np.ndarray:
+#: Land-cover classes of a clutter raster and their default representative clutter heights R
+#: [m], ITU-R P.1812-6 Annex 1 Table 2 (water/sea 10, open/rural 10, suburban 10,
+#: urban/trees/forest 15, dense urban 20).
+CLUTTER_CLASSES = {1: "water/sea", 2: "open/rural", 3: "suburban", 4: "urban/trees/forest",
+                   5: "dense urban"}
+P1812_CLUTTER_HEIGHTS_M = {1: 10.0, 2: 10.0, 3: 10.0, 4: 15.0, 5: 20.0}
+
+
+def load_clutter(path: str | Path, grid: Grid,
+                 heights: dict[int, float] | None = None) -> np.ndarray:
     """Representative clutter heights [m] on ``grid`` from a land-cover raster (class codes),
     resampled by nearest neighbour; ``heights`` maps each class code to a height [m].
 
-    A class found in the raster but absent from ``heights`` is refused.
+    A class found in the raster but absent from ``heights`` is refused. The default mapping is
+    :data:`P1812_CLUTTER_HEIGHTS_M` over the classes of :data:`CLUTTER_CLASSES`.
     """
+    heights = P1812_CLUTTER_HEIGHTS_M if heights is None else heights
     path = Path(path)
     with rasterio.open(path) as src:
         if src.crs is None:

@@ -586,7 +586,13 @@ def _inh_d3d(freq: NDArray, d2d: NDArray, h_bs: NDArray, h_ut: NDArray, what: st
     _check_range("freq_ghz", freq, *_OTHER_FREQ_GHZ, "GHz", what)
     _check_range("d2d_m", d2d, 0.0, np.inf, "m", what)
     d3d = _d3d(d2d, h_bs, h_ut)
-    _check_range("d3d_m", d3d, *_INH_D3D_M, "m", what)
+    bad = ~((d3d >= _INH_D3D_M[0]) & (d3d <= _INH_D3D_M[1]))
+    if np.any(bad):
+        raise ValueError(
+            f"d3d_m={float(d3d[bad].flat[0]) if d3d.ndim else float(d3d):g} m (from d2d_m, "
+            f"h_bs_m and h_ut_m) is outside the {what} applicability range "
+            f"1 <= d3d_m <= 150 m ({_TABLE})"
+        )
     return d3d
 
 

@@ -1,0 +1,290 @@
+"""``ssckit radio``: coverage maps, site planning and point checks of the propagation models."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ssckit.core.cli_support import console, format_option, quiet_option, with_store
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.radio.coverage import MODELS
+
+
+@click.group(epilog="Example: ssckit radio coverage --workspace sample-city")
+def radio() -> None:
+    """5G coverage planning over terrain (ITU-R P.1812, 3GPP TR 38.901) and model checks."""
+
+
+def _progress(quiet: bool, what: str):
+    p = Progress(TextColumn(f"[bold]{what}[/]"), BarColumn(), TextColumn("{task.completed}/"
+                 "{task.total} tiles"), TimeRemainingColumn(), disable=quiet, transient=True)
+    task = p.add_task(what, total=None)
+
+    def update(done: int, total: int) -> None:
+        p.update(task, completed=done, total=total)
+
+    return p, update
+
+
+def _coverage_options(f):
+    for opt in reversed([
+        click.option("--sites", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Sites CSV (default: inputs.radio.sites of city.yaml)."),
+        click.option("--model", type=click.Choice(MODELS), help="Propagation model "
+                     "(default: settings.radio.model, else p1812)."),
+        click.option("--resolution", type=float, help="Grid resolution [m] (default: that of "
+                     "the population raster)."),
+        click.option("--rsrp-threshold", type=float, help="Service threshold [dBm] "
+                     "(default -110)."),
+        click.option("--sinr-threshold", type=float, help="Service threshold [dB] (default -5)."),
+        click.option("--scheduler", help="Dask distributed scheduler address (tcp://HOST:PORT); "
+                     "default: local threads."),
+        click.option("--threads", default=2, show_default=True, help="Local threads."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _sites_path(ws: Workspace, given: Path | None, name: str = "sites") -> Path:
+    path = given or ws.input_path("radio", name)
+    if path is None:
+        raise InputError(str(ws.path("city.yaml")), f"field 'inputs.radio.{name}'",
+                         f"no {name} file configured; pass --{name} FILE")
+    return path
+
+
+def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, model=None,
+                 resolution=None, rsrp_threshold=None, sinr_threshold=None, scheduler=None,
+                 threads: int = 2, quiet: bool = True):
+    """Compute coverage for the workspace, write its layers and store its indicator values."""
+    from ssckit.radio import run as r
+
+    sites = _sites_path(ws, sites)
+    settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
+                              sinr_threshold_db=sinr_threshold, resolution_m=resolution)
+    area = r.load_area(ws, settings.resolution_m)
+    progress, update = _progress(quiet, "coverage")
+    with progress:
+        result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update)
+    r.write_run(result, ws, sites)
+    values = r.coverage_values(result, ws, sites)
+    store.write_values(values, replace=lambda cur: cur.execute(
+        "DELETE FROM indicator_values WHERE starts_with(indicator, 'radio:') "
+        "OR (indicator = 'EC:ICT:ICT:4C' AND breakdown <> '{}')"))
+    return result, values
+
+
+@radio.command(epilog="Example: ssckit radio coverage -w sample-city --resolution 50")
+@_coverage_options
+@quiet_option
+@with_store
+def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, scheduler, threads,
+             quiet, ws: Workspace, store: Store) -> None:
+    """Best-server RSRP, SINR, serving sector and throughput maps, and population coverage.
+
+    Writes GeoTIFF and PNG layers to WORKSPACE/outputs/radio/ and stores the coverage
+    indicators (population and area coverage per district, median throughput). The grid is
+    computed in independent tiles, on local threads or on a Dask cluster (--scheduler).
+    """
+    result, values = coverage_run(ws, store, sites, model=model, resolution=resolution,
+                                  rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
+                                  scheduler=scheduler, threads=threads, quiet=quiet)
+    st = result.settings
+    t = Table(title=f"Population coverage (RSRP ≥ {st.rsrp_threshold_dbm:g} dBm, SINR ≥ "
+                    f"{st.sinr_threshold_db:g} dB) — {ws.label}")
+    for col in ("zone", "population covered", "area covered", "median throughput"):
+        t.add_column(col, justify="left" if col == "zone" else "right")
+    by = {}
+    for v in values:
+        by.setdefault(v.entity, {})[v.indicator] = v.value
+    for entity, d in by.items():
+        t.add_row(entity, f"{d['radio:population_coverage']:.1f} %",
+                  f"{d['radio:area_coverage']:.1f} %",
+                  f"{d['radio:median_throughput']:.0f} Mbit/s")
+    console.print(t)
+    rate = result.stats.paths / max(result.seconds, 1e-9)
+    console.print(f"{len(result.sectors)} sectors, {result.stats.paths:,} pixel-paths in "
+                  f"{result.seconds:.1f} s ({rate:,.0f}/s); layers in "
+                  f"{ws.output_dir / 'radio'}")
+
+
+@radio.command(epilog="Example: ssckit radio plan -w sample-city --candidates candidates.csv "
+                      "--target 0.95")
+@click.option("--candidates", type=click.Path(dir_okay=False, path_type=Path),
+              help="Candidate sites CSV (default: inputs.radio.candidates of city.yaml).")
+@click.option("--target", type=float, default=0.95, show_default=True,
+              help="Population-coverage share to reach (0..1).")
+@click.option("--max-sites", type=int, help="Add at most this many sites.")
+@_coverage_options
+@format_option("table", "json")
+@quiet_option
+@with_store
+def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold,
+         sinr_threshold, scheduler, threads, fmt, quiet, ws: Workspace, store: Store) -> None:
+    """Choose a few candidate sites that bring population coverage to --target.
+
+    Greedy with lazy evaluation: each step adds the candidate covering most people not yet
+    served (RSRP above the threshold); the coverage after the plan is then recomputed with
+    SINR, so interference from the new sites counts. Writes outputs/radio/plan.json.
+    """
+    from ssckit.radio import run as r
+
+    if not 0 < target <= 1:
+        raise InputError("--target", None, f"{target} is outside the allowed range (0, 1]")
+    cand_path = _sites_path(ws, candidates, "candidates")
+    existing, _ = coverage_run(ws, store, sites, model=model, resolution=resolution,
+                               rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
+                               scheduler=scheduler, threads=threads, quiet=quiet)
+    progress, update = _progress(quiet, "candidates")
+    with progress:
+        result = r.run_plan(ws, existing, cand_path, target, max_sites, scheduler, threads,
+                            update)
+    doc = r.plan_document(result, cand_path, ws)
+    out = ws.output_dir / "radio" / "plan.json"
+    r.write_summary(out, doc)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    t = Table(title=f"Site plan for {ws.label}: target {100 * target:.0f} % of the population")
+    for col in ("#", "site", "people added", "coverage after", "mainly in"):
+        t.add_column(col, justify="left" if col in ("site", "mainly in") else "right")
+    t.add_row("0", "existing network", "", f"{doc['initial_coverage_pct']:.1f} %", "")
+    for i, s in enumerate(result.explanation, 1):
+        t.add_row(str(i), s["site"], f"{s['added_population']:,}", f"{s['coverage_after']:.1f} %",
+                  ", ".join(s["main_districts"]))
+    console.print(t)
+    verdict = "reaches" if result.plan.reached else "does not reach"
+    st = existing.settings
+    console.print(
+        f"The plan {verdict} the target with {len(result.explanation)} new site(s): "
+        f"{doc['final_coverage_with_interference_pct']:.1f} % of the population covered. Each "
+        f"step took the candidate that brings most people to RSRP ≥ "
+        f"{st.rsrp_threshold_dbm:g} dBm and SINR ≥ {st.sinr_threshold_db:g} dB, the "
+        f"interference of every site (new ones included, at full load) counted. "
+        f"{result.plan.evaluations} candidate evaluations. Written to {out}.")
+
+
+@radio.command(name="p1812", epilog="Example: ssckit radio p1812 profile.csv --format json")
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--location-percent", "p_l", type=float, default=50.0, show_default=True,
+              help="Location percentage pL [%], 1..99.")
+@format_option("table", "json")
+def p1812_cmd(profile: Path, p_l: float, fmt: str) -> None:
+    """ITU-R P.1812 basic transmission loss Lb and field strength Ep for every measurement row
+    of a profile file in the ITU-R validation layout."""
+    from ssckit.radio.io_p1812 import read_p1812_profile
+    from ssckit.radio.propagation.p1812 import bt_loss
+
+    prof = read_p1812_profile(profile)
+    rows = []
+    for m in prof.measurements:
+        try:
+            res = bt_loss(m.f_mhz / 1e3, m.time_percent, prof.d_km, prof.h_m, prof.r_m,
+                          prof.zone, m.htx_m, m.hrx_m, m.pol, prof.tx_lat, prof.rx_lat,
+                          prof.tx_lon, prof.rx_lon, prof.dn, prof.n0, pL=p_l)
+        except ValueError as exc:
+            raise InputError(str(profile), f"line {m.line}", str(exc)) from None
+        rows.append({"line": m.line, "f_mhz": m.f_mhz, "p_percent": m.time_percent,
+                     "htx_m": m.htx_m, "hrx_m": m.hrx_m, "pol": m.pol,
+                     "Lb_db": float(res.Lb), "Ep_dbuv_m": float(res.Ep)})
+    if fmt == "json":
+        click.echo(json.dumps({"profile": str(profile), "d_km": float(prof.d_km[-1]),
+                               "rows": rows}, indent=2))
+        return
+    t = Table(title=f"ITU-R P.1812 — {profile.name} ({prof.d_km[-1]:.1f} km)")
+    for col in ("line", "f [MHz]", "p [%]", "htx [m]", "hrx [m]", "pol", "Lb [dB]",
+                "Ep [dBµV/m]"):
+        t.add_column(col, justify="right")
+    for r_ in rows:
+        t.add_row(str(r_["line"]), f"{r_['f_mhz']:g}", f"{r_['p_percent']:g}",
+                  f"{r_['htx_m']:g}", f"{r_['hrx_m']:g}", "HV"[r_["pol"] - 1],
+                  f"{r_['Lb_db']:.3f}", f"{r_['Ep_dbuv_m']:.3f}")
+    console.print(t)
+
+
+CASE_COLUMNS = ("scenario", "condition", "freq_ghz", "h_bs_m", "h_ut_m", "d2d_m")
+
+
+def _read_cases(path: Path) -> list[dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(str(path), None, "file not found") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CASE_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(str(path), "line 1 (header)", f"missing column(s) {', '.join(missing)};"
+                         f" required: {', '.join(CASE_COLUMNS)}; optional: h_building_m, "
+                         "street_width_m")
+    return [dict(row, _line=str(reader.line_num)) for row in reader]
+
+
+@radio.command(epilog="Example: ssckit radio pathloss --scenario UMa --condition NLOS "
+                      "--freq-ghz 3.5 --h-bs-m 25 --h-ut-m 1.5 --d2d-m 500")
+@click.option("--cases", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of cases: scenario, condition, freq_ghz, h_bs_m, h_ut_m, d2d_m "
+                   "[, h_building_m, street_width_m].")
+@click.option("--scenario", type=click.Choice(["RMa", "UMa", "UMi", "InH-Office-Mixed",
+                                               "InH-Office-Open"], case_sensitive=False))
+@click.option("--condition", type=click.Choice(["LOS", "NLOS"], case_sensitive=False))
+@click.option("--freq-ghz", type=float)
+@click.option("--h-bs-m", type=float)
+@click.option("--h-ut-m", type=float)
+@click.option("--d2d-m", type=float)
+@click.option("--h-building-m", type=float, default=5.0, show_default=True, help="RMa only.")
+@click.option("--street-width-m", type=float, default=20.0, show_default=True, help="RMa only.")
+@format_option("table", "json")
+def pathloss(cases, scenario, condition, freq_ghz, h_bs_m, h_ut_m, d2d_m, h_building_m,
+             street_width_m, fmt) -> None:
+    """3GPP TR 38.901 Table 7.4.1-1 path loss for a table of cases or one case given by flags."""
+    from ssckit.radio.propagation.tr38901 import path_loss
+
+    if cases is not None:
+        rows = _read_cases(cases)
+        source = str(cases)
+    else:
+        single = dict(scenario=scenario, condition=condition, freq_ghz=freq_ghz, h_bs_m=h_bs_m,
+                      h_ut_m=h_ut_m, d2d_m=d2d_m)
+        missing = [f"--{k.replace('_', '-')}" for k, v in single.items() if v is None]
+        if missing:
+            raise InputError("command line", None, "give --cases FILE or every one of "
+                             + ", ".join(missing))
+        rows = [{**{k: str(v) for k, v in single.items()}, "h_building_m": str(h_building_m),
+                 "street_width_m": str(street_width_m), "_line": "-"}]
+        source = "command line"
+    out = []
+    for row in rows:
+        loc = f"line {row['_line']}" if row["_line"] != "-" else None
+        try:
+            nums = {k: float(row[k]) for k in CASE_COLUMNS[2:]}
+            extra = {k: float(row[k]) for k in ("h_building_m", "street_width_m")
+                     if row.get(k) not in (None, "")}
+        except ValueError as exc:
+            raise InputError(source, loc, f"not a number ({exc})") from None
+        try:
+            pl = float(path_loss(row["scenario"], row["condition"], nums["freq_ghz"],
+                                 nums["d2d_m"], nums["h_bs_m"], nums["h_ut_m"], **extra))
+        except ValueError as exc:
+            raise InputError(source, loc, str(exc)) from None
+        out.append({"scenario": row["scenario"], "condition": row["condition"], **nums,
+                    "path_loss_db": pl})
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+        return
+    t = Table(title="3GPP TR 38.901 path loss")
+    for col in ("scenario", "condition", "f [GHz]", "h_BS [m]", "h_UT [m]", "d2D [m]",
+                "PL [dB]"):
+        t.add_column(col, justify="right")
+    for o in out:
+        t.add_row(o["scenario"], o["condition"], f"{o['freq_ghz']:g}", f"{o['h_bs_m']:g}",
+                  f"{o['h_ut_m']:g}", f"{o['d2d_m']:g}", f"{o['path_loss_db']:.3f}")
+    console.print(t)
+

@@ -1,0 +1,297 @@
+"""Coverage and planning runs for a workspace: read inputs, compute, write layers and values."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasterio.warp import Resampling, reproject
+
+from ssckit import __version__
+from ssckit.core.errors import InputError
+from ssckit.core.geo import Grid, read_polygons, read_raster
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.workspace import Workspace
+from ssckit.radio.antenna import read_msi
+from ssckit.radio.coverage import (
+    SCS_HZ,
+    CoverageInputs,
+    CoverageMaps,
+    RadioSettings,
+    TileStats,
+    compute_coverage,
+    summarise,
+)
+from ssckit.radio.io import write_layers, write_summary
+from ssckit.radio.linkbudget import noise_dbm
+from ssckit.radio.plan import NetworkState, Plan, greedy_plan_sinr
+from ssckit.radio.sites import Sectors, read_sites_csv
+from ssckit.radio.terrain import load_clutter, load_dem, sample_bilinear
+
+OUTPUT_DIR = "radio"
+
+
+@dataclass
+class Area:
+    """The grid a run works on, its population and the zones that indicators are given for."""
+
+    grid: Grid
+    dem: np.ndarray
+    population: np.ndarray
+    zones: dict[str, np.ndarray]        # entity -> boolean mask ("city", "district:NAME")
+    clutter: np.ndarray | None = None   # representative clutter heights [m]
+
+
+@dataclass
+class CoverageRun:
+    area: Area
+    sectors: Sectors
+    settings: RadioSettings
+    stack: np.ndarray
+    maps: CoverageMaps
+    stats: TileStats
+    seconds: float
+
+
+def settings_for(ws: Workspace, **overrides: Any) -> RadioSettings:
+    """The workspace's ``settings.radio`` with command-line overrides (None = keep)."""
+    base = ws.module_settings("radio", RadioSettings)
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return dataclasses.replace(base, **changes)
+    except ValueError as exc:
+        raise InputError("command line", None, str(exc)) from None
+
+
+def load_area(ws: Workspace, resolution_m: float | None = None) -> Area:
+    """The workspace grid (that of its population raster), optionally resampled to another
+    resolution [m] (population summed, DEM bilinear), with the city and district masks."""
+    c = ws.config
+    if c.population is None:
+        raise InputError(str(ws.path("city.yaml")), "field 'population'",
+                         "a population raster is needed for coverage indicators")
+    if c.dem is None:
+        raise InputError(str(ws.path("city.yaml")), "field 'dem'",
+                         "a DEM (GeoTIFF, any CRS) is needed for terrain-based coverage")
+    pop, grid, nodata = read_raster(ws.path(c.population))
+    if nodata is not None:
+        pop[pop == nodata] = 0
+    pop = np.nan_to_num(pop)
+    if resolution_m is not None and abs(resolution_m - grid.res) > 1e-9:
+        xmin, ymin, xmax, ymax = grid.bounds
+        new = Grid.from_bounds(xmin, ymin, xmax, ymax, resolution_m, grid.crs)
+        out = np.zeros(new.shape)
+        reproject(pop, out, src_transform=grid.transform, src_crs=grid.crs.to_wkt(),
+                  dst_transform=new.transform, dst_crs=new.crs.to_wkt(),
+                  resampling=Resampling.sum)
+        pop, grid = out, new
+    dem = load_dem(ws.path(c.dem), grid)
+    zones = {"city": grid.labels([g for _, g in read_polygons(ws.path(c.boundary))]) > 0}
+    if c.districts:
+        districts = read_polygons(ws.path(c.districts), "name")
+        labels = grid.labels([g for _, g in districts])
+        for i, (name, _) in enumerate(districts):
+            zones[f"district:{name}"] = labels == i + 1
+    clutter_path = ws.input_path("radio", "clutter")
+    clutter = load_clutter(clutter_path, grid) if clutter_path else None
+    return Area(grid, dem, pop, zones, clutter)
+
+
+def load_sectors(path: Path, area: Area) -> tuple[Sectors, dict[str, Any]]:
+    """Sites of ``path`` with their antenna patterns; refuses a site outside the DEM."""
+    sectors = read_sites_csv(path, area.grid.crs.to_string())
+    ground = sample_bilinear(area.dem, area.grid, sectors.x, sectors.y)
+    bad = np.flatnonzero(np.isnan(ground))
+    if bad.size:
+        i = int(bad[0])
+        xmin, ymin, xmax, ymax = area.grid.bounds
+        raise InputError(str(path), f"row of site {sectors.site[i]} sector {sectors.sector[i]}",
+                         f"lat {sectors.lat[i]:.6f}, lon {sectors.lon[i]:.6f} is outside the "
+                         f"terrain grid (x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f} m)")
+    patterns = {}
+    for name in set(sectors.antenna.tolist()):
+        if not name.startswith("3gpp"):
+            pat = read_msi(name)
+            patterns[name] = pat
+    return sectors, patterns
+
+
+def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area,
+                 scheduler: str | None = None, threads: int = 2, progress=None) -> CoverageRun:
+    """Coverage of the sites in ``sites`` over ``area``."""
+    sectors, patterns = load_sectors(sites, area)
+    inputs = CoverageInputs(area.grid, area.dem, sectors, settings, clutter=area.clutter,
+                            patterns=patterns)
+    t0 = time.perf_counter()
+    stack, stats = compute_coverage(inputs, scheduler=scheduler, threads=threads,
+                                    progress=progress)
+    maps = summarise(stack, sectors, settings)
+    return CoverageRun(area, sectors, settings, stack, maps, stats, time.perf_counter() - t0)
+
+
+def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[IndicatorValue]:
+    """Population coverage per zone (%, at the run's thresholds), the 5G extension of the U4SSC
+    wireless-broadband-coverage KPI (EC:ICT:ICT:4C, breakdown technology = 5G NR), area
+    coverage and the population-weighted median throughput."""
+    st = run.settings
+    src = {"module": "radio.coverage", "inputs": [sites.name, ws.config.dem,
+                                                  ws.config.population],
+           "model": st.model, "version": __version__,
+           "thresholds": {"rsrp_dbm": st.rsrp_threshold_dbm, "sinr_db": st.sinr_threshold_db}}
+    quality = "D" if ws.config.synthetic else "B"
+    period = str(ws.config.year)
+    pop = run.area.population
+    out = []
+    for entity, mask in run.area.zones.items():
+        p = pop[mask]
+        total = p.sum()
+        if total <= 0:
+            continue
+        cov = run.maps.covered[mask]
+        share = 100.0 * float(p[cov].sum() / total)
+        thr = run.maps.throughput_mbps[mask]
+        order = np.argsort(thr)
+        cum = np.cumsum(p[order])
+        median_thr = float(thr[order][np.searchsorted(cum, cum[-1] / 2)])
+
+        def v(ind: str, value: float, unit: str, breakdown: dict | None = None,
+              entity: str = entity) -> IndicatorValue:
+            return IndicatorValue(indicator=ind, value=value, unit=unit, period=period,
+                                  entity=entity, breakdown=breakdown or {}, source=src,
+                                  quality=quality)
+
+        out += [
+            v("radio:population_coverage", share, "%"),
+            v("radio:area_coverage", 100.0 * float(cov.mean()), "%"),
+            v("radio:median_throughput", median_thr, "Mbit/s"),
+            v("EC:ICT:ICT:4C", share, "%", {"technology": "5G NR"}),
+        ]
+    return out
+
+
+def write_run(run: CoverageRun, ws: Workspace, sites: Path) -> dict[str, Path]:
+    """Write the run's layers, sector table and summary under WORKSPACE/outputs/radio/."""
+    out_dir = ws.output_dir / OUTPUT_DIR
+    boundary = [g for _, g in read_polygons(ws.path(ws.config.boundary))]
+    from shapely.ops import unary_union
+
+    paths = write_layers(out_dir, run.maps, run.area.grid, run.sectors, unary_union(boundary),
+                         ws.config.synthetic)
+    city = run.area.zones["city"]
+    summary = {
+        "sites": sites.name, "sectors": len(run.sectors), "model": run.settings.model,
+        "settings": dataclasses.asdict(run.settings),
+        "grid": {"shape": list(run.area.grid.shape), "resolution_m": run.area.grid.res,
+                 "crs": run.area.grid.crs.to_string(), "bounds": list(run.area.grid.bounds)},
+        "pixel_paths": run.stats.paths, "near_site_pixels_free_space": run.stats.near_pixels,
+        "seconds": round(run.seconds, 2),
+        "pixel_paths_per_second": round(run.stats.paths / max(run.seconds, 1e-9)),
+        "population_coverage_pct": {
+            e: round(100 * float(run.area.population[m & run.maps.covered].sum()
+                                 / max(run.area.population[m].sum(), 1e-9)), 2)
+            for e, m in run.area.zones.items()},
+        "city_area_coverage_pct": round(100 * float(run.maps.covered[city].mean()), 2),
+        "synthetic": ws.config.synthetic,
+    }
+    paths["coverage.json"] = write_summary(out_dir / "coverage.json", summary)
+    return paths
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    candidates: Sectors
+    site_ids: list[str]
+    final_coverage: float          # population share covered (RSRP and SINR) with the chosen
+    explanation: list[dict[str, Any]]
+
+
+def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target: float,
+             max_sites: int | None = None, scheduler: str | None = None, threads: int = 2,
+             progress=None) -> PlanResult:
+    """Choose candidate sites greedily until ``target`` (0..1) of the city's population is
+    covered, coverage meaning RSRP and SINR above the thresholds with the interference of
+    every site counted (see :func:`ssckit.radio.plan.greedy_plan_sinr`)."""
+    area = existing.area
+    cand, patterns = load_sectors(candidates_path, area)
+    inputs = CoverageInputs(area.grid, area.dem, cand, existing.settings, clutter=area.clutter,
+                            patterns=patterns)
+    stack, _ = compute_coverage(inputs, scheduler=scheduler, threads=threads,
+                                progress=progress)
+    city = area.zones["city"]
+    pop = np.where(city, area.population, 0.0).ravel()
+    site_ids = cand.site_ids
+    st = existing.settings
+    n_pix = pop.size
+    base = NetworkState.of(existing.stack.reshape(len(existing.sectors), n_pix),
+                           existing.sectors.freq_mhz)
+    per_site = [NetworkState.of(stack[cand.site == sid].reshape(-1, n_pix),
+                                cand.freq_mhz[cand.site == sid]) for sid in site_ids]
+    noise_mw = 10 ** (noise_dbm(SCS_HZ, st.noise_figure_db) / 10)
+    plan = greedy_plan_sinr(base, per_site, pop, target, noise_mw, st.rsrp_threshold_dbm,
+                            st.sinr_threshold_db, max_sites)
+    final_cov = float(plan.steps[-1].coverage if plan.steps else plan.initial_coverage)
+    explanation = []
+    for s in plan.steps:
+        sid = site_ids[s.candidate]
+        mask = per_site[s.candidate].covered(noise_mw, st.rsrp_threshold_dbm, -np.inf
+                                             ).reshape(area.grid.shape)
+        where = sorted(((float(area.population[m & mask].sum()), e.split(":", 1)[1])
+                        for e, m in area.zones.items() if e.startswith("district:")),
+                       reverse=True)
+        explanation.append({
+            "site": sid, "added_population": round(s.added_population),
+            "coverage_after": round(100 * s.coverage, 2),
+            "main_districts": [name for people, name in where[:2] if people > 0],
+        })
+    return PlanResult(plan, cand, site_ids, final_cov, explanation)
+
+
+def _concat(a: Sectors, b: Sectors) -> Sectors:
+    return Sectors(**{k: np.concatenate([getattr(a, k), getattr(b, k)])
+                      for k in a.__dict__})
+
+
+def read_layer(ws: Workspace, name: str) -> tuple[np.ndarray, Grid]:
+    """A coverage layer written by the last run (``rsrp``, ``sinr``, ``server``,
+    ``throughput``)."""
+    path = ws.output_dir / OUTPUT_DIR / f"{name}.tif"
+    if not path.is_file():
+        raise InputError(str(path), None, "no coverage yet; run `ssckit radio coverage`")
+    data, grid, _ = read_raster(path)
+    return data, grid
+
+
+
+def compute(ws: Workspace) -> list[IndicatorValue]:
+    """Pipeline step: coverage of ``inputs.radio.sites`` (and the site plan when
+    ``inputs.radio.candidates`` is given), layers written, indicator values returned."""
+    sites = ws.input_path("radio", "sites")
+    if sites is None:
+        return []
+    settings = settings_for(ws)
+    area = load_area(ws, settings.resolution_m)
+    result = run_coverage(ws, sites, settings, area)
+    write_run(result, ws, sites)
+    candidates = ws.input_path("radio", "candidates")
+    if candidates is not None:
+        plan = run_plan(ws, result, candidates, target=0.95)
+        write_summary(ws.output_dir / OUTPUT_DIR / "plan.json", plan_document(plan, candidates,
+                                                                          ws))
+    return coverage_values(result, ws, sites)
+
+
+def plan_document(result: PlanResult, candidates: Path, ws: Workspace) -> dict[str, Any]:
+    """The plan as written to ``outputs/radio/plan.json`` (read by the dashboard)."""
+    return {
+        "target": result.plan.target, "candidates": candidates.name,
+        "reached": result.plan.reached,
+        "initial_coverage_pct": round(100 * result.plan.initial_coverage, 2),
+        "final_coverage_with_interference_pct": round(100 * result.final_coverage, 2),
+        "evaluations": result.plan.evaluations, "steps": result.explanation,
+        "synthetic": ws.config.synthetic,
+    }
