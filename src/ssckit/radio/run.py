@@ -101,15 +101,30 @@ def load_area(ws: Workspace, resolution_m: float | None = None) -> Area:
     return Area(grid, dem, pop, zones, clutter)
 
 
-def load_sectors(path: Path, area: Area) -> tuple[Sectors, dict[str, Any]]:
-    """Sites of ``path`` with their antenna patterns; refuses a site outside the DEM."""
+#: Frequency range [MHz] each coverage model is valid for (P.1812-6 §1; TR 38.901 §7.4.1;
+#: P.525 has no limit of its own, the range here is that of the NR bands).
+MODEL_FREQ_MHZ = {"p1812": (30.0, 6000.0), "tr38901-uma": (500.0, 100_000.0),
+                  "tr38901-rma": (500.0, 30_000.0), "tr38901-umi": (500.0, 100_000.0),
+                  "free-space": (30.0, 100_000.0)}
+
+
+def load_sectors(path: Path, area: Area, model: str = "p1812") -> tuple[Sectors, dict[str, Any]]:
+    """Sites of ``path`` with their antenna patterns; refuses a site outside the DEM and a
+    frequency outside the model's validity range."""
     sectors = read_sites_csv(path, area.grid.crs.to_string())
+    lo, hi = MODEL_FREQ_MHZ[model]
+    bad_f = np.flatnonzero((sectors.freq_mhz < lo) | (sectors.freq_mhz > hi))
+    if bad_f.size:
+        i = int(bad_f[0])
+        raise InputError(str(path), f"line {sectors.line[i]}, field 'freq_mhz'",
+                         f"{sectors.freq_mhz[i]:g} MHz is outside the validity range of model "
+                         f"{model}: {lo:g}..{hi:g} MHz")
     ground = sample_bilinear(area.dem, area.grid, sectors.x, sectors.y)
     bad = np.flatnonzero(np.isnan(ground))
     if bad.size:
         i = int(bad[0])
         xmin, ymin, xmax, ymax = area.grid.bounds
-        raise InputError(str(path), f"row of site {sectors.site[i]} sector {sectors.sector[i]}",
+        raise InputError(str(path), f"line {sectors.line[i]} (site {sectors.site[i]})",
                          f"lat {sectors.lat[i]:.6f}, lon {sectors.lon[i]:.6f} is outside the "
                          f"terrain grid (x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f} m)")
     patterns = {}
@@ -123,7 +138,7 @@ def load_sectors(path: Path, area: Area) -> tuple[Sectors, dict[str, Any]]:
 def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area,
                  scheduler: str | None = None, threads: int = 2, progress=None) -> CoverageRun:
     """Coverage of the sites in ``sites`` over ``area``."""
-    sectors, patterns = load_sectors(sites, area)
+    sectors, patterns = load_sectors(sites, area, settings.model)
     inputs = CoverageInputs(area.grid, area.dem, sectors, settings, clutter=area.clutter,
                             patterns=patterns)
     t0 = time.perf_counter()
@@ -217,7 +232,7 @@ def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target
     covered, coverage meaning RSRP and SINR above the thresholds with the interference of
     every site counted (see :func:`ssckit.radio.plan.greedy_plan_sinr`)."""
     area = existing.area
-    cand, patterns = load_sectors(candidates_path, area)
+    cand, patterns = load_sectors(candidates_path, area, existing.settings.model)
     inputs = CoverageInputs(area.grid, area.dem, cand, existing.settings, clutter=area.clutter,
                             patterns=patterns)
     stack, _ = compute_coverage(inputs, scheduler=scheduler, threads=threads,

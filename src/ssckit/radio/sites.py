@@ -50,6 +50,7 @@ class Sectors:
     freq_mhz: np.ndarray      # [MHz]
     bandwidth_mhz: np.ndarray  # [MHz]
     tx_power_dbm: np.ndarray  # [dBm]
+    line: np.ndarray          # line of the CSV file the sector was read from
 
     def __len__(self) -> int:
         return len(self.site)
@@ -70,7 +71,8 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
 
     Required columns: site, sector, lat, lon (WGS 84 degrees), height_m (antenna above ground),
     azimuth_deg, freq_mhz, bandwidth_mhz, tx_power_dbm. Optional: mech_tilt_deg, elec_tilt_deg
-    (default 0, positive down), antenna (``3gpp`` for the TR 38.901 element, or an MSI file
+    (default 0, positive down), antenna (``3gpp`` for the TR 38.901 Table 7.3-1 element with
+    its 8 dBi, ``3gpp:G`` for that pattern with a maximum gain of G dBi, or an MSI file
     relative to the CSV), band, operator, notes.
     """
     path = Path(path)
@@ -89,6 +91,7 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
         raise InputError(str(path), "line 1 (header)", f"unknown column(s) {', '.join(unknown)}; "
                          f"allowed: {', '.join(REQUIRED + OPTIONAL)}")
     cols: dict[str, list] = {c: [] for c in REQUIRED + OPTIONAL}
+    lines: list[int] = []
     seen: dict[tuple[str, str], int] = {}
     for row in reader:
         line = reader.line_num
@@ -101,6 +104,7 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
             raise InputError(str(path), f"line {line}", f"site {key[0]} sector {key[1]} "
                              f"already given on line {seen[key]}")
         seen[key] = line
+        lines.append(line)
         for c in RANGES:
             raw = row.get(c) or ("0" if c in ("mech_tilt_deg", "elec_tilt_deg") else "")
             try:
@@ -114,11 +118,22 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
                                  f"{v:g} is outside the allowed range {lo:g}..{hi:g} {unit}")
             cols[c].append(v)
         antenna = row.get("antenna") or "3gpp"
-        if antenna != "3gpp" and not (path.parent / antenna).is_file():
+        if antenna.startswith("3gpp"):
+            gain = antenna.partition(":")[2]
+            try:
+                ok = antenna == "3gpp" or 0 < float(gain) <= 30
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InputError(str(path), f"line {line}, field 'antenna'",
+                                 f"{antenna!r}: write '3gpp' (TR 38.901 element, 8 dBi) or "
+                                 "'3gpp:G' with its maximum gain G in 0..30 dBi")
+        elif not (path.parent / antenna).is_file():
             raise InputError(str(path), f"line {line}, field 'antenna'",
                              f"pattern file {antenna!r} not found next to the CSV; use '3gpp' "
                              "for the TR 38.901 element pattern or an MSI file")
-        cols["antenna"].append(antenna if antenna == "3gpp" else str(path.parent / antenna))
+        cols["antenna"].append(antenna if antenna.startswith("3gpp")
+                               else str(path.parent / antenna))
         for c in ("site", "sector", "band", "operator", "notes"):
             cols[c].append(row.get(c, ""))
     if not seen:
@@ -133,5 +148,5 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
         azimuth_deg=f["azimuth_deg"] % 360, mech_tilt_deg=f["mech_tilt_deg"],
         elec_tilt_deg=f["elec_tilt_deg"], antenna=np.array(cols["antenna"]),
         band=np.array(cols["band"]), freq_mhz=f["freq_mhz"], bandwidth_mhz=f["bandwidth_mhz"],
-        tx_power_dbm=f["tx_power_dbm"],
+        tx_power_dbm=f["tx_power_dbm"], line=np.array(lines),
     )

@@ -1,0 +1,203 @@
+"""Coverage and planning runs on real files: the sample city, matplotlib's real DEM, Dask."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import yaml
+from affine import Affine
+from numpy.testing import assert_array_equal
+
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.radio import run as radio_run
+from ssckit.radio.coverage import CoverageInputs, RadioSettings, compute_coverage
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ssckit.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def city(demo_workspace: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "city"
+    shutil.copytree(demo_workspace, root)
+    return root
+
+
+def test_demo_pipeline_stored_coverage(demo_workspace: Path):
+    with Store.open(demo_workspace / "ssckit.duckdb", read_only=True) as s:
+        cov = {v.entity: v.value for v in s.query_values(indicator="radio:population_coverage")}
+        kpi = s.query_values(indicator="EC:ICT:ICT:4C", breakdown={"technology": "5G NR"})
+    assert set(cov) == {"city", "district:Old Town", "district:Riverside", "district:North Hill",
+                        "district:East Park", "district:South Gate"}
+    assert all(0 <= v <= 100 for v in cov.values())
+    assert len(kpi) == 6 and kpi[0].unit == "%"
+    out = demo_workspace / "outputs" / "radio"
+    for name in ("rsrp", "sinr", "server", "throughput"):
+        with rasterio.open(out / f"{name}.tif") as src:
+            assert src.crs is not None and src.count == 1
+        assert (out / f"{name}.png").stat().st_size > 10_000
+    plan = json.loads((out / "plan.json").read_text())
+    cover = [plan["initial_coverage_pct"]] + [s["coverage_after"] for s in plan["steps"]]
+    assert plan["steps"] and all(b > a for a, b in zip(cover, cover[1:], strict=False))
+
+
+def test_coverage_cli_and_thresholds(city: Path):
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "200", "--quiet")
+    assert r.returncode == 0, r.stderr
+    with Store.open(city / "ssckit.duckdb", read_only=True) as s:
+        loose = s.query_values(indicator="radio:population_coverage", entity="city")[0].value
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "200", "--quiet",
+             "--rsrp-threshold", "-95")
+    assert r.returncode == 0, r.stderr
+    with Store.open(city / "ssckit.duckdb", read_only=True) as s:
+        strict = s.query_values(indicator="radio:population_coverage", entity="city")[0].value
+    assert strict < loose
+    summary = json.loads((city / "outputs" / "radio" / "coverage.json").read_text())
+    assert summary["grid"]["resolution_m"] == 200 and summary["pixel_paths"] == 50 * 50 * 15
+
+
+def test_dask_cluster_gives_identical_tiles(demo_workspace: Path):
+    from distributed import LocalCluster
+
+    ws = Workspace.load(demo_workspace)
+    area = radio_run.load_area(ws, 400.0)
+    settings = RadioSettings(tile_size=8)
+    sectors, patterns = radio_run.load_sectors(ws.input_path("radio", "sites"), area)
+    inputs = CoverageInputs(area.grid, area.dem, sectors, settings, area.clutter, patterns)
+    local, _ = compute_coverage(inputs, threads=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote, _ = compute_coverage(inputs, scheduler=cluster.scheduler_address)
+    assert_array_equal(local, remote)
+    assert np.isfinite(local).all()
+
+
+def _write_matplotlib_dem(path: Path) -> tuple[np.ndarray, float, float, float]:
+    """matplotlib's Jacksboro fault DEM (USGS, 3 arc-second) as a GeoTIFF in WGS 84."""
+    from matplotlib import cbook
+
+    with cbook.get_sample_data("jacksboro_fault_dem.npz") as d:
+        z = d["elevation"].astype(np.float32)
+        dx, west, north = float(d["dx"]), float(d["xmin"]), float(d["ymin"])
+    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0], count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=Affine(dx, 0, west, 0, -dx, north)) as dst:
+        dst.write(z, 1)
+    return z, dx, west, north
+
+
+def test_real_terrain_from_matplotlib_dem(tmp_path: Path):
+    from shapely.geometry import box
+
+    from ssckit.core.geo import Grid, write_polygons, write_raster
+
+    z, dx, west, north = _write_matplotlib_dem(tmp_path / "dem_wgs84.tif")
+    # Workspace on UTM 17N, a 6 km x 6 km square inside the DEM, population uniform.
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32617", always_xy=True)
+    cx, cy = to_utm.transform(west + dx * z.shape[1] / 2, north - dx * z.shape[0] / 2)
+    grid = Grid.from_bounds(cx - 3000, cy - 3000, cx + 3000, cy + 3000, 100, "EPSG:32617")
+    write_raster(tmp_path / "population.tif", np.full(grid.shape, 2.0, np.float32), grid)
+    write_polygons(tmp_path / "boundary.geojson", [({"name": "Jacksboro"},
+                                                    box(*grid.bounds).buffer(-200))], grid.crs)
+    to_ll = Transformer.from_crs("EPSG:32617", "EPSG:4326", always_xy=True)
+    with open(tmp_path / "sites.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["site", "sector", "lat", "lon", "height_m", "azimuth_deg", "freq_mhz",
+                    "bandwidth_mhz", "tx_power_dbm", "antenna"])
+        for i, (ox, oy) in enumerate([(-1500, -1500), (1500, 0), (-500, 1800)]):
+            lon, lat = to_ll.transform(cx + ox, cy + oy)
+            for s, az in enumerate((0, 120, 240)):
+                w.writerow([f"J{i}", s + 1, f"{lat:.6f}", f"{lon:.6f}", 30, az, 3500, 100, 49,
+                            "3gpp:17"])
+    config = {"name": "Jacksboro test area", "country": "US", "year": 2026,
+              "crs": "EPSG:32617", "boundary": "boundary.geojson",
+              "population": "population.tif", "dem": "dem_wgs84.tif",
+              "inputs": {"radio": {"sites": "sites.csv"}}}
+    (tmp_path / "city.yaml").write_text(yaml.safe_dump(config))
+    ws = Workspace.load(tmp_path)
+    area = radio_run.load_area(ws)
+    # The DEM was reprojected from WGS 84: its heights stay within the source's range.
+    assert np.isfinite(area.dem).all()
+    assert z.min() - 1 <= area.dem.min() and area.dem.max() <= z.max() + 1
+    assert area.dem.max() - area.dem.min() > 150          # real relief, not a flat stand-in
+    r = _cli("radio", "coverage", "-w", str(tmp_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    with rasterio.open(tmp_path / "outputs" / "radio" / "rsrp.tif") as src:
+        rsrp = src.read(1)
+    assert np.isfinite(rsrp).all() and rsrp.max() > -80 and rsrp.min() < -110
+    # Terrain matters: the same run over a flat DEM gives a different map.
+    flat = CoverageInputs(area.grid, np.full(area.grid.shape, float(area.dem.mean())),
+                          *radio_run.load_sectors(tmp_path / "sites.csv", area)[:1],
+                          RadioSettings())
+    flat_stack, _ = compute_coverage(flat)
+    assert np.abs(flat_stack.max(axis=0) - rsrp).mean() > 3.0
+
+
+def _edit_sites(city: Path, **changes: str) -> None:
+    path = city / "sites.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    rows[0].update(changes)
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"lat": "41.2", "lon": "39.0"}, ["line 2", "outside the terrain grid"]),
+        ({"height_m": "0"}, ["line 2, field 'height_m'", "1..300"]),
+        ({"freq_mhz": "7000"}, ["line 2, field 'freq_mhz'", "30..6000 MHz"]),
+        ({"antenna": "missing.msi"}, ["line 2, field 'antenna'", "not found"]),
+    ],
+)
+def test_bad_sites_are_refused_without_output(city: Path, changes, words):
+    shutil.rmtree(city / "outputs" / "radio")
+    _edit_sites(city, **changes)
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "500", "--quiet")
+    assert r.returncode == 2
+    for w in words:
+        assert w in r.stderr.replace("\n", ""), (w, r.stderr)
+    assert "sites.csv" in r.stderr
+    assert not (city / "outputs" / "radio").exists()
+
+
+def test_malformed_msi_and_dem_without_crs(city: Path):
+    msi = next(city.glob("*.msi"))
+    msi.write_text(msi.read_text().replace("GAIN 15.35 dBd", "GAIN lots"))
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "500", "--quiet")
+    assert r.returncode == 2 and msi.name in r.stderr and "GAIN" in r.stderr
+    with rasterio.open(city / "nocrs.tif", "w", driver="GTiff", width=4, height=4, count=1,
+                       dtype="float32", transform=Affine(1, 0, 0, 0, -1, 4)) as dst:
+        dst.write(np.zeros((4, 4), np.float32), 1)
+    cfg = yaml.safe_load((city / "city.yaml").read_text())
+    cfg["dem"] = "nocrs.tif"
+    (city / "city.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(InputError, match="no CRS"):
+        radio_run.load_area(Workspace.load(city))
+
+
+def test_plan_cli_json(city: Path):
+    r = _cli("radio", "plan", "-w", str(city), "--resolution", "250", "--target", "0.99",
+             "--max-sites", "3", "--format", "json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert 1 <= len(doc["steps"]) <= 3
+    assert doc["steps"][0]["added_population"] > 0
+    assert doc["final_coverage_with_interference_pct"] >= doc["initial_coverage_pct"]
