@@ -124,6 +124,17 @@ def test_demo_city_in_chromium(demo_server: str, demo_workspace: Path) -> None:
             for dim in ("Economy", "Environment", "Society and Culture"):
                 assert page.get_by_text(dim, exact=True).first.is_visible()
             page.screenshot(path=str(ARTIFACTS / "demo-scorecard.png"), full_page=False)
+            # The 5G coverage page: district table, map layer, the plan's chart drawn.
+            page.goto(demo_server + "/radio", wait_until="networkidle")
+            assert page.get_by_role("heading", name="Population covered").is_visible()
+            assert page.locator("img[src='/radio/layers/rsrp.png']").evaluate(
+                "img => img.complete && img.naturalWidth > 0")
+            page.get_by_label("SINR at full load (dB)").check()
+            page.get_by_role("button", name="Show").click()
+            page.wait_for_load_state("networkidle")
+            assert page.locator("img[src='/radio/layers/sinr.png']").is_visible()
+            page.wait_for_selector("#plan-chart .main-svg", timeout=15_000)
+            page.screenshot(path=str(ARTIFACTS / "demo-radio.png"), full_page=True)
         finally:
             browser.close()
     assert problems == [], problems

@@ -61,16 +61,27 @@ def write_png(path: Path, name: str, data: np.ndarray, grid: Grid, sectors: Sect
     title, unit, cmap, (vmin, vmax) = LAYERS[name]
     xmin, ymin, xmax, ymax = grid.bounds
     fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
+    if name == "server":
+        # 20 qualitative colours, repeated: neighbouring cells differ; the ids are in the
+        # GeoTIFF and sectors.csv, so no colour bar.
+        data = np.where(data >= 0, np.mod(data, 20), np.nan)
     img = ax.imshow(data, extent=(xmin, xmax, ymin, ymax), cmap=cmap, vmin=vmin, vmax=vmax,
                     interpolation="nearest")
-    fig.colorbar(img, ax=ax, label=f"{title} [{unit}]", shrink=0.8)
+    if name != "server":
+        fig.colorbar(img, ax=ax, label=f"{title} [{unit}]", shrink=0.8)
     if boundary is not None:
         for geom in getattr(boundary, "geoms", [boundary]):
             bx, by = geom.exterior.xy
             ax.plot(bx, by, color="white", lw=1.2)
             ax.plot(bx, by, color="black", lw=0.6)
-    ax.scatter(sectors.x, sectors.y, s=14, c="white", edgecolors="black", linewidths=0.6,
-               zorder=3)
+    from matplotlib.patches import Wedge
+
+    radius = 0.025 * (xmax - xmin)
+    for x, y, az in zip(sectors.x, sectors.y, sectors.azimuth_deg, strict=True):
+        theta = 90.0 - az          # matplotlib counts degrees counter-clockwise from east
+        ax.add_patch(Wedge((x, y), radius, theta - 30, theta + 30, facecolor="white",
+                           edgecolor="black", linewidth=0.5, alpha=0.85, zorder=3))
+    ax.scatter(sectors.x, sectors.y, s=8, c="black", zorder=4)
     ax.set_title(title + (" (synthetic sample data)" if synthetic else ""))
     ax.set_xlabel("easting [m]")
     ax.set_ylabel("northing [m]")

@@ -44,6 +44,7 @@ from ssckit.web.security import SecurityHeadersMiddleware
 #: Modules whose ``web.py`` is mounted, in navigation order.
 MODULE_WEB: list[str] = [
     "ssckit.kpi.web",
+    "ssckit.radio.web",
 ]
 
 HERE = Path(__file__).parent

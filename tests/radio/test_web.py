@@ -1,0 +1,29 @@
+"""The radio pages and API on the sample city, in process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from ssckit.web.app import create_app
+
+
+def test_coverage_page_and_api(demo_workspace: Path):
+    with TestClient(create_app(demo_workspace), base_url="https://testserver") as client:
+        page = client.get("/radio?layer=sinr")
+        assert page.status_code == 200
+        html = page.text
+        assert "Population covered" in html and "Old Town" in html
+        assert 'src="/radio/layers/sinr.png"' in html and "Site plan" in html
+        img = client.get("/radio/layers/sinr.png")
+        assert img.status_code == 200 and img.content[:8] == b"\x89PNG\r\n\x1a\n"
+        tif = client.get("/api/v1/radio/layers/rsrp.tif")
+        assert tif.status_code == 200 and tif.content[:4] in (b"II*\x00", b"MM\x00*")
+        cov = client.get("/api/v1/radio/coverage").json()
+        city = next(z for z in cov["zones"] if z["entity"] == "city")
+        assert 0 <= city["population_coverage"] <= 100
+        plan = client.get("/api/v1/radio/plan").json()
+        assert plan["steps"] and plan["target"] == 0.95
+        assert client.get("/radio?layer=nonsense").status_code == 422
+        assert client.get("/radio/layers/..%2Fcity.yaml.png").status_code in (404, 422)
