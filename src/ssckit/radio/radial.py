@@ -103,112 +103,124 @@ def _sample(layer, tr, x, y):
 
 
 @numba.njit(cache=True)
-def _hull_push(hull, nh, slot, xs, ys, j):
-    """Add point j (x increasing) to the upper convex hull held in ``hull[slot]``."""
+def _hull_push(hx, hy, hi, nh, slot, x, y, j):
+    """Add point j at (x, y), x increasing, to the upper convex hull of ``slot``."""
     n = nh[slot]
-    xj = xs[j]
-    yj = ys[slot, j]
     while n >= 2:
-        a = hull[slot, n - 2]
-        b = hull[slot, n - 1]
-        cr = (xs[b] - xs[a]) * (yj - ys[slot, a]) - (ys[slot, b] - ys[slot, a]) * (xj - xs[a])
+        ax = hx[slot, n - 2]
+        ay = hy[slot, n - 2]
+        cr = (hx[slot, n - 1] - ax) * (y - ay) - (hy[slot, n - 1] - ay) * (x - ax)
         if cr >= 0.0:
             n -= 1
         else:
             break
-    hull[slot, n] = j
+    hx[slot, n] = x
+    hy[slot, n] = y
+    hi[slot, n] = j
     nh[slot] = n + 1
 
 
 @numba.njit(cache=True)
-def _hull_tangent(hull, nh, slot, xs, ys, qx, qy):
-    """Hull point maximising (y - qy) / (qx - x) for a point Q right of all points (the
-    horizon seen from Q); the last one on ties."""
+def _hull_tangent(hx, hy, hi, nh, slot, qx, qy):
+    """Index of the hull point maximising (y - qy) / (qx - x), for Q right of every point
+    (the horizon seen from Q); the last one on ties."""
     lo = 0
-    hi = nh[slot] - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        a = hull[slot, mid]
-        b = hull[slot, mid + 1]
-        cr = (xs[b] - xs[a]) * (qy - ys[slot, a]) - (ys[slot, b] - ys[slot, a]) * (qx - xs[a])
+    hi_ = nh[slot] - 1
+    while lo < hi_:
+        mid = (lo + hi_) // 2
+        ax = hx[slot, mid]
+        ay = hy[slot, mid]
+        cr = (hx[slot, mid + 1] - ax) * (qy - ay) - (hy[slot, mid + 1] - ay) * (qx - ax)
         if cr <= 0.0:
             lo = mid + 1
         else:
-            hi = mid
-    return hull[slot, lo]
+            hi_ = mid
+    return hi[slot, lo]
 
 
 @numba.njit(cache=True)
-def _hull_support(hull, nh, slot, xs, ys, m):
-    """Hull point maximising y - m x."""
+def _hull_support(hx, hy, hi, nh, slot, m):
+    """Index of the hull point maximising y - m x."""
     lo = 0
-    hi = nh[slot] - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        a = hull[slot, mid]
-        b = hull[slot, mid + 1]
-        if ys[slot, b] - ys[slot, a] > m * (xs[b] - xs[a]):
+    hi_ = nh[slot] - 1
+    while lo < hi_:
+        mid = (lo + hi_) // 2
+        if hy[slot, mid + 1] - hy[slot, mid] > m * (hx[slot, mid + 1] - hx[slot, mid]):
             lo = mid + 1
         else:
-            hi = mid
-    return hull[slot, lo]
+            hi_ = mid
+    return hi[slot, lo]
 
 
 @numba.njit(cache=True)
 def _nu(gi, di, dtot, ce, hts, hrs, lam):
-    """Fresnel parameter of one profile point, the expression of ITU-R P.1812-6 Eq. (15)."""
+    """Fresnel parameter of one profile point: the kernel's expression, ITU-R P.1812-6
+    Eq. (15)."""
     return (gi + 500.0 * ce * di * (dtot - di) - (hts * (dtot - di) + hrs * di) / dtot) * (
         math.sqrt(0.002 * dtot / (lam * di * (dtot - di)))
     )
 
 
 @numba.njit(cache=True)
-def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, last):
-    """Largest Fresnel parameter over the interior points 1..k of a line-of-sight profile and
-    its index (the last one on ties when ``last``).
+def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
+    """Largest Fresnel parameter over the interior points 1..k of a line-of-sight profile
+    (every point below the terminal line) and its index, the last one on ties; ``i0`` is a
+    first guess. Values at or below ``floor`` are not searched for (pass -1e300 for the
+    exact index; -0.78 when only J(ν) matters, Eq. (12)).
 
-    Every point lies below the terminal line here (ν < 0), so ν_i >= bound of its block, with
-    the block's highest curvature-adjusted height ``bmax`` (g - 500 d^2 ce) and the largest
-    sqrt(d (dtot - d)) in the block; a block whose bound is below the best ν found is skipped.
+    With ν < 0, ν_i <= -clear * c0 / max sqrt(d (dtot - d)) over a block, where ``clear``
+    is the smallest clearance of the block's highest curvature-adjusted point ``bmax``
+    (g - 500 ce d^2) below the terminal line; blocks that cannot beat the best are skipped.
     """
     c0 = math.sqrt(0.002 * dtot / lam)
-    lin0 = hts
     lin1 = (hrs - hts) / dtot - 500.0 * ce * dtot   # terminal line, curvature-adjusted frame
-    best = -1e300
-    ib = 1
-    # start from the point nearest the path centre, a good first guess
-    step = d[1]
-    ic = min(max(int(0.5 * dtot / step), 1), k)
-    best = _nu(g[ic], d[ic], dtot, ce, hts, hrs, lam)
-    ib = ic
-    nb = (k + _BLOCK) // _BLOCK
+    best = _nu(g[i0], d[i0], dtot, ce, hts, hrs, lam)
+    ib = i0
+    if best < floor:
+        best = floor
+        ib = -1
+    nb = k // _BLOCK + 1
+    half = 0.5 * dtot
     for blk in range(nb):
-        i0 = max(blk * _BLOCK, 1)
-        i1 = min(blk * _BLOCK + _BLOCK - 1, k)
-        if i0 > i1:
+        j0 = max(blk * _BLOCK, 1)
+        j1 = min(blk * _BLOCK + _BLOCK - 1, k)
+        if j0 > j1:
             continue
-        x0 = d[i0]
-        x1 = d[i1]
-        clear = min(lin0 + lin1 * x0, lin0 + lin1 * x1) - bmax[blk]   # lower bound of H
+        x0 = d[j0]
+        x1 = d[j1]
+        clear = hts + min(lin1 * x0, lin1 * x1) - bmax[blk]
         if clear > 0.0:
-            xm = min(max(0.5 * dtot, x0), x1)
-            qmax = math.sqrt(xm * (dtot - xm))
-            bound = -clear * c0 / qmax
+            xm = min(max(half, x0), x1)
+            bound = -clear * c0 / math.sqrt(xm * (dtot - xm))
             if bound + 1e-9 * (1.0 + abs(bound)) < best:
                 continue
-        for i in range(i0, i1 + 1):
+        for i in range(j0, j1 + 1):
             nu = _nu(g[i], d[i], dtot, ce, hts, hrs, lam)
-            if nu > best or (last and nu == best and i > ib):
+            if nu > best or (nu == best and i > ib):
                 best = nu
-                ib = i
-            elif not last and nu == best and i < ib:
                 ib = i
     return best, ib
 
 
 @numba.njit(cache=True)
+def _concave_max(kind, s, k, dtot, ce, hts, hrs, lam, xstar):
+    """Largest smooth-profile term over the grid points 1..k around its continuous
+    maximiser ``xstar`` [km] (the term is unimodal in the distance)."""
+    j = int(math.floor(xstar / s)) if xstar > 0.0 else 0
+    lo = min(max(j - 1, 1), k)
+    hi = max(min(j + 2, k), 1)
+    best = -1e300
+    for i in range(lo, hi + 1):
+        v = _smooth_val(kind, i * s, dtot, ce, hts, hrs, lam)
+        if v > best:
+            best = v
+    return best
+
+
+@numba.njit(cache=True)
 def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
-    """Zero-height-profile terms of the Bullington loop (ITU-R P.1812-6 Eqs. (14), (15), (17))."""
+    """Zero-height-profile terms of the Bullington loop (ITU-R P.1812-6 Eqs. (14), (15), (17))
+    with the kernel's expressions."""
     if kind == 0:
         return (0.0 + 500.0 * ce * di * (dtot - di) - hts) / di
     if kind == 1:
@@ -217,33 +229,52 @@ def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
 
 
 @numba.njit(cache=True)
-def _unimodal_max(kind, d, k, dtot, ce, hts, hrs, lam):
-    """Maximum over the interior points 1..k of a term that is unimodal in the distance."""
-    lo = 1
-    hi = k
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _smooth_val(kind, d[mid], dtot, ce, hts, hrs, lam) < _smooth_val(
-                kind, d[mid + 1], dtot, ce, hts, hrs, lam):
-            lo = mid + 1
+def _smooth_nu_argmax(dtot, a, t, u):
+    """Continuous maximiser [km] of the smooth-profile Fresnel parameter, the root of
+    F(x) = a q q' - 2 L' q + L q' (q = x (dtot - x), L the terminal line), which decreases
+    from t dtot > 0 to -u dtot < 0 when a dtot^2 < t + u; safeguarded Newton."""
+    lo = 0.0
+    hi = dtot
+    x = 0.5 * dtot
+    lp = (u - t) / dtot
+    for _ in range(60):
+        q = x * (dtot - x)
+        qp = dtot - 2.0 * x
+        ll = t + lp * x
+        fx = a * q * qp - 2.0 * lp * q + ll * qp
+        if fx > 0.0:
+            lo = x
         else:
-            hi = mid
-    return _smooth_val(kind, d[lo], dtot, ce, hts, hrs, lam)
+            hi = x
+        dfx = a * (dtot * dtot - 6.0 * dtot * x + 6.0 * x * x) - (t + u)
+        xn = x - fx / dfx if dfx != 0.0 else 0.5 * (lo + hi)
+        if not lo < xn < hi:
+            xn = 0.5 * (lo + hi)
+        if abs(xn - x) <= 1e-12 * dtot:
+            return xn
+        x = xn
+    return x
 
 
 @numba.njit(cache=True)
-def _bull_terrain(g, d, ys, hull, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f):
-    """Bullington loss over the profile h + r [dB], ITU-R P.1812-6 Eqs. (13)-(21)."""
+def _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f, numax):
+    """Bullington loss over the profile h + r [dB], ITU-R P.1812-6 Eqs. (13)-(21).
+
+    ``numax`` is the line-of-sight ν maximum when already known (no clutter, ae), else NaN.
+    """
     ce = 1.0 / ap
     lam = _LAM_C / f
     di = d[stim_i]
     stim = (g[stim_i] + 500.0 * ce * di * (dtot - di) - hts) / di
     st_r = (hrs - hts) / dtot
     if stim < st_r:
-        numax, _ = _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, False)
+        if math.isnan(numax):
+            lin1 = (hrs - hts) / dtot - 500.0 * ce * dtot
+            i0 = _hull_support(hx, hy, hi, nh, slot, lin1)
+            numax, _ = _nu_max(g, d, bmax[slot], k, dtot, ce, hts, hrs, lam, i0, -0.78)
         luc = _knife_edge(numax)
     else:
-        i = _hull_tangent(hull, nh, slot, d, ys, dtot, hrs - 500.0 * ce * dtot * dtot)
+        i = _hull_tangent(hx, hy, hi, nh, slot, dtot, hrs - 500.0 * ce * dtot * dtot)
         di = d[i]
         srim = (g[i] + 500.0 * ce * di * (dtot - di) - hrs) / (dtot - di)
         dbp = (hrs - hts + srim * dtot) / (stim + srim)
@@ -258,17 +289,21 @@ def _bull_terrain(g, d, ys, hull, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap,
 def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
     """Bullington loss of the zero-height profile [dB] (the smooth path of Eq. (37)).
 
-    Its slope terms are strictly concave in the distance and its Fresnel parameter is
-    unimodal when 500 d^2 / ap < hts + hrs (the sign of its derivative changes once), so
-    binary searches replace the loops; otherwise the Fresnel parameter is a plain loop.
+    Its two slope terms are strictly concave in the distance (maxima at sqrt(hts / (500 ce))
+    and dtot - sqrt(hrs / (500 ce))), and its Fresnel parameter is unimodal when
+    500 ce dtot^2 < hts + hrs (hts, hrs > 0 here), so the grid points next to the continuous
+    maximum hold the discrete one; otherwise the Fresnel parameter is a plain loop.
     """
     ce = 1.0 / ap
     lam = _LAM_C / f
-    stim = _unimodal_max(0, d, k, dtot, ce, hts, hrs, lam)
+    s = d[1]
+    a = 500.0 * ce
+    stim = _concave_max(0, s, k, dtot, ce, hts, hrs, lam, math.sqrt(hts / a))
     st_r = (hrs - hts) / dtot
     if stim < st_r:
-        if 500.0 * ce * dtot * dtot < hts + hrs:
-            numax = _unimodal_max(2, d, k, dtot, ce, hts, hrs, lam)
+        if a * dtot * dtot < hts + hrs:
+            xs = _smooth_nu_argmax(dtot, a, hts, hrs)
+            numax = _concave_max(2, s, k, dtot, ce, hts, hrs, lam, xs)
         else:
             numax = -1e300
             for i in range(1, k + 1):
@@ -277,7 +312,7 @@ def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
                     numax = nu
         luc = _knife_edge(numax)
     else:
-        srim = _unimodal_max(1, d, k, dtot, ce, hts, hrs, lam)
+        srim = _concave_max(1, s, k, dtot, ce, hts, hrs, lam, dtot - math.sqrt(hrs / a))
         dbp = (hrs - hts + srim * dtot) / (stim + srim)
         nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
             0.002 * dtot / (lam * dbp * (dtot - dbp))
@@ -287,10 +322,11 @@ def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
 
 
 @numba.njit(cache=True)
-def _delta_bull(g, d, ys, hull, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hstd, hsrd, ap, f,
-                omega, vertical, att4):
+def _delta_bull(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hstd, hsrd, ap, f,
+                omega, vertical, att4, numax):
     """Delta-Bullington loss [dB], ITU-R P.1812-6 Eqs. (37)-(39)."""
-    lbulla = _bull_terrain(g, d, ys, hull, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f)
+    lbulla = _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f,
+                           numax)
     hts1 = hts - hstd
     hrs1 = hrs - hsrd
     if att4:
@@ -302,10 +338,28 @@ def _delta_bull(g, d, ys, hull, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hstd,
 
 
 @numba.njit(cache=True)
-def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val, v1s, v2s,
-             prm):
+def _obstacle_height(h, d, bmax, lt, lr, hst2, slope):
+    """hm, ITU-R P.1812-6 Eq. (55): highest point of lt..lr above the smooth-Earth line.
+
+    Only hm > 10 m changes the result (Eq. (54)); values up to 10 m are not searched."""
+    hm = 10.0
+    for blk in range(lt // _BLOCK, lr // _BLOCK + 1):
+        j0 = max(blk * _BLOCK, lt)
+        j1 = min(blk * _BLOCK + _BLOCK - 1, lr)
+        if bmax[blk] - hst2 - min(slope * d[j0], slope * d[j1]) <= hm:
+            continue
+        for i in range(j0, j1 + 1):
+            v = h[i] - (hst2 + slope * d[i])
+            if v > hm:
+                hm = v
+    return hm
+
+
+@numba.njit(cache=True)
+def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, th_val, v1s, v2s,
+             sga, prm):
     """Basic transmission loss Lb [dB] for the profile d[0..k], then the receiver at ``dtot``
-    (ground ``hrx``): the steps of ``path_loss_kernel`` with the loops replaced."""
+    (ground ``hrx``): the steps of ``path_loss_kernel`` with its loops replaced."""
     f = prm[_F]
     p = prm[_P]
     htg = prm[_HTG]
@@ -338,16 +392,17 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val
     hst = (2.0 * v1 * dt2 - v2) / dt2**2
     hsr = (v2 - v1 * dt2) / dt2**2
 
-    m = (hrs - hts) / dt2
-    i = _hull_support(hull, nh, _H0, d, ys, m)
-    hobs = h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2
+    i = am[1, k]
+    a_obt = (h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2) / d[i]
+    hobs = -1.0
+    if a_obt > 0.0:   # some point above the terminal line
+        i = _hull_support(hx, hy, hi, nh, _H0, (hrs - hts) / dt2)
+        hobs = h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2
     if hobs <= 0.0:
         hstp = hst
         hsrp = hsr
     else:
-        i = am[1, k]
-        a_obt = (h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2) / d[i]
-        i = _hull_tangent(hull, nh, _H0, d, ys, dt2, hrs)
+        i = _hull_tangent(hx, hy, hi, nh, _H0, dt2, hrs)
         a_obr = (h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2) / (dt2 - d[i])
         hstp = hst - hobs * (a_obt / (a_obt + a_obr))
         hsrp = hsr - hobs * (a_obr / (a_obt + a_obr))
@@ -358,16 +413,21 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val
     lt = am[0, k]
     th_td = 1000.0 * math.atan((hrs - hts) / (1000.0 * dt2) - dt2 / (2.0 * ae))
     th_rd = 1000.0 * math.atan((hts - hrs) / (1000.0 * dt2) - dt2 / (2.0 * ae))
+    numax_a = np.nan
     if th_max > th_td:
         dlt = d[lt]
-        lr = _hull_tangent(hull, nh, _HA, d, ys, dt2, hrs - 500.0 * dt2 * dt2 / ae)
+        lr = _hull_tangent(hx, hy, hi, nh, _HA, dt2, hrs - 500.0 * dt2 * dt2 / ae)
         dr = dt2 - d[lr]
         th_r = 1000.0 * math.atan((h[lr] - hrs) / (1000.0 * dr) - dr / (2.0 * ae))
         dlr = dt2 - d[lr]
     else:
         th_r = th_rd
         lam = _LAM_C / f
-        _, lt = _nu_max(h, d, bmax[_HA], k, dt2, 1.0 / ae, hts, hrs, lam, True)
+        ce = 1.0 / ae
+        i0 = _hull_support(hx, hy, hi, nh, _HA, (hrs - hts) / dt2 - 500.0 * ce * dt2)
+        nu_lt, lt = _nu_max(h, d, bmax[_HA], k, dt2, ce, hts, hrs, lam, i0, -1e300)
+        if sga == _HA:   # no clutter: the Bullington ν maximum for ae is this one
+            numax_a = nu_lt
         dlt = d[lt]
         dlr = dt2 - dlt
         lr = lt
@@ -379,11 +439,7 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val
     slope = (hsr2 - hst2) / dt2
     hte = htg + h[0] - hst2
     hre = hrg + hrx - hsr2
-    hm = -1e300
-    for i in range(lt, lr + 1):
-        v = h[i] - (hst2 + slope * d[i])
-        if v > hm:
-            hm = v
+    hm = _obstacle_height(h, d, bmax[_H0], lt, lr, hst2, slope) if lt <= lr else -1e300
 
     # Section 4
     fj = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.8 * (theta - 0.3) / 0.3))
@@ -394,10 +450,10 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val
     lb0p = lbfs + esc * math.log10(p / 50.0)
     lb0b = lbfs + esc * math.log10(b0 / 50.0)
 
-    ld50 = _delta_bull(g, d, ys, hull, nh, bmax[_GA], _GA, am[2, k], k, dtot, hts, hrs, hstd,
-                       hsrd, ae, f, omega, vertical, att4)
-    ldb = _delta_bull(g, d, ys, hull, nh, bmax[_GB], _GB, am[3, k], k, dtot, hts, hrs, hstd,
-                      hsrd, ab, f, omega, vertical, att4)
+    ld50 = _delta_bull(g, d, hx, hy, hi, nh, bmax, sga, am[2, k], k, dtot, hts, hrs, hstd, hsrd,
+                       ae, f, omega, vertical, att4, numax_a)
+    ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[3, k], k, dtot, hts, hrs, hstd, hsrd,
+                      ab, f, omega, vertical, att4, np.nan)
     if p == 50.0:
         ldp = ld50
     else:
@@ -423,15 +479,6 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, ys, hull, nh, bmax, am, th_val
 
 
 @numba.njit(cache=True)
-def _running_argmax(am, best, slot, j, s):
-    if s > best[slot]:
-        best[slot] = s
-        am[slot, j] = j
-    else:
-        am[slot, j] = am[slot, j - 1]
-
-
-@numba.njit(cache=True)
 def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, ph, plat, plon,
           prm, out, prof):
     """Walk one radial to point ``kmax``; evaluate the receivers (sorted by distance ``pd``)
@@ -444,16 +491,19 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, ph
     h = np.empty(n)
     g = np.empty(n) if has_clut else h
     rr = np.zeros(n)
-    ys = np.empty((4, n))
-    hull = np.empty((4, n), dtype=np.int64)
+    hx = np.empty((4, n))
+    hy = np.empty((4, n))
+    hi = np.empty((4, n), dtype=np.int64)
     nh = np.zeros(4, dtype=np.int64)
-    nblk = n // _BLOCK + 1
-    bmax = np.full((4, nblk), -1e300)
+    bmax = np.full((4, n // _BLOCK + 1), -1e300)
     am = np.ones((4, n), dtype=np.int64)   # running argmax: th, a_obt, stim(ae), stim(ab)
     th_val = np.full(n, -1e300)
     v1s = np.zeros(n)
     v2s = np.zeros(n)
-    best = np.full(4, -1e300)
+    b1 = -1e300
+    b2 = -1e300
+    b3 = -1e300
+    sga = _GA if has_clut else _HA
     d[0] = 0.0
     h[0] = _sample(dem, tr, sx, sy)
     if has_clut:
@@ -478,9 +528,11 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, ph
                 g[j] = hj + rr[j]
             if valid == j - 1 and math.isfinite(g[j]):
                 valid = j
-            dd = dj - d[j - 1]
-            v1s[j] = v1s[j - 1] + dd * (hj + h[j - 1])
-            v2s[j] = v2s[j - 1] + dd * (hj * (2.0 * dj + d[j - 1]) + h[j - 1] * (dj + 2.0 * d[j - 1]))
+            dp = d[j - 1]
+            hp = h[j - 1]
+            dd = dj - dp
+            v1s[j] = v1s[j - 1] + dd * (hj + hp)
+            v2s[j] = v2s[j - 1] + dd * (hj * (2.0 * dj + dp) + hp * (dj + 2.0 * dp))
             # transmitter horizon, the kernel's expression and order (first index on ties)
             th = 1000.0 * math.atan((hj - hts) / (1000.0 * dj) - dj / (2.0 * ae))
             if th > th_val[j - 1]:
@@ -489,27 +541,44 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, ph
             else:
                 th_val[j] = th_val[j - 1]
                 am[0, j] = am[0, j - 1]
-            ys[_H0, j] = hj
-            ys[_HA, j] = hj - 500.0 * dj * dj / ae
-            ys[_GA, j] = g[j] - 500.0 * dj * dj / ae
-            ys[_GB, j] = g[j] - 500.0 * dj * dj / ab
+            bulge_a = 500.0 * dj * dj / ae
+            ya = hj - bulge_a
+            yga = g[j] - bulge_a
+            ygb = g[j] - 500.0 * dj * dj / ab
             s1 = (hj - hts) / dj
-            s2 = (ys[_GA, j] - hts) / dj
-            s3 = (ys[_GB, j] - hts) / dj
-            _running_argmax(am, best, 1, j, s1)
-            _running_argmax(am, best, 2, j, s2)
-            _running_argmax(am, best, 3, j, s3)
-            for slot in range(4):
-                _hull_push(hull, nh, slot, d, ys, j)
-                b = j // _BLOCK
-                if ys[slot, j] > bmax[slot, b]:
-                    bmax[slot, b] = ys[slot, j]
+            if s1 > b1:
+                b1 = s1
+                am[1, j] = j
+            else:
+                am[1, j] = am[1, j - 1]
+            s2 = (yga - hts) / dj
+            if s2 > b2:
+                b2 = s2
+                am[2, j] = j
+            else:
+                am[2, j] = am[2, j - 1]
+            s3 = (ygb - hts) / dj
+            if s3 > b3:
+                b3 = s3
+                am[3, j] = j
+            else:
+                am[3, j] = am[3, j - 1]
+            b = j // _BLOCK
+            _hull_push(hx, hy, hi, nh, _H0, dj, hj, j)
+            bmax[_H0, b] = max(bmax[_H0, b], hj)
+            _hull_push(hx, hy, hi, nh, _HA, dj, ya, j)
+            bmax[_HA, b] = max(bmax[_HA, b], ya)
+            if has_clut:
+                _hull_push(hx, hy, hi, nh, _GA, dj, yga, j)
+                bmax[_GA, b] = max(bmax[_GA, b], yga)
+            _hull_push(hx, hy, hi, nh, _GB, dj, ygb, j)
+            bmax[_GB, b] = max(bmax[_GB, b], ygb)
             pushed = j
         if k < 1 or k > valid or not math.isfinite(ph[q]):
             out[q] = np.nan
             continue
-        out[q] = _eval_rx(k, dq, ph[q], plat[q], plon[q], d, h, g, ys, hull, nh, bmax, am,
-                          th_val, v1s, v2s, prm)
+        out[q] = _eval_rx(k, dq, ph[q], plat[q], plon[q], d, h, g, hx, hy, hi, nh, bmax, am,
+                          th_val, v1s, v2s, sga, prm)
     if prof.shape[1] == n:
         for j in range(min(pushed, kmax) + 1):
             prof[0, j] = d[j]
@@ -526,8 +595,6 @@ def _site_kernel(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax,
         r = order[t]
         a = starts[r]
         b = starts[r + 1]
-        if a == b:
-            continue
         _walk(dem, clut, has_clut, tr, sx, sy, sin_az[r], cos_az[r], step_km, kmax[r],
               pd[a:b], ph[a:b], plat[a:b], plon[a:b], prm, out[a:b], dummy)
 
@@ -722,7 +789,7 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     res = np.empty(sel.size)
     work = np.flatnonzero(has)
     work = work[np.argsort(-(kmax[work] + starts[work + 1] - starts[work]), kind="stable")]
-    with numba.parallel_chunksize(1):
+    if True:
         _site_kernel(dem, clut, has_clut, tr, float(site_x), float(site_y), np.sin(theta),
                      np.cos(theta), step_km, kmax, starts, work, d_km, ph,
                      np.ascontiguousarray(plat[sel]), np.ascontiguousarray(plon[sel]), prm, res)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from ssckit.radio.io import LAYERS
@@ -96,7 +96,7 @@ def layer_png(request: Request, name: Layer) -> FileResponse:
 
 
 @pages.get("/radio", response_class=HTMLResponse)
-def coverage_page(request: Request, layer: Layer = Query("rsrp")) -> HTMLResponse:
+def coverage_page(request: Request, layer: Layer = "rsrp") -> HTMLResponse:
     out = _out_dir(request)
     summary = _read_json(out / "coverage.json")
     plan = _read_json(out / "plan.json")
