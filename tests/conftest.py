@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +50,64 @@ def artifacts_dir() -> Path:
     d = ROOT / "test-artifacts"
     d.mkdir(exist_ok=True)
     return d
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def demo_server(demo_workspace: Path, tmp_path: Path) -> Iterator[str]:
+    """The sample city served for real (a private copy)."""
+    root = tmp_path / "sample-city"
+    shutil.copytree(demo_workspace, root)
+    yield from serve_workspace(root)
+
+
+def serve_workspace(workspace_dir: Path) -> Iterator[str]:
+    """Serve ``workspace_dir`` with the real app (uvicorn, child process); yield its URL."""
+    port = _free_port()
+    code = ("import sys; from pathlib import Path; from ssckit.web.cli import run_server; "
+            "run_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(workspace_dir), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/login", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read().decode() if proc.stdout else ""
+                    pytest.fail(f"server did not start:\n{out}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    """A Playwright page in Debian Chromium; collects console errors in ``page.problems``."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.problems = problems  # type: ignore[attr-defined]
+            yield page
+        finally:
+            browser.close()

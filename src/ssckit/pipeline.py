@@ -11,6 +11,7 @@ from ssckit.core import population
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
+from ssckit.emf import run as emf_run
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
 from ssckit.radio import run as radio_run
@@ -37,6 +38,7 @@ STEPS: list[Step] = [
     Step("manual KPI values (kpi.values in city.yaml)", _manual_kpi_values),
     Step("population and area", population.compute),
     Step("5G coverage and site plan (radio)", radio_run.compute),
+    Step("EMF compliance of every site (emf)", emf_run.compute),
 ]
 
 

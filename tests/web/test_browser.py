@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,52 +18,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(workspace_dir: Path) -> Iterator[str]:
-    """The real app served by uvicorn in a child process; yields its base URL."""
-    yield from _serve(workspace_dir)
-
-
-@pytest.fixture
-def demo_server(demo_workspace: Path, tmp_path: Path) -> Iterator[str]:
-    """The sample city served for real."""
-    import shutil
-
-    root = tmp_path / "sample-city"
-    shutil.copytree(demo_workspace, root)
-    yield from _serve(root)
-
-
-def _serve(workspace_dir: Path) -> Iterator[str]:
-    port = _free_port()
-    code = ("import sys; from pathlib import Path; from ssckit.web.cli import run_server; "
-            "run_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(workspace_dir), str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/login", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"server did not start:\n{out}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
+    """The real app serving the small web-test workspace."""
+    yield from serve_workspace(workspace_dir)
 
 
 def test_scorecard_in_chromium(server: str) -> None:

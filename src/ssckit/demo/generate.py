@@ -11,7 +11,7 @@ from ssckit.core.geo import write_polygons, write_raster
 from ssckit.core.workspace import CONFIG_NAME, CityConfig, KpiSettings, write_config
 from ssckit.demo.city import make_sample_city
 from ssckit.demo.kpi_values import sample_kpi_values
-from ssckit.demo.radio_sites import write_sample_sites
+from ssckit.demo.radio_sites import write_sample_rooftops, write_sample_sites
 from ssckit.kpi.catalogue import load_catalogue
 
 CITY_NAME = "Riverbend"
@@ -47,6 +47,8 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
         value_files.append(name)
 
     sites, candidates = write_sample_sites(root, city.boundary, city.grid.crs.to_string(), seed)
+    c = city.boundary.centroid
+    rooftops, accessible = write_sample_rooftops(root, (c.x, c.y), city.grid.crs.to_string())
     write_raster(root / "clutter.tif", city.clutter, city.grid, nodata=0,
                  description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
 
@@ -55,10 +57,20 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
         crs=city.grid.crs.to_string(), boundary="boundary.geojson",
         population="population.tif", districts="districts.geojson", dem="dem.tif",
         synthetic=True, inputs={"radio": {"sites": sites, "candidates": candidates,
-                                         "clutter": "clutter.tif"}},
+                                         "clutter": "clutter.tif"},
+                "emf": {"extra_sites": rooftops, "accessible": accessible}},
         kpi=KpiSettings(targets=targets, values=value_files),
         # 50 m keeps the demo quick; `ssckit radio coverage --resolution 25` for full detail
-        settings={"radio": {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0}},
+        settings={
+            "radio": {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0},
+            "emf": {
+                "limit_set": "sampleland-national",
+                "report_limit_sets": ["icnirp2020-public"],
+                "limit_sets": [{"name": "sampleland-national", "s_uw_cm2": 10,
+                                "source": "synthetic national rule: 10 µW/cm² at every "
+                                          "frequency (sample data)"}],
+            },
+        },
     )
     write_config(root, config)
     return config

@@ -21,10 +21,13 @@ from ssckit.radio import antenna as ant
 from ssckit.radio.linkbudget import n_rb, noise_dbm, rsrp_dbm, sinr_db, throughput_mbps
 from ssckit.radio.propagation import p1812, tr38901
 from ssckit.radio.propagation.p525 import free_space_basic_loss
+from ssckit.radio.radial import site_loss_radial
 from ssckit.radio.sites import Sectors
 from ssckit.radio.terrain import point_profiles, sample_bilinear
 
 MODELS = ("p1812", "tr38901-uma", "tr38901-rma", "tr38901-umi", "free-space")
+#: P.1812 engines: along shared radials (fast) or one straight profile per pixel.
+ENGINES = ("radial", "exact")
 
 #: Subcarrier spacing assumed for NR FR1 carriers [Hz].
 SCS_HZ = 30e3
@@ -41,7 +44,11 @@ class RadioSettings:
     (2); noise_figure_db (7 dB UE); layers: downlink MIMO layers (4);
     rsrp_threshold_dbm, sinr_threshold_db: the service thresholds (−110 dBm, −5 dB);
     near_model: the model for pixels closer to a site than P.1812's 0.25 km minimum
-    (``free-space``, ITU-R P.525), which are counted in ``near_pixels``.
+    (``free-space``, ITU-R P.525), which are counted in ``near_pixels``;
+    engine: how P.1812 reaches the pixels: ``radial`` (default; profiles along radials from
+    the site shared by the pixels on them, :mod:`ssckit.radio.radial`: about 9 times the
+    speed, |ΔLb| within 0.5 dB of the exact engine at 95 % of the pixels) or ``exact`` (one
+    straight profile per pixel).
     """
 
     model: str = "p1812"
@@ -57,12 +64,15 @@ class RadioSettings:
     sinr_threshold_db: float = -5.0
     tile_size: int = 128
     resolution_m: float | None = None   # grid resolution [m]; None: the population raster's
+    engine: str = "radial"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model {self.model!r} is unknown; allowed: {', '.join(MODELS)}")
         if not 1.0 <= self.rx_height_m <= 30.0:
             raise ValueError(f"rx_height_m {self.rx_height_m} is outside 1..30 m")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine {self.engine!r} is unknown; allowed: {', '.join(ENGINES)}")
 
 
 @dataclass(frozen=True)
@@ -177,7 +187,13 @@ def sector_rsrp_tile(inputs: CoverageInputs, window: tuple[int, int, int, int]
         if st.model == "p1812":
             lb = np.empty(d_m.shape)
             far = d_m >= p1812.D_RANGE_KM[0] * 1000.0
-            if far.any():
+            if far.any() and st.engine == "radial":
+                lb[far] = site_loss_radial(
+                    inputs.dem, g, sx, sy, s.lat[k0], s.lon[k0], h_ant, f_ghz, px[far], py[far],
+                    plat[far], plon[far], rx_height_m=st.rx_height_m,
+                    time_percent=st.time_percent, location_percent=st.location_percent,
+                    dn=st.dn, n0=st.n0, polarisation=st.polarisation, clutter=inputs.clutter)
+            elif far.any():
                 lb[far] = _p1812_loss(inputs, sx, sy, h_ant, f_ghz, s.lat[k0], s.lon[k0],
                                       px[far], py[far], plat[far], plon[far], d_m[far] / 1000.0)
             near = ~far

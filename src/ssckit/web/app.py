@@ -45,6 +45,7 @@ from ssckit.web.security import SecurityHeadersMiddleware
 MODULE_WEB: list[str] = [
     "ssckit.kpi.web",
     "ssckit.radio.web",
+    "ssckit.emf.web",
 ]
 
 HERE = Path(__file__).parent

@@ -1,0 +1,168 @@
+"""``ssckit emf``: compliance of every antenna site, field checks and the limit sets."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+import numpy as np
+from rich.table import Table
+
+from ssckit.core.cli_support import console, format_option, quiet_option, with_store
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.core.workspace import CONFIG_NAME, Workspace
+
+
+@click.group(epilog="Example: ssckit emf check --workspace sample-city")
+def emf() -> None:
+    """EMF exposure compliance of antenna sites (ITU-T K.52/K.70/K.100, IEC 62232, ICNIRP)."""
+
+
+def _user_sets(workspace_dir: Path | None):
+    from ssckit.emf.run import EmfSettings, user_limit_sets
+
+    if workspace_dir is None or not (workspace_dir / CONFIG_NAME).is_file():
+        return {}
+    ws = Workspace.load(workspace_dir)
+    return user_limit_sets(ws, ws.module_settings("emf", EmfSettings))
+
+
+@emf.command(epilog="Example: ssckit emf check -w sample-city --limits icnirp2020-public")
+@click.option("--limits", "limit_set", help="Limit set to judge against (default: "
+              "settings.emf.limit_set of city.yaml, else icnirp2020-public).")
+@click.option("--no-maps", is_flag=True, help="Skip the exposure maps.")
+@format_option("table", "json")
+@quiet_option
+@with_store
+def check(limit_set: str | None, no_maps: bool, fmt: str, quiet: bool, ws: Workspace,
+          store: Store) -> None:
+    """Check every antenna site: exclusion zones, installation class, worst public place.
+
+    Writes outputs/emf/report.html, sites.csv and the exposure maps (GeoTIFF, PNG), and
+    stores the U4SSC KPI EN:EN:EQ:1C (share of sites in compliance).
+    """
+    from ssckit.emf.run import emf_values, run_check, write_outputs
+
+    with console.status("checking sites", spinner="dots") if not quiet else nullcontext():
+        run = run_check(ws, limit_set_name=limit_set, with_maps=not no_maps)
+        write_outputs(run, ws)
+        values = emf_values(run, ws)
+        store.write_values(values, replace=lambda cur: cur.execute(
+            "DELETE FROM indicator_values WHERE indicator IN "
+            "('EN:EN:EQ:1C', 'emf:worst_exposure_ratio') AND source LIKE '%emf.check%'"))
+    if fmt == "json":
+        click.echo(json.dumps({
+            "limit_set": run.limit_set.name, "kpi_EN:EN:EQ:1C": values[0].value,
+            "sites": [{"site": s.site, "installation_class": s.installation_class,
+                       "eirp_w": s.eirp_w, "zone": s.zone, "worst_place": s.worst_place,
+                       "worst_ter": s.worst_ter, "margin_db": s.margin_db,
+                       "compliant": s.compliant, "by_limit_set": s.by_limit_set}
+                      for s in run.sites]}, indent=2))
+        return
+    t = Table(title=f"EMF compliance — {ws.label} — {run.limit_set.name}")
+    for col in ("site", "class", "zone in beam", "worst public place", "% of limit", "margin",
+                "compliant"):
+        t.add_column(col, justify="right" if col in ("zone in beam", "% of limit", "margin")
+                     else "left", overflow="fold")
+    for s in run.sites:
+        t.add_row(s.site, s.installation_class, f"{s.zone['boresight_m']:.1f} m",
+                  s.worst_place, f"{100 * s.worst_ter:.3g}", f"{s.margin_db:.1f} dB",
+                  "yes" if s.compliant else "[bold red]NO[/]")
+    console.print(t)
+    console.print(f"{sum(s.compliant for s in run.sites)}/{len(run.sites)} sites compliant "
+                  f"(EN:EN:EQ:1C = {values[0].value:.1f} %); report: "
+                  f"{ws.output_dir / 'emf' / 'report.html'}")
+
+
+@emf.command(epilog="Example: ssckit emf zone --eirp-w 2000 --freq-mhz 3500 "
+                    "--limits icnirp2020-public")
+@click.option("--eirp-w", type=float, required=True, help="EIRP in the main beam [W].")
+@click.option("--freq-mhz", type=float, required=True, help="Frequency [MHz].")
+@click.option("--limits", "limit_set", default="icnirp2020-public", show_default=True,
+              help="Limit set name (see `ssckit emf limits`).")
+@click.option("--antenna", type=click.Path(dir_okay=False, path_type=Path),
+              help="MSI pattern file: also print the zone's dimensions.")
+@click.option("--tilt-deg", type=float, default=0.0, show_default=True,
+              help="Mechanical downtilt with --antenna [deg].")
+@click.option("--ground-reflection", is_flag=True, help="Multiply power density by 2.56.")
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=None, help="Workspace with user-defined limit sets.")
+@format_option("table", "json")
+def zone(eirp_w: float, freq_mhz: float, limit_set: str, antenna: Path | None, tilt_deg: float,
+         ground_reflection: bool, workspace_dir: Path | None, fmt: str) -> None:
+    """Compliance distance of one transmitter in its main beam (and the zone box for a pattern):
+    what an inspector needs on site."""
+    from ssckit.emf.exposure import Transmitters, ground_reflection_factor
+    from ssckit.emf.limits import get_limit_set, limit_power_density
+    from ssckit.emf.zones import exclusion_distance, exclusion_zones, installation_class
+    from ssckit.radio.antenna import read_msi
+
+    if not eirp_w > 0:
+        raise InputError("--eirp-w", None, f"{eirp_w:g} W: the EIRP must be > 0 W")
+    try:
+        ls = get_limit_set(limit_set, _user_sets(workspace_dir))
+        s_lim = float(limit_power_density(ls, freq_mhz))
+    except ValueError as exc:
+        raise InputError("--limits/--freq-mhz", None, str(exc)) from None
+    refl = float(ground_reflection_factor()) if ground_reflection else 1.0
+    r0 = float(exclusion_distance(eirp_w, s_lim, reflection_factor=refl))
+    out = {"limit_set": ls.name, "freq_mhz": freq_mhz, "limit_w_m2": s_lim, "eirp_w": eirp_w,
+           "reflection_factor": refl, "boresight_distance_m": r0,
+           "installation_class": str(installation_class(eirp_w))}
+    if antenna is not None:
+        pat = read_msi(antenna)
+        tx_power_dbm = 10 * np.log10(eirp_w * 1000) - pat.gain_dbi
+        tx = Transmitters(x_m=np.zeros(1), y_m=np.zeros(1), z_m=np.full(1, 30.0),
+                          azimuth_deg=np.zeros(1), mech_tilt_deg=np.full(1, tilt_deg),
+                          elec_tilt_deg=np.zeros(1), tx_power_dbm=np.array([tx_power_dbm]),
+                          max_gain_dbi=np.array([pat.gain_dbi]), freq_mhz=np.array([freq_mhz]),
+                          pattern=(pat,), label=(antenna.name,))
+        z = exclusion_zones(tx, ls, reflection_factor=refl)
+        out["zone_m"] = {k: float(getattr(z, k)[0]) for k in ("front_m", "back_m", "side_m",
+                                                               "above_m", "below_m")}
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+        return
+    console.print(f"{ls.name}: limit {s_lim:.4g} W/m² at {freq_mhz:g} MHz; EIRP {eirp_w:g} W "
+                  f"(class {out['installation_class']})")
+    console.print(f"compliance distance in the main beam: [bold]{r0:.2f} m[/]"
+                  + (" (ground reflection ×2.56)" if ground_reflection else ""))
+    if "zone_m" in out:
+        z = out["zone_m"]
+        console.print(f"zone box: front {z['front_m']:.2f} m, behind {z['back_m']:.2f} m, "
+                      f"sides {z['side_m']:.2f} m, above {z['above_m']:.2f} m, below "
+                      f"{z['below_m']:.2f} m")
+
+
+@emf.command(epilog="Example: ssckit emf limits --freq-mhz 3500 -w sample-city")
+@click.option("--freq-mhz", type=float, default=3500.0, show_default=True,
+              help="Frequency at which to show each set's power-density limit [MHz].")
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=None, help="Workspace with user-defined limit sets.")
+@format_option("table", "json")
+def limits(freq_mhz: float, workspace_dir: Path | None, fmt: str) -> None:
+    """List the limit sets (built-in and the workspace's national ones) with their source."""
+    from ssckit.emf.limits import LIMIT_SETS, limit_power_density
+
+    sets = {**LIMIT_SETS, **_user_sets(workspace_dir)}
+    rows = []
+    for name, ls in sets.items():
+        try:
+            s = float(limit_power_density(ls, freq_mhz))
+        except ValueError:
+            s = None
+        rows.append({"name": name, "source": ls.source, "covers": ls.coverage(),
+                     "limit_w_m2_at_freq": s})
+    if fmt == "json":
+        click.echo(json.dumps({"freq_mhz": freq_mhz, "limit_sets": rows}, indent=2))
+        return
+    t = Table(title=f"EMF limit sets (power density at {freq_mhz:g} MHz)")
+    for col in ("name", f"S at {freq_mhz:g} MHz", "covers", "source"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["name"], "—" if r["limit_w_m2_at_freq"] is None else
+                  f"{r['limit_w_m2_at_freq']:.4g} W/m²", r["covers"], r["source"])
+    console.print(t)
