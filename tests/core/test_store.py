@@ -87,3 +87,17 @@ def test_parquet_export_roundtrip(tmp_path: Path):
     assert rows == [("x:a", 1.5, '{"k":"v"}'), ("y:b", 2.0, "{}")]
     assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'x.csv'}'").fetchall() == [(1,)]
     assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path / 'x.json'}'").fetchall() == [(1,)]
+
+
+def test_module_migrations_apply_once_and_refuse_newer(tmp_path: Path):
+    path = tmp_path / "s.duckdb"
+    migs = ["CREATE TABLE m_a (x INTEGER)", "ALTER TABLE m_a ADD COLUMN y INTEGER"]
+    with Store.open(path) as s:
+        assert s.migrate_module("m", migs[:1]) == 1
+        s.con.execute("INSERT INTO m_a VALUES (1)")
+    with Store.open(path) as s:
+        assert s.migrate_module("m", migs) == 2
+        assert s.con.execute("SELECT x, y FROM m_a").fetchall() == [(1, None)]
+        assert s.migrate_module("m", migs) == 2
+        with pytest.raises(RuntimeError, match="newer than this ssckit"):
+            s.migrate_module("m", migs[:1])

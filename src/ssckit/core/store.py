@@ -122,6 +122,26 @@ class Store:
                 )
         return version
 
+    def migrate_module(self, module: str, migrations: list[str]) -> int:
+        """Apply a module's own pending migrations (its tables, e.g. ``school_readings``);
+        the module's version is kept in ``meta`` under ``schema_version:<module>``."""
+        key = f"schema_version:{module}"
+        cur = self.cursor()
+        try:
+            row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        finally:
+            cur.close()
+        version = int(row[0]) if row else 0
+        if version > len(migrations):
+            raise RuntimeError(f"{self.path}: the {module} tables are at version {version}, newer "
+                               f"than this ssckit ({__version__}) understands; upgrade ssckit")
+        while version < len(migrations):
+            with self.transaction() as tx:
+                tx.execute(migrations[version])
+                version += 1
+                tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(version)])
+        return version
+
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,0 +1,250 @@
+"""Smart School data model: the registry (schools, rooms, devices), the measured quantities
+with their units and plausible ranges, and the module's DuckDB tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A measured quantity: canonical unit, accepted SenML/other spellings, plausible range."""
+
+    name: str
+    unit: str
+    aliases: tuple[str, ...]
+    lo: float
+    hi: float
+    cumulative: bool = False      # meter readings that only grow (kWh)
+
+
+#: Every quantity a device may report. Units follow SenML (RFC 8428 §12.1) where it has one.
+QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
+    Quantity("co2", "ppm", ("ppm",), 250.0, 10_000.0),
+    Quantity("temperature", "Cel", ("Cel", "°C", "degC", "C"), -30.0, 60.0),
+    Quantity("humidity", "%RH", ("%RH", "%"), 0.0, 100.0),
+    Quantity("pm25", "ug/m3", ("ug/m3", "µg/m3", "ug/m^3"), 0.0, 1000.0),
+    Quantity("noise", "dBA", ("dBA", "dB"), 0.0, 140.0),
+    Quantity("illuminance", "lx", ("lx", "lux"), 0.0, 100_000.0),
+    Quantity("occupancy", "count", ("count", "/", "people"), 0.0, 1000.0),
+    Quantity("electricity", "kWh", ("kWh",), 0.0, 1e9, cumulative=True),
+    Quantity("heat", "kWh", ("kWh",), 0.0, 1e9, cumulative=True),
+    Quantity("download", "Mbit/s", ("Mbit/s", "Mbps"), 0.0, 100_000.0),
+    Quantity("upload", "Mbit/s", ("Mbit/s", "Mbps"), 0.0, 100_000.0),
+    Quantity("latency", "ms", ("ms",), 0.0, 60_000.0),
+    Quantity("jitter", "ms", ("ms",), 0.0, 60_000.0),
+    Quantity("packet_loss", "%", ("%",), 0.0, 100.0),
+    Quantity("online", "bool", ("bool", "/"), 0.0, 1.0),
+)}
+
+ROOM_TYPES = ("classroom", "lab", "gym", "library", "office", "canteen", "hall", "other")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIMETABLE_RE = re.compile(r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+                           r"(?P<start>\d{2}:\d{2})-(?P<end>\d{2}:\d{2})$")
+
+
+@dataclass(frozen=True)
+class School:
+    id: str
+    name: str
+    lat: float
+    lon: float
+    pupils: int
+    staff: int
+    floor_area_m2: float
+    contracted_down_mbps: float
+    contracted_up_mbps: float
+    benchmark_down_mbps: float
+
+
+@dataclass(frozen=True)
+class Room:
+    school_id: str
+    room_id: str
+    type: str
+    area_m2: float
+    capacity: int
+    timetable: str       # e.g. "mon-fri 08:00-14:30" (several rules separated by ';')
+
+    def occupied_minutes(self) -> list[tuple[int, int, int]]:
+        """(weekday 0=Mon, start minute, end minute) of every occupied period."""
+        return parse_timetable(self.timetable)
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    school_id: str
+    room_id: str         # '' for a building-level device (meters, the connectivity probe)
+    quantities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    schools: dict[str, School]
+    rooms: dict[tuple[str, str], Room]
+    devices: dict[str, Device]
+
+
+def parse_timetable(text: str) -> list[tuple[int, int, int]]:
+    """Parse ``"mon-fri 08:00-14:30; sat 09:00-12:00"`` into (weekday, start, end) minutes."""
+    out = []
+    for rule in filter(None, (r.strip().lower() for r in text.split(";"))):
+        m = _TIMETABLE_RE.match(rule)
+        if not m:
+            raise ValueError(f"timetable rule {rule!r} is not like 'mon-fri 08:00-14:30'")
+        start = _minutes(m["start"])
+        end = _minutes(m["end"])
+        if not 0 <= start < end <= 24 * 60:
+            raise ValueError(f"timetable rule {rule!r}: start must be before end, within a day")
+        days: list[int] = []
+        for part in m["days"].split(","):
+            a, _, b = part.partition("-")
+            if a not in WEEKDAYS or (b and b not in WEEKDAYS):
+                raise ValueError(f"timetable rule {rule!r}: days are {', '.join(WEEKDAYS)}")
+            i, j = WEEKDAYS.index(a), WEEKDAYS.index(b or a)
+            days += list(range(i, j + 1)) if i <= j else list(range(i, 7)) + list(range(0, j + 1))
+        out += [(d, start, end) for d in days]
+    return out
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(str(path), None, "file not found") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(str(path), "line 1 (header)", f"missing column(s) {', '.join(missing)};"
+                         f" required: {', '.join(required)}")
+    return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
+            for row in reader]
+
+
+def _num(path: Path, line: int, row: dict[str, str], col: str, lo: float, hi: float,
+         integer: bool = False) -> float:
+    raw = row.get(col, "")
+    try:
+        v = float(raw)
+    except ValueError:
+        raise InputError(str(path), f"line {line}, field '{col}'",
+                         f"{raw!r} is not a number") from None
+    if not (math.isfinite(v) and lo <= v <= hi) or (integer and v != int(v)):
+        kind = "a whole number " if integer else ""
+        raise InputError(str(path), f"line {line}, field '{col}'",
+                         f"{raw} is not {kind}in the allowed range {lo:g}..{hi:g}")
+    return v
+
+
+SCHOOL_COLUMNS = ("id", "name", "lat", "lon", "pupils", "staff", "floor_area_m2",
+                  "contracted_down_mbps", "contracted_up_mbps", "benchmark_down_mbps")
+ROOM_COLUMNS = ("school_id", "room_id", "type", "area_m2", "capacity", "timetable")
+DEVICE_COLUMNS = ("device_id", "school_id", "room_id", "quantities")
+
+
+def read_registry(schools_csv: Path, rooms_csv: Path, devices_csv: Path) -> Registry:
+    """Read and cross-check the three registry files; any problem names file, line, field."""
+    schools: dict[str, School] = {}
+    for line, r in _read_csv(schools_csv, SCHOOL_COLUMNS):
+        if not r["id"]:
+            raise InputError(str(schools_csv), f"line {line}, field 'id'", "empty")
+        if r["id"] in schools:
+            raise InputError(str(schools_csv), f"line {line}, field 'id'",
+                             f"school {r['id']!r} is listed twice")
+        n = lambda c, lo, hi, i=False: _num(schools_csv, line, r, c, lo, hi, i)  # noqa: E731
+        schools[r["id"]] = School(
+            r["id"], r["name"], n("lat", -90, 90), n("lon", -180, 180),
+            int(n("pupils", 0, 100_000, True)), int(n("staff", 0, 10_000, True)),
+            n("floor_area_m2", 1, 1e6), n("contracted_down_mbps", 0, 1e5),
+            n("contracted_up_mbps", 0, 1e5), n("benchmark_down_mbps", 0, 1e5))
+    rooms: dict[tuple[str, str], Room] = {}
+    for line, r in _read_csv(rooms_csv, ROOM_COLUMNS):
+        if r["school_id"] not in schools:
+            raise InputError(str(rooms_csv), f"line {line}, field 'school_id'",
+                             f"unknown school {r['school_id']!r} (not in {schools_csv.name})")
+        if r["type"] not in ROOM_TYPES:
+            raise InputError(str(rooms_csv), f"line {line}, field 'type'",
+                             f"{r['type']!r}; allowed: {', '.join(ROOM_TYPES)}")
+        try:
+            parse_timetable(r["timetable"])
+        except ValueError as exc:
+            raise InputError(str(rooms_csv), f"line {line}, field 'timetable'", str(exc)) from None
+        key = (r["school_id"], r["room_id"])
+        if key in rooms:
+            raise InputError(str(rooms_csv), f"line {line}", f"room {key} is listed twice")
+        rooms[key] = Room(r["school_id"], r["room_id"], r["type"],
+                          _num(rooms_csv, line, r, "area_m2", 1, 1e5),
+                          int(_num(rooms_csv, line, r, "capacity", 0, 10_000, True)),
+                          r["timetable"])
+    devices: dict[str, Device] = {}
+    for line, r in _read_csv(devices_csv, DEVICE_COLUMNS):
+        if r["school_id"] not in schools:
+            raise InputError(str(devices_csv), f"line {line}, field 'school_id'",
+                             f"unknown school {r['school_id']!r}")
+        if r["room_id"] and (r["school_id"], r["room_id"]) not in rooms:
+            raise InputError(str(devices_csv), f"line {line}, field 'room_id'",
+                             f"unknown room {r['room_id']!r} of school {r['school_id']}")
+        qs = tuple(q.strip() for q in r["quantities"].split(";") if q.strip())
+        bad = [q for q in qs if q not in QUANTITIES]
+        if not qs or bad:
+            raise InputError(str(devices_csv), f"line {line}, field 'quantities'",
+                             f"unknown quantity {bad[0] if bad else '(none)'!r}; allowed: "
+                             + ", ".join(QUANTITIES))
+        if r["device_id"] in devices:
+            raise InputError(str(devices_csv), f"line {line}, field 'device_id'",
+                             f"device {r['device_id']!r} is listed twice")
+        devices[r["device_id"]] = Device(r["device_id"], r["school_id"], r["room_id"], qs)
+    return Registry(schools, rooms, devices)
+
+
+#: The school module's own tables (see ``Store.migrate_module``). Append, never edit.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE school_readings (
+        device_id VARCHAR NOT NULL,
+        quantity  VARCHAR NOT NULL,
+        ts        TIMESTAMP NOT NULL,          -- UTC
+        value     DOUBLE NOT NULL,
+        school_id VARCHAR NOT NULL,
+        room_id   VARCHAR NOT NULL,
+        PRIMARY KEY (device_id, quantity, ts)
+    );
+    CREATE TABLE school_quarantine (
+        received_at TIMESTAMP NOT NULL,
+        channel     VARCHAR NOT NULL,          -- 'mqtt:<topic>' or 'http'
+        payload     VARCHAR NOT NULL,
+        reason      VARCHAR NOT NULL
+    );
+    CREATE TABLE school_hourly (
+        school_id VARCHAR NOT NULL,
+        room_id   VARCHAR NOT NULL,
+        device_id VARCHAR NOT NULL,
+        quantity  VARCHAR NOT NULL,
+        hour      TIMESTAMP NOT NULL,
+        n         INTEGER NOT NULL,
+        mean      DOUBLE NOT NULL,
+        min       DOUBLE NOT NULL,
+        max       DOUBLE NOT NULL,
+        PRIMARY KEY (device_id, quantity, hour)
+    );
+    """,
+]
+
+
+def ensure_tables(store: Store) -> None:
+    """Create or upgrade the school tables in ``store``."""
+    store.migrate_module("school", MIGRATIONS)
