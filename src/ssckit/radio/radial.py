@@ -7,8 +7,10 @@ sampled once along radials from the site (step ``s``, the grid resolution, at mo
 and every pixel is evaluated on the prefix of its nearest radial, ending at the pixel:
 
 * the profile of a pixel at distance D [km]: the radial's points 0, s, 2s, ..., ks with
-  ``k = floor(D / s - 1/2)`` (the last interval lies in [s/2, 3s/2)), then the pixel itself,
-  at distance D with its own ground height;
+  ``k = floor((D - s) / s - 1/2)``, the radial's point at D - s (one step before the
+  receiver, as in the per-pixel profiles, whose step is D / (n - 1) <= s: the loss through
+  clutter next to the receiver depends on that distance), then the pixel itself, at distance
+  D with its own ground height;
 * every quantity of P.1812 that is a maximum over the interior points comes from a structure
   that the walk along the radial keeps up to date, not from a loop over the profile: running
   maxima (transmitter horizon, Bullington transmitter slope, Attachment 1 obstacle slope),
@@ -26,12 +28,14 @@ a pixel equals ``bt_loss`` of the profile above to rounding (measured below 1e-1
 to 1e-6 dB). The difference from the exact per-pixel engine therefore comes only from the
 geometry of the profile: its interior points lie on the nearest radial, at most
 ``spacing_px / 2`` pixels to the side at the farthest pixel, every ``s`` instead of every
-``D / (n - 1)``. On the sample city (25 m grid, 15 sites) the per-pixel |ΔLb| is 0.03 dB
-median, 0.5 dB at the 95th and 1.2 dB at the 99th percentile, with rare outliers of several
-dB where a profile grazes an obstacle or the river banks (the exact engine itself moves by up
-to 7 dB there when its profiles get four more points); ``tests/radio/test_radial.py`` bounds
-these figures and ``benchmarks/radio.py`` measures them with the speed (about 9 times the
-exact engine's pixel-paths per second).
+``D / (n - 1)``. On the sample city (25 m grid, 15 sites, default 0.5-pixel spacing) the
+per-pixel |ΔLb| over the terrain is 0.03 dB median, 0.5 dB at the 95th and 1.2 dB at the
+99th percentile (with the city's P.1812 Table 2 clutter: 0.11 / 0.43 / 1.0 dB, as close as
+the exact engine is to itself when its profiles get four more points: 0.10 / 0.35 / 0.74
+dB), with rare outliers of several dB where a profile grazes an obstacle or a river bank
+(the exact engine moves by up to 7 dB there with those four points);
+``tests/radio/test_radial.py`` bounds these figures, ``benchmarks/radio.py`` measures them
+with the speed: 6 to 16 times the exact engine's pixel-paths per second.
 
 Scope: inland paths (every profile point in radio-climatic zone 4, as the coverage run
 assumes), no location variability (σL = 0) and no building entry loss, like
@@ -174,8 +178,8 @@ def _nu(gi, di, dtot, ce, hts, hrs, lam):
 def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
     """Largest Fresnel parameter over the interior points 1..k + 1 of a line-of-sight profile
     (every point below the terminal line) and its index, the last one on ties; ``i0`` is a
-    first guess; ``bmax`` covers the points 1..k. Values at or below ``floor`` are not searched for (pass -1e300 for the
-    exact index; -0.78 when only J(ν) matters, Eq. (12)).
+    first guess; ``bmax`` covers the points 1..k. Values at or below ``floor`` are not
+    searched for (pass -1e300 for the exact index; -0.78 when only J(ν) matters, Eq. (12)).
 
     With ν < 0, ν_i <= -clear * c0 / max sqrt(d (dtot - d)) over a block, where ``clear``
     is the smallest clearance of the block's highest curvature-adjusted point ``bmax``
@@ -677,6 +681,7 @@ def _site_kernel(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax,
 
 @numba.njit(cache=True)
 def _sample_many(layer, tr, x, y):
+    """:func:`_sample` at every point (x[i], y[i])."""
     out = np.empty(x.shape[0])
     for i in range(x.shape[0]):
         out[i] = _sample(layer, tr, x[i], y[i])
@@ -826,13 +831,13 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
 
     Notes
     -----
-    The pixel's profile is the prefix of its nearest radial up to ``floor(D/s - 1/2)``
-    steps, then the pixel itself (distance D, its own ground height); the loss is that of
-    :func:`ssckit.radio.propagation.p1812.bt_loss` on this profile (inland zone, σL = 0),
-    computed incrementally along the radial (see the module documentation). On the 25 m
-    sample city the difference from the per-pixel straight-line profiles is, over the 15
-    sample sites: median 0.03 dB, 95th percentile 0.5 dB, 99th 1.2 dB (terrain only;
-    0.05 / 1.5 / 2.5 dB with 15 m urban clutter).
+    The pixel's profile is the prefix of its nearest radial up to ``floor((D - s)/s - 1/2)``
+    steps, the radial's point at D - s, then the pixel itself (distance D, its own ground
+    height); the loss is that of :func:`ssckit.radio.propagation.p1812.bt_loss` on this
+    profile (inland zone, σL = 0), computed incrementally along the radial (see the module
+    documentation). On the 25 m sample city the difference from the per-pixel straight-line
+    profiles is, over the 15 sample sites: median 0.03 dB, 95th percentile 0.5 dB, 99th
+    1.2 dB over the terrain; 0.11 / 0.43 / 1.0 dB with the P.1812 Table 2 clutter.
 
     References
     ----------
