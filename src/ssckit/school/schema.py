@@ -165,7 +165,11 @@ def read_registry(schools_csv: Path, rooms_csv: Path, devices_csv: Path) -> Regi
         if r["id"] in schools:
             raise InputError(str(schools_csv), f"line {line}, field 'id'",
                              f"school {r['id']!r} is listed twice")
-        n = lambda c, lo, hi, i=False: _num(schools_csv, line, r, c, lo, hi, i)  # noqa: E731
+
+        def n(c: str, lo: float, hi: float, i: bool = False, r: dict[str, str] = r,
+              line: int = line) -> float:
+            return _num(schools_csv, line, r, c, lo, hi, i)
+
         schools[r["id"]] = School(
             r["id"], r["name"], n("lat", -90, 90), n("lon", -180, 180),
             int(n("pupils", 0, 100_000, True)), int(n("staff", 0, 10_000, True)),
