@@ -201,3 +201,34 @@ def test_plan_cli_json(city: Path):
     assert 1 <= len(doc["steps"]) <= 3
     assert doc["steps"][0]["added_population"] > 0
     assert doc["final_coverage_with_interference_pct"] >= doc["initial_coverage_pct"]
+
+
+def test_indoor_coverage_adds_p2109_loss(city: Path):
+    from ssckit.radio.propagation.p2109 import building_entry_loss
+
+    ws = Workspace.load(city)
+    area = radio_run.load_area(ws, 500.0)
+    out = {}
+    for indoor in (None, "traditional", "thermally_efficient"):
+        settings = RadioSettings(building_entry=indoor, resolution_m=500.0)
+        run = radio_run.run_coverage(ws, ws.input_path("radio", "sites"), settings, area)
+        out[indoor] = run.maps.rsrp_dbm
+    # The median P.2109 loss at 3.5 GHz, horizontal incidence, is added to every path.
+    for kind in ("traditional", "thermally_efficient"):
+        bel = float(building_entry_loss(3.5, 50.0, kind, 0.0))
+        assert np.allclose(out[None] - out[kind], bel, atol=1e-3)
+    assert (out["traditional"] > out["thermally_efficient"]).all()
+
+
+def test_indoor_run_keeps_outdoor_values(city: Path):
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "500", "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "500", "--quiet",
+             "--indoor", "thermally_efficient")
+    assert r.returncode == 0, r.stderr
+    with Store.open(city / "ssckit.duckdb", read_only=True) as s:
+        out = s.query_values(indicator="radio:population_coverage", entity="city", breakdown={})
+        ind = s.query_values(indicator="radio:population_coverage", entity="city",
+                             breakdown={"indoor": "thermally_efficient"})
+    assert len(out) == 1 and len(ind) == 1
+    assert ind[0].value < out[0].value

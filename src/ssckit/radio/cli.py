@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ssckit.core.cli_support import console, format_option, quiet_option, with_store
 from ssckit.core.errors import InputError
+from ssckit.core.indicators import canonical_breakdown
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.radio.coverage import MODELS
@@ -45,6 +46,9 @@ def _coverage_options(f):
         click.option("--rsrp-threshold", type=float, help="Service threshold [dBm] "
                      "(default -110)."),
         click.option("--sinr-threshold", type=float, help="Service threshold [dB] (default -5)."),
+        click.option("--indoor", type=click.Choice(["traditional", "thermally_efficient"]),
+                     help="Indoor coverage: add the median ITU-R P.2109 building entry loss "
+                          "of this building type."),
         click.option("--scheduler", help="Dask distributed scheduler address (tcp://HOST:PORT); "
                      "default: local threads."),
         click.option("--threads", default=2, show_default=True, help="Local threads."),
@@ -62,23 +66,26 @@ def _sites_path(ws: Workspace, given: Path | None, name: str = "sites") -> Path:
 
 
 def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, model=None,
-                 resolution=None, rsrp_threshold=None, sinr_threshold=None, scheduler=None,
-                 threads: int = 2, quiet: bool = True):
+                 resolution=None, rsrp_threshold=None, sinr_threshold=None, indoor=None,
+                 scheduler=None, threads: int = 2, quiet: bool = True):
     """Compute coverage for the workspace, write its layers and store its indicator values."""
     from ssckit.radio import run as r
 
     sites = _sites_path(ws, sites)
     settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
-                              sinr_threshold_db=sinr_threshold, resolution_m=resolution)
+                              sinr_threshold_db=sinr_threshold, resolution_m=resolution,
+                              building_entry=indoor)
     area = r.load_area(ws, settings.resolution_m)
     progress, update = _progress(quiet, "coverage")
     with progress:
         result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update)
     r.write_run(result, ws, sites)
     values = r.coverage_values(result, ws, sites)
+    scope = canonical_breakdown(r.breakdown_scope(settings))
+    kpi_scope = canonical_breakdown({**r.breakdown_scope(settings), "technology": "5G NR"})
     store.write_values(values, replace=lambda cur: cur.execute(
-        "DELETE FROM indicator_values WHERE starts_with(indicator, 'radio:') "
-        "OR (indicator = 'EC:ICT:ICT:4C' AND breakdown <> '{}')"))
+        "DELETE FROM indicator_values WHERE (starts_with(indicator, 'radio:') AND breakdown = ?)"
+        " OR (indicator = 'EC:ICT:ICT:4C' AND breakdown = ?)", [scope, kpi_scope]))
     return result, values
 
 
@@ -86,8 +93,8 @@ def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, mode
 @_coverage_options
 @quiet_option
 @with_store
-def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, scheduler, threads,
-             quiet, ws: Workspace, store: Store) -> None:
+def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, scheduler,
+             threads, quiet, ws: Workspace, store: Store) -> None:
     """Best-server RSRP, SINR, serving sector and throughput maps, and population coverage.
 
     Writes GeoTIFF and PNG layers to WORKSPACE/outputs/radio/ and stores the coverage
@@ -96,7 +103,8 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, scheduler
     """
     result, values = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                   rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
-                                  scheduler=scheduler, threads=threads, quiet=quiet)
+                                  indoor=indoor, scheduler=scheduler, threads=threads,
+                                  quiet=quiet)
     st = result.settings
     t = Table(title=f"Population coverage (RSRP ≥ {st.rsrp_threshold_dbm:g} dBm, SINR ≥ "
                     f"{st.sinr_threshold_db:g} dB) — {ws.label}")
@@ -128,7 +136,8 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, scheduler
 @quiet_option
 @with_store
 def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold,
-         sinr_threshold, scheduler, threads, fmt, quiet, ws: Workspace, store: Store) -> None:
+         sinr_threshold, indoor, scheduler, threads, fmt, quiet, ws: Workspace,
+         store: Store) -> None:
     """Choose a few candidate sites that bring population coverage to --target.
 
     Greedy with lazy evaluation: each step adds the candidate covering most people not yet
@@ -142,7 +151,7 @@ def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold
     cand_path = _sites_path(ws, candidates, "candidates")
     existing, _ = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
-                               scheduler=scheduler, threads=threads, quiet=quiet)
+                               indoor=indoor, scheduler=scheduler, threads=threads, quiet=quiet)
     progress, update = _progress(quiet, "candidates")
     with progress:
         result = r.run_plan(ws, existing, cand_path, target, max_sites, scheduler, threads,

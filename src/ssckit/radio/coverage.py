@@ -21,6 +21,7 @@ from ssckit.radio import antenna as ant
 from ssckit.radio.linkbudget import n_rb, noise_dbm, rsrp_dbm, sinr_db, throughput_mbps
 from ssckit.radio.propagation import p1812, tr38901
 from ssckit.radio.propagation.p525 import free_space_basic_loss
+from ssckit.radio.propagation.p2109 import building_entry_loss
 from ssckit.radio.radial import site_loss_radial
 from ssckit.radio.sites import Sectors
 from ssckit.radio.terrain import point_profiles, sample_bilinear
@@ -43,8 +44,10 @@ class RadioSettings:
     the P.453 maps; set the city's own from those maps); polarisation 1 horizontal, 2 vertical
     (2); noise_figure_db (7 dB UE); layers: downlink MIMO layers (4);
     rsrp_threshold_dbm, sinr_threshold_db: the service thresholds (−110 dBm, −5 dB);
-    near_model: the model for pixels closer to a site than P.1812's 0.25 km minimum
-    (``free-space``, ITU-R P.525), which are counted in ``near_pixels``;
+    pixels closer to a site than P.1812's 0.25 km minimum use ITU-R P.525 free space (3D
+    distance) and are counted in ``near_pixels``; building_entry: ``None`` for outdoor
+    coverage, or ``traditional`` / ``thermally_efficient`` for indoor coverage, adding the
+    median ITU-R P.2109 building entry loss (horizontal incidence);
     engine: how P.1812 reaches the pixels: ``radial`` (default; profiles along radials from
     the site shared by the pixels on them, :mod:`ssckit.radio.radial`: 6 to 16 times the
     speed, |ΔLb| within about 0.6 dB of the exact engine at 95 % of the pixels) or ``exact``
@@ -65,6 +68,7 @@ class RadioSettings:
     tile_size: int = 128
     resolution_m: float | None = None   # grid resolution [m]; None: the population raster's
     engine: str = "radial"
+    building_entry: str | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -73,6 +77,9 @@ class RadioSettings:
             raise ValueError(f"rx_height_m {self.rx_height_m} is outside 1..30 m")
         if self.engine not in ENGINES:
             raise ValueError(f"engine {self.engine!r} is unknown; allowed: {', '.join(ENGINES)}")
+        if self.building_entry not in (None, "traditional", "thermally_efficient"):
+            raise ValueError(f"building_entry {self.building_entry!r} is unknown; allowed: "
+                             "traditional, thermally_efficient (or none for outdoors)")
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,8 @@ def sector_rsrp_tile(inputs: CoverageInputs, window: tuple[int, int, int, int]
             lb = np.asarray(free_space_basic_loss(f_mhz, d3 / 1000.0))
         else:
             lb = _empirical_loss(st.model, f_ghz, np.maximum(d_m, 10.0), h_ant, st.rx_height_m)
+        if st.building_entry is not None:
+            lb = lb + float(building_entry_loss(f_ghz, 50.0, st.building_entry, 0.0))
         stats.paths += d_m.size
         az = np.degrees(np.arctan2(dx, dy)) % 360
         el = np.degrees(np.arctan2(hp + st.rx_height_m - (ground[k0] + h_ant),
@@ -265,6 +274,8 @@ class CoverageMaps:
 def summarise(stack: np.ndarray, sectors: Sectors, settings: RadioSettings) -> CoverageMaps:
     """Best server, SINR (interference from every other sector on the same frequency, at full
     load) and throughput from the per-sector RSRP stack."""
+    # A NaN (no prediction, e.g. a profile leaving the terrain) never wins nor interferes.
+    stack = np.where(np.isnan(stack), -np.inf, stack)
     server = np.argmax(stack, axis=0).astype(np.int16)
     best = np.take_along_axis(stack, server[None].astype(np.intp), axis=0)[0]
     lin = 10 ** (stack.astype(np.float64) / 10)

@@ -160,6 +160,7 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
     quality = "D" if ws.config.synthetic else "B"
     period = str(ws.config.year)
     pop = run.area.population
+    scope = breakdown_scope(st)
     out = []
     for entity, mask in run.area.zones.items():
         p = pop[mask]
@@ -176,8 +177,8 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
         def v(ind: str, value: float, unit: str, breakdown: dict | None = None,
               entity: str = entity) -> IndicatorValue:
             return IndicatorValue(indicator=ind, value=value, unit=unit, period=period,
-                                  entity=entity, breakdown=breakdown or {}, source=src,
-                                  quality=quality)
+                                  entity=entity, breakdown={**scope, **(breakdown or {})},
+                                  source=src, quality=quality)
 
         out += [
             v("radio:population_coverage", share, "%"),
@@ -186,6 +187,12 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
             v("EC:ICT:ICT:4C", share, "%", {"technology": "5G NR"}),
         ]
     return out
+
+
+def breakdown_scope(settings: RadioSettings) -> dict[str, str]:
+    """The breakdown that tells this run's values apart: ``{}`` outdoors, ``{"indoor": type}``
+    for indoor coverage (so an indoor run never replaces the outdoor figures)."""
+    return {"indoor": settings.building_entry} if settings.building_entry else {}
 
 
 def write_run(run: CoverageRun, ws: Workspace, sites: Path) -> dict[str, Path]:
