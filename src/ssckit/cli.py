@@ -28,13 +28,13 @@ def cli() -> None:
 
 def _mount() -> None:
     from ssckit.core.export_cli import export
-    from ssckit.demo.cli import demo
+    from ssckit.demo.cli import compute, demo
     from ssckit.emf.cli import emf
     from ssckit.kpi.cli import kpi
     from ssckit.radio.cli import radio
     from ssckit.web.cli import serve, users
 
-    for command in (demo, emf, export, kpi, radio, serve, users):
+    for command in (compute, demo, emf, export, kpi, radio, serve, users):
         cli.add_command(command)
 
 

@@ -186,6 +186,53 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
             v("radio:median_throughput", median_thr, "Mbit/s"),
             v("EC:ICT:ICT:4C", share, "%", {"technology": "5G NR"}),
         ]
+    out += _school_values(run, ws, scope, src, quality, period)
+    return out
+
+
+def _school_values(run: CoverageRun, ws: Workspace, scope: dict[str, str], src: dict,
+                   quality: str, period: str) -> list[IndicatorValue]:
+    """Share of the registry's schools whose location is covered, and RSRP/SINR/throughput at
+    each school (entity ``school:ID``), when the workspace has a school registry."""
+    paths = [ws.input_path("school", n) for n in ("schools", "rooms", "devices")]
+    if any(p is None for p in paths):
+        return []
+    from pyproj import Transformer
+
+    from ssckit.school.schema import read_registry
+
+    reg = read_registry(*paths)  # type: ignore[arg-type]
+    if not reg.schools:
+        return []
+    ids = list(reg.schools)
+    lon = np.array([reg.schools[i].lon for i in ids])
+    lat = np.array([reg.schools[i].lat for i in ids])
+    x, y = Transformer.from_crs("EPSG:4326", run.area.grid.crs, always_xy=True).transform(lon, lat)
+    t = run.area.grid.transform
+    col = np.floor((np.asarray(x) - t.c) / t.a).astype(int)
+    row = np.floor((np.asarray(y) - t.f) / t.e).astype(int)
+    rows, cols = run.area.grid.shape
+    inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+    out = []
+    covered = 0
+    for i, sid in enumerate(ids):
+        if not inside[i]:
+            continue
+        r_, c_ = row[i], col[i]
+        ok = bool(run.maps.covered[r_, c_])
+        covered += ok
+        for ind, val, unit in (("radio:school_covered", float(ok), "yes/no"),
+                               ("radio:school_rsrp", float(run.maps.rsrp_dbm[r_, c_]), "dBm"),
+                               ("radio:school_throughput",
+                                float(run.maps.throughput_mbps[r_, c_]), "Mbit/s")):
+            out.append(IndicatorValue(indicator=ind, value=val, unit=unit, period=period,
+                                      entity=f"school:{sid}", breakdown=dict(scope),
+                                      source=src, quality=quality))
+    n = int(inside.sum())
+    if n:
+        out.append(IndicatorValue(indicator="radio:school_coverage", value=100.0 * covered / n,
+                                  unit="%", period=period, breakdown=dict(scope), source=src,
+                                  quality=quality))
     return out
 
 
