@@ -1,0 +1,1 @@
+"""Digital-skills assessment: item response theory calibration, scoring and adaptive testing."""
