@@ -27,14 +27,16 @@ def cli() -> None:
 
 
 def _mount() -> None:
+    from ssckit.access.cli import access
     from ssckit.core.export_cli import export
     from ssckit.demo.cli import compute, demo
     from ssckit.emf.cli import emf
     from ssckit.kpi.cli import kpi
     from ssckit.radio.cli import radio
+    from ssckit.skills.cli import skills
     from ssckit.web.cli import serve, users
 
-    for command in (compute, demo, emf, export, kpi, radio, serve, users):
+    for command in (access, compute, demo, emf, export, kpi, radio, serve, skills, users):
         cli.add_command(command)
 
 

@@ -15,6 +15,7 @@ from ssckit.emf import run as emf_run
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
 from ssckit.radio import run as radio_run
+from ssckit.school import run as school_run
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,10 @@ class Step:
     """One computation: its name, and a function from the workspace to indicator values."""
 
     name: str
-    compute: Callable[[Workspace], list[IndicatorValue]]
+    compute: Callable[[Workspace, Store], list[IndicatorValue]]
 
 
-def _manual_kpi_values(ws: Workspace) -> list[IndicatorValue]:
+def _manual_kpi_values(ws: Workspace, store: Store) -> list[IndicatorValue]:
     cat = load_catalogue()
     out: list[IndicatorValue] = []
     for rel in ws.config.kpi.values:
@@ -33,12 +34,24 @@ def _manual_kpi_values(ws: Workspace) -> list[IndicatorValue]:
     return out
 
 
+def _skills(ws: Workspace) -> list[IndicatorValue]:
+    from ssckit.skills.population import skills_indicators
+
+    data, design = ws.input_path("skills", "survey"), ws.input_path("skills", "design")
+    if data is None or design is None:
+        return []
+    return skills_indicators(data, design, str(ws.config.year),
+                             "D" if ws.config.synthetic else "C").values
+
+
 #: Steps in order. Each module adds its step here when it lands.
 STEPS: list[Step] = [
     Step("manual KPI values (kpi.values in city.yaml)", _manual_kpi_values),
-    Step("population and area", population.compute),
-    Step("5G coverage and site plan (radio)", radio_run.compute),
-    Step("EMF compliance of every site (emf)", emf_run.compute),
+    Step("population and area", lambda ws, store: population.compute(ws)),
+    Step("Smart School registry, history and indicators (school)", school_run.compute),
+    Step("ICT skills of the population (skills survey)", lambda ws, store: _skills(ws)),
+    Step("5G coverage and site plan (radio)", lambda ws, store: radio_run.compute(ws)),
+    Step("EMF compliance of every site (emf)", lambda ws, store: emf_run.compute(ws)),
 ]
 
 
@@ -49,6 +62,6 @@ def run_all(ws: Workspace, store: Store, quiet: bool = False) -> dict[str, int]:
         task = progress.add_task("computing", total=len(STEPS))
         for step in STEPS:
             progress.update(task, description=step.name)
-            counts[step.name] = store.write_values(step.compute(ws))
+            counts[step.name] = store.write_values(step.compute(ws, store))
             progress.advance(task)
     return counts

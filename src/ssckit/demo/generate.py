@@ -12,6 +12,7 @@ from ssckit.core.workspace import CONFIG_NAME, CityConfig, KpiSettings, write_co
 from ssckit.demo.city import make_sample_city
 from ssckit.demo.kpi_values import sample_kpi_values
 from ssckit.demo.radio_sites import write_sample_rooftops, write_sample_sites
+from ssckit.demo.skills_survey import write_sample_survey
 from ssckit.kpi.catalogue import load_catalogue
 
 CITY_NAME = "Riverbend"
@@ -49,6 +50,8 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
     sites, candidates = write_sample_sites(root, city.boundary, city.grid.crs.to_string(), seed)
     c = city.boundary.centroid
     rooftops, accessible = write_sample_rooftops(root, (c.x, c.y), city.grid.crs.to_string())
+    school_files = write_school_registry(root, (c.x, c.y), city.grid.crs.to_string(), seed)
+    survey, design = write_sample_survey(root, [n for n, _ in city.districts], seed)
     write_raster(root / "clutter.tif", city.clutter, city.grid, nodata=0,
                  description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
 
@@ -58,11 +61,15 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
         population="population.tif", districts="districts.geojson", dem="dem.tif",
         synthetic=True, inputs={"radio": {"sites": sites, "candidates": candidates,
                                          "clutter": "clutter.tif"},
-                "emf": {"extra_sites": rooftops, "accessible": accessible}},
+                "emf": {"extra_sites": rooftops, "accessible": accessible},
+                "school": school_files,
+                "skills": {"survey": survey, "design": design}},
         kpi=KpiSettings(targets=targets, values=value_files),
         # 50 m keeps the demo quick; `ssckit radio coverage --resolution 25` for full detail
         settings={
             "radio": {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0},
+            "school": {"utc_offset_min": 180, "simulate_days": 28,
+                       "simulate_hourly_days": 337, "seed": seed},
             "emf": {
                 "limit_set": "sampleland-national",
                 "report_limit_sets": ["icnirp2020-public"],
@@ -74,6 +81,28 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
     )
     write_config(root, config)
     return config
+
+
+def write_school_registry(root: Path, centre_xy: tuple[float, float], crs: str, seed: int
+                          ) -> dict[str, str]:
+    """The sample city's 20 schools (registry CSVs), with pupils' classroom ICT access."""
+    from pyproj import Transformer
+
+    from ssckit.school.simulate import sample_registry
+
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*centre_xy)
+    schools, rooms, devices = sample_registry(seed, 20, (lat, lon), radius_km=3.5)
+    rng = __import__("numpy").random.default_rng(seed + 200)
+    for s in schools:
+        s["pupils_with_ict_access"] = int(round(int(s["pupils"]) * rng.uniform(0.45, 0.98)))
+    names = {}
+    for name, rows in (("schools", schools), ("rooms", rooms), ("devices", devices)):
+        with open(root / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        names[name] = f"{name}.csv"
+    return names
 
 
 def is_sample_workspace(root: Path) -> bool:

@@ -63,6 +63,7 @@ class School:
     contracted_down_mbps: float
     contracted_up_mbps: float
     benchmark_down_mbps: float
+    pupils_with_ict_access: int | None = None   # optional column: pupils with classroom ICT
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,9 @@ def read_registry(schools_csv: Path, rooms_csv: Path, devices_csv: Path) -> Regi
             r["id"], r["name"], n("lat", -90, 90), n("lon", -180, 180),
             int(n("pupils", 0, 100_000, True)), int(n("staff", 0, 10_000, True)),
             n("floor_area_m2", 1, 1e6), n("contracted_down_mbps", 0, 1e5),
-            n("contracted_up_mbps", 0, 1e5), n("benchmark_down_mbps", 0, 1e5))
+            n("contracted_up_mbps", 0, 1e5), n("benchmark_down_mbps", 0, 1e5),
+            int(n("pupils_with_ict_access", 0, float(r["pupils"] or 0), True))
+            if r.get("pupils_with_ict_access") else None)
     rooms: dict[tuple[str, str], Room] = {}
     for line, r in _read_csv(rooms_csv, ROOM_COLUMNS):
         if r["school_id"] not in schools:
@@ -246,7 +249,43 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (device_id, quantity, hour)
     );
     """,
+    # 2: the registry, so that reports and the dashboard can join on it
+    """
+    CREATE TABLE school_schools (
+        id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, lat DOUBLE NOT NULL, lon DOUBLE NOT NULL,
+        pupils INTEGER NOT NULL, staff INTEGER NOT NULL, floor_area_m2 DOUBLE NOT NULL,
+        contracted_down_mbps DOUBLE NOT NULL, contracted_up_mbps DOUBLE NOT NULL,
+        benchmark_down_mbps DOUBLE NOT NULL
+    );
+    CREATE TABLE school_rooms (
+        school_id VARCHAR NOT NULL, room_id VARCHAR NOT NULL, type VARCHAR NOT NULL,
+        area_m2 DOUBLE NOT NULL, capacity INTEGER NOT NULL, timetable VARCHAR NOT NULL,
+        PRIMARY KEY (school_id, room_id)
+    );
+    CREATE TABLE school_devices (
+        device_id VARCHAR PRIMARY KEY, school_id VARCHAR NOT NULL, room_id VARCHAR NOT NULL,
+        quantities VARCHAR NOT NULL
+    );
+    """,
 ]
+
+
+def store_registry(store: Store, registry: Registry) -> None:
+    """Replace the registry tables with ``registry`` in one transaction."""
+    ensure_tables(store)
+    with store.transaction() as cur:
+        for t in ("school_schools", "school_rooms", "school_devices"):
+            cur.execute(f"DELETE FROM {t}")
+        cur.executemany("INSERT INTO school_schools VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            [s.id, s.name, s.lat, s.lon, s.pupils, s.staff, s.floor_area_m2,
+             s.contracted_down_mbps, s.contracted_up_mbps, s.benchmark_down_mbps]
+            for s in registry.schools.values()])
+        cur.executemany("INSERT INTO school_rooms VALUES (?, ?, ?, ?, ?, ?)", [
+            [r.school_id, r.room_id, r.type, r.area_m2, r.capacity, r.timetable]
+            for r in registry.rooms.values()])
+        cur.executemany("INSERT INTO school_devices VALUES (?, ?, ?, ?)", [
+            [d.device_id, d.school_id, d.room_id, ";".join(d.quantities)]
+            for d in registry.devices.values()])
 
 
 def ensure_tables(store: Store) -> None:

@@ -23,6 +23,7 @@ Time stamps are UTC epoch minutes; timetables and schedules are in local time
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -349,6 +350,16 @@ class Readings:
             self.quantity == self.quantities.index(quantity))
         order = np.argsort(self.ts[k], kind="stable")
         return self.ts[k][order], self.value[k][order], self.fault[k][order]
+
+    def sorted_by_key(self) -> Readings:
+        """The same readings ordered by (device id, quantity, time): the primary-key order of
+        ``school_readings``, which makes a bulk insert several times faster."""
+        dev = np.asarray(self.device_ids, dtype=object)[self.device].astype(str)
+        qty = np.asarray(self.quantities, dtype=object)[self.quantity].astype(str)
+        order = np.lexsort((self.ts, qty, dev))
+        return dataclasses.replace(self, device=self.device[order],
+                                   quantity=self.quantity[order], ts=self.ts[order],
+                                   value=self.value[order], fault=self.fault[order])
 
     def to_duckdb(self, con: duckdb.DuckDBPyConnection, table: str = "school_readings") -> int:
         """Append the readings to ``table`` (columns of ``school_readings``); returns the count."""

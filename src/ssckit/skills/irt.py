@@ -15,6 +15,7 @@ not-presented response is ``NaN`` or ``-1`` (an adaptive test leaves most items 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -428,34 +429,48 @@ def response_codes(responses: np.ndarray) -> np.ndarray:
     return np.where(miss, -1, r).astype(np.int16)
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """One-hot columns: item ``j`` owns columns ``offset[j] .. offset[j] + ncat[j] - 1``."""
+class _Design:
+    """Response indicators for the E-step, with category 0 of each item as reference.
 
-    ncat: np.ndarray
-    offset: np.ndarray
+    ``log L = X1 @ (log P_k - log P_0) + O @ log P_0``: ``X1`` (N, sum(K_j - 1)) marks the
+    categories k >= 1, ``O`` (N, J) marks observed responses and is skipped (a constant) when
+    nothing is missing, which halves the work for complete dichotomous data.
+    """
 
-    @classmethod
-    def of(cls, ncat: np.ndarray) -> _Layout:
-        ncat = np.asarray(ncat, dtype=int)
-        return cls(ncat, np.concatenate([[0], np.cumsum(ncat)[:-1]]))
+    def __init__(self, codes: np.ndarray, ncat: np.ndarray) -> None:
+        self.ncat = np.asarray(ncat, dtype=int)
+        self.offset = np.concatenate([[0], np.cumsum(self.ncat - 1)[:-1]])
+        n_cols = int(np.sum(self.ncat - 1))
+        self.col_item = np.repeat(np.arange(self.ncat.size), self.ncat - 1)
+        self.col_cat = 1 + np.arange(n_cols) - np.repeat(self.offset, self.ncat - 1)
+        self.x1 = np.zeros((codes.shape[0], n_cols))
+        rows, items = np.nonzero(codes > 0)
+        self.x1[rows, self.offset[items] + codes[rows, items] - 1] = 1.0
+        observed = codes >= 0
+        self.obs = None if observed.all() else observed.astype(float)
 
-    @property
-    def n_cols(self) -> int:
-        return int(self.ncat.sum())
+    def loglik(self, logp: np.ndarray) -> np.ndarray:
+        """(N, T) log-likelihood of each row at each node, from (T, J, K) log probabilities."""
+        lp0 = logp[:, :, 0]
+        diff = logp[:, self.col_item, self.col_cat] - lp0[:, self.col_item]
+        ll = self.x1 @ diff.T
+        ll += lp0.sum(axis=1) if self.obs is None else self.obs @ lp0.T
+        return ll
 
-    def onehot(self, codes: np.ndarray) -> np.ndarray:
-        """(N, C) float indicator matrix; missing rows of an item are all zero."""
-        x = np.zeros((codes.shape[0], self.n_cols))
-        rows, items = np.nonzero(codes >= 0)
-        x[rows, self.offset[items] + codes[rows, items]] = 1.0
-        return x
-
-    def log_cols(self, logp: np.ndarray) -> np.ndarray:
-        """(T, J, K) log probabilities -> (C, T)."""
-        j = np.repeat(np.arange(self.ncat.size), self.ncat)
-        k = np.arange(self.n_cols) - np.repeat(self.offset, self.ncat)
-        return logp[:, j, k].T
+    def counts(self, post: np.ndarray, groups: list[int]) -> list[np.ndarray]:
+        """Expected category counts per item group, each (J_g, T, K), from (N, T) posteriors."""
+        rr1 = (post.T @ self.x1).T                                   # (C', T)
+        nobs = (np.broadcast_to(post.sum(axis=0), (self.ncat.size, post.shape[1]))
+                if self.obs is None else (post.T @ self.obs).T)     # (J, T)
+        out = []
+        for kk in groups:
+            items = np.flatnonzero(self.ncat == kk)
+            r = np.empty((items.size, post.shape[1], kk))
+            r[..., 1:] = np.transpose(rr1[self.offset[items][:, None] + np.arange(kk - 1)],
+                                      (0, 2, 1))
+            r[..., 0] = nobs[items] - r[..., 1:].sum(axis=2)
+            out.append(np.maximum(r, 0.0))
+        return out
 
 
 def _compress(codes: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -469,10 +484,10 @@ def _compress(codes: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray,
     return codes[first], np.bincount(inv.ravel(), weights=w)
 
 
-def _posterior(x: np.ndarray, logp_cols: np.ndarray, log_w: np.ndarray,
+def _posterior(design: _Design, logp: np.ndarray, log_w: np.ndarray,
                counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Normalised posterior over nodes (N, T) (scaled by ``counts`` if given) and log marginals."""
-    ll = x @ logp_cols
+    ll = design.loglik(logp)
     ll += log_w
     m = ll.max(axis=1, keepdims=True)
     ll -= m
@@ -740,8 +755,7 @@ def calibrate(responses: np.ndarray, model: str = "2pl", *, counts: np.ndarray |
     keep = w > 0
     pats, w = pats[keep], w[keep]
     ncat = _check_categories(pats, w, model)
-    layout = _Layout.of(ncat)
-    x = layout.onehot(pats)
+    design = _Design(pats, ncat)
     nodes, qw = quadrature(n_quad, theta_limit, quadrature_kind)
     log_qw = np.log(qw)
     groups = _groups(ncat)
@@ -753,14 +767,8 @@ def calibrate(responses: np.ndarray, model: str = "2pl", *, counts: np.ndarray |
 
     def expected(psis: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
         logp = log_category_probs(nodes, _to_params(model, psis, ncat))
-        post, lmarg = _posterior(x, layout.log_cols(logp), log_qw, w)
-        rr = (post.T @ x).T                                         # (C, T)
-        out = []
-        for kk in groups:
-            items = np.flatnonzero(ncat == kk)
-            cols = layout.offset[items][:, None] + np.arange(kk)
-            out.append(np.transpose(rr[cols], (0, 2, 1)))           # (J_g, T, K)
-        return out, float(w @ lmarg)
+        post, lmarg = _posterior(design, logp, log_qw, w)
+        return design.counts(post, groups), float(w @ lmarg)
 
     converged, it = False, 0
     for it in range(1, max_iter + 1):  # noqa: B007
@@ -804,7 +812,9 @@ def _check_categories(pats: np.ndarray, w: np.ndarray, model: str) -> np.ndarray
     return ncat
 
 
-def _standard_errors(model, gmodel, psis, ncat, nodes, expected, prior):  # noqa: ANN001, ANN202
+def _standard_errors(model: str, gmodel: str, psis: list[np.ndarray], ncat: np.ndarray,
+                     nodes: np.ndarray, expected: Callable,
+                     prior: tuple[float, float] | None) -> tuple[np.ndarray | None, ItemParams]:
     """Observed-information standard errors by central differences of the Fisher score."""
     common = model == "1pl"
     shapes = [p.shape for p in psis]
@@ -883,9 +893,8 @@ def marginal_loglik(responses: np.ndarray, params: ItemParams, *,
     codes = response_codes(responses)
     w = np.ones(codes.shape[0]) if counts is None else np.asarray(counts, dtype=float)
     nodes, qw = quadrature(n_quad, theta_limit, quadrature_kind)
-    layout = _Layout.of(params.n_categories)
-    _, lm = _posterior(layout.onehot(codes), layout.log_cols(log_category_probs(nodes, params)),
-                       np.log(qw))
+    design = _Design(codes, params.n_categories)
+    _, lm = _posterior(design, log_category_probs(nodes, params), np.log(qw))
     return float(w @ lm)
 
 
@@ -930,9 +939,8 @@ def eap(responses: np.ndarray, params: ItemParams, *, n_quad: int = 61,
     """
     codes = response_codes(responses)
     nodes, qw = quadrature(n_quad, theta_limit, quadrature_kind, prior_mean, prior_sd)
-    layout = _Layout.of(params.n_categories)
-    post, _ = _posterior(layout.onehot(codes), layout.log_cols(log_category_probs(nodes, params)),
-                         np.log(qw))
+    design = _Design(codes, params.n_categories)
+    post, _ = _posterior(design, log_category_probs(nodes, params), np.log(qw))
     mean = post @ nodes
     var = post @ nodes ** 2 - mean ** 2
     return mean, np.sqrt(np.maximum(var, 0.0))
@@ -1019,8 +1027,7 @@ def map_theta(responses: np.ndarray, params: ItemParams, *, prior_mean: float = 
         return ll - (th - prior_mean) ** 2 / (2 * var), g1 - (th - prior_mean) / var, g2 - 1 / var
 
     grid = np.arange(-theta_limit, theta_limit + 1e-9, 0.1)
-    layout = _Layout.of(params.n_categories)
-    lg = layout.onehot(codes) @ layout.log_cols(log_category_probs(grid, params))
+    lg = _Design(codes, params.n_categories).loglik(log_category_probs(grid, params))
     lg -= (grid - prior_mean) ** 2 / (2 * var)
     th = grid[np.argmax(lg, axis=1)]
     for _ in range(max_iter):

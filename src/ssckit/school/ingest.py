@@ -1,0 +1,418 @@
+"""Sensor ingestion of the Smart School module: MQTT subscriber and HTTP body, into DuckDB.
+
+The MQTT ingester subscribes (MQTT 5, QoS 1) to ``ssckit/school/<school_id>/<device_id>``
+with a fixed client id and a persistent session (``clean_start`` false, a long session expiry),
+so the broker keeps queueing while the ingester is down. Messages are collected into batches
+(``batch_size`` messages or ``flush_interval`` seconds, whichever comes first), parsed
+(:mod:`ssckit.school.payload`) and written in one DuckDB transaction per batch: readings with
+``INSERT OR IGNORE`` on (device, quantity, time), refused messages and readings into
+``school_quarantine`` with their reason. Only after the commit are the messages acknowledged
+(manual PUBACK), so an ingester killed at any moment loses nothing: the broker redelivers what
+was not acknowledged, and what was already stored is ignored as a duplicate.
+
+The DuckDB file has one writing process; the ingester owns the store while it runs.
+
+Run as ``python -m ssckit.school.ingest --store ssckit.duckdb --registry DIR`` (``DIR`` holds
+``schools.csv``, ``rooms.csv`` and ``devices.csv``); SIGINT or SIGTERM stops it after the
+current batch is stored and acknowledged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.school.payload import DEFAULT_LIMITS, MAX_AGE, Limits, Parsed, Rejection, parse_message
+from ssckit.school.schema import Registry, ensure_tables, read_registry
+from ssckit.school.storage import insert_quarantine, insert_readings
+
+DEFAULT_TOPIC = "ssckit/school/+/+"
+DEFAULT_CLIENT_ID = "ssckit-school-ingest"
+DEFAULT_BATCH_SIZE = 5000
+DEFAULT_FLUSH_INTERVAL = 0.5
+#: Seconds the broker keeps the ingester's session (and queues for it) while it is away.
+SESSION_EXPIRY_S = 7 * 24 * 3600
+#: Longest payload kept verbatim in the quarantine table [characters].
+MAX_QUARANTINE_PAYLOAD = 65_536
+
+
+@dataclass
+class IngestStats:
+    """Running counts of an ingester (or of one HTTP body)."""
+
+    messages: int = 0
+    accepted: int = 0          # readings newly stored
+    duplicates: int = 0        # readings already stored (same device, quantity, time)
+    quarantined: int = 0       # quarantine rows written (whole messages or single readings)
+    reasons: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+    started: float = field(default_factory=time.monotonic)
+    table_readings: int | None = None      # rows in school_readings after the last batch
+    table_quarantine: int | None = None    # rows in school_quarantine after the last batch
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def rate(self) -> float:
+        """Readings stored per second since the start [1/s]."""
+        return self.accepted / self.elapsed if self.elapsed > 0 else 0.0
+
+    def add(self, other: IngestStats) -> None:
+        self.messages += other.messages
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.reasons.update(other.reasons)
+        self.batches += other.batches
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"messages": self.messages, "accepted": self.accepted,
+                "duplicates": self.duplicates, "quarantined": self.quarantined,
+                "reasons": dict(sorted(self.reasons.items())), "batches": self.batches,
+                "rate": round(self.rate, 1), "table_readings": self.table_readings,
+                "table_quarantine": self.table_quarantine}
+
+    def line(self) -> str:
+        """One ``key=value`` line for logs."""
+        reasons = ",".join(f"{k}:{v}" for k, v in sorted(self.reasons.items())) or "-"
+        return (f"batches={self.batches} messages={self.messages} accepted={self.accepted} "
+                f"duplicates={self.duplicates} quarantined={self.quarantined} "
+                f"reasons={reasons} rate={self.rate:.0f}/s "
+                f"table_readings={self.table_readings} table_quarantine={self.table_quarantine}")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A received message: where it came from and its raw body."""
+
+    channel: str                   # 'mqtt:<topic>' or 'http'
+    body: bytes
+    topic_school: str | None = None
+    topic_device: str | None = None
+
+
+def _safe_parse(msg: Message, registry: Registry, received_at: datetime,
+                limits: Limits) -> Parsed:
+    try:
+        return parse_message(msg.body, registry, received_at, limits, msg.topic_school,
+                             msg.topic_device)
+    except Exception as exc:       # a parser bug must not stop ingestion; keep the message
+        return Parsed([], [Rejection("parse_error", f"the parser failed ({exc!r})")])
+
+
+def _payload_text(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    if len(text) > MAX_QUARANTINE_PAYLOAD:
+        text = text[:MAX_QUARANTINE_PAYLOAD] + f"... [{len(text)} characters in all]"
+    return text
+
+
+def store_messages(cur: duckdb.DuckDBPyConnection, registry: Registry,
+                   messages: Sequence[Message], received_at: datetime | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> IngestStats:
+    """Parse ``messages`` and write their readings and rejections with ``cur`` (the caller
+    owns the transaction). Returns the counts of this batch."""
+    now = received_at if received_at is not None else datetime.now(UTC).replace(tzinfo=None)
+    stats = IngestStats(messages=len(messages), batches=1)
+    readings = []
+    quarantine: list[tuple[datetime, str, str, str]] = []
+    for msg in messages:
+        parsed = _safe_parse(msg, registry, now, limits)
+        readings += parsed.readings
+        for rej in parsed.rejections:
+            payload = rej.record if rej.record is not None else _payload_text(msg.body)
+            quarantine.append((now, msg.channel, payload, str(rej)))
+            stats.reasons[rej.code] += 1
+    stats.accepted = insert_readings(cur, registry, readings)
+    stats.duplicates = len(readings) - stats.accepted
+    stats.quarantined = insert_quarantine(cur, quarantine)
+    return stats
+
+
+@dataclass(frozen=True)
+class BodyResult:
+    """What became of one HTTP body."""
+
+    accepted: int
+    duplicates: int
+    quarantined: int
+    reasons: dict[str, int]
+
+
+def ingest_body(store: Store, registry: Registry, body: bytes | str,
+                received_at: datetime | None = None, limits: Limits = DEFAULT_LIMITS,
+                channel: str = "http") -> BodyResult:
+    """Store one POSTed body (SenML pack or simple message) in one transaction.
+
+    For the web layer: it runs in the process that owns the store. Rejections go to the
+    quarantine table like MQTT ones; the result says how many readings were stored, were
+    duplicates, and how many quarantine rows were written, by reason code.
+    """
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    with store.transaction() as cur:
+        s = store_messages(cur, registry, [Message(channel, raw)], received_at, limits)
+    return BodyResult(s.accepted, s.duplicates, s.quarantined, dict(s.reasons))
+
+
+class Ingester:
+    """An MQTT subscriber writing batches into a store; see the module docstring."""
+
+    def __init__(self, store: Store, registry: Registry, host: str, port: int, *,
+                 topic: str = DEFAULT_TOPIC, client_id: str = DEFAULT_CLIENT_ID,
+                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 flush_interval: float = DEFAULT_FLUSH_INTERVAL, qos: int = 1,
+                 limits: Limits = DEFAULT_LIMITS, keepalive: int = 30,
+                 progress: Callable[[IngestStats], None] | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        if batch_size < 1 or flush_interval <= 0:
+            raise ValueError("batch_size must be >= 1 and flush_interval > 0")
+        self.store, self.registry = store, registry
+        self.host, self.port, self.topic, self.qos = host, port, topic, qos
+        self.batch_size, self.flush_interval = batch_size, flush_interval
+        self.limits, self.keepalive = limits, keepalive
+        self.progress, self.log = progress, log or (lambda _line: None)
+        self.stats = IngestStats()
+        self.subscribed = threading.Event()
+        self._topic_ids = topic.endswith("/+/+")
+        self._queue: deque[tuple[int, int, int, Message, float]] = deque()
+        self._cond = threading.Condition()
+        self._generation = 0
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True)
+        self.client.manual_ack_set(True)
+        self.client.reconnect_delay_set(1, 5)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_message = self._on_message
+
+    # -- paho callbacks (network thread) --------------------------------------------------------
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                    _props: Any) -> None:
+        if reason.is_failure:
+            self.log(f"ingest connect refused: {reason}")
+            return
+        with self._cond:
+            self._generation += 1
+        client.subscribe(self.topic, self.qos)
+
+    def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
+                       _props: Any) -> None:
+        with self._cond:
+            self._generation += 1   # acks for messages of the old connection are not sent
+        self.log(f"ingest disconnected: {reason}")
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int,
+                      reasons: list[Any], _props: Any) -> None:
+        if any(r.is_failure for r in reasons):
+            self.log(f"ingest subscription to {self.topic} refused: {reasons}")
+            return
+        self.subscribed.set()
+        self.log(f"ingest subscribed topic={self.topic} host={self.host} port={self.port}")
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any,
+                    msg: mqtt.MQTTMessage) -> None:
+        school = device = None
+        if self._topic_ids:
+            levels = msg.topic.split("/")
+            school, device = levels[-2], levels[-1]
+        item = Message(f"mqtt:{msg.topic}", msg.payload, school, device)
+        with self._cond:
+            self._queue.append((self._generation, msg.mid, msg.qos, item, time.monotonic()))
+            if len(self._queue) >= self.batch_size:
+                self._cond.notify()
+
+    # -- batching (caller's thread) -------------------------------------------------------------
+    def _next_batch(self, stop: threading.Event) -> list[tuple[int, int, int, Message, float]]:
+        with self._cond:
+            while len(self._queue) < self.batch_size and not stop.is_set():
+                if self._queue:
+                    wait = self._queue[0][4] + self.flush_interval - time.monotonic()
+                    if wait <= 0:
+                        break
+                else:
+                    wait = self.flush_interval
+                self._cond.wait(min(wait, 0.25))
+            n = min(len(self._queue), self.batch_size)
+            return [self._queue.popleft() for _ in range(n)]
+
+    def _write(self, batch: list[tuple[int, int, int, Message, float]]) -> None:
+        with self.store.transaction() as cur:
+            s = store_messages(cur, self.registry, [b[3] for b in batch], limits=self.limits)
+            if self.progress is not None:
+                s.table_readings = cur.execute(
+                    "SELECT count(*) FROM school_readings").fetchone()[0]
+                s.table_quarantine = cur.execute(
+                    "SELECT count(*) FROM school_quarantine").fetchone()[0]
+        # committed: now, and only now, acknowledge (in the order received)
+        with self._cond:
+            generation = self._generation
+        for gen, mid, qos, _msg, _t in batch:
+            if qos > 0 and gen == generation:
+                self.client.ack(mid, qos)
+        self.stats.add(s)
+        self.stats.table_readings = s.table_readings
+        self.stats.table_quarantine = s.table_quarantine
+        if self.progress is not None:
+            self.progress(self.stats)
+
+    def run(self, stop: threading.Event) -> IngestStats:
+        """Connect, ingest until ``stop`` is set, store and acknowledge the rest, disconnect."""
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        # the broker may send this many unacknowledged messages: room for a batch being
+        # written and the next one filling
+        props.ReceiveMaximum = min(65_535, 2 * self.batch_size)
+        self.client.connect_async(self.host, self.port, self.keepalive, clean_start=False,
+                                  properties=props)
+        self.client.loop_start()
+        try:
+            while not stop.is_set():
+                batch = self._next_batch(stop)
+                if batch:
+                    self._write(batch)
+            while True:     # drain what was received before the stop
+                with self._cond:
+                    batch = [self._queue.popleft()
+                             for _ in range(min(len(self._queue), self.batch_size))]
+                if not batch:
+                    break
+                self._write(batch)
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+        return self.stats
+
+
+def run_ingester(store_path: str | Path, registry: Registry, broker_host: str = "127.0.0.1",
+                 broker_port: int = 1883, *, topic: str = DEFAULT_TOPIC,
+                 client_id: str = DEFAULT_CLIENT_ID, batch_size: int = DEFAULT_BATCH_SIZE,
+                 flush_interval: float = DEFAULT_FLUSH_INTERVAL, qos: int = 1,
+                 limits: Limits = DEFAULT_LIMITS, stop_event: threading.Event | None = None,
+                 progress: Callable[[IngestStats], None] | None = None,
+                 log: Callable[[str], None] | None = None) -> IngestStats:
+    """Ingest MQTT sensor messages into the store at ``store_path`` until stopped.
+
+    Parameters
+    ----------
+    store_path : path
+        The workspace DuckDB file (created and migrated if needed).
+    registry : Registry
+        Known schools, rooms and devices.
+    broker_host, broker_port : str, int
+        The MQTT broker.
+    topic : str
+        Subscription filter; when it ends in ``/+/+`` the last two topic levels are the
+        school and device id, and messages must agree with them.
+    client_id : str
+        Fixed MQTT client id: the broker keeps this id's session while the ingester is away.
+    batch_size : int
+        Messages per transaction at most.
+    flush_interval : float
+        Longest wait for a batch to fill [s].
+    qos : int
+        Subscription QoS (1: at least once).
+    limits : Limits
+        Timestamp plausibility limits.
+    stop_event : threading.Event, optional
+        Set it to stop. Without one, SIGINT and SIGTERM stop the ingester (main thread only).
+    progress : callable, optional
+        Called with the running :class:`IngestStats` after every batch (table counts filled).
+    log : callable, optional
+        Receives connection events as text lines.
+
+    Returns
+    -------
+    IngestStats
+        Counts since the start.
+    """
+    stop = stop_event if stop_event is not None else threading.Event()
+    restore: dict[int, Any] = {}
+    if stop_event is None and threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            restore[sig] = signal.signal(sig, lambda _s, _f: stop.set())
+    try:
+        with Store.open(store_path) as store:
+            ensure_tables(store)
+            ingester = Ingester(store, registry, broker_host, broker_port, topic=topic,
+                                client_id=client_id, batch_size=batch_size,
+                                flush_interval=flush_interval, qos=qos, limits=limits,
+                                progress=progress, log=log)
+            return ingester.run(stop)
+    finally:
+        for sig, handler in restore.items():
+            signal.signal(sig, handler)
+
+
+def registry_from_dir(folder: str | Path) -> Registry:
+    """Read ``schools.csv``, ``rooms.csv`` and ``devices.csv`` from ``folder``."""
+    folder = Path(folder)
+    return read_registry(folder / "schools.csv", folder / "rooms.csv", folder / "devices.csv")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ssckit.school.ingest``: run the MQTT ingester until SIGINT/SIGTERM."""
+    ap = argparse.ArgumentParser(prog="python -m ssckit.school.ingest", description=__doc__
+                                 .splitlines()[0])
+    ap.add_argument("--store", required=True, type=Path, help="workspace DuckDB file")
+    ap.add_argument("--registry", required=True, type=Path,
+                    help="folder with schools.csv, rooms.csv, devices.csv")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=1883)
+    ap.add_argument("--topic", default=DEFAULT_TOPIC)
+    ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    ap.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    ap.add_argument("--flush-interval", type=float, default=DEFAULT_FLUSH_INTERVAL,
+                    help="seconds")
+    ap.add_argument("--max-age-days", type=float, default=MAX_AGE.days,
+                    help="refuse readings older than this many days (0: no limit)")
+    ap.add_argument("--progress-interval", type=float, default=10.0,
+                    help="seconds between progress lines on stderr (0: after every batch)")
+    args = ap.parse_args(argv)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    last = [0.0]
+
+    def progress(stats: IngestStats) -> None:
+        now = time.monotonic()
+        if now - last[0] >= args.progress_interval:
+            last[0] = now
+            say("ingest " + stats.line())
+
+    try:
+        registry = registry_from_dir(args.registry)
+    except InputError as exc:
+        say(f"error: {exc}")
+        return 2
+    limits = Limits(max_age=timedelta(days=args.max_age_days) if args.max_age_days > 0 else None)
+    stats = run_ingester(args.store, registry, args.host, args.port, topic=args.topic,
+                         client_id=args.client_id, batch_size=args.batch_size,
+                         flush_interval=args.flush_interval, limits=limits, progress=progress,
+                         log=say)
+    say("ingest stopped " + stats.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

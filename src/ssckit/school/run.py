@@ -1,0 +1,119 @@
+"""The Smart School pipeline step: registry into the store, sample history, indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ssckit.core.errors import InputError
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.school.indicators import compute_values
+from ssckit.school.schema import Registry, ensure_tables, read_registry, store_registry
+
+
+@dataclass(frozen=True)
+class SchoolSettings:
+    """``settings.school`` of city.yaml.
+
+    utc_offset_min: local time minus UTC of the timetables [min] (0);
+    simulate_days: for sample workspaces, days of one-minute history the simulator writes
+    when the store has none (0: never); simulate_hourly_days: days of hourly aggregates
+    before that (0); seed: simulator seed (0); broker_host, broker_port: the MQTT broker of
+    ``ssckit school ingest`` (127.0.0.1:1883); topic: its subscription.
+    """
+
+    utc_offset_min: int = 0
+    simulate_days: int = 0
+    simulate_hourly_days: int = 0
+    seed: int = 0
+    broker_host: str = "127.0.0.1"
+    broker_port: int = 1883
+    topic: str = "ssckit/school/+/+"
+
+    def __post_init__(self) -> None:
+        if not -720 <= self.utc_offset_min <= 840:
+            raise ValueError(f"utc_offset_min {self.utc_offset_min} is outside -720..840")
+        if not 0 <= self.simulate_days <= 366 or not 0 <= self.simulate_hourly_days <= 3660:
+            raise ValueError("simulate_days must be 0..366 and simulate_hourly_days 0..3660")
+
+
+def load_registry(ws: Workspace) -> Registry | None:
+    paths = [ws.input_path("school", n) for n in ("schools", "rooms", "devices")]
+    if all(p is None for p in paths):
+        return None
+    if any(p is None for p in paths):
+        raise InputError(str(ws.path("city.yaml")), "field 'inputs.school'",
+                         "give all three registry files: schools, rooms, devices")
+    return read_registry(*paths)  # type: ignore[arg-type]
+
+
+def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
+                     end: datetime | None = None) -> int:
+    """Fill an empty store with the simulator's history: ``simulate_days`` of one-minute
+    readings up to ``end`` (default: now), preceded by hourly aggregates. Returns rows."""
+    from ssckit.school.simulate import simulate_hourly, simulate_minutes
+
+    end = (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
+    start = end - timedelta(days=settings.simulate_days)
+    readings = simulate_minutes(registry, start.isoformat(), settings.simulate_days,
+                                seed=settings.seed, utc_offset_min=settings.utc_offset_min)
+    n = 0
+    with store.transaction() as cur:
+        n += readings.sorted_by_key().to_duckdb(cur)
+        if settings.simulate_hourly_days:
+            h_start = start - timedelta(days=settings.simulate_hourly_days)
+            hourly = simulate_hourly(registry, h_start.isoformat(),
+                                     settings.simulate_hourly_days, seed=settings.seed,
+                                     utc_offset_min=settings.utc_offset_min)
+            n += _hourly_to_duckdb(cur, hourly)
+    return n
+
+
+def _hourly_to_duckdb(cur, hourly) -> int:  # noqa: ANN001 - duckdb cursor, simulate.Hourly
+    import numpy as np
+
+    dims = {"d": np.arange(len(hourly.device_ids), dtype=np.int32),
+            "device_id": np.asarray(hourly.device_ids, dtype=object),
+            "school_id": np.asarray(hourly.school_ids, dtype=object),
+            "room_id": np.asarray(hourly.room_ids, dtype=object)}
+    qdim = {"q": np.arange(len(hourly.quantities), dtype=np.int8),
+            "quantity": np.asarray(hourly.quantities, dtype=object)}
+    facts = {"d": hourly.device, "q": hourly.quantity, "hour": hourly.hour, "n": hourly.n,
+             "mean": hourly.mean, "min": hourly.min, "max": hourly.max}
+    cur.register("h_dims", dims)
+    cur.register("h_qdim", qdim)
+    cur.register("h_facts", facts)
+    cur.execute("""
+        INSERT OR REPLACE INTO school_hourly
+        SELECT d.school_id, d.room_id, d.device_id, q.quantity,
+               make_timestamp(f.hour * 60000000), f.n, f.mean, f.min, f.max
+        FROM h_facts f JOIN h_dims d USING (d) JOIN h_qdim q USING (q)
+    """)
+    for name in ("h_dims", "h_qdim", "h_facts"):
+        cur.unregister(name)
+    return len(hourly)
+
+
+def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
+    """Pipeline step: store the registry, simulate history for a sample city whose store has
+    none, and compute the school indicators."""
+    registry = load_registry(ws)
+    if registry is None:
+        return []
+    settings = ws.module_settings("school", SchoolSettings)
+    store_registry(store, registry)
+    ensure_tables(store)
+    cur = store.cursor()
+    try:
+        empty = cur.execute("SELECT count(*) FROM school_readings").fetchone()[0] == 0
+    finally:
+        cur.close()
+    if empty and ws.config.synthetic and settings.simulate_days:
+        simulate_history(store, registry, settings)
+    ict = {s.id: s.pupils_with_ict_access for s in registry.schools.values()
+           if s.pupils_with_ict_access is not None}
+    return compute_values(store, registry, str(ws.config.year),
+                          "D" if ws.config.synthetic else "B", settings.utc_offset_min,
+                          ict if len(ict) == len(registry.schools) else None)
