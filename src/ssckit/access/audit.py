@@ -1,8 +1,9 @@
 """WCAG 2.2 A/AA audits: axe-core run inside headless Chromium on each page of a site.
 
 axe-core's ``axe.min.js`` comes from a registry package, the PyPI dependency
-``axe-playwright-python`` (see :func:`axe_script_path`) and is injected into each page as inline script text, never
-loaded from a URL. Pages are audited by several tabs of one browser in parallel.
+``axe-playwright-python`` (see :func:`axe_script_path`), and is injected into each page as
+inline script text, never loaded from a URL. Pages are audited by several tabs of one
+browser in parallel.
 """
 
 from __future__ import annotations
