@@ -29,6 +29,7 @@ def cli() -> None:
 def _mount() -> None:
     from ssckit.access.cli import access
     from ssckit.core.export_cli import export
+    from ssckit.cyber.cli import cyber
     from ssckit.demo.cli import compute, demo
     from ssckit.emf.cli import emf
     from ssckit.kpi.cli import kpi
@@ -36,7 +37,8 @@ def _mount() -> None:
     from ssckit.skills.cli import skills
     from ssckit.web.cli import serve, users
 
-    for command in (access, compute, demo, emf, export, kpi, radio, serve, skills, users):
+    for command in (access, compute, cyber, demo, emf, export, kpi, radio, serve, skills,
+                    users):
         cli.add_command(command)
 
 

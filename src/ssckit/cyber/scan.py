@@ -1,0 +1,139 @@
+"""Scanning services: the checks of each service, many services at once in a bounded pool.
+
+An unreachable service (DNS failure, refused port, timeout, no TLS on the TLS port) is reported
+with ``error`` set and status ``error/unreachable``, never as a pass; the other services' scans
+go on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ssckit.cyber.checks import dns as dns_checks
+from ssckit.cyber.checks import http as http_checks
+from ssckit.cyber.checks import tls as tls_checks
+from ssckit.cyber.model import Finding, ServiceResult
+from ssckit.cyber.netpolicy import Unreachable, loopback_only_default, resolve
+from ssckit.cyber.targets import DnsSettings, Target, TargetsFile
+
+
+@dataclass
+class ScanOptions:
+    """How a scan runs.
+
+    ``concurrency``: services scanned at once; ``timeout``: wall-clock limit per service [s];
+    ``connect_timeout``: limit per network operation [s]; ``loopback_only``: never contact an
+    address outside 127.0.0.0/8 and ::1.
+    """
+
+    concurrency: int = 8
+    timeout: float = 60.0
+    connect_timeout: float = 5.0
+    loopback_only: bool = field(default_factory=loopback_only_default)
+    now: datetime | None = None
+
+
+@dataclass
+class Scan:
+    """One scan of a list of services."""
+
+    started_at: datetime
+    finished_at: datetime
+    results: list[ServiceResult]
+    source: str = ""
+
+    @property
+    def scan_id(self) -> str:
+        return self.started_at.strftime("%Y%m%dT%H%M%S.%f")
+
+
+def scan_service(target: Target, dns: DnsSettings | None = None,
+                 options: ScanOptions | None = None) -> ServiceResult:
+    """Run every check on one service."""
+    options = options or ScanOptions()
+    t0 = time.monotonic()
+    result = ServiceResult(name=target.name, url=target.url, tags=list(target.tags))
+    findings: list[Finding] = []
+    try:
+        ip = resolve(target.host, target.port, target.address, options.loopback_only)
+        data = tls_checks.collect(target.host, target.port, ip, ca_bundle=target.ca_bundle,
+                                  timeout=options.connect_timeout)
+        findings += tls_checks.evaluate(data, options.now)
+
+        def pinned(host: str, port: int) -> str:
+            own = target.address if host == target.host else None
+            return resolve(host, port, own, options.loopback_only)
+
+        with http_checks.Fetcher(pinned, timeout=options.connect_timeout) as fetcher:
+            http = http_checks.collect(target.url, target.plain_http_url, fetcher)
+        findings += http_checks.evaluate(http, options.now)
+        if target.mail_domain:
+            cfg = dns_checks.DnsConfig(
+                nameservers=list(dns.nameservers) if dns else [],
+                port=dns.port if dns else 53, timeout=options.connect_timeout)
+            findings += dns_checks.evaluate(target.mail_domain, cfg,
+                                            loopback_only=options.loopback_only,
+                                            smtp_port=target.smtp_port,
+                                            ca_bundle=target.ca_bundle)
+    except Unreachable as exc:
+        result.error = str(exc)
+    except Exception as exc:  # a bug or an unexpected answer must not pass for a clean result
+        result.error = f"scan failed: {type(exc).__name__}: {exc}"
+    result.findings = findings
+    result.duration_s = time.monotonic() - t0
+    return result
+
+
+def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
+                 on_done: Callable[[ServiceResult], None] | None = None,
+                 source: str = "") -> Scan:
+    """Scan every service of ``targets`` with at most ``options.concurrency`` at once.
+
+    A service still running after ``options.timeout`` seconds is reported unreachable
+    ("timed out") and left behind; its thread ends on its own network timeouts.
+    """
+    options = options or ScanOptions()
+    tls_checks.prepare()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    begun: dict[int, float] = {}
+    lock = threading.Lock()
+
+    def run(i: int, target: Target) -> ServiceResult:
+        with lock:
+            begun[i] = time.monotonic()
+        return scan_service(target, targets.dns, options)
+
+    results: dict[int, ServiceResult] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency),
+                              thread_name_prefix="ssckit-cyber")
+    try:
+        pending: dict[Future[ServiceResult], int] = {
+            pool.submit(run, i, t): i for i, t in enumerate(targets.services)}
+        while pending:
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                i = pending.pop(fut)
+                results[i] = fut.result()
+                if on_done:
+                    on_done(results[i])
+            now = time.monotonic()
+            with lock:
+                overdue = [f for f, i in pending.items()
+                           if i in begun and now - begun[i] > options.timeout]
+            for fut in overdue:
+                i = pending.pop(fut)
+                t = targets.services[i]
+                results[i] = ServiceResult(
+                    name=t.name, url=t.url, tags=list(t.tags),
+                    error=f"timed out after {options.timeout:g} s", duration_s=now - begun[i])
+                if on_done:
+                    on_done(results[i])
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    return Scan(started, finished, [results[i] for i in range(len(targets.services))], source)

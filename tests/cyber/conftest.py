@@ -1,0 +1,229 @@
+"""Real local services for the cyber tests: nginx sites, a tiny DNS server, SMTP with STARTTLS.
+
+Everything listens on 127.0.0.1 and the scanner runs in loopback-only mode, so nothing is ever
+sent elsewhere.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ssckit.cyber.locallab import NGINX, LocalCA, NginxLab, Site, free_port
+from ssckit.cyber.netpolicy import ENV_LOOPBACK_ONLY
+from ssckit.cyber.scan import Scan, ScanOptions, scan_targets
+from ssckit.cyber.targets import parse_targets
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_LOOPBACK_ONLY, "1")
+
+
+def _require_nginx() -> None:
+    if NGINX is None:
+        pytest.skip("needs Debian nginx (bash scripts/setup --test)")
+
+
+BAD_HEADERS = {
+    "Strict-Transport-Security": "max-age=3600",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline' "
+                               "'unsafe-eval' *",
+    "Referrer-Policy": "unsafe-url",
+}
+EXPIRED_TXT = "Contact: mailto:security@city.test\nExpires: 2020-01-01T00:00:00Z\n"
+LEGACY_CIPHERS = "ECDHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256"
+
+
+def lab_sites() -> list[Site]:
+    return [
+        Site("good", host="good.city.test"),
+        Site("legacy", host="legacy.city.test", protocols="TLSv1 TLSv1.1 TLSv1.2",
+             ciphers=LEGACY_CIPHERS, cert_key="rsa2048"),
+        Site("phaseout", host="phaseout.city.test", protocols="TLSv1.2",
+             ciphers="ECDHE-RSA-AES128-SHA256", cert_key="rsa2048"),
+        Site("expired", host="expired.city.test", cert_days=(-400, -10)),
+        Site("expiring", host="expiring.city.test", cert_days=(-300, 10)),
+        Site("wronghost", host="wronghost.city.test", cert_hosts=["other.city.test"]),
+        Site("weakcert", host="weakcert.city.test", cert_key="rsa1024", cert_hash="sha1"),
+        Site("bare", host="bare.city.test", headers={}, cookies=[], security_txt=None,
+             redirect_http=False),
+        Site("badheaders", host="badheaders.city.test", headers=dict(BAD_HEADERS),
+             cookies=["sessionid=abc; Path=/"], security_txt=EXPIRED_TXT),
+        Site("plain", host="plain.city.test", plain=True),
+    ]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NginxLab]:
+    """One nginx serving every test site (good and bad configurations)."""
+    _require_nginx()
+    with NginxLab(tmp_path_factory.mktemp("nginx-lab"), lab_sites()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def lab_targets(lab: NginxLab) -> dict:
+    """A targets mapping: every site, plus a refused port and an unresolvable host."""
+    services = lab.targets()
+    services.append({"name": "refused", "url": f"https://refused.city.test:{free_port()}/",
+                     "address": "127.0.0.1"})
+    services.append({"name": "nowhere", "url": "https://nowhere.invalid/"})
+    return {"services": services}
+
+
+@pytest.fixture(scope="session")
+def lab_scan(lab_targets: dict) -> Scan:
+    """The whole lab scanned once, concurrently (loopback-only)."""
+    targets = parse_targets(lab_targets, "lab")
+    return scan_targets(targets, ScanOptions(concurrency=6, timeout=60, connect_timeout=3,
+                                             loopback_only=True))
+
+
+@pytest.fixture(scope="session")
+def results(lab_scan: Scan) -> dict:
+    return {r.name: r for r in lab_scan.results}
+
+
+# -- DNS ---------------------------------------------------------------------------------------
+class TinyDns:
+    """An authoritative-only UDP DNS server on 127.0.0.1 answering from a dict.
+
+    ``records``: (name, type) -> list of rdata texts; names under a ``signed`` domain get the AD
+    flag (as a validating resolver would set it)."""
+
+    def __init__(self, records: dict[tuple[str, str], list[str]], signed: set[str]) -> None:
+        import dns.flags
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype
+        import dns.rrset
+
+        self._dns = (dns.flags, dns.message, dns.rcode, dns.rdatatype, dns.rrset)
+        self.records = {(n.lower().rstrip(".") + ".", t): v for (n, t), v in records.items()}
+        self.names = {n for n, _ in self.records}
+        self.signed = {s.rstrip(".") + "." for s in signed}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _answer(self, wire: bytes) -> bytes:
+        flags, message, rcode, rdatatype, rrset = self._dns
+        q = message.from_wire(wire)
+        r = message.make_response(q)
+        r.flags |= flags.AA
+        question = q.question[0]
+        name = question.name.to_text().lower()
+        rtype = rdatatype.to_text(question.rdtype)
+        data = self.records.get((name, rtype))
+        if data:
+            r.answer.append(rrset.from_text(question.name, 300, "IN", rtype, *data))
+        elif name not in self.names:
+            r.set_rcode(rcode.NXDOMAIN)
+        if any(name == s or name.endswith("." + s) for s in self.signed):
+            r.flags |= flags.AD
+        return r.to_wire()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.sock.sendto(self._answer(wire), peer)
+
+    def __enter__(self) -> TinyDns:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+DS = "12345 13 2 " + "ab" * 32
+
+
+@pytest.fixture(scope="session")
+def mail_ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
+    return LocalCA(tmp_path_factory.mktemp("mail-ca"))
+
+
+@pytest.fixture(scope="session")
+def smtp_servers(mail_ca: LocalCA) -> Iterator[dict[str, int]]:
+    """Two aiosmtpd servers on 127.0.0.1: one with STARTTLS, one without."""
+    pytest.importorskip("aiosmtpd", reason="needs aiosmtpd for the local SMTP server")
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+            return "250 OK"
+
+    crt, key = mail_ca.issue("mx", ["mail.city.test"])
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(crt, key)
+    with_tls = Controller(Sink(), hostname="127.0.0.1", port=free_port(), tls_context=ctx,
+                         require_starttls=False, server_hostname="mail.city.test",
+                         ready_timeout=10)
+    without = Controller(Sink(), hostname="127.0.0.1", port=free_port(),
+                         server_hostname="mx.weak.test", ready_timeout=10)
+    with_tls.start()
+    without.start()
+    try:
+        yield {"tls": with_tls.port, "plain": without.port}
+    finally:
+        with_tls.stop()
+        without.stop()
+
+
+@pytest.fixture(scope="session")
+def dns_server() -> Iterator[TinyDns]:
+    records = {
+        ("city.test", "SOA"): ["ns.city.test. admin.city.test. 1 3600 600 86400 300"],
+        ("city.test", "TXT"): ["\"v=spf1 mx -all\""],
+        ("_dmarc.city.test", "TXT"): ["\"v=DMARC1; p=reject; rua=mailto:dmarc@city.test\""],
+        ("city.test", "MX"): ["10 mail.city.test."],
+        ("city.test", "DS"): [DS],
+        ("mail.city.test", "A"): ["127.0.0.1"],
+        ("weak.test", "SOA"): ["ns.weak.test. admin.weak.test. 1 3600 600 86400 300"],
+        ("weak.test", "TXT"): ["\"v=spf1 a ?all\""],
+        ("_dmarc.weak.test", "TXT"): ["\"v=DMARC1; p=none\""],
+        ("weak.test", "MX"): ["10 mx.weak.test."],
+        ("mx.weak.test", "A"): ["127.0.0.1"],
+        ("nomail.test", "SOA"): ["ns.nomail.test. admin.nomail.test. 1 3600 600 86400 300"],
+        ("outside.test", "SOA"): ["ns.outside.test. admin.outside.test. 1 3600 600 86400 300"],
+        ("outside.test", "MX"): ["10 mx.outside.test."],
+        ("mx.outside.test", "A"): ["192.0.2.25"],  # TEST-NET-1: must never be contacted
+    }
+    with TinyDns(records, signed={"city.test"}) as server:
+        yield server
+
+
+def write_workspace(root: Path) -> Path:
+    """A minimal city workspace (city.yaml + boundary) for CLI tests that store results."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "boundary.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[500000, 0], [501000, 0], '
+        '[501000, 1000], [500000, 1000], [500000, 0]]]}}]}')
+    (root / "city.yaml").write_text(
+        "name: Testville\ncountry: XX\nyear: 2026\ncrs: 'EPSG:32636'\n"
+        "boundary: boundary.geojson\nsynthetic: true\n")
+    return root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return write_workspace(tmp_path / "city")
