@@ -1,0 +1,236 @@
+"""Benchmark: sustained end-to-end sensor ingest, publisher -> Mosquitto -> ingester -> DuckDB.
+
+Run with ``python benchmarks/school_ingest.py`` (needs ``mosquitto``: ``scripts/setup-debs``).
+Measures, in the same run and against a private Mosquitto on a free local port:
+
+1. the baseline, a naive ingester: as each message arrives, one ``INSERT`` per reading, row
+   by row, in one transaction per message; automatic acknowledgement; timed on
+   ``--naive-readings`` readings (it is slow);
+2. ``ssckit.school.ingest`` (batches of up to 5 000 messages or 0.5 s, one transaction per
+   batch, acknowledgement after commit), on ``--readings`` readings.
+
+Both ingesters run as their own process and receive the same kind of message: SenML packs of
+``--per-message`` readings of one device (the size in bytes is printed). The clock runs from
+the first publish until the ingester reports every reading stored; the stored count is then
+checked in the DuckDB file (exactly the published readings, no duplicates). Prints the rates
+and their ratio. Never used as a CI gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ssckit.core.store import Store
+from ssckit.school.payload import Reading, to_us
+from ssckit.school.publisher import group_messages, publish_payloads
+
+SCHOOLS = 4
+ROOMS = 5               # per school
+QUANTITIES = ("co2", "temperature", "humidity", "pm25", "noise")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(exe).exists():
+        sys.exit("mosquitto is not installed (scripts/setup-debs installs it)")
+    port = _free_port()
+    (folder / "mq").mkdir()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n"
+                    f"user {getpass.getuser()}\npersistence true\n"
+                    f"persistence_location {folder / 'mq'}/\nmax_queued_messages 200000\n"
+                    "log_type error\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.02)
+    sys.exit("mosquitto did not start")
+
+
+def write_registry(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "schools.csv").write_text(
+        "id,name,lat,lon,pupils,staff,floor_area_m2,contracted_down_mbps,contracted_up_mbps,"
+        "benchmark_down_mbps\n"
+        + "".join(f"S{s:02d},School {s},46,6,300,30,2000,100,20,50\n"
+                  for s in range(1, SCHOOLS + 1)))
+    (folder / "rooms.csv").write_text(
+        "school_id,room_id,type,area_m2,capacity,timetable\n"
+        + "".join(f"S{s:02d},R{r},classroom,60,28,mon-fri 08:00-15:00\n"
+                  for s in range(1, SCHOOLS + 1) for r in range(ROOMS)))
+    (folder / "devices.csv").write_text(
+        "device_id,school_id,room_id,quantities\n"
+        + "".join(f"S{s:02d}-R{r}-env,S{s:02d},R{r},{';'.join(QUANTITIES)}\n"
+                  for s in range(1, SCHOOLS + 1) for r in range(ROOMS)))
+    return folder
+
+
+def readings(n: int) -> list[Reading]:
+    devices = [f"S{s:02d}-R{r}-env" for s in range(1, SCHOOLS + 1) for r in range(ROOMS)]
+    per_minute = len(devices) * len(QUANTITIES)
+    minutes = -(-n // per_minute)
+    start = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=minutes + 5)
+    value = {"co2": lambda m: 400.0 + m % 800, "temperature": lambda m: 18.0 + m % 80 / 10,
+             "humidity": lambda m: 30.0 + m % 40, "pm25": lambda m: m % 60 / 2,
+             "noise": lambda m: 30.0 + m % 50}
+    out = []
+    for m in range(minutes):
+        t = to_us(start + timedelta(minutes=m))
+        for d in devices:
+            for q in QUANTITIES:
+                out.append(Reading(d, q, t, value[q](m)))
+    # per device and quantity, so that a SenML pack holds one device's consecutive minutes
+    out = out[:n]
+    out.sort(key=lambda r: (r.device_id, r.ts_us, r.quantity))
+    return out
+
+
+def _last(log: Path, key: str) -> int:
+    found = re.findall(rf"\b{key}=(\d+)", log.read_text(errors="replace"))
+    return int(found[-1]) if found else 0
+
+
+def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
+             per_message: int) -> tuple[float, int, float]:
+    """Start the ingester ``cmd``, publish ``n`` readings, time until all are stored."""
+    log = folder / f"{name}.log"
+    store = folder / f"{name}.duckdb"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd + ["--store", str(store), "--port", str(port),
+                                       "--client-id", name], stdout=out,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while "subscribed" not in log.read_text(errors="replace"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"{name} ingester did not start:\n{log.read_text()}")
+                time.sleep(0.05)
+            school_of = {f"S{s:02d}-R{r}-env": f"S{s:02d}" for s in range(1, SCHOOLS + 1)
+                         for r in range(ROOMS)}
+            messages = list(group_messages(readings(n), school_of, "senml", per_message))
+            size = sum(len(m[1]) for m in messages) / len(messages)
+            t0 = time.perf_counter()
+            report = publish_payloads("127.0.0.1", port, messages, timeout=1800)
+            t_pub = time.perf_counter() - t0
+            while _last(log, "table_readings") < n:
+                if proc.poll() is not None:
+                    sys.exit(f"{name} ingester died:\n{log.read_text()}")
+                time.sleep(0.01)
+            seconds = time.perf_counter() - t0
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    with Store.open(store, read_only=True) as s:
+        count, distinct = s.cursor().execute(
+            "SELECT count(*), count(DISTINCT (device_id, quantity, ts)) FROM school_readings"
+        ).fetchone()
+    if not count == distinct == n:
+        sys.exit(f"{name}: {count} readings stored ({distinct} distinct), expected {n}")
+    print(f"{name:>8}: {n:>9,} readings in {report.messages:,} messages of {size:,.0f} B; "
+          f"published in {t_pub:.2f} s, all stored after {seconds:.2f} s: "
+          f"{n / seconds:>9,.0f} readings/s (count verified)")
+    return n / seconds, report.messages, size
+
+
+# -- the naive baseline, run as its own process ------------------------------------------------
+def naive_worker(argv: list[str]) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+    from ssckit.school.ingest import registry_from_dir
+    from ssckit.school.payload import parse_message
+    from ssckit.school.schema import ensure_tables
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--registry", type=Path)
+    ap.add_argument("--store", type=Path)
+    ap.add_argument("--port", type=int)
+    ap.add_argument("--client-id")
+    args = ap.parse_args(argv)
+    registry = registry_from_dir(args.registry)
+    store = Store.open(args.store)
+    ensure_tables(store)
+    con = store.con
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=args.client_id,
+                         protocol=MQTTProtocolVersion.MQTTv5)
+    stored = [0]
+
+    def on_connect(c, _u, _f, _rc, _p):  # noqa: ANN001, ANN202
+        c.subscribe("ssckit/school/+/+", 1)
+
+    def on_subscribe(*_a):  # noqa: ANN002, ANN202
+        print("naive subscribed", flush=True)
+
+    def on_message(_c, _u, msg):  # noqa: ANN001, ANN202
+        parsed = parse_message(msg.payload, registry)
+        con.execute("BEGIN TRANSACTION")
+        for r in parsed.readings:
+            dev = registry.devices[r.device_id]
+            stored[0] += con.execute(
+                "INSERT OR IGNORE INTO school_readings VALUES (?, ?, make_timestamp(?), ?, ?, ?)",
+                [r.device_id, r.quantity, r.ts_us, r.value, dev.school_id, dev.room_id],
+            ).fetchone()[0]
+        con.execute("COMMIT")
+        print(f"naive table_readings={stored[0]}", flush=True)
+
+    client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, \
+        on_message
+    signal.signal(signal.SIGTERM, lambda *_a: client.disconnect())
+    client.connect("127.0.0.1", args.port, clean_start=False)
+    client.loop_forever()
+    store.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--readings", type=int, default=500_000)
+    ap.add_argument("--naive-readings", type=int, default=10_000)
+    ap.add_argument("--per-message", type=int, default=500, help="readings per SenML pack")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ssckit-ingest-bench-"))
+    broker, port = start_broker(folder)
+    try:
+        reg = write_registry(folder / "registry")
+        print(f"Mosquitto on 127.0.0.1:{port}; {SCHOOLS * ROOMS} devices x {len(QUANTITIES)} "
+              f"quantities; QoS 1; SenML packs of {args.per_message} readings")
+        naive, *_ = run_case(
+            "naive", [sys.executable, __file__, "--naive-worker", "--registry", str(reg)],
+            folder, port, args.naive_readings, args.per_message)
+        fast, *_ = run_case(
+            "ssckit", [sys.executable, "-m", "ssckit.school.ingest", "--registry", str(reg),
+                       "--progress-interval", "0"],
+            folder, port, args.readings, args.per_message)
+        print(f"ratio ssckit / naive: {fast / naive:,.1f}x  (target: >= 20,000 readings/s: "
+              f"{'met' if fast >= 20_000 else 'NOT met'})")
+    finally:
+        broker.terminate()
+        broker.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--naive-worker":
+        naive_worker(sys.argv[2:])
+    else:
+        main()
