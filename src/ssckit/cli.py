@@ -34,11 +34,12 @@ def _mount() -> None:
     from ssckit.emf.cli import emf
     from ssckit.kpi.cli import kpi
     from ssckit.radio.cli import radio
+    from ssckit.school.cli import school
     from ssckit.skills.cli import skills
     from ssckit.web.cli import serve, users
 
-    for command in (access, compute, cyber, demo, emf, export, kpi, radio, serve, skills,
-                    users):
+    for command in (access, compute, cyber, demo, emf, export, kpi, radio, school, serve,
+                    skills, users):
         cli.add_command(command)
 
 

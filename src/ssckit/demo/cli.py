@@ -72,7 +72,7 @@ def demo(workspace_dir: Path, seed: int, serve: bool, host: str, port: int, quie
         from ssckit.web.cli import run_server
 
         console.print(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
-        run_server(workspace_dir, host, port)
+        run_server(workspace_dir, host, port, live=True)
 
 
 

@@ -11,6 +11,7 @@ UTC and shown in the city's local time (``settings.school.utc_offset_min``).
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -61,7 +62,7 @@ PROBE_QUANTITIES = ("online", "download", "upload", "latency")
 METER_QUANTITIES = ("electricity", "heat")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 STATUS_TEXT = {"live": "live", "at-risk": "at risk", "drop-off": "drop-off",
-               "never": "never measured"}
+               "never": "no recent test"}
 _STATUS_ORDER = {"live": 0, "at-risk": 1, "drop-off": 2, "never": 3}
 
 #: Display name of each quantity, in the order the tiles show them.
@@ -221,9 +222,10 @@ def _indicators(store: Store) -> dict[str, dict[str, IndicatorValue]]:
 
 
 def _last_probe(store: Store, school_id: str | None = None) -> dict[str, datetime]:
-    sql = (f"SELECT school_id, max(ts) FROM school_readings WHERE quantity IN "
-           f"({', '.join('?' * len(PROBE_QUANTITIES))})")
-    params: list[Any] = list(PROBE_QUANTITIES)
+    """Time of each school's last connectivity reading among the recent (DuckDB) readings."""
+    qs = ", ".join(f"'{q}'" for q in PROBE_QUANTITIES)
+    sql = f"SELECT school_id, max(ts) FROM school_readings WHERE quantity IN ({qs})"
+    params: list[Any] = []
     if school_id is not None:
         sql += " AND school_id = ?"
         params.append(school_id)
@@ -270,18 +272,23 @@ def school_rows(ws: Workspace, store: Store, now: datetime | None = None
     return out
 
 
+def _natural(text: str) -> tuple[Any, ...]:
+    """Sort key putting "School 2" before "School 10"."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", text))
+
+
 def sort_rows(rows: list[dict[str, Any]], key: str, order: str) -> list[dict[str, Any]]:
     """Rows sorted by a ranking column; schools without a value always come last."""
+    desc = order == "desc"
     if key == "name":
-        return sorted(rows, key=lambda r: (r["name"], r["id"]), reverse=order == "desc")
+        return sorted(rows, key=lambda r: (_natural(r["name"]), r["id"]), reverse=desc)
     if key == "status":
-        ranked = sorted(rows, key=lambda r: (_STATUS_ORDER.get(r["status"], 9), r["name"]),
-                        reverse=order == "desc")
-        return ranked
+        return sorted(rows, key=lambda r: (_STATUS_ORDER.get(r["status"], 9),
+                                           _natural(r["name"])), reverse=desc)
     have = [r for r in rows if r.get(key) is not None]
     missing = [r for r in rows if r.get(key) is None]
-    have.sort(key=lambda r: (r[key], r["name"]), reverse=order == "desc")
-    return have + sorted(missing, key=lambda r: r["name"])
+    have.sort(key=lambda r: (r[key], _natural(r["name"])), reverse=desc)
+    return have + sorted(missing, key=lambda r: _natural(r["name"]))
 
 
 def default_order(key: str) -> str:
@@ -363,14 +370,18 @@ def co2_alerts(store: Store, root: Path | None, school_id: str, start: datetime,
                end: datetime) -> list[dict[str, Any]]:
     """CO₂ alert intervals of every room (raised at 1500 ppm, cleared below 1200 ppm), newest
     first, each with its peak [ppm]; several sensors of a room are averaged per minute."""
+    # Rooms travel as hashes: a string column of half a million rows costs more to fetch than
+    # the query itself.
+    src = f"""(SELECT * FROM ({readings_sql(root, school_id, start, end)})
+               WHERE quantity = 'co2' AND room_id <> '')"""
     rel = _numpy(store, f"""
-        SELECT room_id, epoch_ms(ts) // 60000 AS m, avg(value) AS v
-        FROM ({readings_sql(root, school_id, start, end)})
-        WHERE quantity = 'co2' AND room_id <> '' GROUP BY ALL ORDER BY room_id, m""")
+        SELECT hash(room_id) AS room, epoch_ms(ts) // 60000 AS m, avg(value) AS v FROM {src}
+        GROUP BY room_id, m ORDER BY room_id, m""")
     out: list[dict[str, Any]] = []
     if not rel or len(rel["m"]) == 0:
         return out
-    room = rel["room_id"].astype(str)
+    names = {h: r for r, h in _rows(store, f"SELECT DISTINCT room_id, hash(room_id) FROM {src}")}
+    room = rel["room"]
     m = rel["m"].astype(np.int64)
     v = rel["v"].astype(float)
     bounds = np.flatnonzero(room[1:] != room[:-1]) + 1
@@ -379,7 +390,8 @@ def co2_alerts(store: Store, root: Path | None, school_id: str, start: datetime,
         for s, e, is_open in zip(al.start, al.end, al.open, strict=True):
             i, j = np.searchsorted(m[a:b], [s, e])
             peak = float(v[a:b][i:max(j, i + 1)].max())
-            out.append({"room_id": str(room[a]), "start": _from_minutes(int(s)),
+            out.append({"room_id": str(names.get(int(room[a]), "?")),
+                        "start": _from_minutes(int(s)),
                         "end": _from_minutes(int(e)), "open": bool(is_open),
                         "minutes": int(e - s), "peak": peak})
     out.sort(key=lambda x: x["start"], reverse=True)

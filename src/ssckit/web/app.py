@@ -39,13 +39,18 @@ from ssckit.core.indicators import QUALITY_GRADES
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.web import auth
-from ssckit.web.security import SecurityHeadersMiddleware
+from ssckit.web.security import SecurityHeadersMiddleware, security_txt
 
 #: Modules whose ``web.py`` is mounted, in navigation order.
 MODULE_WEB: list[str] = [
     "ssckit.kpi.web",
     "ssckit.radio.web",
     "ssckit.emf.web",
+    "ssckit.school.web",
+    "ssckit.school.http_ingest",
+    "ssckit.skills.web",
+    "ssckit.cyber.web",
+    "ssckit.access.web",
 ]
 
 HERE = Path(__file__).parent
@@ -278,6 +283,12 @@ def plotly_js(request: Request) -> Response:
     return Response(_plotly_js(), media_type="text/javascript; charset=utf-8", headers=headers)
 
 
+@shell.get("/.well-known/security.txt")
+def well_known_security_txt(request: Request) -> Response:
+    """RFC 9116 security contact (settings.cyber.security_contact of city.yaml)."""
+    return Response(security_txt(get_workspace(request)), media_type="text/plain; charset=utf-8")
+
+
 @shell.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "login.html", {"next": safe_next(next)})
@@ -425,6 +436,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 def create_app(workspace_dir: Path) -> FastAPI:
     """The web app of the city workspace at ``workspace_dir`` (opens its store)."""
     ws = Workspace.load(workspace_dir)
+    security_txt(ws)  # a bad settings.cyber.security_contact fails here, not on a request
     store = Store.open(ws.store_path)
 
     @asynccontextmanager

@@ -13,16 +13,42 @@ from ssckit.core.store import Store
 from ssckit.web import auth
 
 
-def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the workspace's web app with uvicorn until interrupted."""
+def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
+               live: bool = False) -> None:
+    """Serve the workspace's web app with uvicorn until interrupted.
+
+    ``live``: also run the Smart School live feed (a local Mosquitto broker, the ingester and
+    the simulator) when the workspace has a school registry and Mosquitto is installed.
+    """
     import uvicorn
 
     from ssckit.web.app import create_app
 
     app = create_app(Path(workspace_dir))
+    feed = _start_live_feed(app.state.workspace) if live else None
     console.print(f"Serving {app.state.workspace.label} on http://{host}:{port}/ "
                   "(Ctrl+C to stop)", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    finally:
+        if feed is not None:
+            feed.stop()
+
+
+def _start_live_feed(ws):  # noqa: ANN001, ANN202 - Workspace -> LiveFeed | None
+    from ssckit.school.live import LiveFeed
+    from ssckit.school.run import SchoolSettings, load_registry
+
+    registry = load_registry(ws)
+    if registry is None:
+        return None
+    settings = ws.module_settings("school", SchoolSettings)
+    try:
+        return LiveFeed(ws.store_path, registry, settings.seed, settings.utc_offset_min,
+                        log=lambda m: console.print(m, highlight=False)).start()
+    except RuntimeError as exc:
+        console.print(f"[yellow]no live Smart School feed:[/] {exc}")
+        return None
 
 
 @click.command(epilog="Example: ssckit serve --workspace sample-city --port 8000")
@@ -31,13 +57,16 @@ def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000) -
               help="Address to listen on (0.0.0.0 for every interface; put TLS in front).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="TCP port.")
-def serve(workspace_dir: Path, host: str, port: int) -> None:
+@click.option("--live/--no-live", default=False, show_default=True,
+              help="Run the Smart School live feed: a local Mosquitto, the ingester and the "
+                   "simulator publishing each minute's readings.")
+def serve(workspace_dir: Path, host: str, port: int, live: bool) -> None:
     """Serve the web dashboard and the JSON API (/api/v1) of a city workspace.
 
     The store is opened for writing, so `ssckit users` and imports cannot run on the same
     workspace while the server runs; manage users on the web (/admin/users) meanwhile.
     """
-    run_server(workspace_dir, host, port)
+    run_server(workspace_dir, host, port, live)
 
 
 @click.group(epilog="Example: ssckit users add ana --role analyst --workspace sample-city")
