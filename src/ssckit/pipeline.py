@@ -11,6 +11,7 @@ from ssckit.core import population
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
+from ssckit.cyber import demo as cyber_demo
 from ssckit.emf import run as emf_run
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
@@ -52,6 +53,7 @@ STEPS: list[Step] = [
     Step("ICT skills of the population (skills survey)", lambda ws, store: _skills(ws)),
     Step("5G coverage and site plan (radio)", lambda ws, store: radio_run.compute(ws)),
     Step("EMF compliance of every site (emf)", lambda ws, store: emf_run.compute(ws)),
+    Step("security scan of the city's web services (cyber)", cyber_demo.compute),
 ]
 
 

@@ -9,6 +9,7 @@ from shapely.geometry import mapping
 
 from ssckit.core.geo import write_polygons, write_raster
 from ssckit.core.workspace import CONFIG_NAME, CityConfig, KpiSettings, write_config
+from ssckit.cyber.demo import write_demo_inputs
 from ssckit.demo.city import make_sample_city
 from ssckit.demo.kpi_values import sample_kpi_values
 from ssckit.demo.radio_sites import write_sample_rooftops, write_sample_sites
@@ -52,6 +53,7 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
     rooftops, accessible = write_sample_rooftops(root, (c.x, c.y), city.grid.crs.to_string())
     school_files = write_school_registry(root, (c.x, c.y), city.grid.crs.to_string(), seed)
     survey, design = write_sample_survey(root, [n for n, _ in city.districts], seed)
+    cyber_inputs = write_demo_inputs(root, CITY_NAME)
     write_raster(root / "clutter.tif", city.clutter, city.grid, nodata=0,
                  description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
 
@@ -63,11 +65,13 @@ def write_sample_city(root: Path, seed: int = 7) -> CityConfig:
                                          "clutter": "clutter.tif"},
                 "emf": {"extra_sites": rooftops, "accessible": accessible},
                 "school": school_files,
-                "skills": {"survey": survey, "design": design}},
+                "skills": {"survey": survey, "design": design},
+                "cyber": cyber_inputs},
         kpi=KpiSettings(targets=targets, values=value_files),
         # 50 m keeps the demo quick; `ssckit radio coverage --resolution 25` for full detail
         settings={
             "radio": {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0},
+            "cyber": {"local_lab": True, "loopback_only": True},
             "school": {"utc_offset_min": 180, "simulate_days": 28,
                        "simulate_hourly_days": 337, "seed": seed},
             "emf": {

@@ -583,7 +583,8 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
                start: Any = None, end: Any = None,
                outdoor_co2: float = DEFAULT_OUTDOOR_CO2_PPM, *,
                rooms: Iterable[Room] | None = None, utc_offset_min: int = 0,
-               heating_months: Iterable[int] = DEFAULT_HEATING_MONTHS) -> list[dict[str, Any]]:
+               heating_months: Iterable[int] = DEFAULT_HEATING_MONTHS,
+               source: str = "school_readings") -> list[dict[str, Any]]:
     """Per-room IEQ report computed in DuckDB over ``school_readings`` in occupied minutes.
 
     Parameters
@@ -602,6 +603,9 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
         Local time minus UTC [min].
     heating_months : iterable of int
         Months (1-12) assessed with the heating-season temperature ranges.
+    source : str
+        The readings relation: ``school_readings``, or a ``(SELECT ...)`` over DuckDB and the
+        Parquet history (``storage.readings_sql``).
 
     Returns
     -------
@@ -627,14 +631,15 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
     cur = con.cursor()
     try:
         return _ieq_report(cur, room_list, schools, start, end, float(outdoor_co2),
-                           int(utc_offset_min), sorted({int(x) for x in heating_months}))
+                           int(utc_offset_min), sorted({int(x) for x in heating_months}), source)
     finally:
         cur.close()
 
 
 def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list[str] | None,
                 start: Any, end: Any, outdoor: float, off: int,
-                heating_months: list[int]) -> list[dict[str, Any]]:
+                heating_months: list[int], source: str = "school_readings"
+                ) -> list[dict[str, Any]]:
     sid, rid, mow = [], [], []
     for room in rooms:
         w = np.flatnonzero(week_table(room.timetable))
@@ -672,7 +677,7 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
         CREATE OR REPLACE TEMP TABLE ieq_occupied AS
         WITH raw AS (
             SELECT school_id, room_id, quantity, epoch_ms(ts) // 60000 + {off} AS lm, value
-            FROM school_readings WHERE {' AND '.join(where)}
+            FROM {source} AS readings WHERE {' AND '.join(where)}
         )
         SELECT r.school_id, r.room_id, r.quantity, r.lm, avg(r.value) AS v
         FROM raw r JOIN ieq_occ o

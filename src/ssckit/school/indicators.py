@@ -18,6 +18,7 @@ Indicators (entity ``school:ID`` and ``city``):
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,14 +29,15 @@ from ssckit.core.store import Store
 from ssckit.school import connectivity as conn
 from ssckit.school.ieq import energy_intensity, ieq_report
 from ssckit.school.schema import Registry
+from ssckit.school.storage import readings_sql
 
 CATEGORY_II_SHARE = 95.0
 
 
-def _span(store: Store) -> tuple[datetime, datetime] | None:
+def _span(store: Store, source: str) -> tuple[datetime, datetime] | None:
     cur = store.cursor()
     try:
-        row = cur.execute("SELECT min(ts), max(ts) FROM school_readings").fetchone()
+        row = cur.execute(f"SELECT min(ts), max(ts) FROM {source}").fetchone()
     finally:
         cur.close()
     if row is None or row[0] is None:
@@ -44,10 +46,12 @@ def _span(store: Store) -> tuple[datetime, datetime] | None:
 
 
 def compute_values(store: Store, registry: Registry, period: str, quality: str,
-                   utc_offset_min: int = 0, ict_access: dict[str, int] | None = None
-                   ) -> list[IndicatorValue]:
-    """Every school indicator from the readings in ``store`` (see the module docstring)."""
-    span = _span(store)
+                   utc_offset_min: int = 0, ict_access: dict[str, int] | None = None,
+                   history_root: Path | None = None) -> list[IndicatorValue]:
+    """Every school indicator from the readings in ``store`` and the Parquet history under
+    ``history_root`` (see the module docstring)."""
+    source = f"({readings_sql(history_root)})"
+    span = _span(store, source)
     src = {"module": "school", "version": __version__}
     out: list[IndicatorValue] = []
 
@@ -66,7 +70,7 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     cur = store.cursor()
     try:
         rooms = [r for r in registry.rooms.values()]
-        report = ieq_report(cur, rooms=rooms, utc_offset_min=utc_offset_min)
+        report = ieq_report(cur, rooms=rooms, utc_offset_min=utc_offset_min, source=source)
     finally:
         cur.close()
     by_school: dict[str, list[dict[str, Any]]] = {}
@@ -93,7 +97,8 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     if n_class:
         v("school:classrooms_meeting_category_ii", 100.0 * n_ok / n_class, "%")
 
-    series = _series(store, ("electricity", "heat", "online", "download", "upload", "latency"))
+    series = _series(store, source,
+                     ("electricity", "heat", "online", "download", "upload", "latency"))
     now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "m")
     connected = 0
     for sid, s in registry.schools.items():
@@ -125,13 +130,13 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     return out
 
 
-def _series(store: Store, quantities: tuple[str, ...]
+def _series(store: Store, source: str, quantities: tuple[str, ...]
             ) -> dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]:
     """(school, quantity) -> per-device (ts datetime64[m], value) arrays, sorted by time."""
     cur = store.cursor()
     try:
         rel = cur.execute(
-            f"SELECT school_id, quantity, device_id, ts, value FROM school_readings WHERE "
+            f"SELECT school_id, quantity, device_id, ts, value FROM {source} WHERE "
             f"quantity IN ({', '.join('?' * len(quantities))}) ORDER BY device_id, quantity, ts",
             list(quantities)).fetchnumpy()
     finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
@@ -49,19 +51,39 @@ def load_registry(ws: Workspace) -> Registry | None:
     return read_registry(*paths)  # type: ignore[arg-type]
 
 
+#: Days of simulated minute history kept in DuckDB; older days go to the Parquet history.
+RECENT_DAYS = 2
+
+
 def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
-                     end: datetime | None = None) -> int:
+                     history_root: Path, end: datetime | None = None) -> int:
     """Fill an empty store with the simulator's history: ``simulate_days`` of one-minute
-    readings up to ``end`` (default: now), preceded by hourly aggregates. Returns rows."""
+    readings up to ``end`` (default: now) — the last :data:`RECENT_DAYS` in DuckDB, the rest
+    in the Parquet history under ``history_root`` — preceded by hourly aggregates."""
     from ssckit.school.simulate import simulate_hourly, simulate_minutes
+    from ssckit.school.storage import write_history
 
     end = (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
     start = end - timedelta(days=settings.simulate_days)
     readings = simulate_minutes(registry, start.isoformat(), settings.simulate_days,
                                 seed=settings.seed, utc_offset_min=settings.utc_offset_min)
+    cutoff = int((end - timedelta(days=RECENT_DAYS) - datetime(1970, 1, 1)).total_seconds()
+                 // 60)
+    old = readings.select_time(None, cutoff)
+    recent = readings.select_time(cutoff, None)
     n = 0
+    cur = store.cursor()
+    try:
+        # a scratch table without the primary key: loading it is fast, and it goes at once
+        cur.execute("CREATE OR REPLACE TABLE school_sim_staging AS "
+                    "SELECT * FROM school_readings LIMIT 0")
+        old.to_duckdb(cur, "school_sim_staging")
+        n += write_history(cur, "school_sim_staging", history_root)
+        cur.execute("DROP TABLE school_sim_staging")
+    finally:
+        cur.close()
     with store.transaction() as cur:
-        n += readings.sorted_by_key().to_duckdb(cur)
+        n += recent.sorted_by_key().to_duckdb(cur)
         if settings.simulate_hourly_days:
             h_start = start - timedelta(days=settings.simulate_hourly_days)
             hourly = simulate_hourly(registry, h_start.isoformat(),
@@ -111,9 +133,15 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     finally:
         cur.close()
     if empty and ws.config.synthetic and settings.simulate_days:
-        simulate_history(store, registry, settings)
+        from ssckit.school.storage import readings_root
+
+        shutil.rmtree(readings_root(ws.root), ignore_errors=True)
+        simulate_history(store, registry, settings, readings_root(ws.root))
     ict = {s.id: s.pupils_with_ict_access for s in registry.schools.values()
            if s.pupils_with_ict_access is not None}
+    from ssckit.school.storage import readings_root
+
     return compute_values(store, registry, str(ws.config.year),
                           "D" if ws.config.synthetic else "B", settings.utc_offset_min,
-                          ict if len(ict) == len(registry.schools) else None)
+                          ict if len(ict) == len(registry.schools) else None,
+                          history_root=readings_root(ws.root))

@@ -351,6 +351,16 @@ class Readings:
         order = np.argsort(self.ts[k], kind="stable")
         return self.ts[k][order], self.value[k][order], self.fault[k][order]
 
+    def select_time(self, start_min: int | None, end_min: int | None) -> Readings:
+        """The readings with ``start_min <= ts < end_min`` [epoch minutes]; None: open."""
+        k = np.ones(self.ts.shape, bool)
+        if start_min is not None:
+            k &= self.ts >= start_min
+        if end_min is not None:
+            k &= self.ts < end_min
+        return dataclasses.replace(self, device=self.device[k], quantity=self.quantity[k],
+                                   ts=self.ts[k], value=self.value[k], fault=self.fault[k])
+
     def sorted_by_key(self) -> Readings:
         """The same readings ordered by (device id, quantity, time): the primary-key order of
         ``school_readings``, which makes a bulk insert several times faster."""

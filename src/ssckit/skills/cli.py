@@ -147,3 +147,290 @@ def survey(data: Path | None, design_path: Path | None, ws: Workspace, store: St
                   str(v.source["n"]))
     console.print(t)
     console.print(f"stored {n} indicator values")
+
+
+# -- item calibration, CAT simulation study and the terminal test ----------------------------
+_MISSING = {"", "na", "nan", ".", "-1"}
+
+
+def _read_responses(path: Path, count_column: str | None
+                    ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Item names, a respondents x items matrix (NaN = missing) and the pattern counts."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
+    if len(rows) < 2:
+        raise InputError(str(path), None, "needs a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    if count_column is not None and count_column not in header:
+        raise InputError(str(path), f"column '{count_column}'",
+                         f"count column not found; columns: {', '.join(header)}")
+    ci = header.index(count_column) if count_column else None
+    data = np.full((len(rows) - 1, len(header)), np.nan)
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise InputError(str(path), f"line {i + 2}",
+                             f"{len(row)} fields where the header has {len(header)}")
+        for j, cell in enumerate(row):
+            cell = cell.strip()
+            if cell.lower() in _MISSING:
+                continue
+            try:
+                data[i, j] = float(cell)
+            except ValueError:
+                raise InputError(str(path), f"line {i + 2}, column '{header[j]}'",
+                                 f"{cell!r} is not a response code (0, 1, 2, ...) or empty"
+                                 ) from None
+    items = [h for k, h in enumerate(header) if k != ci]
+    resp = np.delete(data, ci, axis=1) if ci is not None else data
+    counts = data[:, ci] if ci is not None else None
+    if counts is not None and (np.any(~np.isfinite(counts)) or np.any(counts < 0)):
+        raise InputError(str(path), f"column '{count_column}'", "counts must be numbers >= 0")
+    bad = np.isfinite(resp) & ((resp < 0) | (resp != np.round(resp)))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(str(path), f"line {i + 2}, column '{items[j]}'",
+                         f"{resp[i, j]:g} is not a response code (0, 1, 2, ...)")
+    return items, resp, counts
+
+
+def _param_index(model: str, ncat: np.ndarray) -> list[tuple[int, list[int]]]:
+    """Positions of each item's slope and intercepts in the calibration's covariance matrix."""
+    if model == "1pl":
+        return [(0, [1 + j]) for j in range(ncat.size)]
+    if model != "grm":
+        size = 3 if model == "3pl" else 2
+        return [(size * j, [size * j + 1]) for j in range(ncat.size)]
+    out: list[tuple[int, list[int]]] = [(0, [])] * ncat.size
+    offset = 0
+    for kk in sorted(set(int(k) for k in ncat)):
+        for j in np.flatnonzero(ncat == kk):
+            out[int(j)] = (offset, list(range(offset + 1, offset + kk)))
+            offset += kk
+    return out
+
+
+def _difficulty_se(model: str, params: object, cov: np.ndarray | None) -> list[list[float]]:
+    """Delta-method SEs of b = -d / a: var(b) = (d/a^2)^2 var(a) + var(d)/a^2 - 2 d/a^3 cov."""
+    from ssckit.skills.irt import ItemParams
+
+    assert isinstance(params, ItemParams)
+    d = params.d if params.d.ndim == 2 else params.d[:, None]
+    out = []
+    for j, (ia, ids) in enumerate(_param_index(model, params.n_categories)):
+        a = params.a[j]
+        ses = []
+        for m, idx in enumerate(ids):
+            if cov is None:
+                ses.append(float("nan"))
+                continue
+            dj = d[j, m]
+            var = ((dj / a**2) ** 2 * cov[ia, ia] + cov[idx, idx] / a**2
+                   - 2 * dj / a**3 * cov[ia, idx])
+            ses.append(float(np.sqrt(var)) if var > 0 else float("nan"))
+        out.append(ses)
+    return out
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)
+
+
+@skills.command(epilog="Example: ssckit skills calibrate lsat7.csv --model 2pl "
+                       "--count-column count")
+@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", type=click.Choice(["1pl", "2pl", "3pl", "grm"]), default="2pl",
+              show_default=True, help="Response model (grm: ordered categories 0..K-1).")
+@click.option("--count-column", help="Column holding how many respondents gave each row's "
+              "pattern (rows are then response patterns).")
+@format_option("table", "json")
+def calibrate(responses: Path, model: str, count_column: str | None, fmt: str) -> None:
+    """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM): slope-intercept
+    (a, d) and IRT (a, b = -d/a) parameters with standard errors, and the log-likelihood.
+
+    RESPONSES is a CSV with one column per item (0/1, or 0..K-1 for grm; empty or NA =
+    not answered) and one row per respondent, or per pattern with --count-column."""
+    from ssckit.skills.irt import calibrate as irt_calibrate
+
+    items, resp, counts = _read_responses(responses, count_column)
+    cal = irt_calibrate(resp, model, counts=counts)
+    p, se = cal.params, cal.se
+    b_se = _difficulty_se(model, p, cal.cov)
+    d = p.d if p.d.ndim == 2 else p.d[:, None]
+    sd = se.d if se.d.ndim == 2 else se.d[:, None]
+    rows = []
+    for j, name in enumerate(items):
+        k = len(b_se[j])
+        row: dict[str, object] = {"item": name, "a": _num(p.a[j]), "se_a": _num(se.a[j])}
+        if model == "grm":
+            row.update(d=[_num(x) for x in d[j, :k]], se_d=[_num(x) for x in sd[j, :k]],
+                       b=[_num(-x / p.a[j]) for x in d[j, :k]], se_b=[_num(x) for x in b_se[j]])
+        else:
+            row.update(d=_num(d[j, 0]), se_d=_num(sd[j, 0]), b=_num(-d[j, 0] / p.a[j]),
+                       se_b=_num(b_se[j][0]))
+        if model == "3pl":
+            row.update(g=_num(p.g[j]), se_g=_num(se.g[j]))
+        rows.append(row)
+    summary = {"model": model, "file": responses.name, "n_respondents": cal.n_respondents,
+               "n_items": len(items), "loglik": round(cal.loglik, 4), "n_iter": cal.n_iter,
+               "converged": cal.converged, "items": rows}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+
+    def pair(v: object, s: object) -> str:
+        if isinstance(v, list):
+            return "; ".join(pair(x, y) for x, y in zip(v, s, strict=True))  # type: ignore[arg-type]
+        return "–" if v is None else f"{v:.4f}" + ("" if s is None else f" ({s:.4f})")
+
+    t = Table(title=f"{model.upper()} item parameters of {responses.name} (SE in brackets)")
+    t.add_column("item")
+    for col in ("a", "d", "b = -d/a") + (("g",) if model == "3pl" else ()):
+        t.add_column(col, justify="right")
+    for r in rows:
+        t.add_row(str(r["item"]), pair(r["a"], r["se_a"]), pair(r["d"], r["se_d"]),
+                  pair(r["b"], r["se_b"]), *((pair(r["g"], r["se_g"]),) if model == "3pl"
+                                             else ()))
+    console.print(t)
+    console.print(f"log-likelihood {cal.loglik:.3f} · {cal.n_respondents:g} respondents · "
+                  f"{cal.n_iter} EM cycles · {'converged' if cal.converged else 'NOT converged'}")
+
+
+@skills.command(epilog="Example: ssckit skills simulate --examinees 1000 --max-items 15 "
+                       "--se-target 0.3 --seed 1")
+@click.option("--examinees", type=click.IntRange(1, 1_000_000), default=500, show_default=True,
+              help="Number of simulated people, trait drawn from N(0, 1).")
+@click.option("--max-items", type=click.IntRange(1, 200), default=15, show_default=True,
+              help="Longest test [questions].")
+@click.option("--se-target", type=click.FloatRange(0, 5), default=0.3, show_default=True,
+              help="Stop when the standard error is at or below this [SD of theta].")
+@click.option("--seed", type=int, default=0, show_default=True)
+@format_option("table", "json")
+def simulate(examinees: int, max_items: int, se_target: float, seed: int, fmt: str) -> None:
+    """Simulation study of the adaptive test on the starter item bank: bias, RMSE, mean test
+    length, stop reasons and item exposure (simulated people answer by the bank's own
+    provisional IRT parameters)."""
+    from dataclasses import replace
+
+    from ssckit.skills.cat import simulate_cat
+    from ssckit.skills.results import TEST_CONFIG, question_bank
+
+    tb = question_bank()
+    cfg = replace(TEST_CONFIG, max_items=max_items, min_items=min(TEST_CONFIG.min_items,
+                                                                    max_items),
+                  se_target=se_target)
+    res = simulate_cat(tb.cat, cfg, examinees, seed=seed)
+    order = np.argsort(-res.exposure)
+    summary = {
+        "examinees": examinees, "bank_items": tb.cat.n_items, "max_items": max_items,
+        "se_target": se_target, "bias": round(res.bias, 4), "rmse": round(res.rmse, 4),
+        "mean_length": round(res.mean_length, 3), "mean_se": round(float(res.se.mean()), 4),
+        "max_exposure": round(res.max_exposure, 4), "share_unused": round(res.share_unused, 4),
+        "stop_reasons": res.stop_reasons,
+        "mean_items_per_area": [round(float(x), 3) for x in res.area_counts.mean(axis=0)],
+        "exposure": {tb.items[j].id: round(float(res.exposure[j]), 4) for j in order},
+    }
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+    t = Table(title=f"Adaptive test, {examinees} simulated people, {tb.cat.n_items} items")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    for label, key in (("bias of theta", "bias"), ("RMSE of theta", "rmse"),
+                       ("mean test length", "mean_length"), ("mean final SE", "mean_se"),
+                       ("largest item exposure", "max_exposure"),
+                       ("share of items never used", "share_unused")):
+        t.add_row(label, f"{summary[key]:g}")
+    t.add_row("stop reasons", ", ".join(f"{k}: {v}" for k, v in sorted(res.stop_reasons.items())))
+    t.add_row("mean questions per area",
+              " / ".join(f"{x:g}" for x in summary["mean_items_per_area"]))  # type: ignore[union-attr]
+    console.print(t)
+    top = Table(title="Most exposed items")
+    top.add_column("item")
+    top.add_column("exposure", justify="right")
+    for j in order[:10]:
+        top.add_row(tb.items[j].id, f"{res.exposure[j]:.1%}")
+    console.print(top)
+
+
+_TERMINAL = {
+    "intro": {"en": "Digital skills test: up to {n} questions. Type the number of your answer "
+                    "and press Enter. Nothing is stored.",
+              "ru": "Тест цифровых навыков: до {n} вопросов. Введите номер ответа и нажмите "
+                    "Enter. Ничего не сохраняется."},
+    "question": {"en": "Question {i}", "ru": "Вопрос {i}"},
+    "answer": {"en": "Your answer", "ru": "Ваш ответ"},
+    "overall": {"en": "Your overall level", "ru": "Ваш общий уровень"},
+    "areas": {"en": "Level per area", "ru": "Уровень по областям"},
+    "area": {"en": "area", "ru": "область"},
+    "answers": {"en": "answers", "ru": "ответов"},
+    "next": {"en": "What to learn next ({area}):", "ru": "Что изучить дальше ({area}):"},
+}
+
+
+@skills.command("test", epilog="Example: ssckit skills test --lang ru")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the questions.")
+@click.option("--seed", type=int, help="Seed of the question draw (default: random).")
+@click.option("--max-items", type=click.IntRange(5, 50), default=15, show_default=True,
+              help="Longest test [questions].")
+def take_test(lang: str, seed: int | None, max_items: int) -> None:
+    """Take the adaptive digital-skills test in the terminal: one question at a time, then
+    your level overall and per DigComp area, and what to learn next."""
+    import secrets
+    from dataclasses import replace
+
+    from rich.markup import escape
+
+    from ssckit.skills import cat
+    from ssckit.skills.results import (
+        TEST_CONFIG,
+        WORDS,
+        area_name,
+        choices,
+        competence_name,
+        group_name,
+        question_bank,
+        response_code,
+        score_test,
+    )
+
+    def tr(key: str, **kw: object) -> str:
+        return _TERMINAL[key][lang].format(**kw)
+
+    tb = question_bank()
+    cfg = replace(TEST_CONFIG, max_items=max_items)
+    state = cat.start_test(tb.cat, cfg, secrets.randbelow(2**31) if seed is None else seed)
+    click.echo(tr("intro", n=max_items))
+    while True:
+        state, index = cat.next_item(tb.cat, state)
+        if index is None:
+            break
+        item = tb.item(index)
+        opts = choices(item, lang)
+        click.echo("")
+        click.echo(f"{tr('question', i=len(state.items) + 1)} · {area_name(item.area, lang)}")
+        click.echo(item.stem.get(lang))
+        for k, (_, label) in enumerate(opts, 1):
+            click.echo(f"  {k}) {label}")
+        pick = click.prompt(tr("answer"), type=click.IntRange(1, len(opts)))
+        state = cat.answer(tb.cat, state, response_code(item, opts[pick - 1][0]))
+    res = score_test(tb, state)
+    click.echo("")
+    console.print(f"[bold]{tr('overall')}: {escape(group_name(res.group, lang))}, "
+                  f"{WORDS['level'][lang]} {res.level}[/] (θ = {res.theta:.2f} ± {res.se:.2f})")
+    t = Table(title=tr("areas"))
+    for col in (tr("area"), WORDS["level"][lang], tr("answers")):
+        t.add_column(col.capitalize())
+    for a in res.areas:
+        note = f" ({WORDS['uncertain'][lang]})" if a.uncertain else ""
+        t.add_row(area_name(a.area, lang), f"{group_name(a.group, lang)}, {a.level}{note}",
+                  str(a.n))
+    console.print(t)
+    console.print(tr("next", area=area_name(res.weakest_area, lang)))
+    for comp in res.advice:
+        console.print(f"  • {comp} {escape(competence_name(comp, lang))}")

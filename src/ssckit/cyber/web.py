@@ -1,0 +1,156 @@
+"""The cyber module's web face: the last scan of the city's services and the self-assessment.
+
+Posture details (which service fails which check) help an attacker as much as a defender, so
+every page and API call here needs a signed-in user (viewer role or above).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.cyber import gci
+from ssckit.cyber.model import CATEGORIES, Status
+from ssckit.cyber.scan import Scan
+from ssckit.cyber.scoring import posture, score_service
+from ssckit.cyber.store import ServiceChange, diff, load_scan, previous_scan, scan_ids
+from ssckit.web.app import Principal, chart_json, get_store, get_workspace, render, require_role
+
+router = APIRouter(prefix="/cyber", tags=["cyber"])
+pages = APIRouter(include_in_schema=False)
+NAV = [("Cyber posture", "/cyber", "viewer")]
+
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
+
+#: Category keys -> labels shown in tables.
+CATEGORY_LABELS = {
+    "tls": "TLS", "certificate": "Certificate", "http": "HTTPS and redirect",
+    "headers": "Security headers", "cookies": "Cookies", "security_txt": "security.txt",
+    "dns": "DNS", "mail": "Mail",
+}
+_BAD = (Status.FAIL, Status.WARN, Status.ERROR)
+_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.PASS: 3,
+                 Status.NOT_APPLICABLE: 4}
+
+
+def grade_class(grade: str | None) -> str:
+    """CSS class of a grade badge (the scorecard's ``points`` colours)."""
+    if not grade:
+        return ""
+    return {"A": "p4", "B": "p3", "C": "p2"}.get(grade[0], "p1")
+
+
+def latest_scan(store: Store) -> tuple[Scan, Scan | None] | None:
+    """The last stored scan and the one before it, or ``None`` when nothing was scanned."""
+    ids = scan_ids(store)
+    if not ids:
+        return None
+    return load_scan(store, ids[-1]), previous_scan(store, ids[-1])
+
+
+def scan_report(scan: Scan, before: Scan | None) -> dict[str, Any]:
+    """A scan as the page and the API show it: posture, services with scores, changes."""
+    scores = [score_service(r) for r in scan.results]
+    services = []
+    for r, s in zip(scan.results, scores, strict=True):
+        findings = sorted(r.findings, key=lambda f: _STATUS_ORDER.get(f.status, 9))
+        services.append({
+            "name": r.name, "url": r.url, "tags": list(r.tags), "status": r.status,
+            "error": r.error, "score": s.score, "grade": s.grade,
+            "pass_rates": s.pass_rates,
+            "modifiers": [{"code": c, "modifier": m} for c, m in s.modifiers],
+            "findings": [f.to_dict() for f in findings],
+            "problems": sum(f.status in _BAD for f in r.findings),
+        })
+    return {
+        "scan_id": scan.scan_id,
+        "started_at": scan.started_at.isoformat(timespec="seconds"),
+        "finished_at": scan.finished_at.isoformat(timespec="seconds"),
+        "source": scan.source,
+        "previous_scan_id": before.scan_id if before else None,
+        "posture": posture(scores),
+        "services": services,
+        "changes": [c.to_dict() | {"changed": c.changed, "summary": change_summary(c)}
+                    for c in diff(before, scan)],
+    }
+
+
+def change_summary(c: ServiceChange) -> str:
+    """One line on what changed for a service, e.g. "grade B → A; fixed: headers.csp"."""
+    if c.new_service:
+        return "first scanned now"
+    parts = []
+    if c.reachable_before != c.reachable_now:
+        parts.append("now reachable" if c.reachable_now else "now unreachable")
+    if c.grade_before != c.grade_now:
+        parts.append(f"grade {c.grade_before or '—'} → {c.grade_now or '—'}")
+    if c.new_failures:
+        parts.append("new failures: " + ", ".join(c.new_failures))
+    if c.fixed:
+        parts.append("fixed: " + ", ".join(c.fixed))
+    return "; ".join(parts) or "no change"
+
+
+def _assessment(ws: Workspace) -> tuple[gci.Assessment | None, str | None]:
+    """The self-assessment of ``inputs.cyber.answers`` (or why there is none)."""
+    path = ws.input_path("cyber", "answers")
+    if path is None:
+        return None, None
+    try:
+        questionnaire = gci.load_questionnaire()
+        header, answers = gci.load_answers(path, questionnaire)
+    except InputError as exc:
+        return None, str(exc)
+    return gci.assess(answers, questionnaire, header), None
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+@router.get("/scans/latest")
+def api_latest_scan(request: Request, _: Viewer) -> dict[str, Any]:
+    """The last scan: posture, every service's grade, score, pass rates and findings, and
+    what changed since the scan before it (viewer role)."""
+    found = latest_scan(get_store(request))
+    if found is None:
+        raise HTTPException(404, "no scan yet; run `ssckit cyber scan --targets FILE -w DIR`")
+    return scan_report(*found)
+
+
+@router.get("/assessment")
+def api_assessment(request: Request, _: Viewer) -> dict[str, Any]:
+    """The GCI-style self-assessment of ``inputs.cyber.answers`` (viewer role)."""
+    result, error = _assessment(get_workspace(request))
+    if error:
+        raise HTTPException(422, error)
+    if result is None:
+        raise HTTPException(404, "no answers file; set inputs.cyber.answers in city.yaml")
+    return result.to_dict()
+
+
+# -- pages ------------------------------------------------------------------------------------
+@pages.get("/cyber", response_class=HTMLResponse)
+def posture_page(request: Request, _: Viewer) -> HTMLResponse:
+    found = latest_scan(get_store(request))
+    report = scan_report(*found) if found else None
+    categories: list[str] = []
+    if report:
+        seen = {k for s in report["services"] for k in s["pass_rates"]}
+        categories = [c for c in CATEGORIES if c in seen]
+    return render(request, "cyber/posture.html", {
+        "report": report, "categories": categories, "category_labels": CATEGORY_LABELS,
+        "grade_class": grade_class,
+        "changed": [c for c in report["changes"] if c["changed"]] if report else [],
+    })
+
+
+@pages.get("/cyber/assessment", response_class=HTMLResponse)
+def assessment_page(request: Request, _: Viewer) -> HTMLResponse:
+    result, error = _assessment(get_workspace(request))
+    return render(request, "cyber/assessment.html", {
+        "result": result, "error": error,
+        "radar_chart": chart_json(gci.radar_figure(result)) if result else None,
+    })
