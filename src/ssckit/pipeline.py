@@ -57,13 +57,22 @@ STEPS: list[Step] = [
 ]
 
 
+timings: dict[str, float] = {}
+
+
 def run_all(ws: Workspace, store: Store, quiet: bool = False) -> dict[str, int]:
-    """Run every step; each step's values are written in one transaction. Returns counts."""
+    """Run every step; each step's values are written in one transaction. Returns counts;
+    ``timings`` (the module attribute) holds the last run's seconds per step."""
+    import time
+
     counts: dict[str, int] = {}
+    timings.clear()
     with Progress(disable=quiet, transient=True) as progress:
         task = progress.add_task("computing", total=len(STEPS))
         for step in STEPS:
             progress.update(task, description=step.name)
+            t0 = time.perf_counter()
             counts[step.name] = store.write_values(step.compute(ws, store))
+            timings[step.name] = time.perf_counter() - t0
             progress.advance(task)
     return counts

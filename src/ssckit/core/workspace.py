@@ -96,7 +96,7 @@ class Workspace:
     """A city folder: its validated configuration and the paths of everything in it."""
 
     def __init__(self, root: Path, config: CityConfig) -> None:
-        self.root = Path(root)
+        self.root = Path(root).absolute()
         self.config = config
 
     @classmethod

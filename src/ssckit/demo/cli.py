@@ -27,8 +27,10 @@ def compute_workspace(ws: Workspace, quiet: bool):  # noqa: ANN201 - (counts, ca
     report = write_html_report(card, ws.output_dir / "scorecard.html")
     (ws.output_dir / "scorecard.json").write_text(scorecard_json(card), encoding="utf-8")
     if not quiet:
+        from ssckit.pipeline import timings
+
         for step, n in counts.items():
-            console.print(f"  {step}: {n} indicator values")
+            console.print(f"  {step}: {n} indicator values ({timings.get(step, 0):.1f} s)")
     return counts, card, report
 
 

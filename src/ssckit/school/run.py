@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
@@ -56,12 +58,13 @@ RECENT_DAYS = 2
 
 
 def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
-                     history_root: Path, end: datetime | None = None) -> int:
+                     history_root: Path, hourly_root_dir: Path,
+                     end: datetime | None = None) -> int:
     """Fill an empty store with the simulator's history: ``simulate_days`` of one-minute
     readings up to ``end`` (default: now) — the last :data:`RECENT_DAYS` in DuckDB, the rest
     in the Parquet history under ``history_root`` — preceded by hourly aggregates."""
     from ssckit.school.simulate import simulate_hourly, simulate_minutes
-    from ssckit.school.storage import write_history
+    from ssckit.school.storage import write_history, write_hourly_history
 
     end = (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
     start = end - timedelta(days=settings.simulate_days)
@@ -72,28 +75,36 @@ def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
     old = readings.select_time(None, cutoff)
     recent = readings.select_time(cutoff, None)
     n = 0
-    cur = store.cursor()
+    # Old days go straight to Parquet through a scratch in-memory database: no index, and
+    # nothing left behind in the store's file.
+    scratch = duckdb.connect()
     try:
-        # a scratch table without the primary key: loading it is fast, and it goes at once
-        cur.execute("CREATE OR REPLACE TABLE school_sim_staging AS "
-                    "SELECT * FROM school_readings LIMIT 0")
-        old.to_duckdb(cur, "school_sim_staging")
-        n += write_history(cur, "school_sim_staging", history_root)
-        cur.execute("DROP TABLE school_sim_staging")
+        scratch.execute("CREATE TABLE staging (device_id VARCHAR, quantity VARCHAR, "
+                        "ts TIMESTAMP, value DOUBLE, school_id VARCHAR, room_id VARCHAR)")
+        old.to_duckdb(scratch, "staging")
+        n += write_history(scratch, "staging", history_root)
     finally:
-        cur.close()
+        scratch.close()
     with store.transaction() as cur:
         n += recent.sorted_by_key().to_duckdb(cur)
-        if settings.simulate_hourly_days:
-            h_start = start - timedelta(days=settings.simulate_hourly_days)
-            hourly = simulate_hourly(registry, h_start.isoformat(),
-                                     settings.simulate_hourly_days, seed=settings.seed,
-                                     utc_offset_min=settings.utc_offset_min)
-            n += _hourly_to_duckdb(cur, hourly)
+    if settings.simulate_hourly_days:
+        # the year before: hourly aggregates, kept as the Parquet hourly history
+        h_start = start - timedelta(days=settings.simulate_hourly_days)
+        hourly = simulate_hourly(registry, h_start.isoformat(), settings.simulate_hourly_days,
+                                 seed=settings.seed, utc_offset_min=settings.utc_offset_min)
+        scratch = duckdb.connect()
+        try:
+            scratch.execute("CREATE TABLE school_hourly (school_id VARCHAR, room_id VARCHAR, "
+                            "device_id VARCHAR, quantity VARCHAR, hour TIMESTAMP, n INTEGER, "
+                            "mean DOUBLE, min DOUBLE, max DOUBLE)")
+            _hourly_to_duckdb(scratch, hourly)
+            n += write_hourly_history(scratch, "school_hourly", hourly_root_dir)
+        finally:
+            scratch.close()
     return n
 
 
-def _hourly_to_duckdb(cur, hourly) -> int:  # noqa: ANN001 - duckdb cursor, simulate.Hourly
+def _hourly_to_duckdb(cur, hourly) -> int:  # noqa: ANN001 - duckdb connection, sim. Hourly
     import numpy as np
 
     dims = {"d": np.arange(len(hourly.device_ids), dtype=np.int32),
@@ -108,7 +119,7 @@ def _hourly_to_duckdb(cur, hourly) -> int:  # noqa: ANN001 - duckdb cursor, simu
     cur.register("h_qdim", qdim)
     cur.register("h_facts", facts)
     cur.execute("""
-        INSERT OR REPLACE INTO school_hourly
+        INSERT INTO school_hourly
         SELECT d.school_id, d.room_id, d.device_id, q.quantity,
                make_timestamp(f.hour * 60000000), f.n, f.mean, f.min, f.max
         FROM h_facts f JOIN h_dims d USING (d) JOIN h_qdim q USING (q)
@@ -133,10 +144,11 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     finally:
         cur.close()
     if empty and ws.config.synthetic and settings.simulate_days:
-        from ssckit.school.storage import readings_root
+        from ssckit.school.storage import hourly_root, readings_root
 
         shutil.rmtree(readings_root(ws.root), ignore_errors=True)
-        simulate_history(store, registry, settings, readings_root(ws.root))
+        simulate_history(store, registry, settings, readings_root(ws.root),
+                         hourly_root(ws.root))
     ict = {s.id: s.pupils_with_ict_access for s in registry.schools.values()
            if s.pupils_with_ict_access is not None}
     from ssckit.school.storage import readings_root

@@ -258,6 +258,47 @@ def write_history(cur: duckdb.DuckDBPyConnection, relation: str, root: str | Pat
     return n
 
 
+#: Where the Parquet hourly history sits inside a workspace (one file per school).
+HOURLY_SUBDIR = Path("data") / "school" / "hourly"
+_HOURLY_COLS = "school_id, room_id, device_id, quantity, hour, n, mean, min, max"
+
+
+def hourly_root(workspace_dir: str | Path) -> Path:
+    """The Parquet hourly-history folder of a workspace."""
+    return Path(workspace_dir) / HOURLY_SUBDIR
+
+
+def write_hourly_history(cur: duckdb.DuckDBPyConnection, relation: str, root: str | Path
+                         ) -> int:
+    """Write hourly aggregates (``relation`` with the columns of ``school_hourly``) as the
+    Parquet hourly history, ``ROOT/school=S01/hourly.parquet``; returns the rows written."""
+    root = Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    n = int(cur.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+    cur.execute(f"COPY (SELECT {_HOURLY_COLS}, school_id AS school FROM {relation} "
+                f"ORDER BY school_id, device_id, quantity, hour) TO {_lit(root)} "
+                "(FORMAT PARQUET, PARTITION_BY (school), FILENAME_PATTERN 'hourly{i}')")
+    for f in root.glob("school=*/hourly*.parquet"):
+        if f.name != "hourly.parquet":
+            os.replace(f, f.parent / "hourly.parquet")
+    return n
+
+
+def hourly_sql(root: str | Path | None) -> str:
+    """SQL for the hourly aggregates in DuckDB and the Parquet hourly history together; for an
+    hour in both, the DuckDB row (recomputed by :func:`downsample`) wins."""
+    sql = f"SELECT {_HOURLY_COLS} FROM school_hourly"
+    files = list(Path(root).glob("school=*/hourly.parquet")) if root is not None else []
+    if files:
+        glob = str(Path(root) / "school=*" / "hourly.parquet")
+        pcols = ", ".join(f"p.{c.strip()}" for c in _HOURLY_COLS.split(","))
+        sql = (f"{sql} UNION ALL SELECT {pcols} FROM read_parquet({_lit(glob)}, "
+               "hive_partitioning = true) p ANTI JOIN school_hourly d ON d.device_id = "
+               "p.device_id AND d.quantity = p.quantity AND d.hour = p.hour")
+    return sql
+
+
 # -- downsampling ------------------------------------------------------------------------------
 def _floor_hour(ts: datetime) -> datetime:
     return ts.replace(minute=0, second=0, microsecond=0)
