@@ -35,7 +35,13 @@ from ssckit.school.connectivity import connectivity_status, school_connectivity
 from ssckit.school.ieq import co2_category, hysteresis_alerts, ieq_report
 from ssckit.school.run import SchoolSettings, load_registry
 from ssckit.school.schema import QUANTITIES, Registry, Room
-from ssckit.school.storage import query_readings, readings_root, readings_sql
+from ssckit.school.storage import (
+    HOURLY_SUBDIR,
+    hourly_sql,
+    query_readings,
+    readings_root,
+    readings_sql,
+)
 from ssckit.web.app import chart_json, get_store, get_workspace, render
 
 router = APIRouter(prefix="/school", tags=["school"])
@@ -422,7 +428,8 @@ def daily_energy(store: Store, root: Path | None, school_id: str, start: datetim
         m0 AS (SELECT device_id, quantity, date_trunc('hour', min(ts)) AS t0 FROM m GROUP BY ALL),
         h AS (
             SELECT h.device_id, h.quantity, h.hour + INTERVAL 59 MINUTE AS ts, h.max AS v
-            FROM school_hourly h LEFT JOIN m0 USING (device_id, quantity)
+            FROM ({hourly_sql(root.parent / HOURLY_SUBDIR.name if root else None)}) h
+            LEFT JOIN m0 USING (device_id, quantity)
             WHERE h.school_id = ? AND h.quantity IN ({qs}) AND h.hour >= ?
               AND h.hour < coalesce(m0.t0, ?::TIMESTAMP)
         ),
