@@ -293,7 +293,11 @@ _CHARTS = """() => {
     if (t) found.add(t);
   });
   return [...found].map(el => {
-    const scope = el.closest('section, figure, article') || el.parentElement;
+    // The numbers in a table: in the chart's section, or in the section right after it.
+    const scope = el.closest('section, article') || el.closest('main') || document.body;
+    const next = scope.nextElementSibling;
+    const table = !!scope.querySelector('table')
+      || !!(next && (next.matches('table') || next.querySelector('table')));
     const described = (el.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean)
       .map(id => document.getElementById(id)).filter(Boolean)
       .map(d => d.textContent.trim()).join(' ');
@@ -301,7 +305,7 @@ _CHARTS = """() => {
             label: (el.getAttribute('aria-label') || (el.getAttribute('aria-labelledby') || '')
               .split(/\\s+/).filter(Boolean).map(id => document.getElementById(id))
               .filter(Boolean).map(d => d.textContent).join(' ')).trim(),
-            table: !!(scope && scope.querySelector('table')), described: described,
+            table: table, described: described,
             drawn: !!el.querySelector('.main-svg')};
   });
 }"""
@@ -455,7 +459,7 @@ async def _run(base: str, routes: list[Route]) -> Results:
             chosen: dict[str, str] = {}  # route path -> URL path to audit
             not_reached: list[str] = []
             fetched: set[str] = set()
-            frontier = [r.path for r in plain] + [u for u in EXTRA_URLS]
+            frontier = [r.path for r in plain] + list(EXTRA_URLS)
             for _round in range(4):
                 links: list[str] = []
                 for path in frontier:
@@ -482,9 +486,8 @@ async def _run(base: str, routes: list[Route]) -> Results:
                 if not frontier:
                     break
             flow_urls: list[str] = []
-            plain_paths_set = {r.path for r in plain}
             for start, stop, steps in FLOWS:
-                if start not in plain_paths_set:
+                if start not in plain_paths:
                     continue
                 walker = await contexts["anonymous"].new_page()
                 try:
@@ -625,7 +628,7 @@ def test_charts_have_text_alternatives(results: Results) -> None:
                             f"(has role={c['role']!r}, aria-label={c['label']!r})")
         if not (c["table"] or c["described"]):
             problems.append(f"{path} #{c['id']}: no table of the same numbers in its section "
-                            "and no aria-describedby summary")
+                            "or the next one, and no aria-describedby summary")
     assert not problems, "\n".join(problems)
 
 
@@ -633,3 +636,40 @@ def test_report_written(results: Results) -> None:
     text = REPORT.read_text(encoding="utf-8")
     assert f"{len(results.pages)} pages audited" in text
     json.dumps([p.audit.to_dict() for p in results.pages])  # the results serialise
+
+
+BAD_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad focus</title>
+<style>a:focus { outline: none; }
+.ok:focus-visible, .skip-link:focus-visible { outline: 3px solid #b3480b; }</style></head>
+<body><a href="/elsewhere">Home</a> <a class="skip-link" href="#main">Skip</a>
+<main id="main" tabindex="-1"><h1>Bad focus</h1><a class="ok" href="/ok">Fine</a>
+<div id="c" class="js-plotly-plot"></div></main></body></html>"""
+
+
+def test_keyboard_checks_catch_defects(tmp_path: Path) -> None:
+    """The checks above fail where they should: a skip link not first, a link whose focus
+    cannot be seen, a chart with no text alternative."""
+    from playwright.async_api import async_playwright
+
+    from .conftest import serve
+
+    (tmp_path / "bad.html").write_text(BAD_PAGE, encoding="utf-8")
+
+    async def check(url: str) -> PageResult:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                result = PageResult("/bad.html", "anonymous", PageAudit(url))
+                await _keyboard(page, url, result)
+                return result
+            finally:
+                await browser.close()
+
+    for base in serve(tmp_path):
+        result = asyncio.run(check(base + "bad.html"))
+    assert result.skip_link and "not the skip link" in result.skip_link[0]
+    assert result.focus == ['a "Home": no visible focus indicator']
+    assert result.tabbed == 3
+    [chart] = result.charts
+    assert chart["role"] is None and not chart["table"]

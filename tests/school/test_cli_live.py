@@ -44,7 +44,7 @@ def test_report_and_ngsi_commands(city: Path):
 def test_archive_downsample_retention_keep_every_reading(city: Path):
     with Store.open(city / "ssckit.duckdb", read_only=True) as s:
         before = s.con.execute("SELECT count(*), sum(value) FROM school_readings").fetchone()
-    r = CliRunner().invoke(cli, ["school", "archive", "-w", str(city), "--older-than-days", "7"])
+    r = CliRunner().invoke(cli, ["school", "archive", "-w", str(city), "--older-than-days", "1"])
     assert r.exit_code == 0, r.output
     from ssckit.school.storage import readings_root, readings_sql
 

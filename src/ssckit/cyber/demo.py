@@ -338,4 +338,5 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     scores = [score_service(r) for r in scan.results]
     return indicator_values(scores, scan.started_at.strftime("%Y-%m-%d"),
                             {"targets": rel, "scan_id": scan.scan_id,
-                             "synthetic": ws.config.synthetic})
+                             "synthetic": ws.config.synthetic},
+                            quality="D" if ws.config.synthetic else "B")

@@ -189,7 +189,8 @@ CYBER_INDICATORS: dict[str, tuple[str, str]] = {
 
 
 def indicator_values(scores: list[ServiceScore], period: str,
-                     source: dict[str, Any] | None = None) -> list[IndicatorValue]:
+                     source: dict[str, Any] | None = None,
+                     quality: str = "B") -> list[IndicatorValue]:
     """``cyber:mean_score`` and ``cyber:share_grade_b_or_better`` (entity ``city``) and
     ``cyber:score`` per reachable service (entity ``service:<name>``)."""
     p = posture(scores)
@@ -198,12 +199,13 @@ def indicator_values(scores: list[ServiceScore], period: str,
     out: list[IndicatorValue] = []
     if p["mean_score"] is not None:
         out.append(IndicatorValue("cyber:mean_score", float(p["mean_score"]), "points", period,
-                                  source=src))
+                                  source=src, quality=quality))
         out.append(IndicatorValue("cyber:share_grade_b_or_better",
-                                  float(p["share_grade_b_or_better"]), "%", period, source=src))
+                                  float(p["share_grade_b_or_better"]), "%", period, source=src,
+                                  quality=quality))
     for s in scores:
         if s.score is not None:
             out.append(IndicatorValue("cyber:score", float(s.score), "points", period,
                                       entity=f"service:{s.name}", breakdown={},
-                                      source={**src, "grade": s.grade}))
+                                      source={**src, "grade": s.grade}, quality=quality))
     return out

@@ -110,14 +110,18 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
                     f"{st.sinr_threshold_db:g} dB) — {ws.label}")
     for col in ("zone", "population covered", "area covered", "median throughput"):
         t.add_column(col, justify="left" if col == "zone" else "right")
-    by = {}
+    by: dict[str, dict[str, float]] = {}
     for v in values:
-        by.setdefault(v.entity, {})[v.indicator] = v.value
+        if v.entity == "city" or v.entity.startswith("district:"):
+            by.setdefault(v.entity, {})[v.indicator] = v.value
     for entity, d in by.items():
         t.add_row(entity, f"{d['radio:population_coverage']:.1f} %",
                   f"{d['radio:area_coverage']:.1f} %",
                   f"{d['radio:median_throughput']:.0f} Mbit/s")
     console.print(t)
+    schools = [v for v in values if v.indicator == "radio:school_coverage"]
+    if schools:
+        console.print(f"schools covered: {schools[0].value:.0f} %")
     rate = result.stats.paths / max(result.seconds, 1e-9)
     console.print(f"{len(result.sectors)} sectors, {result.stats.paths:,} pixel-paths in "
                   f"{result.seconds:.1f} s ({rate:,.0f}/s); layers in "

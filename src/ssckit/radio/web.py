@@ -33,6 +33,10 @@ def _district_rows(request: Request) -> list[dict[str, Any]]:
     store = get_store(request)
     by: dict[str, dict[str, Any]] = {}
     for v in store.query_values(indicator_prefix="radio:"):
+        if v.entity != "city" and not v.entity.startswith("district:"):
+            continue                     # per-school values have their own table
+        if v.breakdown:
+            continue                     # indoor coverage is shown apart
         row = by.setdefault(v.entity, {"entity": v.entity, "period": v.period})
         row[v.indicator.split(":", 1)[1]] = v.value
     for v in store.query_values(indicator="core:population"):
