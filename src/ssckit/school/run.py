@@ -97,36 +97,11 @@ def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
             scratch.execute("CREATE TABLE school_hourly (school_id VARCHAR, room_id VARCHAR, "
                             "device_id VARCHAR, quantity VARCHAR, hour TIMESTAMP, n INTEGER, "
                             "mean DOUBLE, min DOUBLE, max DOUBLE)")
-            _hourly_to_duckdb(scratch, hourly)
+            hourly.to_duckdb(scratch)
             n += write_hourly_history(scratch, "school_hourly", hourly_root_dir)
         finally:
             scratch.close()
     return n
-
-
-def _hourly_to_duckdb(cur, hourly) -> int:  # noqa: ANN001 - duckdb connection, sim. Hourly
-    import numpy as np
-
-    dims = {"d": np.arange(len(hourly.device_ids), dtype=np.int32),
-            "device_id": np.asarray(hourly.device_ids, dtype=object),
-            "school_id": np.asarray(hourly.school_ids, dtype=object),
-            "room_id": np.asarray(hourly.room_ids, dtype=object)}
-    qdim = {"q": np.arange(len(hourly.quantities), dtype=np.int8),
-            "quantity": np.asarray(hourly.quantities, dtype=object)}
-    facts = {"d": hourly.device, "q": hourly.quantity, "hour": hourly.hour, "n": hourly.n,
-             "mean": hourly.mean, "min": hourly.min, "max": hourly.max}
-    cur.register("h_dims", dims)
-    cur.register("h_qdim", qdim)
-    cur.register("h_facts", facts)
-    cur.execute("""
-        INSERT INTO school_hourly
-        SELECT d.school_id, d.room_id, d.device_id, q.quantity,
-               make_timestamp(f.hour * 60000000), f.n, f.mean, f.min, f.max
-        FROM h_facts f JOIN h_dims d USING (d) JOIN h_qdim q USING (q)
-    """)
-    for name in ("h_dims", "h_qdim", "h_facts"):
-        cur.unregister(name)
-    return len(hourly)
 
 
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:

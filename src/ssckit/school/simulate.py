@@ -373,29 +373,35 @@ class Readings:
 
     def to_duckdb(self, con: duckdb.DuckDBPyConnection, table: str = "school_readings") -> int:
         """Append the readings to ``table`` (columns of ``school_readings``); returns the count."""
-        dims = {"d": np.arange(len(self.device_ids), dtype=np.int32),
-                "device_id": np.asarray(self.device_ids, dtype=object),
-                "school_id": np.asarray(self.school_ids, dtype=object),
-                "room_id": np.asarray(self.room_ids, dtype=object)}
-        qdim = {"q": np.arange(len(self.quantities), dtype=np.int8),
-                "quantity": np.asarray(self.quantities, dtype=object)}
-        facts = {"d": self.device, "q": self.quantity, "ts": self.ts, "value": self.value}
-        cur = con.cursor()
-        try:
-            cur.register("sim_dims", dims)
-            cur.register("sim_qdim", qdim)
-            cur.register("sim_facts", facts)
-            cur.execute(f"""
-                INSERT INTO {table} (device_id, quantity, ts, value, school_id, room_id)
-                SELECT d.device_id, q.quantity, make_timestamp(f.ts * 60000000), f.value,
-                       d.school_id, d.room_id
-                FROM sim_facts f JOIN sim_dims d USING (d) JOIN sim_qdim q USING (q)
-            """)
-            for name in ("sim_dims", "sim_qdim", "sim_facts"):
-                cur.unregister(name)
-        finally:
-            cur.close()
+        _append(con, self, {"ts": self.ts, "value": self.value}, f"""
+            INSERT INTO {table} (device_id, quantity, ts, value, school_id, room_id)
+            SELECT d.device_id, q.quantity, make_timestamp(f.ts * 60000000), f.value,
+                   d.school_id, d.room_id
+            FROM sim_facts f JOIN sim_dims d USING (d) JOIN sim_qdim q USING (q)
+        """)
         return len(self)
+
+
+def _append(con: duckdb.DuckDBPyConnection, cols: Readings | Hourly,
+            facts: dict[str, NDArray[Any]], insert_sql: str) -> None:
+    """Run ``insert_sql`` over ``sim_facts`` (device index d, quantity index q and ``facts``)
+    joined with the ``sim_dims`` and ``sim_qdim`` lookups of ``cols``."""
+    dims = {"d": np.arange(len(cols.device_ids), dtype=np.int32),
+            "device_id": np.asarray(cols.device_ids, dtype=object),
+            "school_id": np.asarray(cols.school_ids, dtype=object),
+            "room_id": np.asarray(cols.room_ids, dtype=object)}
+    qdim = {"q": np.arange(len(cols.quantities), dtype=np.int8),
+            "quantity": np.asarray(cols.quantities, dtype=object)}
+    cur = con.cursor()
+    try:
+        cur.register("sim_dims", dims)
+        cur.register("sim_qdim", qdim)
+        cur.register("sim_facts", {"d": cols.device, "q": cols.quantity, **facts})
+        cur.execute(insert_sql)
+        for name in ("sim_dims", "sim_qdim", "sim_facts"):
+            cur.unregister(name)
+    finally:
+        cur.close()
 
 
 @dataclass(frozen=True)
@@ -417,6 +423,18 @@ class Hourly:
 
     def __len__(self) -> int:
         return int(self.mean.size)
+
+    def to_duckdb(self, con: duckdb.DuckDBPyConnection, table: str = "school_hourly") -> int:
+        """Append the aggregates to ``table`` (columns of ``school_hourly``); returns the count."""
+        _append(con, self, {"hour": self.hour, "n": self.n, "mean": self.mean,
+                            "min": self.min, "max": self.max}, f"""
+            INSERT INTO {table} (school_id, room_id, device_id, quantity, hour, n, mean, min,
+                                 max)
+            SELECT d.school_id, d.room_id, d.device_id, q.quantity,
+                   make_timestamp(f.hour * 60000000), f.n, f.mean, f.min, f.max
+            FROM sim_facts f JOIN sim_dims d USING (d) JOIN sim_qdim q USING (q)
+        """)
+        return len(self)
 
 
 # -- shared drivers ------------------------------------------------------------------------------
