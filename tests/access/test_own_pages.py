@@ -49,8 +49,8 @@ from ssckit.access.audit import (
 from ssckit.access.captions import write_captions
 from ssckit.access.cues import Cue
 from ssckit.access.history import save_audit
+from ssckit.core import auth
 from ssckit.core.store import Store
-from ssckit.web import auth
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port
 
 from .conftest import needs_chromium

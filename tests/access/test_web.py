@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from ssckit.access.audit import AuditSettings, SiteAudit, audit_sites
 from ssckit.access.history import save_audit
 from ssckit.access.indicators import audit_values
+from ssckit.core import auth
 from ssckit.core.store import Store
-from ssckit.web import auth
 from ssckit.web.app import create_app
 
 from .conftest import SITE, needs_chromium, serve

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from ssckit.core import auth
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -21,7 +22,6 @@ from ssckit.cyber.model import Finding, ServiceResult, Status
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.store import save_scan
 from ssckit.cyber.targets import load_targets
-from ssckit.web import auth
 from ssckit.web.app import create_app
 from ssckit.web.security import security_txt
 

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from ssckit.cli import cli
+from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.school.run import load_registry
-from ssckit.web import auth
 from ssckit.web.app import create_app
 
 

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
-from ssckit.web import auth
 from ssckit.web.app import create_app
 
 PASSWORD = "correct horse battery staple"

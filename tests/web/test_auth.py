@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ssckit.core import auth
 from ssckit.core.errors import InputError
-from ssckit.web import auth
 from ssckit.web.security import SECURITY_HEADERS
 
 if TYPE_CHECKING:

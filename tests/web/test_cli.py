@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from ssckit.core import auth
 from ssckit.core.store import Store
-from ssckit.web import auth
 from ssckit.web.cli import serve, users
 
 PASSWORD = "a long enough password"

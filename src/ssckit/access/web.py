@@ -28,8 +28,8 @@ from ssckit.access.history import AuditDiff, diff_with_previous, migrate
 from ssckit.access.scoring import impact_rank
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
+from ssckit.core.webkit import Principal, check_csrf, get_store, get_workspace, render, require_role
 from ssckit.core.workspace import Workspace
-from ssckit.web.app import Principal, check_csrf, get_store, get_workspace, render, require_role
 
 router = APIRouter(prefix="/access", tags=["access"])
 pages = APIRouter(include_in_schema=False)

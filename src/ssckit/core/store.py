@@ -1,4 +1,5 @@
-"""The workspace store: a DuckDB file with the indicator values, users and schema migrations."""
+"""The workspace store: a DuckDB file with the indicator values, every module's tables and
+the schema migrations of both."""
 
 from __future__ import annotations
 
@@ -32,32 +33,9 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (indicator, entity, period, breakdown)
     );
     """,
-    # 2: users, sessions, API tokens and failed-login records for the web app
-    """
-    CREATE TABLE users (
-        name VARCHAR PRIMARY KEY,
-        role VARCHAR NOT NULL,
-        password_hash VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE web_sessions (
-        token_hash VARCHAR PRIMARY KEY,
-        user_name VARCHAR NOT NULL,
-        csrf_token VARCHAR NOT NULL,
-        expires_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE api_tokens (
-        token_hash VARCHAR PRIMARY KEY,
-        user_name VARCHAR NOT NULL,
-        label VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL
-    );
-    CREATE TABLE login_failures (
-        user_name VARCHAR NOT NULL,
-        client VARCHAR NOT NULL,
-        failed_at TIMESTAMP NOT NULL
-    );
-    """,
+    # 2: the web users' tables; they now belong to ssckit.core.auth's own migrations (which
+    # create them where missing), so this step is kept only to number later ones.
+    "SELECT 1",
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -84,6 +62,7 @@ class Store:
         store = cls(con, Path(path) if path else None)
         if not read_only:
             store.migrate()
+            store.migrate_modules()
         return store
 
     def close(self) -> None:
@@ -141,6 +120,14 @@ class Store:
                 version += 1
                 tx.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(version)])
         return version
+
+    def migrate_modules(self) -> None:
+        """Apply the pending migrations of core's own tables and of every module's tables
+        (each module declares them in its face, :mod:`ssckit.core.modules`)."""
+        from ssckit.core.modules import migrations
+
+        for key, module_migrations in migrations():
+            self.migrate_module(key, list(module_migrations))
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager

@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse
 
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
+from ssckit.core.webkit import Principal, chart_json, get_store, get_workspace, render, require_role
 from ssckit.core.workspace import Workspace
 from ssckit.cyber import gci
 from ssckit.cyber.model import CATEGORIES, Status
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.scoring import posture, score_service
 from ssckit.cyber.store import ServiceChange, diff, load_scan, previous_scan, scan_ids
-from ssckit.web.app import Principal, chart_json, get_store, get_workspace, render, require_role
 
 router = APIRouter(prefix="/cyber", tags=["cyber"])
 pages = APIRouter(include_in_schema=False)

@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
+from ssckit.core.webkit import chart_json, get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, exposure_ratios
 from ssckit.emf.limits import LimitSet
@@ -32,7 +33,6 @@ from ssckit.emf.run import (
     user_limit_sets,
 )
 from ssckit.emf.zones import EVALUATION_HEIGHT_M
-from ssckit.web.app import chart_json, get_workspace, render
 
 router = APIRouter(prefix="/emf", tags=["emf"])
 pages = APIRouter(include_in_schema=False)

@@ -15,12 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
-from ssckit.core.workspace import Workspace
-from ssckit.kpi.catalogue import load_catalogue
-from ssckit.kpi.charts import achievement_by_group
-from ssckit.kpi.io import read_values_csv
-from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
-from ssckit.web.app import (
+from ssckit.core.webkit import (
     PERIOD_PATTERN,
     Principal,
     chart_json,
@@ -30,6 +25,11 @@ from ssckit.web.app import (
     render,
     require_role,
 )
+from ssckit.core.workspace import Workspace
+from ssckit.kpi.catalogue import load_catalogue
+from ssckit.kpi.charts import achievement_by_group
+from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
 pages = APIRouter(include_in_schema=False)

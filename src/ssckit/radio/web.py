@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from ssckit.core.webkit import chart_json, get_store, get_workspace, render
 from ssckit.radio.io import LAYERS
 from ssckit.radio.run import OUTPUT_DIR
-from ssckit.web.app import chart_json, get_store, get_workspace, render
 
 router = APIRouter(prefix="/radio", tags=["radio"])
 pages = APIRouter(include_in_schema=False)

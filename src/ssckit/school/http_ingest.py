@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from ssckit.core.webkit import Principal, get_store, get_workspace, require_role
 from ssckit.school.run import load_registry
-from ssckit.web.app import Principal, get_store, get_workspace, require_role
 
 router = APIRouter(prefix="/school", tags=["school"])
 pages = APIRouter(include_in_schema=False)

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
+from ssckit.core.webkit import chart_json, get_store, get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.school import ngsi
 from ssckit.school.connectivity import connectivity_status, school_connectivity
@@ -42,7 +43,6 @@ from ssckit.school.storage import (
     readings_root,
     readings_sql,
 )
-from ssckit.web.app import chart_json, get_store, get_workspace, render
 
 router = APIRouter(prefix="/school", tags=["school"])
 pages = APIRouter(include_in_schema=False)

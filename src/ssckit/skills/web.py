@@ -8,7 +8,7 @@ small groups suppressed).
 
 A test is kept server-side under a random pseudonymous id (``skills_tests``); a finished test's
 levels and the group attributes the person chose to give are stored without any name
-(``skills_results``). Forms carry the CSRF token of :func:`ssckit.web.app.csrf_token` (the
+(``skills_results``). Forms carry the CSRF token of :func:`ssckit.core.webkit.csrf_token` (the
 anonymous cookie-and-field pair of the login form, or the session's token when logged in).
 """
 
@@ -23,10 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
-from ssckit.skills import cat
-from ssckit.skills import results as res
-from ssckit.skills.frameworks import AREA_IDS, default_frameworks
-from ssckit.web.app import (
+from ssckit.core.webkit import (
     chart_json,
     check_csrf,
     csrf_token,
@@ -34,6 +31,9 @@ from ssckit.web.app import (
     get_workspace,
     render,
 )
+from ssckit.skills import cat
+from ssckit.skills import results as res
+from ssckit.skills.frameworks import AREA_IDS, default_frameworks
 
 router = APIRouter(prefix="/skills", tags=["skills"])
 pages = APIRouter(include_in_schema=False)

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import functools
 import importlib
-import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import plotly
-import plotly.graph_objects as go
-import plotly.io as pio
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exception_handlers import (
     http_exception_handler,
@@ -29,17 +25,37 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from ssckit import __version__
+from ssckit.core import auth
 from ssckit.core.errors import InputError
-from ssckit.core.indicators import QUALITY_GRADES
 from ssckit.core.store import Store
+from ssckit.core.webkit import (
+    API_PREFIX,
+    LOGIN_CSRF_COOKIE,
+    PLOTLY_JS_PATH,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    Principal,
+    _set_cookie,
+    chart_json,
+    check_csrf,
+    client_address,
+    format_number,
+    get_store,
+    get_workspace,
+    render,
+    require_role,
+    safe_next,
+)
 from ssckit.core.workspace import Workspace
-from ssckit.web import auth
 from ssckit.web.security import SecurityHeadersMiddleware, security_txt
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
 
 #: Modules whose ``web.py`` is mounted, in navigation order.
 MODULE_WEB: list[str] = [
@@ -52,170 +68,6 @@ MODULE_WEB: list[str] = [
     "ssckit.cyber.web",
     "ssckit.access.web",
 ]
-
-HERE = Path(__file__).parent
-TEMPLATES_DIR = HERE / "templates"
-STATIC_DIR = HERE / "static"
-API_PREFIX = "/api/v1"
-SESSION_COOKIE = "ssckit_session"
-LOGIN_CSRF_COOKIE = "ssckit_login_csrf"
-CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PLOTLY_JS_PATH = "/static/plotly.min.js"
-#: A reporting period: YYYY, YYYY-MM or YYYY-MM-DD.
-PERIOD_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-_UNSET = object()
-
-
-# -- requests: workspace, store, who is asking ------------------------------------------------
-@dataclass(frozen=True)
-class Principal:
-    """Who sent a request: a user, through a browser session or an API token."""
-
-    user: auth.User
-    session: auth.WebSession | None = None
-
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-def get_workspace(request: Request) -> Workspace:
-    return request.app.state.workspace
-
-
-def current_principal(request: Request) -> Principal | None:
-    """The user of a request's ``Authorization: Bearer`` token or session cookie, if any."""
-    cached = getattr(request.state, "principal", _UNSET)
-    if cached is not _UNSET:
-        return cached  # type: ignore[return-value]
-    store = get_store(request)
-    principal = None
-    header = request.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        user = auth.user_for_api_token(store, header[7:].strip())
-        if user is None:
-            raise HTTPException(401, "invalid API token",
-                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        principal = Principal(user)
-    elif token := request.cookies.get(SESSION_COOKIE):
-        session = auth.session_for(store, token)
-        if session is not None:
-            principal = Principal(session.user, session)
-    request.state.principal = principal
-    return principal
-
-
-def require_role(role: str) -> Callable[[Request], Principal]:
-    """A dependency admitting users with ``role`` or a higher one: 401 if anonymous, else 403.
-
-    A write through the API with a session cookie (rather than a token) must also carry the
-    session's CSRF token in the ``X-CSRF-Token`` header.
-    """
-
-    def dependency(request: Request) -> Principal:
-        principal = current_principal(request)
-        if principal is None:
-            raise HTTPException(401, "log in or send an API token (Authorization: Bearer ...)",
-                                headers={"WWW-Authenticate": "Bearer"})
-        if not principal.user.has_role(role):
-            raise HTTPException(403, f"this needs the {role} role; you are "
-                                     f"{principal.user.role}")
-        if (principal.session is not None and request.method not in SAFE_METHODS
-                and request.url.path.startswith(API_PREFIX)):
-            check_csrf(request, request.headers.get(CSRF_HEADER, ""))
-        return principal
-
-    return dependency
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """403 unless ``submitted`` is the CSRF token of this browser (session or login form)."""
-    principal = current_principal(request)
-    if principal is not None and principal.session is not None:
-        expected = principal.session.csrf_token
-    else:
-        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not submitted or not expected or not auth.constant_time_equal(submitted, expected):
-        raise HTTPException(403, "the form's security token is missing or out of date; "
-                                 "reload the page and try again")
-
-
-def csrf_token(request: Request) -> str:
-    """The CSRF token forms of this page must carry (see :func:`check_csrf`)."""
-    principal = current_principal(request)
-    if principal is not None and principal.session is not None:
-        return principal.session.csrf_token
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or getattr(request.state, "new_login_csrf", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.new_login_csrf = token
-    return token
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def safe_next(path: str | None) -> str:
-    """A local path to go to after login (never another site)."""
-    if path and path.startswith("/") and not path.startswith(("//", "/\\")):
-        return path
-    return "/"
-
-
-# -- rendering --------------------------------------------------------------------------------
-def format_number(value: float | None) -> str:
-    """A number as people read it: 85.2, 1,234, 0.0123; '' for None."""
-    if value is None:
-        return ""
-    v = float(value)
-    if v != v:
-        return ""
-    if v in (float("inf"), float("-inf")):
-        return "∞" if v > 0 else "-∞"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if v == int(v):
-        return f"{int(v)}"
-    return f"{v:.4g}"
-
-
-def chart_json(fig: go.Figure) -> Markup:
-    """A figure as JSON safe to place inside ``<script type="application/json">``."""
-    text = pio.to_json(fig, validate=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
-
-
-def render(request: Request, template: str, context: dict[str, Any] | None = None,
-           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    """Render a page with what every page shows: city, user, navigation, CSRF token."""
-    ws = get_workspace(request)
-    principal = current_principal(request)
-    user = principal.user if principal else None
-    nav = [(label, path) for label, path, role in request.app.state.nav
-           if role is None or (user is not None and user.has_role(role))]
-    ctx = {
-        "ws": ws, "city": ws.config, "user": user, "nav": nav,
-        # Anonymous visitors get a (login) CSRF cookie only where there is a form to post.
-        "csrf_token": csrf_token(request)
-        if user is not None or template == "login.html" else "",
-        "version": __version__, "plotly_js": f"{PLOTLY_JS_PATH}?v={plotly.__version__}",
-        "quality_grades": QUALITY_GRADES, "path": request.url.path,
-    }
-    ctx.update(context or {})
-    response = request.app.state.templates.TemplateResponse(
-        request, template, ctx, status_code=status_code, headers=headers)
-    if new := getattr(request.state, "new_login_csrf", None):
-        _set_cookie(response, LOGIN_CSRF_COOKIE, new, max_age=3600)
-    return response
-
-
-def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
-                        samesite="strict")
-
 
 def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from ssckit.core import auth
 from ssckit.core.cli_support import console, with_store, workspace_option
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
-from ssckit.web import auth
 
 
 def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,

@@ -35,6 +35,36 @@ SESSION_LIFETIME = timedelta(hours=12)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 
+#: The tables of users, sessions, API tokens and failed logins (``Store.migrate_module``).
+#: Append, never edit. Stores made before these were the auth tables' own have them already.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE IF NOT EXISTS users (
+        name VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS web_sessions (
+        token_hash VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        csrf_token VARCHAR NOT NULL,
+        expires_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        token_hash VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS login_failures (
+        user_name VARCHAR NOT NULL,
+        client VARCHAR NOT NULL,
+        failed_at TIMESTAMP NOT NULL
+    );
+    """,
+]
+
 # argon2-cffi's defaults are the RFC 9106 "second recommended option" (argon2id, t=3, 64 MiB).
 _hasher = PasswordHasher()
 # Verified when the user does not exist, so an unknown name costs as much time as a known one.
