@@ -40,7 +40,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_sample_city(root, seed=7)
     ws = Workspace.load(root)
     with Store.open(ws.store_path) as store:
-        run_all(ws, store, quiet=True)
+        run_all(ws, store)
     return root
 
 

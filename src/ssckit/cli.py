@@ -1,4 +1,5 @@
-"""The ``ssckit`` command: one group that mounts each module's commands."""
+"""The ``ssckit`` command: core's commands, ``compute``, ``demo``, ``serve``, ``users``, and each
+module's command group, taken from the modules' faces (:mod:`ssckit.core.modules`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,38 @@ import click
 from ssckit import __version__
 from ssckit.core.cli_support import err_console
 from ssckit.core.errors import InputError
+from ssckit.core.modules import faces, load_ref, unavailable
+
+
+class _Root(click.Group):
+    """The root group: module groups are loaded when first asked for, so `ssckit --help` and
+    every command start without importing every module."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(f.name for f in faces() if f.cli)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        for face in faces():
+            if face.name == name and face.cli:
+                command = load_ref(face.cli)
+                self.add_command(command, name)
+                return command
+        if name in unavailable():
+            raise click.UsageError(f"the {name} module is not available: {unavailable()[name]}")
+        return None
 
 
 @click.group(
+    cls=_Root,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: ssckit demo --workspace sample-city --no-serve",
 )
 @click.version_option(__version__, prog_name="ssckit")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of any error.")
+def cli(debug: bool) -> None:
     """ssckit: the smart sustainable city toolkit.
 
     A city is a folder (its workspace) with city.yaml, its input files and the ssckit.duckdb
@@ -24,22 +49,15 @@ def cli() -> None:
     into the city's U4SSC scorecard (ITU-T Y.4903); `ssckit serve` shows everything on the web.
     Start with `ssckit demo`, which writes a synthetic sample city and runs every module on it.
     """
+    del debug
 
 
 def _mount() -> None:
-    from ssckit.access.cli import access
+    from ssckit.commands import compute, demo
     from ssckit.core.export_cli import export
-    from ssckit.cyber.cli import cyber
-    from ssckit.demo.cli import compute, demo
-    from ssckit.emf.cli import emf
-    from ssckit.kpi.cli import kpi
-    from ssckit.radio.cli import radio
-    from ssckit.school.cli import school
-    from ssckit.skills.cli import skills
     from ssckit.web.cli import serve, users
 
-    for command in (access, compute, cyber, demo, emf, export, kpi, radio, school, serve,
-                    skills, users):
+    for command in (compute, demo, export, serve, users):
         cli.add_command(command)
 
 
@@ -47,10 +65,14 @@ _mount()
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2, never a traceback."""
+    """Entry point: user mistakes become one line on stderr and exit code 2, never a traceback
+    (``--debug`` shows it)."""
+    debug = "--debug" in sys.argv[1:]
     try:
         cli.main(standalone_mode=False)
     except InputError as exc:
+        if debug:
+            raise
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except click.exceptions.Abort:

@@ -1,78 +1,98 @@
-"""Run every computation the workspace has inputs for, storing each step's indicator values."""
+"""Run every module's pipeline step the workspace has inputs for, storing each step's values.
+
+The steps come from the modules' faces (:func:`ssckit.core.modules.steps`), plus core's own
+population step. Each step's values are written in one transaction, so a failing step leaves
+the earlier steps' values stored and its own previous values untouched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from rich.progress import Progress
-
-from ssckit.core import population
+from ssckit.core import population, progress
 from ssckit.core.indicators import IndicatorValue
+from ssckit.core.modules import Step, faces, steps, unavailable
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from ssckit.cyber import demo as cyber_demo
-from ssckit.emf import run as emf_run
-from ssckit.kpi.catalogue import load_catalogue
-from ssckit.kpi.io import read_values_csv
-from ssckit.radio import run as radio_run
-from ssckit.school import run as school_run
 
 
 @dataclass(frozen=True)
-class Step:
-    """One computation: its name, and a function from the workspace to indicator values."""
+class StepRun:
+    """What became of one step: ``ran`` with its value count and seconds, or why not."""
 
-    name: str
-    compute: Callable[[Workspace, Store], list[IndicatorValue]]
-
-
-def _manual_kpi_values(ws: Workspace, store: Store) -> list[IndicatorValue]:
-    cat = load_catalogue()
-    out: list[IndicatorValue] = []
-    for rel in ws.config.kpi.values:
-        out += read_values_csv(ws.path(rel), cat, str(ws.config.year))
-    return out
+    module: str
+    title: str
+    ran: bool
+    n_values: int = 0
+    seconds: float = 0.0
+    reason: str = ""
 
 
-def _skills(ws: Workspace) -> list[IndicatorValue]:
-    from ssckit.skills.population import skills_indicators
+@dataclass
+class PipelineRun:
+    """Every step of one run, in order."""
 
-    data, design = ws.input_path("skills", "survey"), ws.input_path("skills", "design")
-    if data is None or design is None:
-        return []
-    return skills_indicators(data, design, str(ws.config.year),
-                             "D" if ws.config.synthetic else "C").values
+    steps: list[StepRun] = field(default_factory=list)
 
+    @property
+    def n_values(self) -> int:
+        return sum(s.n_values for s in self.steps)
 
-#: Steps in order. Each module adds its step here when it lands.
-STEPS: list[Step] = [
-    Step("manual KPI values (kpi.values in city.yaml)", _manual_kpi_values),
-    Step("population and area", lambda ws, store: population.compute(ws)),
-    Step("Smart School registry, history and indicators (school)", school_run.compute),
-    Step("ICT skills of the population (skills survey)", lambda ws, store: _skills(ws)),
-    Step("5G coverage and site plan (radio)", lambda ws, store: radio_run.compute(ws)),
-    Step("EMF compliance of every site (emf)", lambda ws, store: emf_run.compute(ws)),
-    Step("security scan of the city's web services (cyber)", cyber_demo.compute),
-]
+    @property
+    def ran(self) -> list[StepRun]:
+        return [s for s in self.steps if s.ran]
+
+    @property
+    def skipped(self) -> list[StepRun]:
+        return [s for s in self.steps if not s.ran]
 
 
-timings: dict[str, float] = {}
+def _population(ws: Workspace, store: Store) -> list[IndicatorValue]:
+    del store
+    return population.compute(ws)
 
 
-def run_all(ws: Workspace, store: Store, quiet: bool = False) -> dict[str, int]:
-    """Run every step; each step's values are written in one transaction. Returns counts;
-    ``timings`` (the module attribute) holds the last run's seconds per step."""
-    import time
+#: Core's own step: inhabitants and area of the city and its districts.
+POPULATION = Step("population and area", "ssckit.pipeline:_population", order=5)
 
-    counts: dict[str, int] = {}
-    timings.clear()
-    with Progress(disable=quiet, transient=True) as progress:
-        task = progress.add_task("computing", total=len(STEPS))
-        for step in STEPS:
-            progress.update(task, description=step.name)
-            t0 = time.perf_counter()
-            counts[step.name] = store.write_values(step.compute(ws, store))
-            timings[step.name] = time.perf_counter() - t0
-            progress.advance(task)
-    return counts
+
+def planned_steps() -> list[tuple[str, Step]]:
+    """``(module name, step)`` of every step, in the order they run."""
+    out = [("core", POPULATION)] + [(f.name, s) for f, s in steps()]
+    return sorted(out, key=lambda ms: ms[1].order)
+
+
+def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
+            on_step: Callable[[StepRun], None] | None = None) -> PipelineRun:
+    """Run the steps (those of the modules in ``only`` when given, plus core's); a step whose
+    inputs the workspace lacks is skipped with the reason. ``on_step`` sees each result."""
+    known = {f.name for f in faces()}
+    bad = [m for m in only if m not in known]
+    if bad:
+        from ssckit.core.errors import InputError
+
+        gone = unavailable()
+        why = "; ".join(f"{m}: {gone[m]}" for m in bad if m in gone)
+        raise InputError("--only", None, f"unknown module(s) {', '.join(bad)}; modules: "
+                         f"{', '.join(sorted(known))}" + (f" ({why})" if why else ""))
+    run = PipelineRun()
+    planned = [(m, s) for m, s in planned_steps() if not only or m == "core" or m in only]
+    with progress.task("computing", total=len(planned)) as advance:
+        for module, step in planned:
+            advance(0, description=f"{module}: {step.title}")
+            reason = step.why_not(ws)
+            if reason is not None:
+                result = StepRun(module, step.title, False, reason=reason)
+            else:
+                t0 = time.perf_counter()
+                n = store.write_values(step.load()(ws, store))
+                result = StepRun(module, step.title, True, n, time.perf_counter() - t0)
+            run.steps.append(result)
+            if on_step is not None:
+                on_step(result)
+            advance()
+    for name, why in unavailable().items():
+        run.steps.append(StepRun(name, "(module not installed)", False, reason=why))
+    return run

@@ -50,7 +50,7 @@ def test_every_value_is_labelled_synthetic(demo_workspace: Path):
 def test_demo_command_writes_report(tmp_path: Path):
     from click.testing import CliRunner
 
-    from ssckit.demo.cli import demo
+    from ssckit.commands import demo
 
     r = CliRunner().invoke(demo, ["-w", str(tmp_path / "city"), "--no-serve", "--quiet"])
     assert r.exit_code == 0, r.output

@@ -12,7 +12,7 @@ import pytest
 from pyproj import Transformer
 
 from ssckit.demo.city import CRS, make_sample_city
-from ssckit.demo.radio_sites import write_sample_sites
+from ssckit.radio.sample import write_sample_sites
 from ssckit.radio import coverage as cov
 from ssckit.radio import radial
 from ssckit.radio.antenna import read_msi

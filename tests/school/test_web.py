@@ -71,7 +71,7 @@ def test_school_page_shows_every_panel(client: TestClient) -> None:
     assert re.search(r'<span class="v">\d[\d,]*</span> <span class="unit">ppm</span> '
                      r'<span class="cat">Category (I|II|III|IV)</span>', html)
     assert "°C" in html and re.search(r'<span class="age">\d+ (s|min|h|days) ago</span>', html)
-    assert 'data-live-url="/school/SCH01/live"' in html and "/static/school.js" in html
+    assert 'data-live-url="/school/SCH01/live"' in html and "/static/school/school.js" in html
     # The heat map: plotly data (7 weekdays x 24 hours) and its table.
     block = re.search(r'data-chart="heat-chart">(.*?)</script>', html, re.S)
     assert block is not None

@@ -25,7 +25,7 @@ DISTRICTS = ["Hillcrest", "Old Town", "Riverside"]
 @pytest.fixture(scope="module")
 def base_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic city with the sample skills survey's indicators stored."""
-    from ssckit.demo.skills_survey import write_sample_survey
+    from ssckit.skills.sample import write_sample_survey
     from ssckit.skills.population import skills_indicators
 
     root = tmp_path_factory.mktemp("skills") / "city"

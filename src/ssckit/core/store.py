@@ -227,6 +227,17 @@ class Store:
             cur.close()
         return [_row_to_value(r) for r in rows]
 
+    def count_values_by_module(self) -> dict[str, int]:
+        """Stored values per module (the first part of ``source.module``, e.g. ``radio``)."""
+        cur = self.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT split_part(coalesce(json_extract_string(source, '$.module'), ''), '.', 1),"
+                " count(*) FROM indicator_values GROUP BY 1").fetchall()
+        finally:
+            cur.close()
+        return {str(m): int(n) for m, n in rows}
+
     def count_values(self) -> int:
         cur = self.cursor()
         try:

@@ -4,14 +4,12 @@ boundary, districts). Deterministic for a given seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
-from shapely.geometry.base import BaseGeometry
 from shapely.ops import voronoi_diagram
 
 from ssckit.core.geo import Grid
+from ssckit.core.sample import SampleTown
 
 #: UTM zone 37N; the town's origin (south-west corner of its 10 km square) in metres.
 CRS = "EPSG:32637"
@@ -20,17 +18,6 @@ SIZE_M = 10_000.0
 RES_M = 25.0
 POPULATION = 80_000
 DISTRICT_NAMES = ("Old Town", "Riverside", "North Hill", "East Park", "South Gate")
-
-
-@dataclass(frozen=True)
-class SampleCity:
-    grid: Grid
-    dem: np.ndarray            # [m] above sea level
-    population: np.ndarray     # inhabitants per cell
-    boundary: Polygon
-    districts: list[tuple[str, BaseGeometry]]
-    river: LineString
-    clutter: np.ndarray        # land-cover class (ssckit.radio.terrain.CLUTTER_CLASSES)
 
 
 def _river_x(y: np.ndarray, x0: float) -> np.ndarray:
@@ -50,7 +37,7 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], scale_cells:
     return field / np.abs(field).max()
 
 
-def make_sample_city(seed: int = 7) -> SampleCity:
+def make_sample_city(seed: int = 7) -> SampleTown:
     """Build the sample city's layers on a 10 km x 10 km grid at 25 m."""
     rng = np.random.default_rng(seed)
     x0, y0 = ORIGIN
@@ -103,5 +90,5 @@ def make_sample_city(seed: int = 7) -> SampleCity:
     clutter[per_ha > 25] = 4
     clutter[per_ha > 45] = 5
     clutter[dist_river < 60] = 1
-    return SampleCity(grid, dem.astype(np.float32), population, boundary, districts, river,
+    return SampleTown(grid, dem.astype(np.float32), population, boundary, districts, river,
                       clutter)

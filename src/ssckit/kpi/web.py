@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ssckit.core.errors import InputError
@@ -41,6 +42,19 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 Period = Annotated[str | None, Query(pattern=PERIOD_PATTERN,
                                      description="YYYY, YYYY-MM or YYYY-MM-DD")]
+
+
+def home_panel(request: Request) -> Markup:
+    """The home page's scorecard panel: totals and benchmark points per dimension."""
+    from ssckit.kpi.charts import points_distribution
+
+    card = workspace_scorecard(get_workspace(request), get_store(request))
+    dims = [g for g in card.groups if g.level == "dimension"]
+    counts = {d.key: [sum(1 for k in card.kpis if k.dimension == d.key and k.points == p)
+                      for p in range(5)] for d in dims}
+    template = request.app.state.templates.get_template("kpi/_home.html")
+    return Markup(template.render(totals=card.totals, dims=dims, counts=counts,
+                                  points_chart=chart_json(points_distribution(card))))
 
 
 def import_values(ws: Workspace, store: Store, data: bytes, filename: str) -> list[IndicatorValue]:

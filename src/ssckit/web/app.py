@@ -1,14 +1,15 @@
-"""The web app factory: pages, the JSON API under /api/v1, login and users; mounts module routers.
+"""The web app factory: the shell (home, login, account, users, indicator API) and every
+module's routers, pages, templates and static files, taken from the modules' faces
+(:mod:`ssckit.core.modules`); this package names no module.
 
-Each module with a web face has a ``web.py`` exposing ``router`` (its JSON API, mounted under
-``/api/v1``), ``pages`` (its HTML pages) and ``NAV`` (``(label, path, role or None)`` entries of
-the main navigation). Adding a module is one line in :data:`MODULE_WEB`.
+A module's ``web`` entries expose ``router`` (its JSON API, mounted under ``/api/v1``),
+``pages`` (its HTML pages) and optionally ``NAV`` (``(label, path, role or None)`` entries of
+the main navigation); its ``home`` panel is shown on the home page.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from ssckit import __version__
 from ssckit.core import auth
 from ssckit.core.errors import InputError
+from ssckit.core.modules import faces, load_ref, unavailable
 from ssckit.core.store import Store
 from ssckit.core.webkit import (
     API_PREFIX,
@@ -40,7 +42,6 @@ from ssckit.core.webkit import (
     SESSION_COOKIE,
     Principal,
     _set_cookie,
-    chart_json,
     check_csrf,
     client_address,
     format_number,
@@ -57,20 +58,11 @@ HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
 
-#: Modules whose ``web.py`` is mounted, in navigation order.
-MODULE_WEB: list[str] = [
-    "ssckit.kpi.web",
-    "ssckit.radio.web",
-    "ssckit.emf.web",
-    "ssckit.school.web",
-    "ssckit.school.http_ingest",
-    "ssckit.skills.web",
-    "ssckit.cyber.web",
-    "ssckit.access.web",
-]
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    """The shell's templates first, then each module's (``<module>/...`` by convention)."""
+    folders = [TEMPLATES_DIR, *filter(None, (f.folder(f.templates) for f in faces()))]
+    templates = Jinja2Templates(directory=folders)
     templates.env.filters["num"] = format_number
     templates.env.filters["pct"] = lambda r: "" if r is None else (
         "target met" if r == float("inf") else f"{100 * r:.0f} %")
@@ -113,17 +105,21 @@ def api_indicators(
 
 @shell.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    from ssckit.kpi.charts import points_distribution
-    from ssckit.kpi.scorecard import workspace_scorecard
+    """The city at a glance: every module's home panel and the list of modules."""
+    counts = get_store(request).count_values_by_module()
+    modules = [{"title": f.title, "summary": f.summary, "href": _first_link(request, f.name),
+                "n_values": counts.get(f.name, 0)} for f in faces()]
+    panels = [load_ref(f.home)(request) for f in faces() if f.home]
+    return render(request, "home.html", {"modules": modules, "panels": panels,
+                                         "unavailable": unavailable()})
 
-    card = workspace_scorecard(get_workspace(request), get_store(request))
-    dims = [g for g in card.groups if g.level == "dimension"]
-    counts = {d.key: [sum(1 for k in card.kpis if k.dimension == d.key and k.points == p)
-                      for p in range(5)] for d in dims}
-    return render(request, "home.html", {
-        "card": card, "totals": card.totals, "dims": dims, "counts": counts,
-        "points_chart": chart_json(points_distribution(card)),
-    })
+
+def _first_link(request: Request, module: str) -> str | None:
+    for label, path, role in request.app.state.nav_by_module.get(module, []):
+        del label
+        if role is None:
+            return path
+    return None
 
 
 @shell.get(PLOTLY_JS_PATH)
@@ -315,11 +311,19 @@ def create_app(workspace_dir: Path) -> FastAPI:
 
     app.include_router(api)
     app.include_router(shell)
-    for name in MODULE_WEB:
-        module = importlib.import_module(name)
-        app.include_router(module.router, prefix=API_PREFIX)
-        app.include_router(module.pages)
-        app.state.nav.extend(getattr(module, "NAV", []))
+    app.state.nav_by_module = {}
+    for face in faces():
+        entries: list[tuple[str, str, str | None]] = []
+        for ref in face.web:
+            module = load_ref(ref)
+            app.include_router(module.router, prefix=API_PREFIX)
+            app.include_router(module.pages)
+            entries.extend(getattr(module, "NAV", []))
+        app.state.nav_by_module[face.name] = entries
+        app.state.nav.extend(entries)
+        if static := face.folder(face.static):
+            app.mount(f"/static/{face.name}", StaticFiles(directory=str(static)),
+                      name=f"static-{face.name}")
     app.state.nav.extend([("Account", "/account", "viewer"), ("Users", "/admin/users", "admin")])
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app

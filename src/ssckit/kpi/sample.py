@@ -7,9 +7,12 @@ country and are only there to make the demo look like a real scorecard. None of 
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 
-from ssckit.kpi.catalogue import Catalogue
+from ssckit.core.sample import SampleCity, SampleInputs
+from ssckit.kpi.catalogue import Catalogue, load_catalogue
 
 RANGES: dict[str, tuple[float, float, float | None]] = {
     "EC:ICT:ICT:1C": (70, 90, 100), "EC:ICT:ICT:2C": (18, 35, 60),
@@ -84,3 +87,20 @@ def sample_kpi_values(catalogue: Catalogue, year: int, seed: int
             "quality": "D",
         })
     return rows, targets
+
+
+def write_sample(city: SampleCity) -> SampleInputs:
+    """A ``kpi import`` CSV of plausible manual values for each sample year, and the city's
+    targets (city.yaml ``kpi``)."""
+    cat = load_catalogue()
+    files: list[str] = []
+    targets: dict[str, float] = {}
+    for i, year in enumerate(city.years):
+        rows, targets = sample_kpi_values(cat, year, city.seed + i)
+        name = f"kpi_values_{year}.csv"
+        with open(city.root / name, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        files.append(name)
+    return SampleInputs(config={"kpi": {"targets": targets, "values": files}})

@@ -1,4 +1,6 @@
-"""Sample-city antenna sites: ~15 three-sector n78 (3.5 GHz) macro sites and ~30 candidates,
+"""The radio module's part of the sample city: land cover, antenna sites and candidates.
+
+Sample-city antenna sites: ~15 three-sector n78 (3.5 GHz) macro sites and ~30 candidates,
 plus a synthetic panel antenna pattern in the MSI/Planet format. All synthetic."""
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import numpy as np
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 
+from ssckit.core.geo import write_raster
+from ssckit.core.sample import SampleCity, SampleInputs
 from ssckit.radio.sites import OPTIONAL, REQUIRED
 
 MSI_NAME = "panel_65deg_17dBi.msi"
@@ -92,46 +96,13 @@ def write_sample_sites(root: Path, boundary: Polygon, crs: str, seed: int
     return "sites.csv", "candidates.csv"
 
 
-def write_sample_rooftops(root: Path, centre: tuple[float, float], crs: str
-                          ) -> tuple[str, str]:
-    """Four rooftop sites in the old town with accessible roofs (``rooftop_sites.csv``) and
-    the roofs and terraces people can reach (``accessible.csv``).
-
-    On R02 a neighbour's roof terrace lies 12 m in front of an antenna, 1.5 m below it: well
-    within ICNIRP, but not within a strict national limit of 10 µW/cm².
-    """
-    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    cx, cy = centre
-    roof_m, mast_m = 21.0, 24.0
-    cols = list(REQUIRED) + [c for c in OPTIONAL if c not in ("operator", "notes")]
-    sites, accessible = [], []
-    for i, (ox, oy, rot) in enumerate([(-400, 200, 30), (150, -250, 0), (-900, -300, 60),
-                                       (300, 600, 90)]):
-        lon, lat = to_ll.transform(cx + ox, cy + oy)
-        for s in range(3):
-            sites.append({
-                "site": f"R{i + 1:02d}", "sector": str(s + 1), "lat": round(lat, 6),
-                "lon": round(lon, 6), "height_m": mast_m, "azimuth_deg": (rot + 120 * s) % 360,
-                "freq_mhz": 3500, "bandwidth_mhz": 100, "tx_power_dbm": 43.0,
-                "mech_tilt_deg": 2.0, "elec_tilt_deg": 0.0, "antenna": MSI_NAME, "band": "n78",
-            })
-        # the roof itself, behind the mast
-        back = np.deg2rad(rot + 180)
-        bl, bb = to_ll.transform(cx + ox + 6 * np.sin(back), cy + oy + 6 * np.cos(back))
-        accessible.append({"site": f"R{i + 1:02d}", "name": "own roof, 6 m behind the mast",
-                           "lat": round(bb, 7), "lon": round(bl, 7), "surface_height_m": roof_m})
-        if i == 1:   # a neighbour's terrace in the main beam of sector 1
-            fwd = np.deg2rad(rot)
-            fl, fb = to_ll.transform(cx + ox + 12 * np.sin(fwd), cy + oy + 12 * np.cos(fwd))
-            accessible.append({"site": "R02", "name": "neighbour's roof terrace, 12 m in front",
-                               "lat": round(fb, 7), "lon": round(fl, 7),
-                               "surface_height_m": roof_m})
-    with open(root / "rooftop_sites.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        w.writerows(sites)
-    with open(root / "accessible.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=["site", "name", "lat", "lon", "surface_height_m"])
-        w.writeheader()
-        w.writerows(accessible)
-    return "rooftop_sites.csv", "accessible.csv"
+def write_sample(city: SampleCity) -> SampleInputs:
+    """The sample city's radio inputs: sites, candidate sites, the panel pattern and the
+    land-cover raster; coverage at 50 m keeps the demo quick (`ssckit radio coverage
+    --resolution 25` for full detail)."""
+    sites, candidates = write_sample_sites(city.root, city.town.boundary, city.crs, city.seed)
+    write_raster(city.root / "clutter.tif", city.town.clutter, city.town.grid, nodata=0,
+                 description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
+    return SampleInputs(
+        inputs={"sites": sites, "candidates": candidates, "clutter": "clutter.tif"},
+        settings={"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0})

@@ -10,10 +10,17 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ssckit.core.sample import SampleCity, SampleInputs
 from ssckit.skills.frameworks import default_frameworks
 
 GROUPS = ("sex", "age_group", "district", "area", "education", "disability")
 AGE_GROUPS = ("15-24", "25-34", "35-44", "45-54", "55-64", "65-74")
+
+
+def write_sample(city: SampleCity) -> SampleInputs:
+    """The synthetic household survey and its design."""
+    survey, design = write_sample_survey(city.root, city.district_names, city.seed)
+    return SampleInputs(inputs={"survey": survey, "design": design})
 
 
 def write_sample_survey(root: Path, districts: list[str], seed: int, n_psu: int = 12,

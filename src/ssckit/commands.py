@@ -1,0 +1,129 @@
+"""``ssckit compute`` (every module's step on a workspace) and ``ssckit demo`` (the sample
+city, computed and served)."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ssckit.core.cli_support import console, quiet_option
+from ssckit.core.errors import InputError
+from ssckit.core.modules import faces
+from ssckit.core.progress import progress_display
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.pipeline import PipelineRun, StepRun, planned_steps, run_all
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process or of its largest child so far [MiB]."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024.0
+
+
+def compute_workspace(ws: Workspace, quiet: bool = False, only: tuple[str, ...] = ()
+                      ) -> PipelineRun:
+    """Run the pipeline on ``ws`` with progress (unless quiet), then print what ran."""
+    with Store.open(ws.store_path) as store, progress_display(enabled=not quiet):
+        run = run_all(ws, store, only=only)
+    if not quiet:
+        console.print(steps_table(run))
+    return run
+
+
+def steps_table(run: PipelineRun) -> Table:
+    """What ran (values, seconds) and why the other steps did not."""
+    table = Table("Module", "Step", "Values", "Seconds", "Not run because",
+                  title="pipeline steps", title_justify="left")
+    for s in run.steps:
+        table.add_row(s.module, s.title, str(s.n_values) if s.ran else "",
+                      f"{s.seconds:.1f}" if s.ran else "", s.reason)
+    return table
+
+
+def _compute_help() -> str:
+    lines = ["Run every module's step the workspace has inputs for, then write the U4SSC "
+             "scorecard report (outputs/scorecard.html).", "",
+             "Each step's values are stored in one transaction: a failing step leaves the "
+             "earlier ones stored and its own previous values untouched. Steps, in order:", "",
+             "\b"]
+    for module, step in planned_steps():
+        needs = (" or " if step.any_inputs else ", ").join(step.inputs) or "-"
+        lines.append(f"  {module:7} {step.title} (needs: {needs})")
+    return "\n".join(lines)
+
+
+@click.command(epilog="Example: ssckit compute --workspace my-city --only radio --only emf")
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=Path("."), show_default=True,
+              help="City workspace folder (holds city.yaml).")
+@click.option("--only", multiple=True, metavar="MODULE",
+              help="Run only this module's steps (repeatable); core's steps always run.")
+@quiet_option
+def compute(workspace_dir: Path, only: tuple[str, ...], quiet: bool) -> None:
+    run = compute_workspace(Workspace.load(workspace_dir), quiet, only)
+    if not quiet:
+        console.print(f"{run.n_values} indicator values from {len(run.ran)} steps; "
+                      f"{len(run.skipped)} not run", highlight=False)
+
+
+compute.help = _compute_help()
+
+
+@click.command(epilog="Example: ssckit demo --workspace sample-city --no-serve")
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=Path("sample-city"), show_default=True,
+              help="Folder to write the sample city into (created; an existing sample city is "
+                   "rebuilt; any other non-empty folder is refused).")
+@click.option("--seed", default=7, show_default=True, help="Random seed of the synthetic data.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the dashboard when done.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@quiet_option
+def demo(workspace_dir: Path, seed: int, serve: bool, host: str, port: int, quiet: bool) -> None:
+    """Write a deterministic synthetic sample city and run every module on it.
+
+    The sample city (a town of about 80 000 people on a river; all data synthetic and labelled
+    so) gets terrain, population, districts and every module's sample inputs. The demo
+    computes every indicator, writes the HTML scorecard report to
+    WORKSPACE/outputs/scorecard.html, prints each step's time and the peak memory, and serves
+    the dashboard.
+    """
+    from ssckit.demo.generate import is_sample_workspace, write_sample_city
+
+    if not is_sample_workspace(workspace_dir):
+        raise InputError(str(workspace_dir), None, "folder is not empty and is not a sample "
+                         "city; choose another --workspace")
+    t0 = time.perf_counter()
+    with progress_display(enabled=not quiet):
+        write_sample_city(workspace_dir, seed)
+    ws = Workspace.load(workspace_dir)
+    t_write = time.perf_counter() - t0
+    run = compute_workspace(ws, quiet)
+    if not quiet:
+        modules = {f.name for f in faces()}
+        missing = sorted(modules - {s.module for s in run.ran})
+        console.print(
+            f"[bold]{ws.label}[/]: {run.n_values} indicator values from "
+            f"{len({s.module for s in run.ran} & modules)} of {len(modules)} modules"
+            + (f" (not run: {', '.join(missing)})" if missing else "")
+            + f"; sample city written in {t_write:.1f} s; total "
+            f"{time.perf_counter() - t0:.1f} s, peak memory {peak_rss_mib():.0f} MiB",
+            highlight=False)
+        report = ws.output_dir / "scorecard.html"
+        if report.is_file():
+            console.print(f"report: {report}", highlight=False)
+    if serve:
+        from ssckit.web.cli import run_server
+
+        console.print(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+        run_server(workspace_dir, host, port, live=True)
+
+
+__all__ = ["StepRun", "compute", "compute_workspace", "demo", "peak_rss_mib", "steps_table"]

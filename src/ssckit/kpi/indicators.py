@@ -1,0 +1,33 @@
+"""The kpi module's pipeline step: the manual KPI values the workspace names (``kpi.values``)."""
+
+from __future__ import annotations
+
+from ssckit.core.indicators import IndicatorValue
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.kpi.catalogue import load_catalogue
+from ssckit.kpi.io import read_values_csv
+
+
+def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
+    """Every file of ``kpi.values`` read and checked against the U4SSC catalogue (all rows of
+    all files are checked before anything is returned)."""
+    del store
+    cat = load_catalogue()
+    out: list[IndicatorValue] = []
+    for rel in ws.config.kpi.values:
+        out += read_values_csv(ws.path(rel), cat, str(ws.config.year))
+    return out
+
+
+def write_scorecard(ws: Workspace, store: Store) -> list[IndicatorValue]:
+    """The last step: the U4SSC scorecard of everything stored, written to
+    ``outputs/scorecard.html`` (self-contained report) and ``outputs/scorecard.json``."""
+    from ssckit.kpi.io import scorecard_json
+    from ssckit.kpi.report import write_html_report
+    from ssckit.kpi.scorecard import workspace_scorecard
+
+    card = workspace_scorecard(ws, store)
+    write_html_report(card, ws.output_dir / "scorecard.html")
+    (ws.output_dir / "scorecard.json").write_text(scorecard_json(card), encoding="utf-8")
+    return []

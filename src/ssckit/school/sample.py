@@ -1,0 +1,35 @@
+"""The school module's part of the sample city: 20 schools (registry CSVs) with pupils'
+classroom ICT access, and four weeks of simulated minute history (settings.school)."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+from pyproj import Transformer
+
+from ssckit.core.sample import SampleCity, SampleInputs
+
+N_SCHOOLS = 20
+
+
+def write_sample(city: SampleCity) -> SampleInputs:
+    """Registry files and the settings that make the school step simulate history."""
+    from ssckit.school.simulate import sample_registry
+
+    lon, lat = Transformer.from_crs(city.crs, "EPSG:4326", always_xy=True).transform(
+        *city.centre_xy)
+    schools, rooms, devices = sample_registry(city.seed, N_SCHOOLS, (lat, lon), radius_km=3.5)
+    rng = np.random.default_rng(city.seed + 200)
+    for s in schools:
+        s["pupils_with_ict_access"] = int(round(int(s["pupils"]) * rng.uniform(0.45, 0.98)))
+    names = {}
+    for name, rows in (("schools", schools), ("rooms", rooms), ("devices", devices)):
+        with open(city.root / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        names[name] = f"{name}.csv"
+    return SampleInputs(inputs=names, settings={
+        "utc_offset_min": 180, "simulate_days": 28, "simulate_hourly_days": 337,
+        "seed": city.seed})
