@@ -10,6 +10,7 @@ import yaml
 
 from ssckit.core.errors import InputError
 from ssckit.core.workspace import Workspace
+from ssckit.kpi.settings import kpi_settings
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_demo_workspace_loads(demo_workspace: Path):
     ws = Workspace.load(demo_workspace)
     assert ws.config.synthetic
     assert "synthetic" in ws.label
-    assert ws.config.kpi.targets["EC:ICT:ICT:1C"] == 100
+    assert kpi_settings(ws).targets["EC:ICT:ICT:1C"] == 100
 
 
 @pytest.mark.parametrize(
@@ -40,8 +41,7 @@ def test_demo_workspace_loads(demo_workspace: Path):
         ({"year": 1800}, "field 'year'", "greater than or equal to 1990"),
         ({"population": "missing.tif"}, "field 'population'", "does not exist"),
         ({"colour": "blue"}, "field 'colour'", "allowed: boundary"),
-        ({"kpi": {"targets": {"EC:ICT:ICT:1C": "high"}}}, "field 'kpi.targets.EC:ICT:ICT:1C'",
-         "number"),
+        ({"kpi": {"targets": {}}}, "field 'kpi'", "unknown field"),
     ],
 )
 def test_bad_config_is_named(ws_copy: Path, change, field, words):
@@ -49,6 +49,25 @@ def test_bad_config_is_named(ws_copy: Path, change, field, words):
     with pytest.raises(InputError) as e:
         Workspace.load(ws_copy)
     assert e.value.source.endswith("city.yaml")
+    assert e.value.location == field
+    assert words in e.value.message
+
+
+@pytest.mark.parametrize(
+    ("settings", "field", "words"),
+    [
+        ({"targets": {"EC:ICT:ICT:1C": "high"}}, "field 'settings.kpi.targets.EC:ICT:ICT:1C'",
+         "number"),
+        ({"target": {}}, "field 'settings.kpi.target'", "unknown setting; allowed: targets"),
+        ({"values": "one.csv"}, "field 'settings.kpi.values'", "valid list"),
+    ],
+)
+def test_bad_module_settings_are_named(ws_copy: Path, settings, field, words):
+    cfg = yaml.safe_load((ws_copy / "city.yaml").read_text())
+    cfg["settings"]["kpi"] = settings
+    (ws_copy / "city.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(InputError) as e:
+        kpi_settings(Workspace.load(ws_copy))
     assert e.value.location == field
     assert words in e.value.message
 

@@ -14,6 +14,7 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.settings import kpi_settings
 
 HEADER = "code,value,unit,period,source,quality\n"
 GOOD = ("EC:ICT:ICT:1C,84.5,%,2026,National statistics office household survey 2026,A\n"
@@ -101,7 +102,7 @@ def test_every_problem_is_reported(tmp_path: Path):
 def test_failed_write_rolls_back(workspace: Path):
     ws = Workspace.load(workspace)
     before = _dump(ws.store_path)
-    values = read_values_csv(ws.path(ws.config.kpi.values[0]), load_catalogue(), "2026")
+    values = read_values_csv(ws.path(kpi_settings(ws).values[0]), load_catalogue(), "2026")
 
     def explode(cur):
         cur.execute("DELETE FROM indicator_values")

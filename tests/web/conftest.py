@@ -49,7 +49,7 @@ def write_workspace(root: Path) -> None:
     (root / "boundary.geojson").write_text(json.dumps(boundary), encoding="utf-8")
     config = {"name": "Testville", "country": "Testland", "year": 2024, "crs": "EPSG:32636",
               "boundary": "boundary.geojson", "synthetic": True,
-              "kpi": {"targets": {"EC:ICT:ICT:1C": 95.0}}}
+              "settings": {"kpi": {"targets": {"EC:ICT:ICT:1C": 95.0}}}}
     (root / "city.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
 

@@ -46,7 +46,8 @@ class Step:
     """One pipeline step: a function ``compute(workspace, store) -> list[IndicatorValue]``.
 
     ``inputs`` are the city.yaml entries the step needs, written as ``inputs.<module>.<name>``
-    (a file of ``inputs``), a top-level field (``dem``, ``population``) or ``kpi.values``;
+    (a file of ``inputs``), a top-level field (``dem``, ``population``) or a setting
+    (``settings.<module>.<name>``);
     a step whose inputs are missing is skipped and the pipeline says which entry is missing.
     ``ready`` (a reference to ``f(workspace) -> str | None``) can add checks of its own: it
     returns why the step cannot run (e.g. "Chromium is not installed"), or None.
@@ -89,7 +90,7 @@ def _has_input(ws: Workspace, name: str) -> bool:
         return ws.input_path(parts[1], parts[2]) is not None
     value: Any = ws.config
     for part in parts:
-        value = getattr(value, part, None)
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
     return bool(value)
 
 
@@ -109,6 +110,8 @@ class ModuleFace:
       and of its static files (served under ``/static/<name>/``);
     migrations: its store tables (a list of SQL scripts, ``Store.migrate_module``);
     sample: ``f(SampleCity) -> SampleInputs``, the inputs it adds to the demo's sample city;
+    live: ``f(workspace, log) -> object with stop() | None``, what it runs beside
+      ``ssckit serve --live`` (e.g. a sensor feed);
     requires: importable modules it needs; where one is missing, the module drops out and
       ``extra`` names the pip extra that installs them.
     """
@@ -125,6 +128,7 @@ class ModuleFace:
     static: str | None = None
     migrations: str | None = None
     sample: str | None = None
+    live: str | None = None
     requires: tuple[str, ...] = ()
     extra: str | None = None
     order: int = 50

@@ -14,20 +14,6 @@ CONFIG_NAME = "city.yaml"
 STORE_NAME = "ssckit.duckdb"
 
 
-class KpiSettings(BaseModel):
-    """KPI settings of a city: target overrides and the manual value files to load."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    targets: dict[str, float] = Field(
-        default_factory=dict,
-        description="KPI code -> target value, overriding the catalogue's target.",
-    )
-    values: list[str] = Field(
-        default_factory=list, description="CSV files of manual KPI values (`ssckit kpi import`)."
-    )
-
-
 class CityConfig(BaseModel):
     """The contents of ``city.yaml``.
 
@@ -55,10 +41,10 @@ class CityConfig(BaseModel):
         default_factory=dict,
         description="Module name -> {input name: file}; which input files feed which module.",
     )
-    kpi: KpiSettings = Field(default_factory=KpiSettings)
     settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Module name -> that module's settings (e.g. radio: {dn: 45, n0: 325}).",
+        description="Module name -> that module's settings, e.g. {dn: 45, n0: 325}; each "
+                    "module validates its own.",
     )
 
     @field_validator("crs")
@@ -129,7 +115,6 @@ class Workspace:
         c = self.config
         named = {"boundary": c.boundary, "population": c.population, "districts": c.districts,
                  "dem": c.dem}
-        named.update({f"kpi.values[{i}]": v for i, v in enumerate(c.kpi.values)})
         for module, files in c.inputs.items():
             named.update({f"inputs.{module}.{k}": v for k, v in files.items()})
         for field, rel in named.items():
@@ -144,20 +129,36 @@ class Workspace:
         return self.root / rel
 
     def module_settings(self, module: str, model: type[Any]) -> Any:
-        """``settings.<module>`` of city.yaml validated into ``model`` (a dataclass or pydantic
-        model); a bad entry is an InputError naming the field."""
+        """``settings.<module>`` of city.yaml validated as a whole into ``model`` (a pydantic
+        model, or a dataclass); a bad entry is an InputError naming the field and what is
+        allowed (e.g. ``field 'settings.radio.rx_height_m': Input should be less than or
+        equal to 30``)."""
         raw = dict(self.config.settings.get(module, {}))
-        fields = getattr(model, "__dataclass_fields__", None) or getattr(model, "model_fields", {})
+        where = str(self.root / CONFIG_NAME)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            try:
+                return model.model_validate(raw)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = ".".join(str(p) for p in err["loc"])
+                field = f"settings.{module}" + (f".{loc}" if loc else "")
+                msg = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    msg = f"unknown setting; allowed: {', '.join(sorted(model.model_fields))}"
+                elif err["type"] == "missing":
+                    msg = "required setting is missing"
+                if len(exc.errors()) > 1:
+                    msg += f" (and {len(exc.errors()) - 1} more problem(s))"
+                raise InputError(where, f"field '{field}'", msg) from None
+        fields = getattr(model, "__dataclass_fields__", None) or {}
         unknown = sorted(set(raw) - set(fields))
         if unknown:
-            raise InputError(str(self.root / CONFIG_NAME),
-                             f"field 'settings.{module}.{unknown[0]}'",
+            raise InputError(where, f"field 'settings.{module}.{unknown[0]}'",
                              f"unknown setting; allowed: {', '.join(sorted(fields))}")
         try:
             return model(**raw)
         except (TypeError, ValueError) as exc:
-            raise InputError(str(self.root / CONFIG_NAME), f"field 'settings.{module}'",
-                             str(exc)) from None
+            raise InputError(where, f"field 'settings.{module}'", str(exc)) from None
 
     def input_path(self, module: str, name: str) -> Path | None:
         """Path of a module's input file, or None when the workspace does not provide it."""

@@ -7,8 +7,8 @@ FACE = ModuleFace(
     title="U4SSC KPIs",
     summary="The 91 U4SSC key performance indicators (ITU-T Y.4903): imported or computed, "
             "scored against targets, compared and reported.",
-    steps=(Step("manual KPI values (kpi.values)", "ssckit.kpi.indicators:compute",
-                inputs=("kpi.values",), order=10),
+    steps=(Step("manual KPI values (settings.kpi.values)", "ssckit.kpi.indicators:compute",
+                inputs=("settings.kpi.values",), order=10),
            Step("U4SSC scorecard report (outputs/scorecard.html)",
                 "ssckit.kpi.indicators:write_scorecard", order=100)),
     cli="ssckit.kpi.cli:kpi",

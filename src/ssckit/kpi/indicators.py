@@ -1,4 +1,5 @@
-"""The kpi module's pipeline step: the manual KPI values the workspace names (``kpi.values``)."""
+"""The kpi module's pipeline steps: the manual KPI values the workspace names
+(``settings.kpi.values``), and the scorecard report of everything stored."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.settings import kpi_settings
 
 
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
-    """Every file of ``kpi.values`` read and checked against the U4SSC catalogue (all rows of
+    """Every file of ``settings.kpi.values`` read and checked against the U4SSC catalogue (all rows of
     all files are checked before anything is returned)."""
     del store
     cat = load_catalogue()
     out: list[IndicatorValue] = []
-    for rel in ws.config.kpi.values:
+    for rel in kpi_settings(ws).values:
         out += read_values_csv(ws.path(rel), cat, str(ws.config.year))
     return out
 

@@ -91,7 +91,7 @@ def sample_kpi_values(catalogue: Catalogue, year: int, seed: int
 
 def write_sample(city: SampleCity) -> SampleInputs:
     """A ``kpi import`` CSV of plausible manual values for each sample year, and the city's
-    targets (city.yaml ``kpi``)."""
+    targets (``settings.kpi`` of city.yaml)."""
     cat = load_catalogue()
     files: list[str] = []
     targets: dict[str, float] = {}
@@ -103,4 +103,4 @@ def write_sample(city: SampleCity) -> SampleInputs:
             w.writeheader()
             w.writerows(rows)
         files.append(name)
-    return SampleInputs(config={"kpi": {"targets": targets, "values": files}})
+    return SampleInputs(settings={"targets": targets, "values": files})

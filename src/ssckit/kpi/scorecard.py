@@ -12,6 +12,7 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import Catalogue, Kpi, load_catalogue
 from ssckit.kpi.scoring import achievement_ratio, band_labels, benchmark_points
+from ssckit.kpi.settings import kpi_settings
 
 
 @dataclass
@@ -195,5 +196,5 @@ def workspace_scorecard(ws: Workspace, store: Store, period: str | None = None) 
     catalogue = load_catalogue()
     return build_scorecard(
         catalogue, latest_city_values(store, period), city=ws.config.name, period=period,
-        synthetic=ws.config.synthetic, target_overrides=ws.config.kpi.targets,
+        synthetic=ws.config.synthetic, target_overrides=kpi_settings(ws).targets,
     )

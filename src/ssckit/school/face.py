@@ -17,4 +17,5 @@ FACE = ModuleFace(
     static="static",
     migrations="ssckit.school.schema:MIGRATIONS",
     sample="ssckit.school.sample:write_sample",
+    live="ssckit.school.serve:start_live_feed",
 )

@@ -4,51 +4,46 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ssckit.core import auth
 from ssckit.core.cli_support import console, with_store, workspace_option
 from ssckit.core.errors import InputError
+from ssckit.core.modules import faces, load_ref
 from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
 
 
 def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
                live: bool = False) -> None:
     """Serve the workspace's web app with uvicorn until interrupted.
 
-    ``live``: also run the Smart School live feed (a local Mosquitto broker, the ingester and
-    the simulator) when the workspace has a school registry and Mosquitto is installed.
+    ``live``: also start what the modules run beside the server (their face's ``live``, e.g.
+    a local broker, an ingester and a simulator feeding the dashboard).
     """
     import uvicorn
 
     from ssckit.web.app import create_app
 
     app = create_app(Path(workspace_dir))
-    feed = _start_live_feed(app.state.workspace) if live else None
+    feeds = _start_live(app.state.workspace) if live else []
     console.print(f"Serving {app.state.workspace.label} on http://{host}:{port}/ "
                   "(Ctrl+C to stop)", highlight=False)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
     finally:
-        if feed is not None:
+        for feed in feeds:
             feed.stop()
 
 
-def _start_live_feed(ws):  # noqa: ANN001, ANN202 - Workspace -> LiveFeed | None
-    from ssckit.school.live import LiveFeed
-    from ssckit.school.run import SchoolSettings, load_registry
+def _start_live(ws: Workspace) -> list[Any]:
+    def log(message: str) -> None:
+        console.print(message, highlight=False)
 
-    registry = load_registry(ws)
-    if registry is None:
-        return None
-    settings = ws.module_settings("school", SchoolSettings)
-    try:
-        return LiveFeed(ws.store_path, registry, settings.seed, settings.utc_offset_min,
-                        log=lambda m: console.print(m, highlight=False)).start()
-    except RuntimeError as exc:
-        console.print(f"[yellow]no live Smart School feed:[/] {exc}")
-        return None
+    feeds = [load_ref(f.live)(ws, log) for f in faces() if f.live]
+    return [feed for feed in feeds if feed is not None]
 
 
 @click.command(epilog="Example: ssckit serve --workspace sample-city --port 8000")
@@ -58,8 +53,8 @@ def _start_live_feed(ws):  # noqa: ANN001, ANN202 - Workspace -> LiveFeed | None
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="TCP port.")
 @click.option("--live/--no-live", default=False, show_default=True,
-              help="Run the Smart School live feed: a local Mosquitto, the ingester and the "
-                   "simulator publishing each minute's readings.")
+              help="Also run the modules' live feeds (e.g. the Smart School sensors: a local "
+                   "Mosquitto, the ingester and the simulator publishing each minute).")
 def serve(workspace_dir: Path, host: str, port: int, live: bool) -> None:
     """Serve the web dashboard and the JSON API (/api/v1) of a city workspace.
 
