@@ -1,0 +1,1 @@
+"""A toy module that plugs into ssckit the way every module does (see docs/architecture.md)."""
