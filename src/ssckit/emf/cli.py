@@ -44,7 +44,8 @@ def check(limit_set: str | None, no_maps: bool, fmt: str, quiet: bool, ws: Works
     Writes outputs/emf/report.html, sites.csv and the exposure maps (GeoTIFF, PNG), and
     stores the U4SSC KPI EN:EN:EQ:1C (share of sites in compliance).
     """
-    from ssckit.emf.run import emf_values, run_check, write_outputs
+    from ssckit.emf.outputs import write_outputs
+    from ssckit.emf.run import emf_values, run_check
 
     with console.status("checking sites", spinner="dots") if not quiet else nullcontext():
         run = run_check(ws, limit_set_name=limit_set, with_maps=not no_maps)

@@ -10,7 +10,12 @@ from ssckit.core.workspace import Workspace
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     """Every site of ``inputs.radio.sites`` and ``inputs.emf.extra_sites`` checked; report and
     maps written to ``outputs/emf``; EN:EN:EQ:1C and per-site ratios returned."""
-    from ssckit.emf.run import compute as run_compute
+    from ssckit.emf.outputs import write_outputs
+    from ssckit.emf.run import emf_values, run_check
 
     del store
-    return run_compute(ws)
+    if ws.input_path("radio", "sites") is None and ws.input_path("emf", "extra_sites") is None:
+        return []
+    run = run_check(ws)
+    write_outputs(run, ws)
+    return emf_values(run, ws)

@@ -1,20 +1,20 @@
 """EMF compliance runs for a workspace: read sites and accessible points, check every site,
-map the total exposure ratio, write the report and the EMF-exposure KPI."""
+map the total exposure ratio and give the EMF-exposure KPI (files: :mod:`ssckit.emf.outputs`)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from ssckit import __version__
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
-from ssckit.core.geo import Grid, read_polygons, read_raster, write_raster
+from ssckit.core.geo import Grid, read_raster
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, ground_reflection_factor, total_exposure_ratio
@@ -35,8 +35,7 @@ GROUND_RING_DEG = np.arange(0.0, 360.0, 5.0)
 ACCESSIBLE_COLUMNS = ("site", "name", "lat", "lon", "surface_height_m")
 
 
-@dataclass(frozen=True)
-class EmfSettings:
+class EmfSettings(BaseModel):
     """``settings.emf`` of city.yaml.
 
     limit_set: the set compliance and the KPI are judged against (icnirp2020-public);
@@ -44,23 +43,19 @@ class EmfSettings:
     (national) sets, each ``{name, source, s_uw_cm2 | s_w_m2 | ranges}``; ground_reflection:
     multiply power density by (1 + Γ)² = 2.56 for Γ = 0.6 (true, conservative);
     power_reduction_factor: the actual-maximum factor F_PR for massive-MIMO sites, 0 < F ≤ 1
-    (1: off, full power); heights_m: heights above ground of the exposure maps ([1.5]).
+    (1: off, full power); heights_m: heights above ground of the exposure maps ([1.5], each
+    0..300 m).
     """
 
-    limit_set: str = "icnirp2020-public"
-    report_limit_sets: list[str] = field(default_factory=list)
-    limit_sets: list[dict[str, Any]] = field(default_factory=list)
-    ground_reflection: bool = True
-    power_reduction_factor: float = 1.0
-    heights_m: list[float] = field(default_factory=lambda: [EVALUATION_HEIGHT_M])
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def __post_init__(self) -> None:
-        if not 0 < self.power_reduction_factor <= 1:
-            raise ValueError(f"power_reduction_factor {self.power_reduction_factor} is outside "
-                             "the allowed range (0, 1]")
-        for h in self.heights_m:
-            if not 0 <= h <= 300:
-                raise ValueError(f"heights_m {h} is outside 0..300 m")
+    limit_set: str = "icnirp2020-public"
+    report_limit_sets: list[str] = Field(default_factory=list)
+    limit_sets: list[dict[str, Any]] = Field(default_factory=list)
+    ground_reflection: bool = True
+    power_reduction_factor: float = Field(default=1.0, gt=0, le=1)
+    heights_m: list[Annotated[float, Field(ge=0, le=300)]] = Field(
+        default_factory=lambda: [EVALUATION_HEIGHT_M], min_length=1)
 
     @property
     def reflection_factor(self) -> float:
@@ -106,30 +101,10 @@ def read_accessible_csv(path: Path, crs: str) -> AccessiblePoints:
     """
     from pyproj import Transformer
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ACCESSIBLE_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(str(path), "line 1 (header)", f"missing column(s) {', '.join(missing)};"
-                         f" required: {', '.join(ACCESSIBLE_COLUMNS)}")
     rows = []
-    for row in reader:
-        line = reader.line_num
-        vals = []
-        for col, lo, hi in (("lat", -90, 90), ("lon", -180, 180), ("surface_height_m", 0, 300)):
-            try:
-                v = float(row[col])
-            except (TypeError, ValueError):
-                raise InputError(str(path), f"line {line}, field '{col}'",
-                                 f"{row[col]!r} is not a number") from None
-            if not (math.isfinite(v) and lo <= v <= hi):
-                raise InputError(str(path), f"line {line}, field '{col}'",
-                                 f"{v:g} is outside the allowed range {lo}..{hi}")
-            vals.append(v)
-        rows.append((row["site"].strip(), row["name"].strip(), *vals))
+    for row in read_csv_rows(path, ACCESSIBLE_COLUMNS):
+        rows.append((row["site"], row["name"], row.number("lat", -90, 90),
+                     row.number("lon", -180, 180), row.number("surface_height_m", 0, 300)))
     if not rows:
         raise InputError(str(path), None, "no accessible points")
     lat = np.array([r[2] for r in rows])
@@ -306,89 +281,3 @@ def emf_values(run: EmfRun, ws: Workspace) -> list[IndicatorValue]:
                                   unit="ratio", period=period, entity=f"site:{s.site}",
                                   source=src, quality=q))
     return out
-
-
-def write_outputs(run: EmfRun, ws: Workspace) -> dict[str, Path]:
-    """Per-site CSV and HTML report, exposure maps (GeoTIFF + PNG). Files are written to a
-    temporary folder and moved in place together, so a failure leaves the old report intact."""
-    import shutil
-
-    final = ws.output_dir / OUTPUT_DIR
-    tmp = ws.output_dir / (OUTPUT_DIR + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    names = [run.limit_set.name, *[n for s in run.sites[:1] for n in s.by_limit_set
-                                   if n != run.limit_set.name]]
-    with open(tmp / "sites.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["site", "sectors", "eirp_w", "installation_class", "boresight_m", "front_m",
-                    "back_m", "side_m", "above_m", "below_m", "worst_place", "worst_ter",
-                    "margin_db", "percent_of_limit", "compliant"]
-                   + [f"compliant_{n}" for n in names[1:]])
-        for s in run.sites:
-            w.writerow([s.site, s.sectors, round(s.eirp_w, 1), s.installation_class,
-                        *[round(s.zone[k], 2) for k in ("boresight_m", "front_m", "back_m",
-                                                        "side_m", "above_m", "below_m")],
-                        s.worst_place, f"{s.worst_ter:.6g}", round(s.margin_db, 2),
-                        round(100 * s.worst_ter, 3), s.compliant]
-                       + [s.by_limit_set[n]["compliant"] for n in names[1:]])
-    boundary = None
-    if run.grid is not None:
-        from shapely.ops import unary_union
-
-        boundary = unary_union([g for _, g in read_polygons(ws.path(ws.config.boundary))])
-        for h, ter in run.ter_maps.items():
-            stem = f"ter_{h:g}m"
-            write_raster(tmp / f"{stem}.tif", ter, run.grid,
-                         description=f"total exposure ratio at {h:g} m, {run.limit_set.name}")
-            write_map_png(tmp / f"{stem}.png", ter, run.grid, run, boundary, ws.config.synthetic)
-    from ssckit.emf.report import render_report
-
-    (tmp / "report.html").write_text(render_report(run, ws), encoding="utf-8")
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-    return {p.name: p for p in final.iterdir()}
-
-
-def write_map_png(path: Path, ter: np.ndarray, grid: Grid, run: EmfRun, boundary,
-                  synthetic: bool) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
-
-    xmin, ymin, xmax, ymax = grid.bounds
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
-    img = ax.imshow(np.clip(100 * ter, 1e-4, None), extent=(xmin, xmax, ymin, ymax),
-                    cmap="YlOrRd", norm=LogNorm(vmin=1e-3, vmax=100), interpolation="nearest")
-    fig.colorbar(img, ax=ax, label=f"exposure, % of the {run.limit_set.name} limit", shrink=0.8)
-    if boundary is not None:
-        for geom in getattr(boundary, "geoms", [boundary]):
-            bx, by = geom.exterior.xy
-            ax.plot(bx, by, color="black", lw=0.8)
-    ok = {s.site: s.compliant for s in run.sites}
-    first = {}
-    for i, s in enumerate(run.sectors.site):
-        first.setdefault(s, i)
-    xs = np.array([run.sectors.x[i] for i in first.values()])
-    ys = np.array([run.sectors.y[i] for i in first.values()])
-    colours = ["#009E73" if ok[s] else "#D55E00" for s in first]
-    ax.scatter(xs, ys, s=28, c=colours, edgecolors="black", linewidths=0.6, zorder=3)
-    ax.set_title("Total exposure ratio" + (" (synthetic sample data)" if synthetic else ""))
-    ax.set_xlabel("easting [m]")
-    ax.set_ylabel("northing [m]")
-    ax.ticklabel_format(style="plain", useOffset=False)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-    return path
-
-
-def compute(ws: Workspace) -> list[IndicatorValue]:
-    """Pipeline step: EMF check of every site when the workspace has sites."""
-    if ws.input_path("radio", "sites") is None and ws.input_path("emf", "extra_sites") is None:
-        return []
-    run = run_check(ws)
-    write_outputs(run, ws)
-    return emf_values(run, ws)
