@@ -251,20 +251,18 @@ class Store:
         to a Parquet, CSV or JSON (array) file; return how many were written."""
         options = {"parquet": "FORMAT PARQUET", "csv": "FORMAT CSV, HEADER",
                    "json": "FORMAT JSON, ARRAY true"}[fmt]
-        where = "" if indicator_prefix is None else (
-            f"WHERE starts_with(indicator, '{_sql_str(indicator_prefix)}')")
+        # Values are bound parameters (the prefix, the file name); only the fixed format
+        # options above are SQL text.
+        query = "SELECT * FROM indicator_values WHERE starts_with(indicator, ?)"
         cur = self.cursor()
         try:
-            n = cur.execute(f"SELECT count(*) FROM indicator_values {where}").fetchone()[0]
-            cur.execute(f"COPY (SELECT * FROM indicator_values {where} ORDER BY ALL) "
-                        f"TO '{_sql_str(path)}' ({options})")
+            n = cur.execute(f"SELECT count(*) FROM ({query})",
+                            [indicator_prefix or ""]).fetchone()[0]
+            cur.execute(f"COPY ({query} ORDER BY ALL) TO ? ({options})",
+                        [indicator_prefix or "", str(path)])
         finally:
             cur.close()
         return int(n)
-
-
-def _sql_str(text: str | Path) -> str:
-    return str(text).replace("'", "''")
 
 
 def _row_to_value(r: tuple[Any, ...]) -> IndicatorValue:
