@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import QUALITY_GRADES, IndicatorValue
 from ssckit.kpi.catalogue import KIND_RANGES, Catalogue
@@ -39,35 +40,13 @@ def read_values_csv(
     ten), each with its line and field.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            str(path), "line 1 (header)",
-            f"missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED_COLUMNS)}; "
-            f"optional: {', '.join(OPTIONAL_COLUMNS)}",
-        )
-    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise InputError(
-            str(path), "line 1 (header)",
-            f"unknown column(s) {', '.join(unknown)}; allowed: "
-            f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}",
-        )
+    rows = read_csv_rows(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, strict=True)
     problems: list[tuple[str, str]] = []
     values: list[IndicatorValue] = []
     seen: dict[tuple[str, ...], int] = {}
-    for row in reader:
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        value = _validate_row(row, line, catalogue, default_period, path, problems)
+    for csv_row in rows:
+        line = csv_row.line
+        value = _validate_row(csv_row.cells, line, catalogue, default_period, path, problems)
         if value is None:
             continue
         key = value.key()
