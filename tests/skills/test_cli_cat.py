@@ -85,9 +85,9 @@ def test_calibrate_bad_input_is_one_line(tmp_path: Path) -> None:
     bad.write_text("a,b\n1,0\n0,x\n", encoding="utf-8")
     r = CliRunner().invoke(skills, ["calibrate", str(bad)])
     assert r.exit_code != 0
-    assert "line 3, column 'b'" in str(r.exception)
+    assert "line 3, field 'b'" in str(r.exception)
     r = CliRunner().invoke(skills, ["calibrate", str(bad), "--count-column", "n"])
-    assert "count column not found" in str(r.exception)
+    assert "line 1 (header): missing column(s) n" in str(r.exception)
 
 
 def test_simulate_study() -> None:

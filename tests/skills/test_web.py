@@ -25,8 +25,8 @@ DISTRICTS = ["Hillcrest", "Old Town", "Riverside"]
 @pytest.fixture(scope="module")
 def base_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic city with the sample skills survey's indicators stored."""
-    from ssckit.skills.sample import write_sample_survey
     from ssckit.skills.population import skills_indicators
+    from ssckit.skills.sample import write_sample_survey
 
     root = tmp_path_factory.mktemp("skills") / "city"
     root.mkdir()

@@ -127,10 +127,15 @@ def read_csv_rows(path: str | Path, required: Sequence[str], optional: Sequence[
         if unknown:
             raise InputError(str(path), "line 1 (header)",
                              f"unknown column(s) {', '.join(unknown)}; {allowed}")
+    rows = []
     try:
-        rows = [CsvRow(path, reader.line_num,
-                       {k: (v or "").strip() for k, v in row.items() if k})
-                for row in reader]
+        for row in reader:
+            if None in row or any(v is None for v in row.values()):
+                n = len(header) + len(row.get(None) or []) - sum(v is None for v in row.values())
+                raise InputError(str(path), f"line {reader.line_num}",
+                                 f"{n} fields where the header has {len(header)}")
+            rows.append(CsvRow(path, reader.line_num,
+                               {k: v.strip() for k, v in row.items() if k}))
     except csv.Error as exc:
         raise InputError(str(path), f"line {reader.line_num}", f"not valid CSV: {exc}") from None
     if not rows and not allow_empty:

@@ -10,6 +10,7 @@ import numpy as np
 from rich.table import Table
 
 from ssckit.core.cli_support import console, err_console, format_option, with_store
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -156,45 +157,31 @@ _MISSING = {"", "na", "nan", ".", "-1"}
 def _read_responses(path: Path, count_column: str | None
                     ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """Item names, a respondents x items matrix (NaN = missing) and the pattern counts."""
-    import csv
-
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except OSError as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc.strerror or exc}") from None
-    if len(rows) < 2:
-        raise InputError(str(path), None, "needs a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    if count_column is not None and count_column not in header:
-        raise InputError(str(path), f"column '{count_column}'",
-                         f"count column not found; columns: {', '.join(header)}")
+    rows = read_csv_rows(path, (count_column,) if count_column else (), allow_empty=False)
+    header = rows.columns
     ci = header.index(count_column) if count_column else None
-    data = np.full((len(rows) - 1, len(header)), np.nan)
-    for i, row in enumerate(rows[1:]):
-        if len(row) != len(header):
-            raise InputError(str(path), f"line {i + 2}",
-                             f"{len(row)} fields where the header has {len(header)}")
-        for j, cell in enumerate(row):
-            cell = cell.strip()
+    data = np.full((len(rows), len(header)), np.nan)
+    for i, row in enumerate(rows):
+        for j, column in enumerate(header):
+            cell = row[column]
             if cell.lower() in _MISSING:
                 continue
             try:
                 data[i, j] = float(cell)
             except ValueError:
-                raise InputError(str(path), f"line {i + 2}, column '{header[j]}'",
-                                 f"{cell!r} is not a response code (0, 1, 2, ...) or empty"
-                                 ) from None
+                raise row.error(column, f"{cell!r} is not a response code (0, 1, 2, ...) or "
+                                        "empty") from None
     items = [h for k, h in enumerate(header) if k != ci]
     resp = np.delete(data, ci, axis=1) if ci is not None else data
     counts = data[:, ci] if ci is not None else None
     if counts is not None and (np.any(~np.isfinite(counts)) or np.any(counts < 0)):
-        raise InputError(str(path), f"column '{count_column}'", "counts must be numbers >= 0")
+        raise InputError(str(path), f"field '{count_column}'", "counts must be numbers >= 0")
+    rows_list = list(rows)
     bad = np.isfinite(resp) & ((resp < 0) | (resp != np.round(resp)))
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise InputError(str(path), f"line {i + 2}, column '{items[j]}'",
-                         f"{resp[i, j]:g} is not a response code (0, 1, 2, ...)")
+        raise rows_list[i].error(items[j], f"{resp[i, j]:g} is not a response code "
+                                           "(0, 1, 2, ...)")
     return items, resp, counts
 
 
