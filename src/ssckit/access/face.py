@@ -15,4 +15,5 @@ FACE = ModuleFace(
     templates="templates",
     migrations="ssckit.access.history:MIGRATIONS",
     sample=None,  # ssckit.access.sample:write_sample
+    requires=("playwright", "axe_playwright_python"),
 )

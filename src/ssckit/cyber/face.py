@@ -14,4 +14,5 @@ FACE = ModuleFace(
     templates="templates",
     migrations="ssckit.cyber.store:MIGRATIONS",
     sample="ssckit.cyber.sample:write_sample",
+    requires=("sslyze", "dns", "cryptography"),
 )

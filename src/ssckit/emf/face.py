@@ -15,4 +15,5 @@ FACE = ModuleFace(
     templates="templates",
     static="static",
     sample="ssckit.emf.sample:write_sample",
+    requires=("numba", "matplotlib"),
 )

@@ -13,4 +13,5 @@ FACE = ModuleFace(
     web=("ssckit.radio.web",),
     templates="templates",
     sample="ssckit.radio.sample:write_sample",
+    requires=("numba", "rasterio", "scipy"),
 )

@@ -18,4 +18,5 @@ FACE = ModuleFace(
     migrations="ssckit.school.schema:MIGRATIONS",
     sample="ssckit.school.sample:write_sample",
     live="ssckit.school.serve:start_live_feed",
+    requires=("paho.mqtt",),
 )

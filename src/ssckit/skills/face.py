@@ -14,4 +14,5 @@ FACE = ModuleFace(
     templates="templates",
     migrations="ssckit.skills.results:MIGRATIONS",
     sample="ssckit.skills.sample:write_sample",
+    requires=("scipy", "fpdf"),
 )
