@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ssckit import __version__
+from ssckit.core import progress
 from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.geo import Grid, read_raster
@@ -191,7 +192,7 @@ def check_sites(sectors: Sectors, tx: Transmitters, settings: EmfSettings, chose
                             step_deg=1.0)
     eirp = tx.eirp_w * fpr
     results = []
-    for site in sectors.site_ids:
+    for site in progress.track(list(sectors.site_ids), "emf: checking sites"):
         k = np.flatnonzero(sectors.site == site)
         x, y, h, names = _site_points(sectors, site, acc)
         by_set: dict[str, dict[str, float | bool]] = {}
@@ -259,7 +260,7 @@ def run_check(ws: Workspace, settings: EmfSettings | None = None,
     grid = None
     if with_maps and ws.config.population:
         _, grid, _ = read_raster(ws.path(ws.config.population))
-        for h in settings.heights_m:
+        for h in progress.track(settings.heights_m, "emf: exposure maps"):
             maps[h] = exposure_map(grid, tx, chosen, settings, h)
     return EmfRun(settings, chosen, sites, sectors, maps, grid)
 
