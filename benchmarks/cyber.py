@@ -1,19 +1,20 @@
-"""Benchmark: scan N local services (mixed configurations, nginx on loopback) with the pool and
-one by one, in the same run; print services per minute and the speed-up.
+"""Benchmark: scan N local services (mixed configurations, served on loopback by the local lab)
+with the pool and one by one, in the same run; print services per minute and the speed-up.
 
 Run: .venv/bin/python benchmarks/cyber.py [--services 50] [--concurrency 16]
-Needs Debian nginx (scripts/setup --test). Nothing leaves 127.0.0.1.
+Nothing leaves 127.0.0.1. The services run in a child process (as a city's servers would run
+apart from the scanner), so the scanner's threads do not wait for the services' interpreter.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
-import tempfile
 import time
-from pathlib import Path
+from multiprocessing.connection import Connection
 
-from ssckit.cyber.locallab import NginxLab, Site
+from ssckit.cyber.locallab import Lab, Site
 from ssckit.cyber.netpolicy import ENV_LOOPBACK_ONLY
 from ssckit.cyber.scan import ScanOptions, scan_targets
 from ssckit.cyber.targets import parse_targets
@@ -29,16 +30,26 @@ MIXES = [
 ]
 
 
+def serve(n: int, conn: Connection) -> None:
+    """Child process: serve ``n`` sites, send their targets, wait for the word to stop."""
+    sites = [Site(f"svc{i:03d}", host=f"svc{i:03d}.city.test", **MIXES[i % len(MIXES)])
+             for i in range(n)]
+    with Lab(sites) as lab:
+        conn.send(lab.targets())
+        conn.recv()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--services", type=int, default=50)
     ap.add_argument("--concurrency", type=int, default=16)
     args = ap.parse_args()
     os.environ[ENV_LOOPBACK_ONLY] = "1"
-    sites = [Site(f"svc{i:03d}", host=f"svc{i:03d}.city.test", **MIXES[i % len(MIXES)])
-             for i in range(args.services)]
-    with tempfile.TemporaryDirectory() as tmp, NginxLab(Path(tmp), sites) as lab:
-        targets = parse_targets({"services": lab.targets()}, "benchmark")
+    parent, child = mp.Pipe()
+    proc = mp.get_context("spawn").Process(target=serve, args=(args.services, child))
+    proc.start()
+    try:
+        targets = parse_targets({"services": parent.recv()}, "benchmark")
         timings = {}
         for label, n in (("pool", args.concurrency), ("sequential", 1)):
             t0 = time.perf_counter()
@@ -49,6 +60,9 @@ def main() -> None:
             print(f"{label:>10}: {len(scan.results)} services in {timings[label]:6.1f} s = "
                   f"{60 * len(scan.results) / timings[label]:7.1f} services/min "
                   f"(concurrency {n}, {errors} unreachable)")
+    finally:
+        parent.send("stop")
+        proc.join(timeout=10)
     print(f"speed-up of the pool over sequential: {timings['sequential'] / timings['pool']:.1f}x")
 
 

@@ -1,4 +1,5 @@
-"""Real local services for the cyber tests: nginx sites, a tiny DNS server, SMTP with STARTTLS.
+"""Real local services for the cyber tests: web sites of the local lab (served by this process),
+a tiny DNS server, SMTP with STARTTLS.
 
 Everything listens on 127.0.0.1 and the scanner runs in loopback-only mode, so nothing is ever
 sent elsewhere.
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ssckit.cyber.locallab import NGINX, LocalCA, NginxLab, Site, free_port
+from ssckit.core.sample import SampleCity
+from ssckit.cyber.locallab import Lab, LocalCA, Site, free_port
 from ssckit.cyber.netpolicy import ENV_LOOPBACK_ONLY
 from ssckit.cyber.scan import Scan, ScanOptions, scan_targets
 from ssckit.cyber.targets import parse_targets
@@ -23,11 +25,6 @@ from ssckit.cyber.targets import parse_targets
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_LOOPBACK_ONLY, "1")
-
-
-def _require_nginx() -> None:
-    if NGINX is None:
-        pytest.skip("needs Debian nginx (bash scripts/setup --test)")
 
 
 BAD_HEADERS = {
@@ -60,15 +57,14 @@ def lab_sites() -> list[Site]:
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NginxLab]:
-    """One nginx serving every test site (good and bad configurations)."""
-    _require_nginx()
-    with NginxLab(tmp_path_factory.mktemp("nginx-lab"), lab_sites()) as running:
+def lab() -> Iterator[Lab]:
+    """Every test site (good and bad configurations), served on 127.0.0.1."""
+    with Lab(lab_sites()) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def lab_targets(lab: NginxLab) -> dict:
+def lab_targets(lab: Lab) -> dict:
     """A targets mapping: every site, plus a refused port and an unresolvable host."""
     services = lab.targets()
     services.append({"name": "refused", "url": f"https://refused.city.test:{free_port()}/",
@@ -227,3 +223,10 @@ def write_workspace(root: Path) -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     return write_workspace(tmp_path / "city")
+
+
+def sample_city(root: Path, name: str) -> SampleCity:
+    """What the cyber sample writer reads of the demo's sample city: its folder and name (the
+    town's rasters are not needed, so none is made)."""
+    root.mkdir(parents=True, exist_ok=True)
+    return SampleCity(root=root, name=name, years=(2026,), seed=7, town=None)  # type: ignore[arg-type]

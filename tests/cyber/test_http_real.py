@@ -1,4 +1,4 @@
-"""HTTP, header, cookie and security.txt checks against real nginx sites."""
+"""HTTP, header, cookie and security.txt checks against the real sites of the local lab."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TLS and certificate checks against real nginx handshakes on 127.0.0.1."""
+"""TLS and certificate checks against real handshakes with the local lab on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The cyber pages and API, in process: sign-in required, grades, changes, the self-assessment;
-the app's own security.txt; the sample city's cyber inputs."""
+the app's own security.txt; the sample city's cyber inputs and settings."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from ssckit.core import auth
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from ssckit.cyber import demo, gci
+from ssckit.cyber import gci, sample
 from ssckit.cyber.checks.http import check_security_txt, parse_security_txt
+from ssckit.cyber.indicators import compute
+from ssckit.cyber.indicators import settings as cyber_settings
 from ssckit.cyber.model import Finding, ServiceResult, Status
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.store import save_scan
@@ -59,7 +61,7 @@ def _result(name: str, findings: list[Finding], error: str | None = None) -> Ser
 @pytest.fixture
 def cyber_workspace(workspace: Path) -> Path:
     """Testville with two stored scans, a self-assessment and one user per role."""
-    demo.write_answers(workspace / "answers.yaml", "Testville")
+    sample.write_answers(workspace / "answers.yaml", "Testville")
     cfg = yaml.safe_load((workspace / "city.yaml").read_text())
     cfg["inputs"] = {"cyber": {"answers": "answers.yaml"}}
     (workspace / "city.yaml").write_text(yaml.safe_dump(cfg))
@@ -203,37 +205,47 @@ def test_security_txt_passes_our_own_check(workspace: Path):
     assert check_security_txt(data).status == Status.PASS
 
 
-def test_demo_inputs_are_valid(tmp_path: Path):
-    inputs = demo.write_demo_inputs(tmp_path, "Riverbend")
-    assert inputs == {"targets": "cyber_targets.yaml", "answers": "cyber_answers.yaml"}
-    targets = load_targets(tmp_path / inputs["targets"])
+def test_sample_inputs_are_valid(tmp_path: Path):
+    from .conftest import sample_city
+
+    part = sample.write_sample(sample_city(tmp_path, "Riverbend"))
+    assert part.inputs == {"targets": "cyber_targets.yaml", "answers": "cyber_answers.yaml"}
+    assert part.settings == {"local_lab": True, "loopback_only": True}
+    assert part.config == {}
+    targets = load_targets(tmp_path / part.inputs["targets"])
     assert [t.name for t in targets.services] == ["portal", "intranet", "permits", "library"]
     for t in targets.services:
         assert t.address == "127.0.0.1" and t.host.endswith(".riverbend.test")
         assert t.ca_bundle == tmp_path / "run" / "cyber-lab" / "ca" / "ca.pem"
     assert oct((tmp_path / "run" / "cyber-lab" / "ca" / "ca.key").stat().st_mode & 0o777) \
         == "0o600"
-    header, answers = gci.load_answers(tmp_path / inputs["answers"])
+    header, answers = gci.load_answers(tmp_path / part.inputs["answers"])
     assert "synthetic" in header["respondent"]
     result = gci.assess(answers)
     assert result.tier == "T3" and 55 <= result.overall < 85
 
 
-def test_compute_without_nginx_is_empty_with_a_note(
-        workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+def _set_settings(workspace: Path, cyber: dict) -> Workspace:
     cfg = yaml.safe_load((workspace / "city.yaml").read_text())
-    with Store.open(Workspace.load(workspace).store_path) as store:
-        assert demo.compute(Workspace.load(workspace), store) == []  # no inputs.cyber
-        cfg["inputs"] = {"cyber": demo.write_demo_inputs(workspace, "Testville")}
-        cfg["settings"] = {"cyber": {"local_lab": True}}
-        (workspace / "city.yaml").write_text(yaml.safe_dump(cfg))
-        monkeypatch.setattr(demo, "NGINX", None)
-        assert demo.compute(Workspace.load(workspace), store) == []
-    assert "nginx is not installed" in capsys.readouterr().err
-    cfg["settings"] = {"cyber": {"local_lab": "yes"}}
+    cfg["settings"] = {"cyber": cyber}
     (workspace / "city.yaml").write_text(yaml.safe_dump(cfg))
-    with pytest.raises(InputError, match="settings.cyber.local_lab"):
-        demo.cyber_settings(Workspace.load(workspace))
+    return Workspace.load(workspace)
+
+
+def test_settings_are_validated_as_a_whole(workspace: Path):
+    ws = _set_settings(workspace, {})
+    s = cyber_settings(ws)
+    assert (s.local_lab, s.loopback_only, s.concurrency) == (False, True, 8)
+    with Store.open(ws.store_path) as store:
+        assert compute(ws, store) == []  # no inputs.cyber.targets: nothing to scan
+    for bad, field, says in (
+            ({"local_lab": "yes"}, "settings.cyber.local_lab", "valid boolean"),
+            ({"concurrency": 0}, "settings.cyber.concurrency", "greater than or equal to 1"),
+            ({"timeout_s": 5000}, "settings.cyber.timeout_s", "less than or equal to 3600"),
+            ({"labs": True}, "settings.cyber.labs", "allowed: concurrency")):
+        with pytest.raises(InputError) as err:
+            cyber_settings(_set_settings(workspace, bad))
+        assert field in str(err.value) and says in str(err.value), str(err.value)
 
 
 @pytest.mark.browser

@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 
 from ssckit.core.cli_support import console, err_console, format_option, quiet_option
+from ssckit.core.progress import progress_display
 from ssckit.cyber import gci
 from ssckit.cyber.model import ServiceResult, Status
 from ssckit.cyber.netpolicy import loopback_only_default
@@ -55,12 +56,8 @@ def scan(targets_file: Path, workspace_dir: Path | None, concurrency: int, timeo
     options = ScanOptions(concurrency=concurrency, timeout=timeout,
                           connect_timeout=min(5.0, timeout), loopback_only=loopback_only)
 
-    def progress(r: ServiceResult) -> None:
-        if not quiet and fmt == "table":
-            err_console.print(f"scanned {r.name}" + (" [magenta](unreachable)[/]" if r.error
-                                                      else ""), highlight=False)
-
-    result = scan_targets(targets, options, on_done=progress, source=str(targets_file))
+    with progress_display(enabled=not quiet and fmt == "table", console=err_console):
+        result = scan_targets(targets, options, source=str(targets_file))
     scores = [score_service(r) for r in result.results]
     changes: list[ServiceChange] | None = None
     if workspace_dir is not None:

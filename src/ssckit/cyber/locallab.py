@@ -1,33 +1,45 @@
-"""Local services to scan: a throw-away CA and nginx sites on 127.0.0.1, good and bad.
+"""Local services to scan: a throw-away CA and web services on 127.0.0.1, good and bad.
 
-Used by the tests, the benchmark and the sample city. Nothing here listens outside loopback.
-Needs Debian's ``nginx`` (``scripts/setup --test``).
+:class:`Lab` serves every :class:`Site` from this process (Python's ``ssl`` and
+``http.server``, one accept thread, one thread per connection), so the sample city, the tests
+and the benchmark need nothing installed. Each site's configuration is real and scannable:
+the TLS versions and cipher suites it accepts, its certificate (key type and size, signature
+hash, validity period, host names), the headers and cookies it sends, its security.txt and
+whether plain HTTP redirects to HTTPS. A ``closed`` site holds its port bound but not
+listening, so connections to it are refused. Nothing here listens outside loopback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import ipaddress
 import os
+import selectors
 import shutil
 import socket
+import ssl
 import subprocess
-import time
+import tempfile
+import threading
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+LOOPBACK = "127.0.0.1"
 
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((LOOPBACK, 0))
         return s.getsockname()[1]
 
 
@@ -36,13 +48,30 @@ def _name(cn: str) -> x509.Name:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ssckit test CA")])
 
 
+def _pem_key(key: Any) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a private key readable by the owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 class LocalCA:
-    """A private CA (EC P-256) that issues server certificates for the local sites."""
+    """A private CA (EC P-256) that issues server certificates for the local sites.
+
+    ``LocalCA(folder)`` makes a new CA and writes its certificate to ``folder/ca.pem`` (the
+    trust anchor scans are given); :meth:`load_or_create` also keeps its key
+    (``folder/ca.key``, owner-only) so the same anchor stays valid across runs.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.key: ec.EllipticCurvePrivateKey = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         ski = x509.SubjectKeyIdentifier.from_public_key(self.key.public_key())
         self.cert = (
@@ -60,16 +89,38 @@ class LocalCA:
         self.bundle = self.folder / "ca.pem"
         self.bundle.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
+    @classmethod
+    def load_or_create(cls, folder: Path) -> LocalCA:
+        """The CA kept in ``folder`` (``ca.pem`` and ``ca.key``), made there on first use."""
+        folder = Path(folder)
+        key_path, pem = folder / "ca.key", folder / "ca.pem"
+        if key_path.is_file() and pem.is_file():
+            ca = cls.__new__(cls)
+            ca.folder, ca.bundle = folder, pem
+            key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise ValueError(f"{key_path} is not the EC key of a local CA")
+            ca.key = key
+            ca.cert = x509.load_pem_x509_certificate(pem.read_bytes())
+            return ca
+        ca = cls(folder)
+        _write_private(key_path, _pem_key(ca.key))
+        return ca
+
     def issue(self, name: str, hosts: list[str], *, key: str = "ec256",
               days_valid: tuple[int, int] = (-1, 365), hash_name: str = "sha256",
-              ) -> tuple[Path, Path]:
-        """Write ``<name>.crt`` (leaf + nothing else: the CA is the anchor) and ``<name>.key``.
+              folder: Path | None = None) -> tuple[Path, Path]:
+        """Write ``<name>.crt`` (the leaf only: the CA is the anchor) and ``<name>.key`` into
+        ``folder`` (default: the CA's folder).
 
         ``key``: ``ec256``, ``rsa2048`` or ``rsa1024``; ``days_valid``: (start, end) in days
         from now; ``hash_name``: ``sha256`` or ``sha1``.
         """
+        folder = Path(folder or self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
         if key == "ec256":
-            priv = ec.generate_private_key(ec.SECP256R1())
+            priv: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = \
+                ec.generate_private_key(ec.SECP256R1())
         else:
             priv = rsa.generate_private_key(public_exponent=65537, key_size=int(key[3:]))
         now = datetime.now(UTC)
@@ -79,10 +130,8 @@ class LocalCA:
                 sans.append(x509.IPAddress(ipaddress.ip_address(h)))
             except ValueError:
                 sans.append(x509.DNSName(h))
-        crt, keyfile = self.folder / f"{name}.crt", self.folder / f"{name}.key"
-        keyfile.write_bytes(priv.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        crt, keyfile = folder / f"{name}.crt", folder / f"{name}.key"
+        _write_private(keyfile, _pem_key(priv))
         if hash_name == "sha1":
             # cryptography refuses to sign with SHA-1; the openssl tool still can.
             self._issue_sha1(priv, hosts, days_valid, crt)
@@ -110,20 +159,20 @@ class LocalCA:
             raise RuntimeError("a SHA-1 certificate needs the openssl tool")
         csr = (x509.CertificateSigningRequestBuilder().subject_name(_name(hosts[0]))
                .sign(priv, hashes.SHA256()))
-        work = self.folder / f"{crt.stem}-sha1"
-        work.mkdir(exist_ok=True)
-        (work / "req.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
-        (work / "ca.key").write_bytes(self.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
-        sans = ",".join(f"DNS:{h}" for h in hosts)
-        (work / "ext.cnf").write_text(f"subjectAltName={sans}\nbasicConstraints=critical,CA:FALSE\n"
-                                      "extendedKeyUsage=serverAuth\n")
-        subprocess.run([openssl, "x509", "-req", "-sha1", "-in", str(work / "req.csr"),
-                        "-CA", str(self.bundle), "-CAkey", str(work / "ca.key"),
-                        "-CAcreateserial", "-days", str(max(1, days_valid[1])),
-                        "-extfile", str(work / "ext.cnf"), "-out", str(crt)],
-                       check=True, capture_output=True)
+        with tempfile.TemporaryDirectory(prefix="ssckit-sha1-") as tmp:
+            work = Path(tmp)
+            (work / "req.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+            _write_private(work / "ca.key", _pem_key(self.key))
+            sans = ",".join(f"DNS:{h}" for h in hosts)
+            (work / "ext.cnf").write_text(f"subjectAltName={sans}\n"
+                                          "basicConstraints=critical,CA:FALSE\n"
+                                          "extendedKeyUsage=serverAuth\n")
+            subprocess.run([openssl, "x509", "-req", "-sha1", "-in", str(work / "req.csr"),
+                            "-CA", str(self.bundle), "-CAkey", str(work / "ca.key"),
+                            "-CAcreateserial", "-CAserial", str(work / "ca.srl"),
+                            "-days", str(max(1, days_valid[1])),
+                            "-extfile", str(work / "ext.cnf"), "-out", str(crt)],
+                           check=True, capture_output=True)
 
 
 GOOD_HEADERS = {
@@ -138,10 +187,23 @@ MODERN_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" 
                  "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:" \
                  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 
+#: Protocol names (as in nginx's ``ssl_protocols``) -> Python's TLS versions.
+_VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+             "TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
+
 
 @dataclass
 class Site:
-    """One local HTTPS service (and its plain-HTTP sibling) in a chosen configuration."""
+    """One local HTTPS service (and its plain-HTTP sibling) in a chosen configuration.
+
+    ``protocols``: the TLS versions accepted, a contiguous range (``"TLSv1 TLSv1.1 TLSv1.2"``);
+    ``ciphers``: the TLS 1.2-and-older suites (OpenSSL names; security level 0 allows the
+    legacy ones); ``cert_*``: see :meth:`LocalCA.issue` (``cert_hosts`` default ``[host]``);
+    ``headers`` / ``cookies``: sent with every response of the site; ``security_txt``:
+    ``"default"``, a text, or None for none; ``redirect_http``: plain HTTP answers 301 to
+    HTTPS (else it serves the page); ``plain``: no TLS at all on the TLS port; ``closed``:
+    nothing listens (connections are refused). Ports of 0 are chosen when the lab starts.
+    """
 
     name: str
     host: str = "localhost"
@@ -150,12 +212,13 @@ class Site:
     cert_key: str = "ec256"
     cert_days: tuple[int, int] = (-1, 365)
     cert_hash: str = "sha256"
-    cert_hosts: list[str] | None = None  # default: [host]
+    cert_hosts: list[str] | None = None
     headers: dict[str, str] = field(default_factory=lambda: dict(GOOD_HEADERS))
     cookies: list[str] = field(default_factory=lambda: [GOOD_COOKIE])
     security_txt: str | None = "default"
     redirect_http: bool = True
-    plain: bool = False  # no TLS at all on the "TLS" port
+    plain: bool = False
+    closed: bool = False
     tls_port: int = 0
     http_port: int = 0
 
@@ -167,110 +230,188 @@ class Site:
     def http_url(self) -> str:
         return f"http://{self.host}:{self.http_port}/"
 
+    def tls_context(self, crt: Path, key: Path) -> ssl.SSLContext:
+        """The server-side TLS configuration of this site."""
+        versions = [_VERSIONS[p] for p in self.protocols.split()]
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: that is the point here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version, ctx.maximum_version = min(versions), max(versions)
+        ctx.set_ciphers(f"{self.ciphers}:@SECLEVEL=0")
+        ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_TICKET
+        ctx.load_cert_chain(crt, key)
+        return ctx
+
 
 def default_security_txt(days: int = 180) -> str:
     expires = (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"Contact: mailto:security@city.test\nExpires: {expires}\nPreferred-Languages: en\n"
 
 
-class NginxLab:
-    """Runs one nginx (as a child process, no daemon) serving every :class:`Site` on loopback."""
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """One connection to a site: its page, its security.txt, 404 for anything else."""
 
-    def __init__(self, folder: Path, sites: list[Site], ca: LocalCA | None = None) -> None:
-        if NGINX is None:
-            raise RuntimeError("nginx is not installed (apt-get install nginx; see "
-                               "scripts/setup --test)")
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.ca = ca or LocalCA(self.folder / "ca")
-        self.sites = sites
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._ports: set[int] = set()
+    server_version = "ssckit-lab"
+    sys_version = ""
+    site: Site
+    redirect: bool  # this port answers 301 to HTTPS
 
-    def _port(self) -> int:
-        """A free port not yet handed to another site of this lab."""
-        while True:
-            port = free_port()
-            if port not in self._ports:
-                self._ports.add(port)
-                return port
+    def _send(self, status: int, ctype: str, body: bytes, extra: bool = True) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if extra:
+            for k, v in self.site.headers.items():
+                self.send_header(k, v)
+            for c in self.site.cookies:
+                self.send_header("Set-Cookie", c)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    def _site_conf(self, site: Site) -> str:
-        root = self.folder / "www" / site.name
-        (root / ".well-known").mkdir(parents=True, exist_ok=True)
-        (root / "index.html").write_text(f"<!doctype html><title>{site.name}</title><p>ok</p>\n")
-        if site.security_txt is not None:
-            text = default_security_txt() if site.security_txt == "default" else site.security_txt
-            (root / ".well-known" / "security.txt").write_text(text)
-        site.tls_port = site.tls_port or self._port()
-        site.http_port = site.http_port or self._port()
-        adds = "".join(f"    add_header {k} \"{v}\" always;\n" for k, v in site.headers.items())
-        adds += "".join(f"    add_header Set-Cookie \"{c}\" always;\n" for c in site.cookies)
-        if site.plain:
-            tls = f"    listen 127.0.0.1:{site.tls_port};\n"
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        site, path = self.site, self.path.split("?", 1)[0]
+        if self.redirect:
+            host = (self.headers.get("Host") or site.host).rsplit(":", 1)[0]
+            self.send_response(301)
+            self.send_header("Location", f"https://{host}:{site.tls_port}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path in ("/", "/index.html"):
+            page = f"<!doctype html><title>{site.name}</title><p>ok</p>\n"
+            self._send(200, "text/html", page.encode())
+        elif path == "/.well-known/security.txt" and site.security_txt is not None:
+            text = default_security_txt() if site.security_txt == "default" else \
+                site.security_txt
+            self._send(200, "text/plain", text.encode())
         else:
-            crt, key = self.ca.issue(site.name, site.cert_hosts or [site.host],
-                                     key=site.cert_key, days_valid=site.cert_days,
-                                     hash_name=site.cert_hash)
-            tls = (f"    listen 127.0.0.1:{site.tls_port} ssl;\n"
-                   f"    ssl_certificate {crt};\n    ssl_certificate_key {key};\n"
-                   f"    ssl_protocols {site.protocols};\n"
-                   f"    ssl_ciphers \"{site.ciphers}:@SECLEVEL=0\";\n"
-                   "    ssl_prefer_server_ciphers on;\n")
-        http_body = (f"    return 301 https://$host:{site.tls_port}$request_uri;\n"
-                     if site.redirect_http else f"    root {root};\n{adds}")
-        return (f"  server {{\n{tls}    server_name {site.host};\n    root {root};\n"
-                f"    location = /.well-known/security.txt {{ default_type text/plain; }}\n"
-                f"{adds}  }}\n"
-                f"  server {{\n    listen 127.0.0.1:{site.http_port};\n"
-                f"    server_name {site.host};\n{http_body}  }}\n")
+            self._send(404, "text/html", b"<!doctype html><title>404</title><p>not found</p>\n")
 
-    def start(self, timeout: float = 15.0) -> NginxLab:
-        servers = "".join(self._site_conf(s) for s in self.sites)
-        f = self.folder
-        for d in ("tmp", "logs"):
-            (f / d).mkdir(exist_ok=True)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        conf = (f"{user}worker_processes auto;\npid {f}/nginx.pid;\nerror_log {f}/logs/error.log;\n"
-                "events { worker_connections 1024; }\n"
-                "http {\n  access_log off;\n  default_type text/html;\n"
-                f"  client_body_temp_path {f}/tmp/body;\n  proxy_temp_path {f}/tmp/proxy;\n"
-                f"  fastcgi_temp_path {f}/tmp/fastcgi;\n  uwsgi_temp_path {f}/tmp/uwsgi;\n"
-                f"  scgi_temp_path {f}/tmp/scgi;\n  server_tokens off;\n"
-                f"{servers}}}\n")
-        (f / "nginx.conf").write_text(conf)
-        cmd = [str(NGINX), "-p", str(f), "-c", str(f / "nginx.conf"), "-e",
-               str(f / "logs" / "error.log"), "-g", "daemon off;"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + timeout
-        ports = [p for s in self.sites for p in (s.tls_port, s.http_port)]
-        while True:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                self.stop()
-                log = (f / "logs" / "error.log")
-                raise RuntimeError(f"nginx did not start: {err}\n"
-                                   f"{log.read_text() if log.exists() else ''}")
-            if all(_listening(p) for p in ports):
-                return self
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("nginx did not open its ports in time")
-            time.sleep(0.05)
+    do_HEAD = do_GET  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
+        pass
+
+
+def _handler(site: Site, redirect: bool) -> type[_Handler]:
+    return type(f"{_Handler.__name__}_{site.name}", (_Handler,),
+                {"site": site, "redirect": redirect})
+
+
+class Lab:
+    """Serves every :class:`Site` on 127.0.0.1 from this process, until :meth:`stop`.
+
+    A site's ports are taken as given where free (0 or a taken port: a free one is chosen and
+    written back to the site), so :meth:`targets` always names the ports really served.
+    Certificates are issued by ``ca`` (default: a new CA) into a temporary folder removed at
+    :meth:`stop`.
+    """
+
+    def __init__(self, sites: list[Site], ca: LocalCA | None = None,
+                 folder: Path | None = None, timeout: float = 5.0) -> None:
+        self.sites = sites
+        self._tmp = Path(tempfile.mkdtemp(prefix="ssckit-lab-"))
+        self.ca = ca or LocalCA(Path(folder) if folder else self._tmp / "ca")
+        self.timeout = timeout
+        self._socks: list[socket.socket] = []
+        self._listeners: dict[int, tuple[ssl.SSLContext | None, type[_Handler]]] = {}
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def _bind(self, port: int, listen: bool) -> socket.socket:
+        for attempt in (port, 0) if port else (0,):
+            s = socket.socket()
+            if listen:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((LOOPBACK, attempt))
+            except OSError:
+                s.close()
+                continue
+            if listen:
+                s.listen(128)
+            self._socks.append(s)
+            return s
+        raise OSError(f"no free port on {LOOPBACK}")  # pragma: no cover - port 0 always binds
+
+    def start(self) -> Lab:
+        try:
+            for site in self.sites:
+                tls = self._bind(site.tls_port, listen=not site.closed)
+                http = self._bind(site.http_port, listen=not site.closed)
+                site.tls_port, site.http_port = tls.getsockname()[1], http.getsockname()[1]
+                if site.closed:
+                    continue
+                ctx = None
+                if not site.plain:
+                    crt, key = self.ca.issue(site.name, site.cert_hosts or [site.host],
+                                             key=site.cert_key, days_valid=site.cert_days,
+                                             hash_name=site.cert_hash, folder=self._tmp)
+                    ctx = site.tls_context(crt, key)
+                self._listeners[tls.fileno()] = (ctx, _handler(site, redirect=False))
+                self._listeners[http.fileno()] = (None, _handler(site, site.redirect_http))
+        except BaseException:
+            self.stop()
+            raise
+        self._thread = threading.Thread(target=self._accept_loop, name="ssckit-lab",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        sel = selectors.DefaultSelector()
+        by_fd = {s.fileno(): s for s in self._socks}
+        for fd in self._listeners:
+            sel.register(by_fd[fd], selectors.EVENT_READ, fd)
+        sel.register(self._wake_r, selectors.EVENT_READ, None)
+        try:
+            while not self._stopping.is_set():
+                for key, _ in sel.select():
+                    if key.data is None:
+                        return
+                    try:
+                        conn, peer = by_fd[key.data].accept()
+                    except OSError:
+                        continue
+                    threading.Thread(target=self._serve, args=(conn, peer,
+                                                               self._listeners[key.data]),
+                                     daemon=True).start()
+        finally:
+            sel.close()
+
+    def _serve(self, conn: socket.socket, peer: Any,
+               how: tuple[ssl.SSLContext | None, type[_Handler]]) -> None:
+        ctx, handler = how
+        conn.settimeout(self.timeout)
+        try:
+            if ctx is not None:
+                conn = ctx.wrap_socket(conn, server_side=True)  # the handshake happens here
+            handler(conn, peer, None)  # type: ignore[arg-type]
+        except (OSError, ValueError):
+            pass  # scanners probe with handshakes meant to fail, and hang up early
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc is not None and self.proc.stderr:
-            self.proc.stderr.close()
-        self.proc = None
+        """Close every port and remove the issued certificates (idempotent)."""
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        for s in self._socks:
+            s.close()
+        self._socks = []
+        self._listeners = {}
+        for s in (self._wake_r, self._wake_w):
+            s.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def __enter__(self) -> NginxLab:
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -278,11 +419,5 @@ class NginxLab:
 
     def targets(self) -> list[dict[str, object]]:
         """Entries for a targets file: every site, connecting to 127.0.0.1, trusting the CA."""
-        return [{"name": s.name, "url": s.url, "http_url": s.http_url, "address": "127.0.0.1",
+        return [{"name": s.name, "url": s.url, "http_url": s.http_url, "address": LOOPBACK,
                  "ca_bundle": str(self.ca.bundle), "tags": ["local"]} for s in self.sites]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ssckit.core.progress import task
 from ssckit.cyber.checks import dns as dns_checks
 from ssckit.cyber.checks import http as http_checks
 from ssckit.cyber.checks import tls as tls_checks
@@ -95,7 +96,8 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
     """Scan every service of ``targets`` with at most ``options.concurrency`` at once.
 
     A service still running after ``options.timeout`` seconds is reported unreachable
-    ("timed out") and left behind; its thread ends on its own network timeouts.
+    ("timed out") and left behind; its thread ends on its own network timeouts. Progress shows
+    on the active display (:mod:`ssckit.core.progress`).
     """
     options = options or ScanOptions()
     tls_checks.prepare()
@@ -111,29 +113,33 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
     results: dict[int, ServiceResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency),
                               thread_name_prefix="ssckit-cyber")
-    try:
-        pending: dict[Future[ServiceResult], int] = {
-            pool.submit(run, i, t): i for i, t in enumerate(targets.services)}
-        while pending:
-            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i = pending.pop(fut)
-                results[i] = fut.result()
-                if on_done:
-                    on_done(results[i])
-            now = time.monotonic()
-            with lock:
-                overdue = [f for f, i in pending.items()
-                           if i in begun and now - begun[i] > options.timeout]
-            for fut in overdue:
-                i = pending.pop(fut)
-                t = targets.services[i]
-                results[i] = ServiceResult(
-                    name=t.name, url=t.url, tags=list(t.tags),
-                    error=f"timed out after {options.timeout:g} s", duration_s=now - begun[i])
-                if on_done:
-                    on_done(results[i])
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with task("cyber scan", total=len(targets.services)) as advance:
+
+        def finish(i: int, result: ServiceResult) -> None:
+            results[i] = result
+            if on_done:
+                on_done(result)
+            advance()
+
+        try:
+            pending: dict[Future[ServiceResult], int] = {
+                pool.submit(run, i, t): i for i, t in enumerate(targets.services)}
+            while pending:
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    finish(pending.pop(fut), fut.result())
+                now = time.monotonic()
+                with lock:
+                    overdue = [f for f, i in pending.items()
+                               if i in begun and now - begun[i] > options.timeout]
+                for fut in overdue:
+                    i = pending.pop(fut)
+                    t = targets.services[i]
+                    finish(i, ServiceResult(
+                        name=t.name, url=t.url, tags=list(t.tags),
+                        error=f"timed out after {options.timeout:g} s",
+                        duration_s=now - begun[i]))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     finished = datetime.now(UTC).replace(tzinfo=None)
     return Scan(started, finished, [results[i] for i in range(len(targets.services))], source)
