@@ -156,3 +156,40 @@ def test_account_page_creates_api_token(client: TestClient, login: Callable[...,
 def test_public_pages_set_no_cookie(client: TestClient) -> None:
     assert "set-cookie" not in client.get("/kpi/scorecard").headers
     assert "ssckit_login_csrf=" in client.get("/login").headers["set-cookie"]
+
+
+def test_concurrent_wrong_passwords_get_exactly_the_allowed_checks(store: Store) -> None:
+    """24 wrong passwords sent 12 at a time: only MAX_FAILURES of them reach the password
+    check; the rest are refused before it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth.add_user(store, "conc", "viewer", PASSWORD)
+
+    def attempt(_: int) -> str:
+        try:
+            return "checked" if auth.authenticate(store, "conc", "wrong password!!",
+                                                  "10.0.0.9") is None else "in"
+        except auth.RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(attempt, range(24)))
+    assert results.count("checked") == auth.MAX_FAILURES
+    assert results.count("limited") == 24 - auth.MAX_FAILURES
+
+
+def test_one_address_trying_many_accounts_is_limited(store: Store) -> None:
+    for i in range(auth.MAX_FAILURES_PER_ADDRESS):
+        assert auth.authenticate(store, f"guess{i}", "wrong password!!", "10.0.0.7") is None
+    with pytest.raises(auth.RateLimited):
+        auth.authenticate(store, "another", "wrong password!!", "10.0.0.7")
+    # another address is not affected
+    assert auth.authenticate(store, "another", "wrong password!!", "10.0.0.8") is None
+
+
+def test_one_account_tried_from_many_addresses_is_limited(store: Store) -> None:
+    auth.add_user(store, "target", "viewer", PASSWORD)
+    for i in range(auth.MAX_FAILURES_PER_ACCOUNT):
+        assert auth.authenticate(store, "target", "wrong password!!", f"10.1.0.{i}") is None
+    with pytest.raises(auth.RateLimited):
+        auth.authenticate(store, "target", PASSWORD, "10.1.1.1")

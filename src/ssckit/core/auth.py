@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,8 +32,12 @@ MAX_PASSWORD_LENGTH = 1024
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 SESSION_LIFETIME = timedelta(hours=12)
-#: Failed logins allowed per user name and client address within :data:`FAILURE_WINDOW`.
+#: Failed logins allowed within :data:`FAILURE_WINDOW`: per user name and client address, per
+#: user name from any address (guessing spread over many machines), and per address for any
+#: user names (one machine trying many accounts).
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ACCOUNT = 20
+MAX_FAILURES_PER_ADDRESS = 10
 FAILURE_WINDOW = timedelta(minutes=15)
 
 #: The tables of users, sessions, API tokens and failed logins (``Store.migrate_module``).
@@ -64,6 +69,8 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+_attempts_lock = threading.Lock()
 
 # argon2-cffi's defaults are the RFC 9106 "second recommended option" (argon2id, t=3, 64 MiB).
 _hasher = PasswordHasher()
@@ -204,39 +211,47 @@ def authenticate(
 ) -> User | None:
     """The user when ``password`` is right; None otherwise (the failure is recorded).
 
-    Raises :class:`RateLimited` when ``client`` already failed :data:`MAX_FAILURES` times for
-    ``name`` within :data:`FAILURE_WINDOW`, before checking the password.
+    Raises :class:`RateLimited`, before checking the password, when within
+    :data:`FAILURE_WINDOW` ``client`` already failed :data:`MAX_FAILURES` times for ``name``,
+    ``name`` failed :data:`MAX_FAILURES_PER_ACCOUNT` times from anywhere, or ``client`` failed
+    :data:`MAX_FAILURES_PER_ADDRESS` times for any names. A server is one process: the check
+    and the reservation of the attempt hold a lock, so concurrent attempts are counted exactly.
     """
     now = now or _now()
     since = now - FAILURE_WINDOW
-    cur = store.cursor()
-    try:
-        n, oldest = cur.execute(
-            "SELECT count(*), min(failed_at) FROM login_failures "
-            "WHERE user_name = ? AND client = ? AND failed_at > ?", [name, client, since],
-        ).fetchone()
-        row = cur.execute("SELECT role, password_hash, created_at FROM users WHERE name = ?",
-                          [name]).fetchone()
-    finally:
-        cur.close()
-    if n >= MAX_FAILURES:
-        retry = oldest + FAILURE_WINDOW - now
-        raise RateLimited(max(1, int(retry.total_seconds()) + 1))
+    name = name[:200]
+    # Count and reserve the attempt in one step: the attempt is recorded as a failure before
+    # the password is checked (and forgotten again if it was right), so concurrent requests
+    # cannot all read the same count and all get a check.
+    with _attempts_lock, store.transaction() as tx:
+        limits = (
+            ("user_name = ? AND client = ?", [name, client], MAX_FAILURES),
+            ("user_name = ?", [name], MAX_FAILURES_PER_ACCOUNT),
+            ("client = ?", [client], MAX_FAILURES_PER_ADDRESS),
+        )
+        for where, params, limit in limits:
+            n, oldest = tx.execute(
+                f"SELECT count(*), min(failed_at) FROM login_failures WHERE {where} "
+                "AND failed_at > ?", [*params, since]).fetchone()
+            if n >= limit:
+                retry = oldest + FAILURE_WINDOW - now
+                raise RateLimited(max(1, int(retry.total_seconds()) + 1))
+        tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", [since])
+        tx.execute("INSERT INTO login_failures VALUES (?, ?, ?)", [name, client, now])
+        row = tx.execute("SELECT role, password_hash, created_at FROM users WHERE name = ?",
+                         [name]).fetchone()
     stored = row[1] if row else _DUMMY_HASH
     try:
         ok = _hasher.verify(stored, password) and row is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    with store.transaction() as tx:
-        if ok:
+    if ok:
+        with store.transaction() as tx:
             tx.execute("DELETE FROM login_failures WHERE user_name = ? AND client = ?",
                        [name, client])
             if _hasher.check_needs_rehash(stored):
                 tx.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                            [hash_password(password), name])
-        else:
-            tx.execute("DELETE FROM login_failures WHERE failed_at <= ?", [since])
-            tx.execute("INSERT INTO login_failures VALUES (?, ?, ?)", [name[:200], client, now])
     return User(name, row[0], row[2]) if ok else None
 
 
