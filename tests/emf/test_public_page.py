@@ -52,6 +52,20 @@ def test_point_api_agrees_with_the_check(demo_workspace: Path):
     assert worst[0].value > 1
 
 
+def test_sites_api_is_typed(demo_workspace: Path):
+    with TestClient(create_app(demo_workspace), base_url="https://testserver") as client:
+        sites = client.get("/api/v1/emf/sites").json()["sites"]
+    by_site = {s["site"]: s for s in sites}
+    # R02: a neighbour's terrace 12 m in front fails the strict synthetic national limit but
+    # meets ICNIRP 2020 (sample city; see ssckit.emf.sample)
+    assert by_site["R02"]["compliant"] is False
+    assert by_site["R02"]["compliant_icnirp2020-public"] is True
+    assert isinstance(by_site["R02"]["eirp_w"], float) and by_site["R02"]["eirp_w"] > 0
+    assert isinstance(by_site["R02"]["sectors"], int)
+    assert by_site["R02"]["percent_of_limit"] == pytest.approx(100 * by_site["R02"]["worst_ter"],
+                                                               rel=1e-3)
+
+
 def test_public_page_in_chromium(demo_server: str, browser_page, demo_workspace: Path):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})        # a phone

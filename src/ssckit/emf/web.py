@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 
 from ssckit.core.errors import InputError
@@ -165,23 +167,65 @@ def api_point(request: Request, lat: Lat = None, lon: Lon = None, x: float | Non
     return res
 
 
-@router.get("/sites")
+class SiteCompliance(BaseModel):
+    """One site's compliance from the last check (``outputs/emf/sites.csv``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    site: str
+    sectors: int
+    eirp_w: float = Field(description="total EIRP of the site's sectors [W]")
+    installation_class: str = Field(description="ITU-T K.52 / IEC 62232 installation class")
+    boresight_m: float = Field(description="exclusion distance along the main beam [m]")
+    front_m: float
+    back_m: float
+    side_m: float
+    above_m: float
+    below_m: float
+    worst_place: str = Field(description="the public place with the highest exposure")
+    worst_ter: float = Field(description="total exposure ratio there (1 = the limit)")
+    margin_db: float = Field(description="10·log10(1 / worst_ter) [dB]")
+    percent_of_limit: float = Field(description="100 · worst_ter [%]")
+    compliant: bool
+
+
+class SitesAnswer(BaseModel):
+    sites: list[SiteCompliance]
+
+
+@router.get("/sites", response_model=SitesAnswer)
 def api_sites(request: Request) -> dict[str, Any]:
-    """Every site's compliance from the last `ssckit emf check`."""
+    """Every site's compliance from the last `ssckit emf check` (numbers and booleans typed;
+    ``compliant_<set>`` for each further limit set of the report)."""
     path = get_workspace(request).root / "outputs" / OUTPUT_DIR / "sites.csv"
     if not path.is_file():
         raise HTTPException(404, "no EMF check yet; run `ssckit emf check`")
+    return {"sites": _read_sites(path)}
+
+
+def _read_sites(path: Path) -> list[dict[str, Any]]:
+    """``sites.csv`` as written by :func:`ssckit.emf.outputs.write_outputs`, typed."""
+    texts = {"site", "installation_class", "worst_place"}
+    out = []
     with path.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return {"sites": rows}
+        for row in csv.DictReader(f):
+            typed: dict[str, Any] = {}
+            for key, value in row.items():
+                if key in texts:
+                    typed[key] = value
+                elif key == "compliant" or key.startswith("compliant_"):
+                    typed[key] = value == "True"
+                elif key == "sectors":
+                    typed[key] = int(value)
+                else:
+                    typed[key] = float(value)
+            out.append(typed)
+    return out
 
 
 def _sites(ws: Workspace) -> list[dict[str, Any]]:
     path = ws.root / "outputs" / OUTPUT_DIR / "sites.csv"
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return _read_sites(path) if path.is_file() else []
 
 
 def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
@@ -200,7 +244,7 @@ def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
         colorbar={"title": "% of limit", "tickvals": [-3, -2, -1, 0, 1, 2],
                   "ticktext": ["0.001", "0.01", "0.1", "1", "10", "100"]},
         hovertemplate="click for the exposure here<extra></extra>"))
-    ok = {s["site"]: s["compliant"] == "True" for s in sites}
+    ok = {s["site"]: s["compliant"] for s in sites}
     first: dict[str, int] = {}
     for i, s in enumerate(m.site.tolist()):
         first.setdefault(s, i)
@@ -240,6 +284,6 @@ def emf_page(request: Request, lat: Lat = None, lon: Lon = None,
         "height_m": height_m,
         "map_chart": chart_json(fig) if fig else None,
         "limit_set": m.limit_set if m else None, "settings": m.settings if m else None,
-        "n_ok": sum(s["compliant"] == "True" for s in sites),
+        "n_ok": sum(s["compliant"] for s in sites),
     })
 
