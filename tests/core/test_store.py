@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import SCHEMA_VERSION, Store
 
@@ -101,3 +102,33 @@ def test_module_migrations_apply_once_and_refuse_newer(tmp_path: Path):
         assert s.migrate_module("m", migs) == 2
         with pytest.raises(RuntimeError, match="newer than this ssckit"):
             s.migrate_module("m", migs[:1])
+
+
+def test_store_held_by_another_process_is_one_line(tmp_path: Path):
+    """DuckDB allows one writing process: the second gets one line naming the holder."""
+    import subprocess
+    import sys
+
+    from tests.core.test_modules import _workspace
+
+    root = _workspace(tmp_path / "city", notes=False)
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import duckdb, sys, time; duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)",
+                               str(root / "ssckit.duckdb")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(InputError) as e:
+            Store.open(root / "ssckit.duckdb")
+        assert f"process {holder.pid}" in str(e.value)
+        cli = subprocess.run([sys.executable, "-m", "ssckit.cli", "export", "-w", str(root),
+                              "-o", str(tmp_path / "v.csv"), "--format", "csv"],
+                             capture_output=True, text=True)
+        assert cli.returncode == 2
+        lines = cli.stderr.strip().splitlines()
+        assert len(lines) == 1 and "the store is in use by process" in lines[0], cli.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -4,6 +4,7 @@ the schema migrations of both."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,6 +14,7 @@ from typing import Any
 import duckdb
 
 from ssckit import __version__
+from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue, canonical_breakdown
 
 # Each migration takes the schema from version i to i + 1. Append, never edit.
@@ -58,7 +60,10 @@ class Store:
             con = duckdb.connect(":memory:")
         else:
             path = Path(path)
-            con = duckdb.connect(str(path), read_only=read_only and path.exists())
+            try:
+                con = duckdb.connect(str(path), read_only=read_only and path.exists())
+            except duckdb.IOException as exc:
+                raise store_busy_error(path, exc) from None
         store = cls(con, Path(path) if path else None)
         if not read_only:
             store.migrate()
@@ -263,6 +268,20 @@ class Store:
         finally:
             cur.close()
         return int(n)
+
+
+def store_busy_error(path: Path, exc: Exception) -> Exception:
+    """One line for a store another process holds (DuckDB allows one writing process), naming
+    that process; other I/O errors pass through unchanged."""
+    text = str(exc)
+    if "lock" not in text.lower():
+        return exc
+    holder = re.search(r"held in (\S+) \(PID (\d+)\)", text)
+    who = f"process {holder.group(2)} ({Path(holder.group(1)).name})" if holder else \
+        "another process"
+    return InputError(str(path), None, f"the store is in use by {who}; stop it (e.g. the "
+                      "`ssckit serve` of this workspace) or wait until it finishes, then try "
+                      "again")
 
 
 def _row_to_value(r: tuple[Any, ...]) -> IndicatorValue:
