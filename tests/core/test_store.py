@@ -113,7 +113,7 @@ def test_store_held_by_another_process_is_one_line(tmp_path: Path):
 
     root = _workspace(tmp_path / "city", notes=False)
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import duckdb, sys, time; duckdb.connect(sys.argv[1]); "
+                               "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
                                "print('held', flush=True); time.sleep(60)",
                                str(root / "ssckit.duckdb")], stdout=subprocess.PIPE, text=True)
     try:
