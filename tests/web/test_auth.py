@@ -62,8 +62,24 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
     script_src = next(p for p in csp.split("; ") if p.startswith("script-src"))
     assert "unsafe" not in script_src
     assert "frame-ancestors 'none'" in csp
-    assert "max-age=31536000" in SECURITY_HEADERS["Strict-Transport-Security"]
+    assert "max-age=31536000" in r.headers["Strict-Transport-Security"]   # client on https
     assert client.get("/").headers["cache-control"] == "no-store"
+
+
+def test_plain_http_gets_no_hsts_and_no_secure_cookie(client: TestClient) -> None:
+    """Over plain HTTP (no TLS, no trusted proxy saying https) HSTS would be ignored and a
+    Secure cookie never sent back by an API client: neither is sent (RFC 6797 §7.2)."""
+    from fastapi.testclient import TestClient as Plain
+
+    with Plain(client.app, base_url="http://testserver") as plain:
+        r = plain.get("/login")
+        assert "strict-transport-security" not in r.headers
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+        form = {"username": "nobody", "password": "x" * 12, "csrf_token": csrf_of(r.text)}
+        assert plain.post("/login", data=form).status_code == 401   # the cookie came back
+    r = client.get("/login")
+    assert "secure" in r.headers["set-cookie"].lower()
 
 
 def test_login_sets_a_strict_session_cookie_and_logout_ends_it(

@@ -44,3 +44,75 @@ def test_help_shows_examples() -> None:
     for sub in ("add", "list", "remove", "token", "passwd"):
         out = runner.invoke(users, [sub, "--help"]).output
         assert "Example: ssckit users" in out, sub
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 made with `cryptography` (PEM cert and key)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_serve_https_sends_secure_cookies_and_hsts(workspace_dir: Path, tmp_path: Path) -> None:
+    import socket
+    import ssl
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    cert, key = _self_signed(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ssckit.cli", "serve", "-w", str(workspace_dir), "--port",
+         str(port), "--tls-cert", str(cert), "--tls-key", str(key)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(cert)),
+                          timeout=5) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    r = client.get(f"https://127.0.0.1:{port}/login")
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+        assert r.status_code == 200
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+        assert "secure" in r.headers["set-cookie"].lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_tls_options_are_checked(workspace_dir: Path, tmp_path: Path) -> None:
+    for args, words in ((["--tls-cert", str(tmp_path / "c.pem")], "give both"),
+                        (["--tls-cert", str(tmp_path / "c.pem"), "--tls-key",
+                          str(tmp_path / "k.pem")], "file not found")):
+        r = CliRunner().invoke(serve, ["-w", str(workspace_dir), *args])
+        assert r.exit_code != 0 and words in str(r.exception)

@@ -176,10 +176,24 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     response = request.app.state.templates.TemplateResponse(
         request, template, ctx, status_code=status_code, headers=headers)
     if new := getattr(request.state, "new_login_csrf", None):
-        _set_cookie(response, LOGIN_CSRF_COOKIE, new, max_age=3600)
+        set_cookie(request, response, LOGIN_CSRF_COOKIE, new, max_age=3600)
     return response
 
 
-def _set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=True, httponly=True,
-                        samesite="strict")
+def on_https(request: Request) -> bool:
+    """Whether the client reached us over HTTPS: served with TLS, or through a trusted proxy
+    that said so (``ssckit serve --behind-proxy``)."""
+    return request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str,
+               max_age: int | None = None) -> None:
+    """An HttpOnly, SameSite=Strict cookie; ``Secure`` when the client is on HTTPS (over
+    plain HTTP an API client would never send a Secure cookie back)."""
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=on_https(request),
+                        httponly=True, samesite="strict")
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(name, path="/", secure=on_https(request), httponly=True,
+                           samesite="strict")

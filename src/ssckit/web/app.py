@@ -41,15 +41,16 @@ from ssckit.core.webkit import (
     SAFE_METHODS,
     SESSION_COOKIE,
     Principal,
-    _set_cookie,
     check_csrf,
     client_address,
+    delete_cookie,
     format_number,
     get_store,
     get_workspace,
     render,
     require_role,
     safe_next,
+    set_cookie,
 )
 from ssckit.core.workspace import Workspace
 from ssckit.web.security import SecurityHeadersMiddleware, security_txt
@@ -166,9 +167,9 @@ def login(
         }, status_code=401)
     token, _ = auth.create_session(get_store(request), user)
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(response, SESSION_COOKIE, token, max_age=int(auth.SESSION_LIFETIME.total_seconds()))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/", secure=True, httponly=True,
-                           samesite="strict")
+    set_cookie(request, response, SESSION_COOKIE, token,
+               max_age=int(auth.SESSION_LIFETIME.total_seconds()))
+    delete_cookie(request, response, LOGIN_CSRF_COOKIE)
     return response
 
 
@@ -178,8 +179,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
     if token := request.cookies.get(SESSION_COOKIE):
         auth.end_session(get_store(request), token)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True,
-                           samesite="strict")
+    delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 

@@ -17,22 +17,35 @@ from ssckit.core.workspace import Workspace
 
 
 def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-               live: bool = False) -> None:
+               live: bool = False, tls_cert: Path | None = None, tls_key: Path | None = None,
+               behind_proxy: str = "127.0.0.1") -> None:
     """Serve the workspace's web app with uvicorn until interrupted.
 
     ``live``: also start what the modules run beside the server (their face's ``live``, e.g.
-    a local broker, an ingester and a simulator feeding the dashboard).
+    a local broker, an ingester and a simulator feeding the dashboard). ``tls_cert`` /
+    ``tls_key``: serve HTTPS. ``behind_proxy``: addresses (comma-separated) whose
+    ``X-Forwarded-Proto`` / ``X-Forwarded-For`` are believed; "none" believes nobody.
     """
+    if (tls_cert is None) != (tls_key is None):
+        raise InputError("--tls-cert/--tls-key", None, "give both the certificate and its key")
+    for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not Path(path).is_file():
+            raise InputError(str(path), None, f"{option}: file not found")
     import uvicorn
 
     from ssckit.web.app import create_app
 
     app = create_app(Path(workspace_dir))
     feeds = _start_live(app.state.workspace) if live else []
-    console.print(f"Serving {app.state.workspace.label} on http://{host}:{port}/ "
+    scheme = "https" if tls_cert else "http"
+    console.print(f"Serving {app.state.workspace.label} on {scheme}://{host}:{port}/ "
                   "(Ctrl+C to stop)", highlight=False)
+    trusted = "" if behind_proxy.strip().lower() == "none" else behind_proxy
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
+                    ssl_certfile=str(tls_cert) if tls_cert else None,
+                    ssl_keyfile=str(tls_key) if tls_key else None,
+                    proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None)
     finally:
         for feed in feeds:
             feed.stop()
@@ -55,13 +68,22 @@ def _start_live(ws: Workspace) -> list[Any]:
 @click.option("--live/--no-live", default=False, show_default=True,
               help="Also run the modules' live feeds (e.g. the Smart School sensors: a local "
                    "Mosquitto, the ingester and the simulator publishing each minute).")
-def serve(workspace_dir: Path, host: str, port: int, live: bool) -> None:
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM certificate (chain) to serve HTTPS with; needs --tls-key.")
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM private key of --tls-cert.")
+@click.option("--behind-proxy", default="127.0.0.1", show_default=True, metavar="ADDRESSES",
+              help="Reverse proxies (comma-separated addresses) whose X-Forwarded-Proto/For "
+                   "are believed; 'none' believes nobody. Secure cookies and HSTS are sent "
+                   "only to clients on HTTPS.")
+def serve(workspace_dir: Path, host: str, port: int, live: bool, tls_cert: Path | None,
+          tls_key: Path | None, behind_proxy: str) -> None:
     """Serve the web dashboard and the JSON API (/api/v1) of a city workspace.
 
     The store is opened for writing, so `ssckit users` and imports cannot run on the same
     workspace while the server runs; manage users on the web (/admin/users) meanwhile.
     """
-    run_server(workspace_dir, host, port, live)
+    run_server(workspace_dir, host, port, live, tls_cert, tls_key, behind_proxy)
 
 
 @click.group(epilog="Example: ssckit users add ana --role analyst --workspace sample-city")

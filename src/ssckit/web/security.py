@@ -1,8 +1,8 @@
 """Security headers on every response: CSP, HSTS, framing, sniffing, referrer and permissions;
 and the app's ``/.well-known/security.txt`` (RFC 9116).
 
-These are what ``ssckit cyber scan`` checks (``ssckit.cyber.checks.http``); the app is scanned
-with it behind a TLS terminator in ``tests/cyber/test_self_scan.py`` and must grade A or better.
+Our own security scan checks exactly these; the app is scanned behind a TLS terminator in the
+tests and must grade A or better.
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    # RFC 6797; browsers ignore it over plain http (a local server), so it is safe to always send.
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -49,9 +47,14 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+#: RFC 6797 §7.2: sent only over HTTPS (served with TLS, or through a trusted proxy that said so).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 class SecurityHeadersMiddleware:
-    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response, and a
-    ``Cache-Control`` where it sets none (``no-store``, but an hour for ``/static/``)."""
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every HTTP response (and HSTS to
+    those over HTTPS), and a ``Cache-Control`` where it sets none (``no-store``, but an hour
+    for ``/static/``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,12 +67,14 @@ class SecurityHeadersMiddleware:
             return
 
         cache = b"public, max-age=3600" if scope["path"].startswith("/static/") else b"no-store"
+        extra = self._headers + ([(b"strict-transport-security", HSTS.encode())]
+                                 if scope.get("scheme") == "https" else [])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in self._headers if k not in present]
+                headers += [(k, v) for k, v in extra if k not in present]
                 if b"cache-control" not in present:
                     headers.append((b"cache-control", cache))
                 message = {**message, "headers": headers}
