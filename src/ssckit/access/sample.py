@@ -1,0 +1,126 @@
+"""The sample city's web portal: a few static pages, with deliberate accessibility defects.
+
+``ssckit demo`` writes the pages into ``site/`` of the sample city's workspace; the access step
+serves them on 127.0.0.1 and audits them in Chromium. Three defects are there on purpose, each
+a WCAG 2.2 A/AA failure a real city portal often has:
+
+=============  ======================================  ==========================  ===========
+page           defect                                  WCAG success criterion      axe rule
+=============  ======================================  ==========================  ===========
+index.html     the river photo has no text alternative 1.1.1 Non-text Content      image-alt
+services.html  the licence-plate field has no label    4.1.2 Name, Role, Value     label
+news.html      grey notice text on white (2.3:1)       1.4.3 Contrast (Minimum)    color-contrast
+=============  ======================================  ==========================  ===========
+
+``contact.html`` has none. city.yaml::
+
+    inputs:
+      access: {site: site/index.html}   # the page the crawl starts from
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from ssckit.core.sample import SampleCity, SampleInputs
+
+SITE_DIR = "site"
+
+#: page file -> (title, main content); ``{city}`` is the city's name.
+PAGES: dict[str, tuple[str, str]] = {
+    "index.html": ("Home", """
+      <h1>Welcome to {city}</h1>
+      <p>The city portal of {city}: services, news and how to reach the city hall.</p>
+      <img src="river.svg" width="480" height="160">
+      <h2>Popular services</h2>
+      <ul>
+        <li><a href="services.html">Apply for a resident parking permit</a></li>
+        <li><a href="news.html">Road works and city news</a></li>
+        <li><a href="contact.html">Opening hours of the city hall</a></li>
+      </ul>"""),
+    "services.html": ("Services", """
+      <h1>Resident parking permit</h1>
+      <p>Residents of the old town may park in their street with a permit.</p>
+      <form action="services.html" method="get">
+        <p><label for="name">Full name</label>
+           <input id="name" name="name" type="text" autocomplete="name"></p>
+        <p>Licence plate <input name="plate" type="text"></p>
+        <p><button type="submit">Apply</button></p>
+      </form>"""),
+    "news.html": ("News", """
+      <h1>City news</h1>
+      <p class="notice">Notice: the river bridge is closed to cars from 3 to 14 March.</p>
+      <h2>New cycle lanes along the river</h2>
+      <p>Four kilometres of protected cycle lanes open this spring.</p>"""),
+    "contact.html": ("Contact", """
+      <h1>Contact the city hall</h1>
+      <p>City hall, 1 Market Square, {city}. Telephone <a href="tel:+000000000">000 000 000</a>.</p>
+      <table>
+        <caption>Opening hours</caption>
+        <tr><th scope="col">Day</th><th scope="col">Hours</th></tr>
+        <tr><td>Monday to Thursday</td><td>8:00 to 17:00</td></tr>
+        <tr><td>Friday</td><td>8:00 to 14:00</td></tr>
+      </table>"""),
+}
+
+STYLE = """body { font-family: sans-serif; margin: 0; color: #1a1a1a; background: #ffffff; }
+header, main, footer { padding: 0.5rem 1.5rem; }
+header { background: #0b3d5c; color: #ffffff; }
+header a { color: #ffffff; margin-right: 1rem; }
+a { color: #0b4f8a; }
+li { margin: 0.75rem 0; }
+.notice { color: #b3b3b3; }
+footer { border-top: 1px solid #cccccc; font-size: 0.9rem; }
+"""
+
+RIVER = """<svg xmlns="http://www.w3.org/2000/svg" width="480" height="160" viewBox="0 0 480 160">
+<rect width="480" height="160" fill="#cfe8f3"/>
+<path d="M0 110 C 120 70, 240 150, 480 95 L 480 160 L 0 160 Z" fill="#2f7fb0"/>
+</svg>
+"""
+
+
+def _page(city: str, file: str, title: str, body: str) -> str:
+    nav = "\n".join(f'        <a href="{f}"' + (' aria-current="page"' if f == file else "")
+                    + f">{html.escape(t)}</a>" for f, (t, _) in PAGES.items())
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{html.escape(title)} | {html.escape(city)} city portal</title>
+  <link rel="stylesheet" href="style.css">
+</head>
+<body>
+  <header>
+    <p>{html.escape(city)} city portal</p>
+    <nav aria-label="Main">
+{nav}
+    </nav>
+  </header>
+  <main>{body.format(city=html.escape(city))}
+  </main>
+  <footer>
+    <p>Synthetic sample data written by ssckit demo: not a real city.</p>
+  </footer>
+</body>
+</html>
+"""
+
+
+def write_site(folder: Path, city_name: str) -> Path:
+    """Write the sample portal into ``folder``; return its home page."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file, (title, body) in PAGES.items():
+        (folder / file).write_text(_page(city_name, file, title, body), encoding="utf-8")
+    (folder / "style.css").write_text(STYLE, encoding="utf-8")
+    (folder / "river.svg").write_text(RIVER, encoding="utf-8")
+    return folder / "index.html"
+
+
+def write_sample(city: SampleCity) -> SampleInputs:
+    """The sample city's portal in ``site/``, audited by the access step."""
+    write_site(Path(city.root) / SITE_DIR, city.name)
+    return SampleInputs(inputs={"site": f"{SITE_DIR}/index.html"})
