@@ -209,3 +209,20 @@ def test_one_account_tried_from_many_addresses_is_limited(store: Store) -> None:
         assert auth.authenticate(store, "target", "wrong password!!", f"10.1.0.{i}") is None
     with pytest.raises(auth.RateLimited):
         auth.authenticate(store, "target", PASSWORD, "10.1.1.1")
+
+
+def test_large_request_bodies_are_refused_before_reading(client: TestClient) -> None:
+    from ssckit.web.security import MAX_BODY_BYTES
+
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    r = client.post("/api/v1/kpi/values", content=big, headers={"content-type": "text/csv"})
+    assert r.status_code == 413 and "larger than" in r.text
+
+    def chunks():  # no Content-Length: counted while streaming
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"y" * 65536
+
+    r = client.post("/login", content=chunks(),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert "content-security-policy" in r.headers   # the refusal carries our headers too

@@ -53,7 +53,11 @@ from ssckit.core.webkit import (
     set_cookie,
 )
 from ssckit.core.workspace import Workspace
-from ssckit.web.security import SecurityHeadersMiddleware, security_txt
+from ssckit.web.security import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    security_txt,
+)
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -305,6 +309,7 @@ def create_app(workspace_dir: Path) -> FastAPI:
     app.state.templates = _templates()
     app.state.nav = [("Home", "/", None)]
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

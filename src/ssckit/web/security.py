@@ -83,6 +83,58 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+#: Largest request body accepted [bytes] (the largest upload, a CSV of KPI values, is 5 MiB).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+class BodySizeLimitMiddleware:
+    """ASGI middleware refusing request bodies over ``max_bytes`` with 413 before they are
+    read: at once from ``Content-Length``, or as soon as a streamed body passes the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+        started = refused = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes and not refused:
+                    refused = True
+                    if not started:
+                        await self._refuse(send)
+                    # the app sees the client go away, and whatever it answers is dropped
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, limited_receive, tracking_send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = (f"request body larger than {self.max_bytes // 2**20} MiB").encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 #: RFC 9116 recommends an Expires less than a year ahead; ours is renewed on every request.
 SECURITY_TXT_DAYS = 360
 _CONTACT_SCHEMES = ("mailto:", "https://", "tel:")
