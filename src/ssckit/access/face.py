@@ -14,6 +14,6 @@ FACE = ModuleFace(
     web=("ssckit.access.web",),
     templates="templates",
     migrations="ssckit.access.history:MIGRATIONS",
-    sample=None,  # ssckit.access.sample:write_sample
+    sample="ssckit.access.sample:write_sample",
     requires=("playwright", "axe_playwright_python"),
 )
