@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import radio_p1812  # noqa: E402  (the sibling benchmark, reused for part 1)
 
 from ssckit.demo.city import CRS, make_sample_city  # noqa: E402
-from ssckit.radio.sample import write_sample_sites  # noqa: E402
 from ssckit.radio import coverage as cov  # noqa: E402
 from ssckit.radio.antenna import read_msi  # noqa: E402
+from ssckit.radio.sample import write_sample_sites  # noqa: E402
 from ssckit.radio.sites import read_sites_csv  # noqa: E402
 
 TARGET = 450_000  # pixel-paths/s aimed at for the radial run on a 2-core machine

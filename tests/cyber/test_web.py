@@ -22,10 +22,10 @@ from ssckit.cyber.indicators import compute
 from ssckit.cyber.indicators import settings as cyber_settings
 from ssckit.cyber.model import Finding, ServiceResult, Status
 from ssckit.cyber.scan import Scan
+from ssckit.cyber.securitytxt import security_txt
 from ssckit.cyber.store import save_scan
 from ssckit.cyber.targets import load_targets
 from ssckit.web.app import create_app
-from ssckit.web.security import security_txt
 
 PASSWORD = "correct horse battery staple"
 
@@ -192,7 +192,7 @@ def test_security_txt_contact_from_settings(workspace: Path):
     cfg["settings"]["cyber"]["security_contact"] = "csirt@city.example"
     (workspace / "city.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(InputError, match="security_contact"):
-        create_app(workspace)
+        security_txt(Workspace.load(workspace))
 
 
 def test_security_txt_passes_our_own_check(workspace: Path):

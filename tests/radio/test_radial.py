@@ -12,11 +12,11 @@ import pytest
 from pyproj import Transformer
 
 from ssckit.demo.city import CRS, make_sample_city
-from ssckit.radio.sample import write_sample_sites
 from ssckit.radio import coverage as cov
 from ssckit.radio import radial
 from ssckit.radio.antenna import read_msi
 from ssckit.radio.propagation.p1812 import bt_loss
+from ssckit.radio.sample import write_sample_sites
 from ssckit.radio.sites import read_sites_csv
 
 TOL_EXACT_DB = 1e-6   # the engine vs bt_loss on the very same profile

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
@@ -19,10 +19,17 @@ from ssckit.cyber import gci
 from ssckit.cyber.model import CATEGORIES, Status
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.scoring import posture, score_service
+from ssckit.cyber.securitytxt import security_txt
 from ssckit.cyber.store import ServiceChange, diff, load_scan, previous_scan, scan_ids
 
 router = APIRouter(prefix="/cyber", tags=["cyber"])
 pages = APIRouter(include_in_schema=False)
+
+
+@pages.get("/.well-known/security.txt")
+def well_known_security_txt(request: Request) -> Response:
+    """RFC 9116 security contact of this server (settings.cyber.security_contact)."""
+    return Response(security_txt(get_workspace(request)), media_type="text/plain; charset=utf-8")
 NAV = [("Cyber posture", "/cyber", "viewer")]
 
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]

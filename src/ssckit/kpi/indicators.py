@@ -12,8 +12,8 @@ from ssckit.kpi.settings import kpi_settings
 
 
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
-    """Every file of ``settings.kpi.values`` read and checked against the U4SSC catalogue (all rows of
-    all files are checked before anything is returned)."""
+    """Every file of ``settings.kpi.values`` read and checked against the U4SSC catalogue
+    (all rows of all files are checked before anything is returned)."""
     del store
     cat = load_catalogue()
     out: list[IndicatorValue] = []

@@ -46,18 +46,13 @@ from ssckit.core.webkit import (
     delete_cookie,
     format_number,
     get_store,
-    get_workspace,
     render,
     require_role,
     safe_next,
     set_cookie,
 )
 from ssckit.core.workspace import Workspace
-from ssckit.web.security import (
-    BodySizeLimitMiddleware,
-    SecurityHeadersMiddleware,
-    security_txt,
-)
+from ssckit.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -134,12 +129,6 @@ def plotly_js(request: Request) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(_plotly_js(), media_type="text/javascript; charset=utf-8", headers=headers)
-
-
-@shell.get("/.well-known/security.txt")
-def well_known_security_txt(request: Request) -> Response:
-    """RFC 9116 security contact (settings.cyber.security_contact of city.yaml)."""
-    return Response(security_txt(get_workspace(request)), media_type="text/plain; charset=utf-8")
 
 
 @shell.get("/login", response_class=HTMLResponse)
@@ -288,7 +277,6 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 def create_app(workspace_dir: Path) -> FastAPI:
     """The web app of the city workspace at ``workspace_dir`` (opens its store)."""
     ws = Workspace.load(workspace_dir)
-    security_txt(ws)  # a bad settings.cyber.security_contact fails here, not on a request
     store = Store.open(ws.store_path)
 
     @asynccontextmanager
