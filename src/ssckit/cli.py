@@ -53,11 +53,11 @@ def cli(debug: bool) -> None:
 
 
 def _mount() -> None:
-    from ssckit.commands import compute, demo
+    from ssckit.commands import compute, demo, runs
     from ssckit.core.export_cli import export
     from ssckit.web.cli import serve, users
 
-    for command in (compute, demo, export, serve, users):
+    for command in (compute, demo, export, runs, serve, users):
         cli.add_command(command)
 
 

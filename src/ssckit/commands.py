@@ -3,6 +3,7 @@ city, computed and served)."""
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ssckit.core.cli_support import console, quiet_option
+from ssckit.core.cli_support import console, format_option, quiet_option, with_store
 from ssckit.core.errors import InputError
 from ssckit.core.modules import faces
 from ssckit.core.progress import progress_display
@@ -75,6 +76,31 @@ def compute(workspace_dir: Path, only: tuple[str, ...], quiet: bool) -> None:
 compute.help = _compute_help()
 
 
+@click.command(epilog="Example: ssckit runs -w sample-city --format json")
+@with_store
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="How many runs, newest first.")
+@format_option("table", "json")
+def runs(limit: int, fmt: str, ws: Workspace, store: Store) -> None:
+    """The compute runs of a workspace: when, complete or not, what each step produced.
+
+    A run publishes its values only when every step has run; a failed or killed run
+    published nothing, and the dashboard shows the last complete run.
+    """
+    del ws
+    listed = store.list_runs(limit)
+    if fmt == "json":
+        click.echo(json.dumps(listed, default=str, indent=2))
+        return
+    table = Table("Run", "Started (UTC)", "Status", "Steps run", "Values", "Seconds", "Note")
+    for r in listed:
+        ran = [s for s in r["steps"] if s["ran"]]
+        table.add_row(str(r["id"]), f"{r['started_at']:%Y-%m-%d %H:%M:%S}", r["status"],
+                      f"{len(ran)}/{len(r['steps'])}", str(sum(s["n_values"] for s in ran)),
+                      f"{sum(s['seconds'] for s in ran):.1f}", r["message"])
+    console.print(table)
+
+
 @click.command(epilog="Example: ssckit demo --workspace sample-city --no-serve")
 @click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
               path_type=Path), default=Path("sample-city"), show_default=True,
@@ -126,4 +152,5 @@ def demo(workspace_dir: Path, seed: int, serve: bool, host: str, port: int, quie
         run_server(workspace_dir, host, port, live=True)
 
 
-__all__ = ["StepRun", "compute", "compute_workspace", "demo", "peak_rss_mib", "steps_table"]
+__all__ = ["StepRun", "compute", "compute_workspace", "demo", "peak_rss_mib", "runs",
+           "steps_table"]

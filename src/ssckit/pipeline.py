@@ -1,8 +1,10 @@
-"""Run every module's pipeline step the workspace has inputs for, storing each step's values.
+"""Run every module's pipeline step the workspace has inputs for, as one atomic run.
 
 The steps come from the modules' faces (:func:`ssckit.core.modules.steps`), plus core's own
-population step. Each step's values are written in one transaction, so a failing step leaves
-the earlier steps' values stored and its own previous values untouched.
+population step. Each step's values are staged under the run's id and published together in
+one transaction when every step has run: a failed or killed run publishes nothing, and the
+scorecard, reports and dashboard keep showing the last complete run. Steps marked
+``after_publish`` (reports of what was published) run after that.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ class StepRun:
 
 @dataclass
 class PipelineRun:
-    """Every step of one run, in order."""
+    """Every step of one run, in order; ``run_id`` as listed by ``ssckit runs``."""
 
     steps: list[StepRun] = field(default_factory=list)
+    run_id: int = 0
 
     @property
     def n_values(self) -> int:
@@ -79,20 +82,45 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
                          f"{', '.join(sorted(known))}" + (f" ({why})" if why else ""))
     run = PipelineRun()
     planned = [(m, s) for m, s in planned_steps() if not only or m == "core" or m in only]
+    run.run_id = store.begin_run()
+    log: list[dict[str, object]] = []
+
+    def record(result: StepRun) -> None:
+        run.steps.append(result)
+        log.append({"module": result.module, "title": result.title, "ran": result.ran,
+                    "n_values": result.n_values, "seconds": round(result.seconds, 3),
+                    "reason": result.reason})
+        if on_step is not None:
+            on_step(result)
+
     with progress.task("computing", total=len(planned)) as advance:
-        for module, step in planned:
-            advance(0, description=f"{module}: {step.title}")
-            reason = step.why_not(ws)
-            if reason is not None:
-                result = StepRun(module, step.title, False, reason=reason)
-            else:
-                t0 = time.perf_counter()
-                n = store.write_values(step.load()(ws, store))
-                result = StepRun(module, step.title, True, n, time.perf_counter() - t0)
-            run.steps.append(result)
-            if on_step is not None:
-                on_step(result)
-            advance()
+        try:
+            for publish_first in (False, True):
+                if publish_first:
+                    store.publish_run(run.run_id, log)
+                for module, step in planned:
+                    if step.after_publish != publish_first:
+                        continue
+                    advance(0, description=f"{module}: {step.title}")
+                    reason = step.why_not(ws)
+                    if reason is not None:
+                        record(StepRun(module, step.title, False, reason=reason))
+                    else:
+                        t0 = time.perf_counter()
+                        values = step.load()(ws, store)
+                        n = (store.write_values(values) if publish_first
+                             else store.stage_values(run.run_id, values, log))
+                        record(StepRun(module, step.title, True, n, time.perf_counter() - t0))
+                    advance()
+        except BaseException as exc:
+            if _is_running(store, run):   # a report after publishing fails: run stays complete
+                store.fail_run(run.run_id, f"{type(exc).__name__}: {exc}", log)
+            raise
     for name, why in unavailable().items():
         run.steps.append(StepRun(name, "(module not installed)", False, reason=why))
     return run
+
+
+def _is_running(store: Store, run: PipelineRun) -> bool:
+    return any(r["id"] == run.run_id and r["status"] == "running"
+               for r in store.list_runs(limit=5))

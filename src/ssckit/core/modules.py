@@ -52,7 +52,9 @@ class Step:
     ``ready`` (a reference to ``f(workspace) -> str | None``) can add checks of its own: it
     returns why the step cannot run (e.g. "Chromium is not installed"), or None.
     ``order`` sorts the steps of all modules (smaller first; a step that uses another module's
-    indicator values comes after it).
+    indicator values comes after it). A run's values are published together when every step
+    has run; ``after_publish`` steps (reports of what was published, e.g. the scorecard) run
+    after that and see the new values.
     """
 
     title: str
@@ -61,6 +63,7 @@ class Step:
     any_inputs: bool = False
     ready: str | None = None
     order: int = 50
+    after_publish: bool = False
 
     def load(self) -> Callable[[Workspace, Store], list[IndicatorValue]]:
         return load_ref(self.compute)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,30 @@ _MIGRATIONS: list[str] = [
     # 2: the web users' tables; they now belong to ssckit.core.auth's own migrations (which
     # create them where missing), so this step is kept only to number later ones.
     "SELECT 1",
+    # 3: compute runs; a run's values are staged and published together when it completes
+    """
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        started_at  TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status      VARCHAR NOT NULL,
+        steps       VARCHAR NOT NULL DEFAULT '[]',
+        message     VARCHAR NOT NULL DEFAULT ''
+    );
+    CREATE TABLE run_values (
+        run_id      INTEGER NOT NULL,
+        indicator   VARCHAR NOT NULL,
+        entity      VARCHAR NOT NULL,
+        period      VARCHAR NOT NULL,
+        breakdown   VARCHAR NOT NULL DEFAULT '{}',
+        value       DOUBLE NOT NULL,
+        unit        VARCHAR NOT NULL,
+        source      VARCHAR NOT NULL DEFAULT '{}',
+        quality     VARCHAR NOT NULL DEFAULT 'B',
+        computed_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (run_id, indicator, entity, period, breakdown)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -165,14 +189,7 @@ class Store:
         ``replace``, if given, runs first in the same transaction (e.g. to delete a module's
         previous results), so readers never see a half-written state.
         """
-        rows = [
-            (
-                v.indicator, v.entity, v.period, canonical_breakdown(v.breakdown), float(v.value),
-                v.unit, json.dumps(v.source, sort_keys=True, default=str), v.quality,
-                v.computed_at,
-            )
-            for v in values
-        ]
+        rows = _rows(values)
         with self.transaction() as cur:
             if replace is not None:
                 replace(cur)
@@ -183,6 +200,71 @@ class Store:
                     rows,
                 )
         return len(rows)
+
+    # -- compute runs: staged, then published at once ---------------------------------------
+    def begin_run(self) -> int:
+        """Start a compute run and return its id. Runs still marked ``running`` were left by
+        a process that died (DuckDB lets one process write): they become ``killed`` and their
+        staged values are dropped; the published values are those of the last complete run."""
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM run_values WHERE run_id IN "
+                        "(SELECT id FROM runs WHERE status = 'running')")
+            cur.execute("UPDATE runs SET status = 'killed', message = 'the process stopped "
+                        "before the run completed; nothing of it was published' "
+                        "WHERE status = 'running'")
+            run_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()[0]
+            cur.execute("INSERT INTO runs (id, started_at, status) VALUES (?, ?, 'running')",
+                        [run_id, _utcnow()])
+        return int(run_id)
+
+    def stage_values(self, run_id: int, values: Iterable[IndicatorValue],
+                     steps: list[dict[str, Any]] | None = None) -> int:
+        """Stage one step's values in run ``run_id`` (a later step's value replaces an
+        earlier one under the same key, as publishing would); ``steps``, the run's step log
+        so far, is saved with them. Nothing is visible to readers until :meth:`publish_run`."""
+        rows = [(run_id, *r) for r in _rows(values)]
+        with self.transaction() as cur:
+            if rows:
+                cur.executemany(
+                    f"INSERT OR REPLACE INTO run_values (run_id, {', '.join(_COLUMNS)}) "
+                    f"VALUES (?, {', '.join('?' * len(_COLUMNS))})", rows)
+            if steps is not None:
+                cur.execute("UPDATE runs SET steps = ? WHERE id = ?",
+                            [json.dumps(steps), run_id])
+        return len(rows)
+
+    def publish_run(self, run_id: int, steps: list[dict[str, Any]]) -> int:
+        """Publish every staged value of the run in one transaction and mark it complete;
+        return how many values were published."""
+        with self.transaction() as cur:
+            n = cur.execute("SELECT count(*) FROM run_values WHERE run_id = ?",
+                            [run_id]).fetchone()[0]
+            cur.execute(f"INSERT OR REPLACE INTO indicator_values ({', '.join(_COLUMNS)}) "
+                        f"SELECT {', '.join(_COLUMNS)} FROM run_values WHERE run_id = ?",
+                        [run_id])
+            cur.execute("DELETE FROM run_values WHERE run_id = ?", [run_id])
+            cur.execute("UPDATE runs SET status = 'complete', finished_at = ?, steps = ? "
+                        "WHERE id = ?", [_utcnow(), json.dumps(steps), run_id])
+        return int(n)
+
+    def fail_run(self, run_id: int, message: str, steps: list[dict[str, Any]]) -> None:
+        """Mark a run failed (nothing of it is published) with the one-line reason."""
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM run_values WHERE run_id = ?", [run_id])
+            cur.execute("UPDATE runs SET status = 'failed', finished_at = ?, message = ?, "
+                        "steps = ? WHERE id = ?",
+                        [_utcnow(), message[:2000], json.dumps(steps), run_id])
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs, newest first: id, started_at, finished_at, status, steps, message."""
+        cur = self.cursor()
+        try:
+            rows = cur.execute("SELECT id, started_at, finished_at, status, steps, message "
+                               "FROM runs ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+        finally:
+            cur.close()
+        return [{"id": r[0], "started_at": r[1], "finished_at": r[2], "status": r[3],
+                 "steps": json.loads(r[4]), "message": r[5]} for r in rows]
 
     def query_values(
         self,
@@ -268,6 +350,18 @@ class Store:
         finally:
             cur.close()
         return int(n)
+
+
+def _rows(values: Iterable[IndicatorValue]) -> list[tuple[Any, ...]]:
+    return [
+        (v.indicator, v.entity, v.period, canonical_breakdown(v.breakdown), float(v.value),
+         v.unit, json.dumps(v.source, sort_keys=True, default=str), v.quality, v.computed_at)
+        for v in values
+    ]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def store_busy_error(path: Path, exc: Exception) -> Exception:

@@ -10,7 +10,7 @@ FACE = ModuleFace(
     steps=(Step("manual KPI values (settings.kpi.values)", "ssckit.kpi.indicators:compute",
                 inputs=("settings.kpi.values",), order=10),
            Step("U4SSC scorecard report (outputs/scorecard.html)",
-                "ssckit.kpi.indicators:write_scorecard", order=100)),
+                "ssckit.kpi.indicators:write_scorecard", order=100, after_publish=True)),
     cli="ssckit.kpi.cli:kpi",
     web=("ssckit.kpi.web",),
     home="ssckit.kpi.web:home_panel",
