@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly
 import plotly.graph_objects as go
@@ -19,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from ssckit import __version__
-from ssckit.core import auth
+from ssckit.core import auth, i18n
 from ssckit.core.indicators import QUALITY_GRADES
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -132,21 +133,37 @@ def safe_next(path: str | None) -> str:
     return "/"
 
 
+# -- the reader's language ----------------------------------------------------------------------
+def request_language(request: Request) -> str:
+    """The language of this request (``?lang=``, the switcher's cookie, ``Accept-Language``,
+    city.yaml ``language:``, English), as chosen by the web app's language middleware."""
+    lang = getattr(request.state, "lang", None)
+    if lang in i18n.LANGUAGES:
+        return lang
+    return i18n.choose_language(request.query_params.get(i18n.LANG_PARAM),
+                                request.cookies.get(i18n.LANG_COOKIE),
+                                request.headers.get("accept-language"),
+                                get_workspace(request).config.language)
+
+
+def language_links(request: Request) -> list[dict[str, str | bool]]:
+    """The language switcher: this page in every language (``?lang=`` replaced, other query
+    parameters kept)."""
+    current = request_language(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != i18n.LANG_PARAM]
+    out: list[dict[str, str | bool]] = []
+    for code, name in i18n.LANGUAGES.items():
+        query = urlencode([*kept, (i18n.LANG_PARAM, code)])
+        out.append({"code": code, "name": name, "href": f"{request.url.path}?{query}",
+                    "current": code == current})
+    return out
+
+
 # -- rendering --------------------------------------------------------------------------------
 def format_number(value: float | None) -> str:
-    """A number as people read it: 85.2, 1,234, 0.0123; '' for None."""
-    if value is None:
-        return ""
-    v = float(value)
-    if v != v:
-        return ""
-    if v in (float("inf"), float("-inf")):
-        return "∞" if v > 0 else "-∞"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if v == int(v):
-        return f"{int(v)}"
-    return f"{v:.4g}"
+    """A number as readers of the language in force write it: 85.2, 1,234, 0.0123 in English;
+    85,2, 1 234, 0,0123 in Russian; '' for None."""
+    return i18n.format_number(value)
 
 
 def chart_json(fig: go.Figure) -> Markup:
@@ -171,6 +188,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         if user is not None or template == "login.html" else "",
         "version": __version__, "plotly_js": f"{PLOTLY_JS_PATH}?v={plotly.__version__}",
         "quality_grades": QUALITY_GRADES, "path": request.url.path,
+        "page_lang": request_language(request), "languages": language_links(request),
     }
     ctx.update(context or {})
     response = request.app.state.templates.TemplateResponse(

@@ -34,6 +34,11 @@ class CityConfig(BaseModel):
         default=None, description="GeoJSON of districts; each feature has a 'name' property."
     )
     dem: str | None = Field(default=None, description="GeoTIFF digital elevation model [m].")
+    language: str = Field(
+        default="en", pattern=r"^(en|ru|be)$",
+        description="Language of pages, reports and KPI names when the reader chose none: "
+                    "en, ru or be.",
+    )
     synthetic: bool = Field(
         default=False, description="True for generated sample data; every output says so."
     )

@@ -149,8 +149,41 @@ def _parse(data: dict[str, Any]) -> Catalogue:
     )
 
 
+#: Languages of the catalogue's names besides English (``data/u4ssc_kpis.i18n.yaml``).
+NAME_LANGUAGES = ("ru", "be")
+
+
 @cache
-def load_catalogue() -> Catalogue:
-    """The U4SSC catalogue shipped with ssckit (``ssckit/kpi/data/u4ssc_kpis.yaml``)."""
+def catalogue_translations() -> dict[str, dict[str, Any]]:
+    """Names in other languages: ``{lang: {"dimensions", "subdimensions", "categories",
+    "bands" (points -> label), "units" (English unit -> unit), "kpis" (code -> name)}}``."""
+    text = resources.files("ssckit.kpi").joinpath("data/u4ssc_kpis.i18n.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def load_catalogue(lang: str = "en") -> Catalogue:
+    """The U4SSC catalogue shipped with ssckit (``ssckit/kpi/data/u4ssc_kpis.yaml``), with
+    the names of KPIs, dimensions, sub-dimensions, categories, bands and units in ``lang``
+    (English, Russian or Belarusian; another language gives English)."""
+    if lang != "en" and lang in NAME_LANGUAGES:
+        return _translated(load_catalogue("en"), catalogue_translations()[lang])
     text = resources.files("ssckit.kpi").joinpath("data/u4ssc_kpis.yaml").read_text("utf-8")
     return _parse(yaml.safe_load(text))
+
+
+def _translated(cat: Catalogue, names: dict[str, Any]) -> Catalogue:
+    from dataclasses import replace
+
+    units = names.get("units", {})
+    bands = names.get("bands", {})
+    kpi_names = names.get("kpis", {})
+    return replace(
+        cat,
+        kpis=tuple(replace(k, name=kpi_names.get(k.code, k.name), unit=units.get(k.unit, k.unit))
+                   for k in cat.kpis),
+        dimensions={k: names["dimensions"].get(k, v) for k, v in cat.dimensions.items()},
+        subdimensions={k: names["subdimensions"].get(k, v) for k, v in cat.subdimensions.items()},
+        categories={k: names["categories"].get(k, v) for k, v in cat.categories.items()},
+        bands=tuple(replace(b, label=bands.get(b.points, b.label)) for b in cat.bands),
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ssckit.core import i18n
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -180,7 +181,7 @@ def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarra
     dims = np.array([s.dimension for s in scores])
     subs = np.array([f"{s.dimension}:{s.subdimension}" for s in scores])
     cats = np.array([f"{s.dimension}:{s.subdimension}:{s.category}" for s in scores])
-    out = [total("total", "all", "All KPIs", np.ones(len(scores), dtype=bool))]
+    out = [total("total", "all", i18n.gettext("All KPIs"), np.ones(len(scores), dtype=bool))]
     out += [total("dimension", d, catalogue.dimensions.get(d, d), dims == d)
             for d in dict.fromkeys(dims)]
     out += [total("subdimension", s, catalogue.subdimensions.get(s, s), subs == s)
@@ -190,11 +191,14 @@ def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarra
     return out
 
 
-def workspace_scorecard(ws: Workspace, store: Store, period: str | None = None) -> Scorecard:
-    """The scorecard of a workspace's city for ``period`` (default: its reporting year)."""
+def workspace_scorecard(ws: Workspace, store: Store, period: str | None = None,
+                        lang: str = "en") -> Scorecard:
+    """The scorecard of a workspace's city for ``period`` (default: its reporting year), with
+    names in ``lang`` (en, ru, be)."""
     period = period or str(ws.config.year)
-    catalogue = load_catalogue()
-    return build_scorecard(
-        catalogue, latest_city_values(store, period), city=ws.config.name, period=period,
-        synthetic=ws.config.synthetic, target_overrides=kpi_settings(ws).targets,
-    )
+    catalogue = load_catalogue(lang)
+    with i18n.language(lang):
+        return build_scorecard(
+            catalogue, latest_city_values(store, period), city=ws.config.name, period=period,
+            synthetic=ws.config.synthetic, target_overrides=kpi_settings(ws).targets,
+        )

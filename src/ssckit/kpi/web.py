@@ -14,6 +14,8 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_
+from ssckit.core.i18n import gettext as _
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import (
@@ -24,6 +26,7 @@ from ssckit.core.webkit import (
     get_store,
     get_workspace,
     render,
+    request_language,
     require_role,
 )
 from ssckit.core.workspace import Workspace
@@ -34,7 +37,7 @@ from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
 pages = APIRouter(include_in_schema=False)
-NAV = [("Scorecard", "/kpi/scorecard", None), ("Import values", "/kpi/import", "analyst")]
+NAV = [(N_("Scorecard"), "/kpi/scorecard", None), (N_("Import values"), "/kpi/import", "analyst")]
 
 #: Largest CSV of KPI values accepted in one upload [bytes].
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -48,7 +51,8 @@ def home_panel(request: Request) -> Markup:
     """The home page's scorecard panel: totals and benchmark points per dimension."""
     from ssckit.kpi.charts import points_distribution
 
-    card = workspace_scorecard(get_workspace(request), get_store(request))
+    card = workspace_scorecard(get_workspace(request), get_store(request),
+                               lang=request_language(request))
     dims = [g for g in card.groups if g.level == "dimension"]
     counts = {d.key: [sum(1 for k in card.kpis if k.dimension == d.key and k.points == p)
                       for p in range(5)] for d in dims}
@@ -159,7 +163,7 @@ def _tree(card: Scorecard, only_with_data: bool) -> list[dict[str, Any]]:
 @pages.get("/kpi/scorecard", response_class=HTMLResponse)
 def scorecard_page(request: Request, period: Period = None, data: bool = False) -> HTMLResponse:
     ws = get_workspace(request)
-    card = workspace_scorecard(ws, get_store(request), period)
+    card = workspace_scorecard(ws, get_store(request), period, lang=request_language(request))
     return render(request, "kpi/scorecard.html", {
         "card": card, "tree": _tree(card, data), "only_with_data": data,
         "dims": [g for g in card.groups if g.level == "dimension"],
@@ -182,7 +186,7 @@ def import_submit(
 ) -> HTMLResponse:
     check_csrf(request, csrf_token)
     if file is None or not file.filename:
-        return render(request, "kpi/import.html", {"error": "Choose a CSV file to import."},
+        return render(request, "kpi/import.html", {"error": _("Choose a CSV file to import.")},
                       status_code=422)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
@@ -196,24 +200,25 @@ def _history_figure(name: str, unit: str, values: list[IndicatorValue]) -> go.Fi
     fig = go.Figure()
     fig.add_scatter(x=[v.period for v in values], y=[v.value for v in values],
                     mode="lines+markers", name=name, marker_color="#0072B2")
-    fig.update_layout(title=f"{name}: city value by period", height=320,
-                      xaxis={"title": "Period", "type": "category"}, yaxis={"title": unit},
+    fig.update_layout(title=_("{name}: city value by period").format(name=name), height=320,
+                      xaxis={"title": _("Period"), "type": "category"}, yaxis={"title": unit},
                       margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return fig
 
 
 @pages.get("/kpi/{code}", response_class=HTMLResponse)
 def kpi_page(request: Request, code: str) -> HTMLResponse:
-    kpi = load_catalogue().get(code)
+    lang = request_language(request)
+    kpi = load_catalogue(lang).get(code)
     if kpi is None:
         raise HTTPException(404, f"no U4SSC KPI {code!r}; see the scorecard for the 91 codes")
     ws = get_workspace(request)
     store = get_store(request)
-    card = workspace_scorecard(ws, store)
+    card = workspace_scorecard(ws, store, lang=lang)
     score = next(k for k in card.kpis if k.code == code)
     history = store.query_values(indicator=code)
     city = [v for v in history if v.entity == "city" and not v.breakdown]
-    cat = load_catalogue()
+    cat = load_catalogue(lang)
     return render(request, "kpi/kpi.html", {
         "kpi": kpi, "score": score, "history": history, "city_history": city, "card": card,
         "dimension": cat.dimensions.get(kpi.dimension, kpi.dimension),

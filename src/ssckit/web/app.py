@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from ssckit import __version__
-from ssckit.core import auth
+from ssckit.core import auth, i18n
 from ssckit.core.errors import InputError
 from ssckit.core.modules import faces, load_ref, unavailable
 from ssckit.core.store import Store
@@ -52,6 +52,7 @@ from ssckit.core.webkit import (
     set_cookie,
 )
 from ssckit.core.workspace import Workspace
+from ssckit.web.language import LanguageMiddleware
 from ssckit.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
 HERE = Path(__file__).parent
@@ -60,13 +61,30 @@ STATIC_DIR = HERE / "static"
 
 
 def _templates() -> Jinja2Templates:
-    """The shell's templates first, then each module's (``<module>/...`` by convention)."""
+    """The shell's templates first, then each module's (``<module>/...`` by convention), with
+    Jinja2's i18n extension (``{% trans %}``, ``_()``) speaking the language in force
+    (:mod:`ssckit.core.i18n`) and filters writing numbers and dates in it."""
     folders = [TEMPLATES_DIR, *filter(None, (f.folder(f.templates) for f in faces()))]
     templates = Jinja2Templates(directory=folders)
-    templates.env.filters["num"] = format_number
-    templates.env.filters["pct"] = lambda r: "" if r is None else (
-        "target met" if r == float("inf") else f"{100 * r:.0f} %")
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+    env.policies["ext.i18n.trimmed"] = True
+    env.filters["num"] = format_number
+    env.filters["pct"] = _pct
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = lambda v: i18n.format_date(v, with_time=True)
     return templates
+
+
+def _pct(ratio: float | None) -> str:
+    """Share of a target reached, as a whole percentage."""
+    if ratio is None:
+        return ""
+    if ratio == float("inf"):
+        return i18n.gettext("target met")
+    return i18n.format_percent(ratio)
 
 
 @functools.cache
@@ -299,6 +317,7 @@ def create_app(workspace_dir: Path) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LanguageMiddleware, default=ws.config.language)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
