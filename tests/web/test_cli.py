@@ -116,3 +116,19 @@ def test_serve_tls_options_are_checked(workspace_dir: Path, tmp_path: Path) -> N
                           str(tmp_path / "k.pem")], "file not found")):
         r = CliRunner().invoke(serve, ["-w", str(workspace_dir), *args])
         assert r.exit_code != 0 and words in str(r.exception)
+
+
+def test_serve_on_a_port_in_use_is_one_line(workspace_dir: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "ssckit.cli", "serve", "-w", str(workspace_dir),
+                            "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], r.stderr

@@ -35,6 +35,8 @@ def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
 
     from ssckit.web.app import create_app
 
+    _check_port_free(host, port)
+
     app = create_app(Path(workspace_dir))
     feeds = _start_live(app.state.workspace) if live else []
     scheme = "https" if tls_cert else "http"
@@ -49,6 +51,25 @@ def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     finally:
         for feed in feeds:
             feed.stop()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A port another program listens on is one line, not uvicorn's log and exit."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError("--host", None, f"{host!r} is not an address of this machine "
+                         f"({exc.strerror})") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError("--port", None, f"cannot listen on {host}:{port} ({exc.strerror}); "
+                             "another program uses it: choose another --port") from None
 
 
 def _start_live(ws: Workspace) -> list[Any]:
