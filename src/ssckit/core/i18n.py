@@ -167,6 +167,22 @@ def format_number(value: float | None, lang: str | None = None) -> str:
     return text.replace("-", "−")
 
 
+def format_fixed(value: float | None, digits: int = 1, lang: str | None = None) -> str:
+    """A number with exactly ``digits`` decimals: 12.0 / 12,0 ('' for None)."""
+    if value is None:
+        return ""
+    lang = lang or _current.get()
+    if lang == DEFAULT_LANGUAGE:
+        return f"{float(value):.{digits}f}"
+    from babel.numbers import format_decimal, get_group_symbol
+
+    text = format_decimal(round(float(value), digits), format="#,##0." + "0" * digits,
+                          locale=lang)
+    if lang in _THIN_GROUP:
+        text = text.replace(get_group_symbol(lang), _THIN_GROUP[lang])
+    return text.replace("-", "−")
+
+
 def format_percent(ratio: float | None, lang: str | None = None) -> str:
     """A share (0.85) as a whole percentage: '85 %' (in ru/be a no-break space before the
     sign)."""
@@ -202,6 +218,14 @@ def format_date(value: date | datetime | str | None, with_time: bool = False,
 
 
 # -- building the catalogues --------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{(\w*)\}|%%")
+
+
+def _placeholders(text: str) -> set[str]:
+    """Named placeholders of a text: ``%(name)s`` (templates), ``{name}`` (code), ``%%``."""
+    return {m[1] or m[2] or m[0] for m in _PLACEHOLDER.finditer(text)}
+
+
 def compile_catalogues(check_only: bool = False) -> list[str]:
     """Compile every ``messages.po`` to ``messages.mo`` (Babel); return the problems found
     (a catalogue that cannot be read, a translation whose placeholders differ from its
@@ -223,10 +247,18 @@ def compile_catalogues(check_only: bool = False) -> list[str]:
         for message in catalog:
             if not message.id or not message.string:
                 continue
-            for err in message.check(catalog):
-                problems.append(f"{po_path}:{message.lineno}: {err}")
+            ids = [message.id] if isinstance(message.id, str) else list(message.id)
+            strings = ([message.string] if isinstance(message.string, str)
+                       else list(message.string))
+            wanted = set().union(*(_placeholders(i) for i in ids))
+            for s in strings:
+                if s and _placeholders(s) != wanted:
+                    problems.append(f"{po_path}:{message.lineno}: placeholders "
+                                    f"{sorted(_placeholders(s))} differ from the source's "
+                                    f"{sorted(wanted)}: {ids[0][:60]!r}")
         buf = BytesIO()
-        write_mo(buf, catalog, use_fuzzy=False)
+        # Fuzzy entries (awaiting a reviewer) are shown: a wording to check beats English.
+        write_mo(buf, catalog, use_fuzzy=True)
         if not check_only:
             (po_path.with_suffix(".mo")).write_bytes(buf.getvalue())
     translations.cache_clear()

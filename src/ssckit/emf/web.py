@@ -8,6 +8,7 @@ model, ground reflection as configured).
 from __future__ import annotations
 
 import csv
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from pyproj import Transformer
 
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
+from ssckit.core.i18n import N_, format_number
+from ssckit.core.i18n import gettext as _
 from ssckit.core.webkit import chart_json, get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, exposure_ratios
@@ -38,7 +41,7 @@ from ssckit.emf.zones import EVALUATION_HEIGHT_M
 
 router = APIRouter(prefix="/emf", tags=["emf"])
 pages = APIRouter(include_in_schema=False)
-NAV = [("EMF safety", "/emf", None)]
+NAV = [(N_("EMF safety"), "/emf", None)]
 
 #: Largest distance from the city's grid at which a point query is answered [m].
 QUERY_MARGIN_M = 2000.0
@@ -102,27 +105,31 @@ def point_exposure(ws: Workspace, x: float, y: float, height_m: float = EVALUATI
         "contributions": [{"site": s, "percent_of_limit": 100 * r, "distance_m": dist[s]}
                           for s, r in top],
         "assumptions": [
-            "every antenna transmitting at full power, all the time (worst case)",
-            "far-field (spherical) model, free space",
-            "ground reflection counted (power density × 2.56)" if m.settings.ground_reflection
-            else "no ground reflection",
-            f"{height_m:g} m above ground",
-        ] + ([f"massive-MIMO actual-maximum factor {m.settings.power_reduction_factor:g}"]
+            _("every antenna transmitting at full power, all the time (worst case)"),
+            _("far-field (spherical) model, free space"),
+            _("ground reflection counted (power density × 2.56)")
+            if m.settings.ground_reflection else _("no ground reflection"),
+            _("{height} m above ground").format(height=format_number(height_m)),
+        ] + ([_("massive-MIMO actual-maximum factor {factor}").format(
+            factor=format_number(m.settings.power_reduction_factor))]
              if m.settings.power_reduction_factor < 1 else []),
     }
 
 
 def plain_language(result: dict[str, Any]) -> str:
+    """The answer for a place in one or two sentences, in the language in force."""
     p = result["percent_of_limit"]
     if p < 1:
         times = result["times_below_limit"]
-        return (f"Here the estimated exposure is {p:.2g} % of the limit — about "
-                f"{times:,.0f} times below it, even assuming every antenna at full power.")
+        return _("Here the estimated exposure is {p} % of the limit — about {times} times "
+                 "below it, even assuming every antenna at full power.").format(
+            p=format_number(float(f"{p:.2g}")), times=format_number(round(times)))
     if p < 100:
-        return (f"Here the estimated exposure is {p:.0f} % of the limit: below it, under "
-                "worst-case assumptions.")
-    return (f"Here the worst-case estimate is {p:.0f} % of the limit. This place is inside an "
-            "antenna's exclusion zone; the operator must restrict access or reduce power.")
+        return _("Here the estimated exposure is {p} % of the limit: below it, under "
+                 "worst-case assumptions.").format(p=format_number(round(p)))
+    return _("Here the worst-case estimate is {p} % of the limit. This place is inside an "
+             "antenna's exclusion zone; the operator must restrict access or reduce "
+             "power.").format(p=format_number(round(p)))
 
 
 def _xy(ws: Workspace, lat: float | None, lon: float | None, x: float | None,
@@ -130,7 +137,7 @@ def _xy(ws: Workspace, lat: float | None, lon: float | None, x: float | None,
     if x is not None and y is not None:
         return x, y
     if lat is None or lon is None:
-        raise HTTPException(422, "give lat and lon (WGS 84 degrees) or x and y (metres)")
+        raise HTTPException(422, _("give lat and lon (WGS 84 degrees) or x and y (metres)"))
     tx, ty = Transformer.from_crs("EPSG:4326", ws.config.crs, always_xy=True).transform(lon, lat)
     return float(tx), float(ty)
 
@@ -143,7 +150,7 @@ def _check_inside(ws: Workspace, x: float, y: float) -> None:
     xmin, ymin, xmax, ymax = grid.bounds
     m = QUERY_MARGIN_M
     if not (xmin - m <= x <= xmax + m and ymin - m <= y <= ymax + m):
-        raise HTTPException(422, "this place is outside the city's area")
+        raise HTTPException(422, _("this place is outside the city's area"))
 
 
 Lat = Annotated[float | None, Query(ge=-90, le=90, description="latitude [deg]")]
@@ -228,6 +235,17 @@ def _sites(ws: Workspace) -> list[dict[str, Any]]:
     return _read_sites(path) if path.is_file() else []
 
 
+_GROUND_PLACE = re.compile(r"^ground, (?P<d>[0-9.]+) m at (?P<a>-?[0-9]+)°$")
+
+
+def place_label(place: str) -> str:
+    """A worst place of a site check ("ground, 30 m at 120°", or a named place) for readers."""
+    m = _GROUND_PLACE.match(place)
+    if m is None:
+        return place
+    return _("ground, {d} m at {a}°").format(d=format_number(float(m["d"])), a=m["a"])
+
+
 def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
     tif = ws.root / "outputs" / OUTPUT_DIR / f"ter_{EVALUATION_HEIGHT_M:g}m.tif"
     if not tif.is_file():
@@ -241,22 +259,22 @@ def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
     m = _model(ws)
     fig = go.Figure(go.Heatmap(
         x=xs, y=ys, z=pct, colorscale="YlOrRd", zmin=-3, zmax=2,
-        colorbar={"title": "% of limit", "tickvals": [-3, -2, -1, 0, 1, 2],
+        colorbar={"title": _("% of limit"), "tickvals": [-3, -2, -1, 0, 1, 2],
                   "ticktext": ["0.001", "0.01", "0.1", "1", "10", "100"]},
-        hovertemplate="click for the exposure here<extra></extra>"))
+        hovertemplate=_("click for the exposure here") + "<extra></extra>"))
     ok = {s["site"]: s["compliant"] for s in sites}
     first: dict[str, int] = {}
     for i, s in enumerate(m.site.tolist()):
         first.setdefault(s, i)
-    for flag, name, colour in ((True, "compliant site", "#009E73"),
-                               (False, "site NOT compliant", "#D55E00")):
+    for flag, name, colour in ((True, _("compliant site"), "#009E73"),
+                               (False, _("site NOT compliant"), "#D55E00")):
         idx = [i for s, i in first.items() if ok.get(s, True) == flag]
         if idx:
             fig.add_scatter(x=m.tx.x_m[idx], y=m.tx.y_m[idx], mode="markers",
                             marker={"size": 10, "color": colour, "line": {"width": 1,
                                                                          "color": "black"}},
                             text=[m.site[i] for i in idx], name=name,
-                            hovertemplate="site %{text}<extra></extra>")
+                            hovertemplate=_("site") + " %{text}<extra></extra>")
     fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis={"visible": False, "scaleanchor": "y"}, yaxis={"visible": False},
                       legend={"orientation": "h", "y": -0.02}, clickmode="event")
@@ -285,5 +303,6 @@ def emf_page(request: Request, lat: Lat = None, lon: Lon = None,
         "map_chart": chart_json(fig) if fig else None,
         "limit_set": m.limit_set if m else None, "settings": m.settings if m else None,
         "n_ok": sum(s["compliant"] for s in sites),
+        "place_label": place_label,
     })
 

@@ -11,6 +11,7 @@ import importlib.util
 from datetime import datetime
 from pathlib import Path
 
+from ssckit.core import i18n
 from ssckit.skills.results import SkillsResult, area_name, group_name
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"))
@@ -66,7 +67,7 @@ def certificate_pdf(test_id: str, taken_at: datetime, result: SkillsResult, lang
         When the test was finished (UTC).
     result : SkillsResult
         The scored test.
-    lang : {"en", "ru"}
+    lang : {"en", "ru", "be"}
         Language of the certificate (English if no Unicode font is available).
     issuer : str
         Who issues it (the city's name).
@@ -86,7 +87,10 @@ def certificate_pdf(test_id: str, taken_at: datetime, result: SkillsResult, lang
         family, lang = "Helvetica", "en"
 
     def t(key: str) -> str:
-        return TEXT[key][lang]
+        if lang in TEXT[key]:
+            return TEXT[key][lang]
+        with i18n.language(lang):  # other languages from the catalogues
+            return i18n.gettext(TEXT[key]["en"])
 
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.add_page()

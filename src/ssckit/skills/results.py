@@ -202,20 +202,33 @@ def score_test(tb: QuestionBank, state: cat.CATState) -> SkillsResult:
                       len(state.items), tuple(areas), weakest.area, tuple(advice))
 
 
+def _named(named: Any, lang: str) -> str:
+    """A DigComp name in ``lang``: the framework's own (en, ru), else the catalogues' (be),
+    else Russian."""
+    own = getattr(named, lang, None) if lang in ("en", "ru") else None
+    if own:
+        return own
+    from ssckit.core import i18n
+
+    with i18n.language(lang):
+        found = i18n.gettext(named.en)
+    return found if found != named.en else named.ru
+
+
 def group_name(group_id: str, lang: str) -> str:
     """The DigComp proficiency group's name in ``lang``."""
     for g in default_frameworks().proficiency_groups:
         if g.id == group_id:
-            return getattr(g, lang)
+            return _named(g, lang)
     raise KeyError(group_id)
 
 
 def area_name(area: int, lang: str) -> str:
-    return getattr(default_frameworks().area(area), lang)
+    return _named(default_frameworks().area(area), lang)
 
 
 def competence_name(comp: str, lang: str) -> str:
-    return getattr(default_frameworks().competence(comp), lang)
+    return _named(default_frameworks().competence(comp), lang)
 
 
 # --------------------------------------------------------------------------------------------

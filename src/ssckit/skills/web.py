@@ -21,6 +21,8 @@ import plotly.graph_objects as go
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ssckit.core import i18n
+from ssckit.core.i18n import N_
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import (
@@ -30,99 +32,103 @@ from ssckit.core.webkit import (
     get_store,
     get_workspace,
     render,
+    request_language,
 )
 from ssckit.skills import cat
 from ssckit.skills import results as res
+from ssckit.skills.bank import LANGUAGES as BANK_LANGUAGES
 from ssckit.skills.frameworks import AREA_IDS, default_frameworks
 
 router = APIRouter(prefix="/skills", tags=["skills"])
 pages = APIRouter(include_in_schema=False)
-NAV = [("Digital skills", "/skills", None), ("Take the test", "/skills/test", None)]
+NAV = [(N_("Digital skills"), "/skills", None), (N_("Take the test"), "/skills/test", None)]
 
 #: Variables of the survey breakdowns and of the test's optional questions, as people read them.
-VARIABLE_LABELS = {"sex": "Sex", "age_group": "Age group", "district": "District",
-                   "area": "Urban or rural", "education": "Education", "disability": "Disability",
-                   "all": "Everyone"}
-VALUE_LABELS = {"sex": {"F": "Women", "M": "Men"},
-                "disability": {"yes": "With a disability", "no": "Without a disability"}}
+VARIABLE_LABELS = {"sex": N_("Sex"), "age_group": N_("Age group"), "district": N_("District"),
+                   "area": N_("Urban or rural"), "education": N_("Education"),
+                   "disability": N_("Disability"), "all": N_("Everyone")}
+VALUE_LABELS = {"sex": {"F": N_("Women"), "M": N_("Men")},
+                "disability": {"yes": N_("With a disability"), "no": N_("Without a disability")},
+                "area": {"urban": N_("urban"), "rural": N_("rural")},
+                "education": {"primary": N_("primary"), "secondary": N_("secondary"),
+                              "tertiary": N_("tertiary")}}
 #: Colour-blind-safe palette (Okabe & Ito 2008), one colour per group variable.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
-#: Words of the test pages in each language (plain language, short sentences).
-UI: dict[str, dict[str, str]] = {
-    "title": {"en": "Digital skills test", "ru": "Тест цифровых навыков"},
-    "question": {"en": "Question {i}", "ru": "Вопрос {i}"},
-    "progress": {"en": "Question {i} of at most {n}. Topic: {area}.",
-                 "ru": "Вопрос {i} из не более чем {n}. Тема: {area}."},
-    "choose": {"en": "Choose one answer. If you are not sure, choose “I don't know”.",
-               "ru": "Выберите один ответ. Если вы не уверены, выберите «Не знаю»."},
-    "answer": {"en": "Answer", "ru": "Ответить"},
-    "no_choice": {"en": "Choose one of the answers, then press “Answer”.",
-                  "ru": "Выберите один из ответов и нажмите «Ответить»."},
-    "about_h": {"en": "You have finished the test", "ru": "Вы закончили тест"},
-    "about_p": {"en": "These questions are optional. Your answers help the city see which "
-                      "groups need training. They are stored without your name.",
-                "ru": "Эти вопросы необязательны. Ваши ответы помогут городу понять, каким "
-                      "группам нужно обучение. Они хранятся без вашего имени."},
-    "no_say": {"en": "Prefer not to say", "ru": "Не хочу отвечать"},
-    "sex": {"en": "Sex", "ru": "Пол"},
-    "sex.F": {"en": "Woman", "ru": "Женщина"},
-    "sex.M": {"en": "Man", "ru": "Мужчина"},
-    "age_group": {"en": "Age", "ru": "Возраст"},
-    "district": {"en": "District where you live", "ru": "Район, где вы живёте"},
-    "education": {"en": "Highest education finished", "ru": "Законченное образование"},
-    "education.primary": {"en": "Primary school", "ru": "Начальное"},
-    "education.secondary": {"en": "Secondary school", "ru": "Среднее"},
-    "education.tertiary": {"en": "College or university", "ru": "Высшее или колледж"},
-    "disability": {"en": "Do you have a disability?", "ru": "Есть ли у вас инвалидность?"},
-    "disability.yes": {"en": "Yes", "ru": "Да"},
-    "disability.no": {"en": "No", "ru": "Нет"},
-    "show_result": {"en": "Show my result", "ru": "Показать результат"},
-    "result_h": {"en": "Your digital skills result", "ru": "Ваш результат"},
-    "your_id": {"en": "Your pseudonymous id", "ru": "Ваш псевдоним"},
-    "keep_id": {"en": "Keep it to open this page again. It is not linked to your name.",
-                "ru": "Сохраните его, чтобы снова открыть эту страницу. Он не связан с вашим "
-                      "именем."},
-    "overall": {"en": "Overall level", "ru": "Общий уровень"},
-    "questions": {"en": "Questions answered", "ru": "Отвечено вопросов"},
-    "estimate": {"en": "Estimate (θ ± standard error)", "ru": "Оценка (θ ± стандартная ошибка)"},
-    "areas_h": {"en": "Your level in each area", "ru": "Ваш уровень в каждой области"},
-    "area": {"en": "Area", "ru": "Область"},
-    "level": {"en": "Level", "ru": "Уровень"},
-    "answers": {"en": "Answers", "ru": "Ответов"},
-    "uncertain": {"en": "Uncertain: few answers in this area",
-                  "ru": "Неточно: мало ответов в этой области"},
-    "next_h": {"en": "What to learn next", "ru": "Что изучить дальше"},
-    "next_p": {"en": "Your weakest area is “{area}”. These skills belong to it; start with "
-                     "the first ones:",
-               "ru": "Ваша самая слабая область — «{area}». В неё входят эти навыки; начните "
-                     "с первых:"},
-    "next_level": {"en": "Next step: level {n} ({group}).",
-                   "ru": "Следующий шаг: уровень {n} ({group})."},
-    "top_level": {"en": "You are at the highest level.", "ru": "У вас самый высокий уровень."},
-    "cert_h": {"en": "Certificate", "ru": "Сертификат"},
-    "cert_link": {"en": "Download your certificate (PDF)",
-                  "ru": "Скачать сертификат (PDF)"},
-    "cert_p": {"en": "The certificate shows your pseudonymous id, the date and your levels. "
-                     "It has no name.",
-               "ru": "В сертификате указаны псевдоним, дата и ваши уровни. Имени в нём нет."},
-    "how_h": {"en": "How the levels are set", "ru": "Как определяются уровни"},
-    "how_p": {"en": "Levels 1 to 8 follow the European Digital Competence Framework "
-                    "(DigComp 2.2): 1-2 foundation, 3-4 intermediate, 5-6 advanced, 7-8 highly "
-                    "specialised. You reach a level when you would answer about half of its "
-                    "typical questions correctly. The difficulty of the questions is still "
-                    "provisional, so treat the result as a guide, not a qualification.",
-              "ru": "Уровни от 1 до 8 соответствуют Европейской рамке цифровых компетенций "
-                    "(DigComp 2.2): 1-2 базовый, 3-4 средний, 5-6 продвинутый, "
-                    "7-8 высокоспециализированный. Уровень достигнут, если вы ответили бы "
-                    "правильно примерно на половину его типичных вопросов. Сложность вопросов "
-                    "пока предварительная, поэтому результат — ориентир, а не квалификация."},
-    "again": {"en": "Take the test again", "ru": "Пройти тест ещё раз"},
+#: Words of the test pages (plain language, short sentences), translated through the
+#: catalogues (ssckit/locale) into the language of the test.
+UI: dict[str, str] = {
+    "title": N_("Digital skills test"),
+    "question": N_("Question {i}"),
+    "progress": N_("Question {i} of at most {n}. Topic: {area}."),
+    "choose": N_("Choose one answer. If you are not sure, choose “I don't know”."),
+    "answer": N_("Answer"),
+    "no_choice": N_("Choose one of the answers, then press “Answer”."),
+    "about_h": N_("You have finished the test"),
+    "about_p": N_("These questions are optional. Your answers help the city see which groups need "
+             "training. They are stored without your name."),
+    "no_say": N_("Prefer not to say"),
+    "sex": N_("Sex"),
+    "sex.F": N_("Woman"),
+    "sex.M": N_("Man"),
+    "age_group": N_("Age"),
+    "district": N_("District where you live"),
+    "education": N_("Highest education finished"),
+    "education.primary": N_("Primary school"),
+    "education.secondary": N_("Secondary school"),
+    "education.tertiary": N_("College or university"),
+    "disability": N_("Do you have a disability?"),
+    "disability.yes": N_("Yes"),
+    "disability.no": N_("No"),
+    "show_result": N_("Show my result"),
+    "result_h": N_("Your digital skills result"),
+    "your_id": N_("Your pseudonymous id"),
+    "keep_id": N_("Keep it to open this page again. It is not linked to your name."),
+    "overall": N_("Overall level"),
+    "questions": N_("Questions answered"),
+    "estimate": N_("Estimate (θ ± standard error)"),
+    "areas_h": N_("Your level in each area"),
+    "area": N_("Area"),
+    "level": N_("Level"),
+    "answers": N_("Answers"),
+    "uncertain": N_("Uncertain: few answers in this area"),
+    "next_h": N_("What to learn next"),
+    "next_p": N_("Your weakest area is “{area}”. These skills belong to it; start with the "
+                 "first ones:"),
+    "next_level": N_("Next step: level {n} ({group})."),
+    "top_level": N_("You are at the highest level."),
+    "cert_h": N_("Certificate"),
+    "cert_link": N_("Download your certificate (PDF)"),
+    "cert_p": N_("The certificate shows your pseudonymous id, the date and your levels. It has no "
+             "name."),
+    "how_h": N_("How the levels are set"),
+    "how_p": N_("Levels 1 to 8 follow the European Digital Competence Framework (DigComp 2.2): 1-2 "
+             "foundation, 3-4 intermediate, 5-6 advanced, 7-8 highly specialised. You reach a "
+             "level when you would answer about half of its typical questions correctly. The "
+             "difficulty of the questions is still provisional, so treat the result as a guide, "
+             "not a qualification."),
+    "again": N_("Take the test again"),
 }
 
 
+#: Answers that are words of the test rather than texts of the question bank.
+WORD_CHOICES = ("true", "false", res.DONT_KNOW)
+N_("True"), N_("False"), N_("I don't know")
+
+
+def content_language(lang: str) -> str:
+    """The language of the question bank and the DigComp names for a test in ``lang``: the bank
+    has English and Russian; a Belarusian test shows the Russian questions."""
+    return lang if lang in BANK_LANGUAGES else "ru"
+
+
 def _t(lang: str) -> dict[str, str]:
-    return {k: v[lang] for k, v in UI.items()}
+    with i18n.language(lang):
+        return {k: i18n.gettext(v) for k, v in UI.items()}
+
+
+area_name = res.area_name
+group_name = res.group_name
 
 
 def _store(request: Request) -> Store:
@@ -137,9 +143,11 @@ def _store(request: Request) -> Store:
 # -- the survey dashboard ---------------------------------------------------------------------
 def _measures() -> list[tuple[str, str, str]]:
     """(key, indicator, label) of the level indicators the dashboard shows."""
-    fw = default_frameworks()
-    return [("overall", "skills:overall_basic_or_above", "At least basic skills overall")] + [
-        (f"area{a}", f"skills:area_basic_or_above:{a}", f"{fw.area(a).en}: at least basic")
+    lang = i18n.current_language()
+    return [("overall", "skills:overall_basic_or_above",
+             i18n.gettext("At least basic skills overall"))] + [
+        (f"area{a}", f"skills:area_basic_or_above:{a}",
+         i18n.gettext("{area}: at least basic").format(area=area_name(a, lang)))
         for a in AREA_IDS]
 
 
@@ -177,8 +185,11 @@ def survey_levels(store: Store) -> dict[str, Any]:
     out = []
     for var, groups in variables.items():
         labels = VALUE_LABELS.get(var, {})
-        out.append({"key": var, "label": VARIABLE_LABELS.get(var, var.replace("_", " ").title()),
-                    "groups": [{"value": g, "label": labels.get(g, g), "cells": cells}
+        label = VARIABLE_LABELS.get(var)
+        out.append({"key": var,
+                    "label": i18n.gettext(label) if label else var.replace("_", " ").title(),
+                    "groups": [{"value": g, "label": i18n.gettext(labels[g]) if g in labels
+                                else g, "cells": cells}
                                for g, cells in sorted(groups.items())]})
     order = list(VARIABLE_LABELS)
     out.sort(key=lambda x: (order.index(x["key"]) if x["key"] in order else len(order),
@@ -224,10 +235,11 @@ def _levels_figure(levels: dict[str, Any], measure: str, label: str) -> go.Figur
             hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
     if measure in levels["everyone"]:
         fig.add_vline(x=levels["everyone"][measure]["value"], line_dash="dash",
-                      line_color="#4f5963", annotation_text="everyone",
+                      line_color="#4f5963", annotation_text=i18n.gettext("everyone"),
                       annotation_position="top")
     fig.update_layout(
-        title=f"{label}, share of people (%) with 95 % CI", height=120 + 24 * max(n_bars, 1),
+        title=i18n.gettext("{measure}, share of people (%) with 95 % CI").format(measure=label),
+        height=120 + 24 * max(n_bars, 1),
         xaxis={"title": "%", "range": [0, 100]},
         yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
         margin={"l": 10, "r": 10, "t": 50, "b": 40}, showlegend=False, barmode="overlay",
@@ -248,7 +260,7 @@ def dashboard(request: Request,
         "gaps": largest_gaps(levels, measure) if has_data else [],
         "levels_chart": chart_json(_levels_figure(levels, measure, label)) if has_data else None,
         "tests": res.aggregate(store), "min_cell": res.MIN_CELL,
-        "variable_labels": VARIABLE_LABELS,
+        "variable_labels": {k: i18n.gettext(v) for k, v in VARIABLE_LABELS.items()},
     })
 
 
@@ -290,12 +302,19 @@ def _question_page(request: Request, test_id: str, lang: str, state: cat.CATStat
     item = tb.item(state.pending)
     t = _t(lang)
     n = len(state.items) + 1
+    content = content_language(lang)
+    choices = res.choices(item, content)
+    if lang != content:  # "True", "False", "I don't know" in the language of the test
+        words = dict(res.choices(item, "en"))
+        with i18n.language(lang):
+            choices = [(v, i18n.gettext(words[v]) if v in WORD_CHOICES else label)
+                       for v, label in choices]
     return render(request, "skills/question.html", {
-        "t": t, "lang": lang, "test_id": test_id, "item": item,
-        "stem": item.stem.get(lang), "choices": res.choices(item, lang),
+        "t": t, "lang": lang, "content_lang": content, "test_id": test_id, "item": item,
+        "stem": item.stem.get(content), "choices": choices,
         "heading": t["question"].format(i=n),
         "progress": t["progress"].format(i=n, n=state.config.max_items,
-                                         area=res.area_name(item.area, lang)),
+                                         area=area_name(item.area, lang)),
         "csrf_token": csrf_token(request), "error": error,
     }, status_code=status_code)
 
@@ -316,6 +335,7 @@ def _about_page(request: Request, test_id: str, lang: str,
 def start_page(request: Request) -> HTMLResponse:
     return render(request, "skills/start.html", {
         "csrf_token": csrf_token(request), "max_items": res.TEST_CONFIG.max_items,
+        "test_languages": i18n.LANGUAGES, "chosen": request_language(request),
     })
 
 
@@ -323,7 +343,7 @@ def start_page(request: Request) -> HTMLResponse:
 def start_test(
     request: Request,
     csrf_token: Annotated[str, Form()] = "",
-    lang: Annotated[str, Form(pattern="^(en|ru)$")] = "en",
+    lang: Annotated[str, Form(pattern="^(en|ru|be)$")] = "en",
 ) -> Response:
     check_csrf(request, csrf_token)
     import secrets
@@ -423,13 +443,15 @@ def result_page(request: Request, test_id: str) -> HTMLResponse:
     nxt = result.level + 1 if result.level < 8 else None
     return render(request, "skills/result.html", {
         "t": t, "lang": lang, "test_id": test_id, "taken_at": taken_at, "r": result,
-        "group": res.group_name(result.group, lang),
-        "area_name": lambda a: res.area_name(a, lang),
-        "group_name": lambda g: res.group_name(g, lang),
-        "weakest": res.area_name(result.weakest_area, lang),
-        "advice": [(c, res.competence_name(c, lang)) for c in result.advice],
+        "content_lang": content_language(lang),
+        "group": group_name(result.group, lang),
+        "area_name": lambda a: area_name(a, lang),
+        "group_name": lambda g: group_name(g, lang),
+        "weakest": area_name(result.weakest_area, lang),
+        "advice": [(c, res.competence_name(c, content_language(lang))) for c in result.advice],
         "next_level": t["next_level"].format(
-            n=nxt, group=getattr(fw.proficiency_group(nxt), lang)) if nxt else t["top_level"],
+            n=nxt, group=group_name(fw.proficiency_group(nxt).id, lang))
+        if nxt else t["top_level"],
     })
 
 

@@ -73,6 +73,7 @@ def _templates() -> Jinja2Templates:
     env.policies["ext.i18n.trimmed"] = True
     env.filters["num"] = format_number
     env.filters["pct"] = _pct
+    env.filters["fixed"] = i18n.format_fixed
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = lambda v: i18n.format_date(v, with_time=True)
     return templates
@@ -169,12 +170,14 @@ def login(
     except auth.RateLimited as exc:
         return render(request, "login.html", {
             "next": target, "username": username,
-            "error": f"Too many failed logins for this user from your address. "
-                     f"Try again in {exc.retry_after // 60 + 1} minutes.",
+            "error": i18n.gettext("Too many failed logins for this user from your address. Try "
+                                  "again in {minutes} minutes.").format(
+                minutes=exc.retry_after // 60 + 1),
         }, status_code=429, headers={"Retry-After": str(exc.retry_after)})
     if user is None:
         return render(request, "login.html", {
-            "next": target, "username": username, "error": "Wrong user name or password.",
+            "next": target, "username": username,
+            "error": i18n.gettext("Wrong user name or password."),
         }, status_code=401)
     token, _ = auth.create_session(get_store(request), user)
     response = RedirectResponse(target, status_code=303)
@@ -246,7 +249,8 @@ def users_add(
         auth.add_user(get_store(request), username.strip(), role, password)
     except InputError as exc:
         return _users_page(request, 422, error=f"{exc.source}: {exc.message}")
-    return _users_page(request, message=f"User {username.strip()} ({role}) added.")
+    return _users_page(request, message=i18n.gettext("User {name} ({role}) added.").format(
+        name=username.strip(), role=i18n.gettext(role)))
 
 
 @shell.post("/admin/users/remove", response_class=HTMLResponse)
@@ -258,12 +262,12 @@ def users_remove(
 ) -> HTMLResponse:
     check_csrf(request, csrf_token)
     if username == principal.user.name:
-        return _users_page(request, 422, error="You cannot remove yourself.")
+        return _users_page(request, 422, error=i18n.gettext("You cannot remove yourself."))
     try:
         auth.remove_user(get_store(request), username)
     except InputError as exc:
         return _users_page(request, 422, error=f"{exc.source}: {exc.message}")
-    return _users_page(request, message=f"User {username} removed.")
+    return _users_page(request, message=i18n.gettext("User {name} removed.").format(name=username))
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -3,18 +3,24 @@
   "use strict";
   function show(data) {
     var box = document.getElementById("point-result");
+    var t = box.dataset;
     var cls = data.compliant ? "result result-ok" : "result result-bad";
     var rows = data.contributions.map(function (c) {
       return "<tr><td>" + c.site + "</td><td class=\"num\">" + Math.round(c.distance_m) +
-        " m</td><td class=\"num\">" + c.percent_of_limit.toPrecision(2) + " %</td></tr>";
+        " " + t.m + "</td><td class=\"num\">" +
+        c.percent_of_limit.toPrecision(2).replace(".", t.decimal) + " %</td></tr>";
     }).join("");
-    box.innerHTML = "<div class=\"" + cls + "\"><p class=\"big\"></p><table><caption>Sites " +
-      "contributing most at this place</caption><thead><tr><th scope=\"col\">Site</th>" +
-      "<th scope=\"col\" class=\"num\">Distance</th><th scope=\"col\" class=\"num\">Share of " +
-      "the limit</th></tr></thead><tbody>" + rows + "</tbody></table>" +
+    box.innerHTML = "<div class=\"" + cls + "\"><p class=\"big\"></p><table><caption></caption>" +
+      "<thead><tr><th scope=\"col\"></th><th scope=\"col\" class=\"num\"></th>" +
+      "<th scope=\"col\" class=\"num\"></th></tr></thead><tbody>" + rows + "</tbody></table>" +
       "<p class=\"muted\"></p></div>";
+    box.querySelector("caption").textContent = t.caption;
+    var heads = box.querySelectorAll("th");
+    heads[0].textContent = t.site;
+    heads[1].textContent = t.distance;
+    heads[2].textContent = t.share;
     box.querySelector("p.big").textContent = data.summary;
-    box.querySelector("p.muted").textContent = "Assumptions: " + data.assumptions.join("; ") + ".";
+    box.querySelector("p.muted").textContent = t.assumptions + " " + data.assumptions.join("; ") + ".";
   }
   function attach() {
     var map = document.getElementById("emf-map");
@@ -27,7 +33,7 @@
         .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
         .then(function (res) {
           if (res[0]) { show(res[1]); } else {
-            document.getElementById("point-result").textContent = res[1].detail || "No estimate here.";
+            document.getElementById("point-result").textContent = res[1].detail || document.getElementById("point-result").dataset.none;
           }
         });
     });
