@@ -145,11 +145,29 @@ def demo(workspace_dir: Path, seed: int, serve: bool, host: str, port: int, quie
         report = ws.output_dir / "scorecard.html"
         if report.is_file():
             console.print(f"report: {report}", highlight=False)
+        password = _first_admin(ws)
+        if password:
+            console.print(f"admin login of the dashboard: [bold]admin[/] / [bold]{password}[/] "
+                          "(shown once; `ssckit users passwd admin` changes it)", highlight=False)
     if serve:
         from ssckit.web.cli import run_server
 
         console.print(f"dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
         run_server(workspace_dir, host, port, live=True)
+
+
+def _first_admin(ws: Workspace) -> str | None:
+    """Create the sample city's first admin with a random password, when it has no user."""
+    import secrets
+
+    from ssckit.core import auth
+
+    with Store.open(ws.store_path) as store:
+        if auth.list_users(store):
+            return None
+        password = secrets.token_urlsafe(12)
+        auth.add_user(store, "admin", "admin", password)
+    return password
 
 
 __all__ = ["StepRun", "compute", "compute_workspace", "demo", "peak_rss_mib", "runs",

@@ -52,10 +52,24 @@ def test_demo_command_writes_report(tmp_path: Path):
 
     from ssckit.commands import demo
 
-    r = CliRunner().invoke(demo, ["-w", str(tmp_path / "city"), "--no-serve", "--quiet"])
+    r = CliRunner().invoke(demo, ["-w", str(tmp_path / "city"), "--no-serve"],
+                           terminal_width=200)
     assert r.exit_code == 0, r.output
     html = (tmp_path / "city" / "outputs" / "scorecard.html").read_text()
     assert "Synthetic sample data" in html and "Household Internet Access" in html
+    # every module ran and stored values; the step table and the peak memory are printed
+    from ssckit.core import auth, modules
+
+    with Store.open(tmp_path / "city" / "ssckit.duckdb") as s:
+        by_module = s.count_values_by_module()
+        missing = [f.name for f in modules.faces()
+                   if f.name != "kpi" and not by_module.get(f.name)]
+        assert not missing, (missing, r.output)
+        assert by_module.get("kpi", 0) > 0
+        # the first admin's password is printed once and works
+        password = r.output.split("admin login of the dashboard: admin / ")[1].split()[0]
+        assert auth.authenticate(s, "admin", password, "127.0.0.1") is not None
+    assert "peak memory" in r.output and "pipeline steps" in r.output
     # A non-empty folder that is not a sample city is never overwritten.
     other = tmp_path / "mine"
     other.mkdir()
