@@ -8,7 +8,7 @@ from datetime import timedelta
 from ssckit.core.store import Store
 from ssckit.cyber.model import Finding, ServiceResult, Status
 from ssckit.cyber.scan import Scan
-from ssckit.cyber.store import diff, load_scan, previous_scan, save_scan, scan_ids
+from ssckit.cyber.store import MIGRATIONS, diff, load_scan, previous_scan, save_scan, scan_ids
 
 
 def test_save_load_and_diff(lab_scan, tmp_path):
@@ -63,4 +63,4 @@ def test_migrations_are_recorded(tmp_path):
         cur = store.cursor()
         row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version:cyber'").fetchone()
         cur.close()
-    assert row == ("1",)
+    assert row == (str(len(MIGRATIONS)),)

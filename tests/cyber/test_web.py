@@ -242,7 +242,7 @@ def test_settings_are_validated_as_a_whole(workspace: Path):
             ({"local_lab": "yes"}, "settings.cyber.local_lab", "valid boolean"),
             ({"concurrency": 0}, "settings.cyber.concurrency", "greater than or equal to 1"),
             ({"timeout_s": 5000}, "settings.cyber.timeout_s", "less than or equal to 3600"),
-            ({"labs": True}, "settings.cyber.labs", "allowed: concurrency")):
+            ({"labs": True}, "settings.cyber.labs", "allowed: baseline, concurrency")):
         with pytest.raises(InputError) as err:
             cyber_settings(_set_settings(workspace, bad))
         assert field in str(err.value) and says in str(err.value), str(err.value)

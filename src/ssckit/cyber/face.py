@@ -14,5 +14,6 @@ FACE = ModuleFace(
     templates="templates",
     migrations="ssckit.cyber.store:MIGRATIONS",
     sample="ssckit.cyber.sample:write_sample",
+    live="ssckit.cyber.monitor:start_monitor",
     requires=("sslyze", "dns", "cryptography"),
 )

@@ -12,6 +12,8 @@ city.yaml::
         timeout_s: 60            # time limit per service [s] (1..3600)
         connect_timeout_s: 5     # time limit per network operation [s] (0.5..60)
         security_contact: mailto:security@city.example   # security.txt of `ssckit serve`
+        baseline: national-baseline   # policy profile: built-in name or a YAML file
+        monitor: {...}           # scheduled scans and alerts, see ssckit.cyber.monitor
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
+from ssckit.cyber.monitor import MonitorSettings
 from ssckit.cyber.scan import ScanOptions, scan_targets
 from ssckit.cyber.scoring import indicator_values, score_service
 from ssckit.cyber.store import save_scan
@@ -47,6 +50,11 @@ class CyberSettings(BaseModel):
     security_contact: str | list[str] | None = Field(
         default=None, description="security.txt Contact of `ssckit serve` (checked by the "
                                   "web app).")
+    baseline: str | None = Field(default=None, description="Policy profile the services are "
+                                 "judged against: a built-in name (national-baseline) or a "
+                                 "profile YAML file of the workspace.")
+    monitor: MonitorSettings | None = Field(default=None, description="Scheduled scans and "
+                                            "alerts (ssckit serve --live).")
 
 
 def settings(ws: Workspace) -> CyberSettings:

@@ -80,6 +80,7 @@ class ServiceResult:
     error: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
     duration_s: float = 0.0
+    organisation: str | None = None
 
     @property
     def reachable(self) -> bool:
@@ -97,6 +98,7 @@ class ServiceResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "url": self.url, "tags": list(self.tags), "status": self.status,
+            "organisation": self.organisation,
             "error": self.error, "started_at": self.started_at.isoformat(timespec="seconds"),
             "duration_s": round(self.duration_s, 3),
             "findings": [f.to_dict() for f in self.findings],

@@ -7,6 +7,7 @@ go on.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -29,10 +30,12 @@ class ScanOptions:
 
     ``concurrency``: services scanned at once; ``timeout``: wall-clock limit per service [s];
     ``connect_timeout``: limit per network operation [s]; ``loopback_only``: never contact an
-    address outside 127.0.0.0/8 and ::1.
+    address outside 127.0.0.0/8 and ::1; ``per_host``: at most this many services of one
+    host (the address connected to) scanned at once, 0 for no limit (politeness).
     """
 
     concurrency: int = 8
+    per_host: int = 0
     timeout: float = 60.0
     connect_timeout: float = 5.0
     loopback_only: bool = field(default_factory=loopback_only_default)
@@ -58,7 +61,8 @@ def scan_service(target: Target, dns: DnsSettings | None = None,
     """Run every check on one service."""
     options = options or ScanOptions()
     t0 = time.monotonic()
-    result = ServiceResult(name=target.name, url=target.url, tags=list(target.tags))
+    result = ServiceResult(name=target.name, url=target.url, tags=list(target.tags),
+                           organisation=target.organisation)
     findings: list[Finding] = []
     try:
         ip = resolve(target.host, target.port, target.address, options.loopback_only)
@@ -104,11 +108,17 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
     started = datetime.now(UTC).replace(tzinfo=None)
     begun: dict[int, float] = {}
     lock = threading.Lock()
+    hosts: dict[str, threading.Semaphore] = {}
+    if options.per_host > 0:
+        for t in targets.services:
+            hosts.setdefault(t.address or t.host, threading.Semaphore(options.per_host))
 
     def run(i: int, target: Target) -> ServiceResult:
-        with lock:
-            begun[i] = time.monotonic()
-        return scan_service(target, targets.dns, options)
+        gate = hosts.get(target.address or target.host)
+        with gate if gate is not None else contextlib.nullcontext():
+            with lock:
+                begun[i] = time.monotonic()
+            return scan_service(target, targets.dns, options)
 
     results: dict[int, ServiceResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency),
@@ -136,7 +146,7 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
                     i = pending.pop(fut)
                     t = targets.services[i]
                     finish(i, ServiceResult(
-                        name=t.name, url=t.url, tags=list(t.tags),
+                        name=t.name, url=t.url, tags=list(t.tags), organisation=t.organisation,
                         error=f"timed out after {options.timeout:g} s",
                         duration_s=now - begun[i]))
         finally:

@@ -44,6 +44,31 @@ MIGRATIONS: list[str] = [
         evidence VARCHAR NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: who runs each service; alerts raised by monitoring and every delivery attempt.
+    """
+    ALTER TABLE cyber_services ADD COLUMN organisation VARCHAR;
+    CREATE TABLE cyber_alerts (
+        alert_key  VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        scan_id    VARCHAR NOT NULL,
+        service    VARCHAR NOT NULL,
+        organisation VARCHAR,
+        kind       VARCHAR NOT NULL,
+        severity   VARCHAR NOT NULL,
+        summary    VARCHAR NOT NULL,
+        detail     VARCHAR NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE cyber_alert_deliveries (
+        alert_key    VARCHAR NOT NULL,
+        channel      VARCHAR NOT NULL,
+        destination  VARCHAR NOT NULL,
+        attempt      INTEGER NOT NULL,
+        attempted_at TIMESTAMP NOT NULL,
+        ok           BOOLEAN NOT NULL,
+        detail       VARCHAR NOT NULL DEFAULT '',
+        PRIMARY KEY (alert_key, channel, destination, attempt)
+    );
+    """,
 ]
 
 
@@ -59,9 +84,10 @@ def save_scan(store: Store, scan: Scan) -> str:
                     [scan.scan_id, scan.started_at, scan.finished_at, scan.source])
         for r in scan.results:
             s = score_service(r)
-            cur.execute("INSERT INTO cyber_services VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            cur.execute("INSERT INTO cyber_services (scan_id, service, url, tags, error, score, "
+                        "grade, duration_s, organisation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [scan.scan_id, r.name, r.url, json.dumps(r.tags), r.error, s.score,
-                         s.grade, r.duration_s])
+                         s.grade, r.duration_s, r.organisation])
             rows = [(scan.scan_id, r.name, f.check, f.category, f.status.value, f.code, f.detail,
                      f.remediation, f.reference, json.dumps(f.evidence, default=str))
                     for f in r.findings]
@@ -82,6 +108,12 @@ def scan_ids(store: Store) -> list[str]:
         cur.close()
 
 
+def latest_scan_id(store: Store) -> str | None:
+    """The id of the last stored scan, or ``None``."""
+    ids = scan_ids(store)
+    return ids[-1] if ids else None
+
+
 def load_scan(store: Store, scan_id: str) -> Scan:
     """A stored scan, as it was saved."""
     migrate(store)
@@ -91,8 +123,9 @@ def load_scan(store: Store, scan_id: str) -> Scan:
                            "WHERE scan_id = ?", [scan_id]).fetchone()
         if head is None:
             raise KeyError(scan_id)
-        services = cur.execute("SELECT service, url, tags, error, duration_s FROM cyber_services "
-                               "WHERE scan_id = ? ORDER BY service", [scan_id]).fetchall()
+        services = cur.execute("SELECT service, url, tags, error, duration_s, organisation "
+                               "FROM cyber_services WHERE scan_id = ? ORDER BY service",
+                               [scan_id]).fetchall()
         findings = cur.execute(
             "SELECT service, check_id, category, status, code, detail, remediation, reference, "
             "evidence FROM cyber_findings WHERE scan_id = ? ORDER BY rowid", [scan_id]).fetchall()
@@ -103,8 +136,8 @@ def load_scan(store: Store, scan_id: str) -> Scan:
         by_service.setdefault(svc, []).append(
             Finding(check, cat, Status(status), detail, code, rem, ref, json.loads(ev)))
     results = [ServiceResult(name=n, url=u, tags=json.loads(t), error=e, duration_s=d,
-                             started_at=head[0], findings=by_service.get(n, []))
-               for n, u, t, e, d in services]
+                             started_at=head[0], findings=by_service.get(n, []), organisation=o)
+               for n, u, t, e, d, o in services]
     return Scan(head[0], head[1], results, head[2])
 
 

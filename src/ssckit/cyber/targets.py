@@ -69,6 +69,9 @@ class Target(BaseModel):
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port of the MX hosts.")
     ca_bundle: Path | None = Field(default=None, description="PEM file of trust anchors.")
     tags: list[str] = Field(default_factory=list)
+    organisation: str | None = Field(default=None, min_length=1, max_length=200,
+                                     description="Who runs the service (compliance is "
+                                                 "reported per organisation).")
 
     @field_validator("url")
     @classmethod
