@@ -36,6 +36,9 @@ LANG_PARAM = "lang"
 #: where CLDR has a plain no-break space.
 _THIN_GROUP = {"ru": "\u202f", "be": "\u202f"}
 
+#: Letters of Russian and Belarusian.
+CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
+
 _current: ContextVar[str] = ContextVar("ssckit_language", default=DEFAULT_LANGUAGE)
 
 
@@ -120,6 +123,18 @@ def pgettext(context: str, message: str) -> str:
 
 
 _ = gettext
+
+
+def template_gettext(message: str) -> str:
+    """``gettext`` for Jinja2's i18n extension (newstyle): a ``{% trans %}`` block without
+    variables reaches it with ``%`` doubled, while pybabel extracts it with single ``%``."""
+    found = gettext(message)
+    if found == message and "%%" in message:
+        plain = message.replace("%%", "%")
+        other = gettext(plain)
+        if other != plain:
+            return other.replace("%", "%%")
+    return found
 
 
 def N_(message: str) -> str:

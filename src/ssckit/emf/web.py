@@ -23,8 +23,7 @@ from pyproj import Transformer
 
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
-from ssckit.core.i18n import N_, format_number
-from ssckit.core.i18n import gettext as _
+from ssckit.core.i18n import N_, format_number, gettext
 from ssckit.core.webkit import chart_json, get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, exposure_ratios
@@ -105,12 +104,12 @@ def point_exposure(ws: Workspace, x: float, y: float, height_m: float = EVALUATI
         "contributions": [{"site": s, "percent_of_limit": 100 * r, "distance_m": dist[s]}
                           for s, r in top],
         "assumptions": [
-            _("every antenna transmitting at full power, all the time (worst case)"),
-            _("far-field (spherical) model, free space"),
-            _("ground reflection counted (power density × 2.56)")
-            if m.settings.ground_reflection else _("no ground reflection"),
-            _("{height} m above ground").format(height=format_number(height_m)),
-        ] + ([_("massive-MIMO actual-maximum factor {factor}").format(
+            gettext("every antenna transmitting at full power, all the time (worst case)"),
+            gettext("far-field (spherical) model, free space"),
+            gettext("ground reflection counted (power density × 2.56)")
+            if m.settings.ground_reflection else gettext("no ground reflection"),
+            gettext("{height} m above ground").format(height=format_number(height_m)),
+        ] + ([gettext("massive-MIMO actual-maximum factor {factor}").format(
             factor=format_number(m.settings.power_reduction_factor))]
              if m.settings.power_reduction_factor < 1 else []),
     }
@@ -121,13 +120,13 @@ def plain_language(result: dict[str, Any]) -> str:
     p = result["percent_of_limit"]
     if p < 1:
         times = result["times_below_limit"]
-        return _("Here the estimated exposure is {p} % of the limit — about {times} times "
+        return gettext("Here the estimated exposure is {p} % of the limit — about {times} times "
                  "below it, even assuming every antenna at full power.").format(
             p=format_number(float(f"{p:.2g}")), times=format_number(round(times)))
     if p < 100:
-        return _("Here the estimated exposure is {p} % of the limit: below it, under "
+        return gettext("Here the estimated exposure is {p} % of the limit: below it, under "
                  "worst-case assumptions.").format(p=format_number(round(p)))
-    return _("Here the worst-case estimate is {p} % of the limit. This place is inside an "
+    return gettext("Here the worst-case estimate is {p} % of the limit. This place is inside an "
              "antenna's exclusion zone; the operator must restrict access or reduce "
              "power.").format(p=format_number(round(p)))
 
@@ -137,7 +136,7 @@ def _xy(ws: Workspace, lat: float | None, lon: float | None, x: float | None,
     if x is not None and y is not None:
         return x, y
     if lat is None or lon is None:
-        raise HTTPException(422, _("give lat and lon (WGS 84 degrees) or x and y (metres)"))
+        raise HTTPException(422, gettext("give lat and lon (WGS 84 degrees) or x and y (metres)"))
     tx, ty = Transformer.from_crs("EPSG:4326", ws.config.crs, always_xy=True).transform(lon, lat)
     return float(tx), float(ty)
 
@@ -150,7 +149,7 @@ def _check_inside(ws: Workspace, x: float, y: float) -> None:
     xmin, ymin, xmax, ymax = grid.bounds
     m = QUERY_MARGIN_M
     if not (xmin - m <= x <= xmax + m and ymin - m <= y <= ymax + m):
-        raise HTTPException(422, _("this place is outside the city's area"))
+        raise HTTPException(422, gettext("this place is outside the city's area"))
 
 
 Lat = Annotated[float | None, Query(ge=-90, le=90, description="latitude [deg]")]
@@ -243,7 +242,7 @@ def place_label(place: str) -> str:
     m = _GROUND_PLACE.match(place)
     if m is None:
         return place
-    return _("ground, {d} m at {a}°").format(d=format_number(float(m["d"])), a=m["a"])
+    return gettext("ground, {d} m at {a}°").format(d=format_number(float(m["d"])), a=m["a"])
 
 
 def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
@@ -259,22 +258,22 @@ def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
     m = _model(ws)
     fig = go.Figure(go.Heatmap(
         x=xs, y=ys, z=pct, colorscale="YlOrRd", zmin=-3, zmax=2,
-        colorbar={"title": _("% of limit"), "tickvals": [-3, -2, -1, 0, 1, 2],
+        colorbar={"title": gettext("% of limit"), "tickvals": [-3, -2, -1, 0, 1, 2],
                   "ticktext": ["0.001", "0.01", "0.1", "1", "10", "100"]},
-        hovertemplate=_("click for the exposure here") + "<extra></extra>"))
+        hovertemplate=gettext("click for the exposure here") + "<extra></extra>"))
     ok = {s["site"]: s["compliant"] for s in sites}
     first: dict[str, int] = {}
     for i, s in enumerate(m.site.tolist()):
         first.setdefault(s, i)
-    for flag, name, colour in ((True, _("compliant site"), "#009E73"),
-                               (False, _("site NOT compliant"), "#D55E00")):
+    for flag, name, colour in ((True, gettext("compliant site"), "#009E73"),
+                               (False, gettext("site NOT compliant"), "#D55E00")):
         idx = [i for s, i in first.items() if ok.get(s, True) == flag]
         if idx:
             fig.add_scatter(x=m.tx.x_m[idx], y=m.tx.y_m[idx], mode="markers",
                             marker={"size": 10, "color": colour, "line": {"width": 1,
                                                                          "color": "black"}},
                             text=[m.site[i] for i in idx], name=name,
-                            hovertemplate=_("site") + " %{text}<extra></extra>")
+                            hovertemplate=gettext("site") + " %{text}<extra></extra>")
     fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis={"visible": False, "scaleanchor": "y"}, yaxis={"visible": False},
                       legend={"orientation": "h", "y": -0.02}, clickmode="event")

@@ -14,8 +14,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ssckit.core.errors import InputError
-from ssckit.core.i18n import N_
-from ssckit.core.i18n import gettext as _
+from ssckit.core.i18n import N_, gettext
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import (
@@ -186,8 +185,8 @@ def import_submit(
 ) -> HTMLResponse:
     check_csrf(request, csrf_token)
     if file is None or not file.filename:
-        return render(request, "kpi/import.html", {"error": _("Choose a CSV file to import.")},
-                      status_code=422)
+        return render(request, "kpi/import.html",
+                      {"error": gettext("Choose a CSV file to import.")}, status_code=422)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
         values = import_values(get_workspace(request), get_store(request), data, file.filename)
@@ -200,8 +199,8 @@ def _history_figure(name: str, unit: str, values: list[IndicatorValue]) -> go.Fi
     fig = go.Figure()
     fig.add_scatter(x=[v.period for v in values], y=[v.value for v in values],
                     mode="lines+markers", name=name, marker_color="#0072B2")
-    fig.update_layout(title=_("{name}: city value by period").format(name=name), height=320,
-                      xaxis={"title": _("Period"), "type": "category"}, yaxis={"title": unit},
+    fig.update_layout(title=gettext("{name}: city value by period").format(name=name), height=320,
+                      xaxis={"title": gettext("Period"), "type": "category"}, yaxis={"title": unit},
                       margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return fig
 

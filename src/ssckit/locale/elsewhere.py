@@ -56,6 +56,9 @@ TEXTS = (
     N_('Advanced'),  # DigComp proficiency group
     N_('Highly specialised'),  # DigComp proficiency group
     N_('Home'),  # web shell
+    N_("city"),  # the whole city as the entity of a value
+    N_("school"),  # a school as the entity of a value
+    N_("synthetic sample data (ssckit demo)"),  # source reference of the sample values
     N_('Account'),  # web shell
     N_('Users'),  # web shell
     N_('smart'),  # web shell

@@ -69,7 +69,7 @@ def _templates() -> Jinja2Templates:
     env = templates.env
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+        i18n.template_gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
     env.policies["ext.i18n.trimmed"] = True
     env.filters["num"] = format_number
     env.filters["pct"] = _pct
