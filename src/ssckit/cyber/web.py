@@ -6,7 +6,7 @@ every page and API call here needs a signed-in user (viewer role or above).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,6 +22,9 @@ from ssckit.cyber.scoring import posture, score_service
 from ssckit.cyber.securitytxt import security_txt
 from ssckit.cyber.store import ServiceChange, diff, load_scan, previous_scan, scan_ids
 
+if TYPE_CHECKING:
+    from ssckit.cyber.baseline import Profile
+
 router = APIRouter(prefix="/cyber", tags=["cyber"])
 pages = APIRouter(include_in_schema=False)
 
@@ -30,7 +33,7 @@ pages = APIRouter(include_in_schema=False)
 def well_known_security_txt(request: Request) -> Response:
     """RFC 9116 security contact of this server (settings.cyber.security_contact)."""
     return Response(security_txt(get_workspace(request)), media_type="text/plain; charset=utf-8")
-NAV = [("Cyber posture", "/cyber", "viewer")]
+NAV = [("Cyber posture", "/cyber", "viewer"), ("Cyber compliance", "/cyber/compliance", "viewer")]
 
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 
@@ -160,4 +163,83 @@ def assessment_page(request: Request, _: Viewer) -> HTMLResponse:
     return render(request, "cyber/assessment.html", {
         "result": result, "error": error,
         "radar_chart": chart_json(gci.radar_figure(result)) if result else None,
+    })
+
+
+# -- compliance against the baseline ----------------------------------------------------------
+def _profile(ws: Workspace) -> Profile:
+    from ssckit.cyber.monitor import profile_for
+
+    try:
+        return profile_for(ws)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def _compliance(request: Request) -> dict[str, Any] | None:
+    from ssckit.cyber.reports import compliance_report
+
+    return compliance_report(get_store(request), _profile(get_workspace(request)))
+
+
+@router.get("/compliance")
+def api_compliance(request: Request, _: Viewer) -> dict[str, Any]:
+    """Compliance with the baseline (settings.cyber.baseline): per organisation over the last
+    scans, per service and requirement in the last scan, worst services, what to fix first
+    (viewer role)."""
+    report = _compliance(request)
+    if report is None:
+        raise HTTPException(404, "no scan yet; run `ssckit cyber scan --targets FILE -w DIR`")
+    return report
+
+
+@router.get("/compliance.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+def api_compliance_csv(request: Request, _: Viewer,
+                       table: Literal["history", "services"] = "history") -> Response:
+    """Compliance as CSV: ``history`` (per scan and organisation) or ``services`` (the last
+    scan, per service and requirement) (viewer role)."""
+    from ssckit.cyber.reports import history_csv, services_csv
+
+    report = _compliance(request)
+    if report is None:
+        raise HTTPException(404, "no scan yet")
+    text = history_csv(report) if table == "history" else services_csv(report)
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="cyber-compliance-{table}.csv"'})
+
+
+@router.get("/alerts")
+def api_alerts(request: Request, _: Viewer) -> dict[str, Any]:
+    """Alerts raised by monitoring, newest first, and the log of their deliveries (viewer
+    role)."""
+    from ssckit.cyber.alerts import delivery_log, load_alerts
+
+    store = get_store(request)
+    return {"alerts": [a.to_dict() for a in load_alerts(store)],
+            "deliveries": delivery_log(store)}
+
+
+@pages.get("/cyber/compliance", response_class=HTMLResponse)
+def compliance_page(request: Request, _: Viewer) -> HTMLResponse:
+    from ssckit.cyber.alerts import delivery_log, load_alerts
+    from ssckit.cyber.reports import history_figure
+
+    ws = get_workspace(request)
+    error = None
+    try:
+        report = _compliance(request)
+    except HTTPException as exc:
+        report, error = None, exc.detail
+    found = latest_scan(get_store(request))
+    scores = [score_service(r) for r in found[0].results] if found else []
+    assessment, _err = _assessment(ws)
+    store = get_store(request)
+    return render(request, "cyber/compliance.html", {
+        "report": report, "error": error,
+        "chart": chart_json(history_figure(report)) if report else None,
+        "posture": posture(scores) if scores else None,
+        "assessment": assessment,
+        "alerts": load_alerts(store, limit=20),
+        "deliveries": delivery_log(store, limit=20),
     })
