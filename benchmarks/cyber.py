@@ -1,5 +1,8 @@
 """Benchmark: scan N local services (mixed configurations, served on loopback by the local lab)
 with the pool and one by one, in the same run; print services per minute and the speed-up.
+Then a monitoring round's extra work on the pool's scan (baseline judgement of every service and
+alert detection against the previous scan) and the pool with per-host politeness (2 at once
+per address: every lab service shares 127.0.0.1, the worst case), as ratios to today's pool.
 
 Run: .venv/bin/python benchmarks/cyber.py [--services 50] [--concurrency 16]
 Nothing leaves 127.0.0.1. The services run in a child process (as a city's servers would run
@@ -14,6 +17,8 @@ import os
 import time
 from multiprocessing.connection import Connection
 
+from ssckit.cyber.alerts import detect
+from ssckit.cyber.baseline import evaluate, load_profile
 from ssckit.cyber.locallab import Lab, Site
 from ssckit.cyber.netpolicy import ENV_LOOPBACK_ONLY
 from ssckit.cyber.scan import ScanOptions, scan_targets
@@ -51,10 +56,14 @@ def main() -> None:
     try:
         targets = parse_targets({"services": parent.recv()}, "benchmark")
         timings = {}
-        for label, n in (("pool", args.concurrency), ("sequential", 1)):
+        scans = {}
+        for label, n, per_host in (("pool", args.concurrency, 0),
+                                   ("per-host 2", args.concurrency, 2), ("sequential", 1, 0)):
             t0 = time.perf_counter()
             scan = scan_targets(targets, ScanOptions(concurrency=n, timeout=120,
-                                                     connect_timeout=5, loopback_only=True))
+                                                     connect_timeout=5, loopback_only=True,
+                                                     per_host=per_host))
+            scans[label] = scan
             timings[label] = time.perf_counter() - t0
             errors = sum(r.error is not None for r in scan.results)
             print(f"{label:>10}: {len(scan.results)} services in {timings[label]:6.1f} s = "
@@ -64,6 +73,16 @@ def main() -> None:
         parent.send("stop")
         proc.join(timeout=10)
     print(f"speed-up of the pool over sequential: {timings['sequential'] / timings['pool']:.1f}x")
+    print(f"per-host politeness (2 at once on one address) / pool time: "
+          f"{timings['per-host 2'] / timings['pool']:.1f}x")
+    profile = load_profile("national-baseline")
+    t0 = time.perf_counter()
+    for r in scans["pool"].results:
+        evaluate(profile, r)
+    found = detect(scans["per-host 2"], scans["pool"], profile)
+    judge = time.perf_counter() - t0
+    print(f"monitoring extra (baseline judgement + alert detection, {len(found)} alerts): "
+          f"{1000 * judge:.1f} ms = {100 * judge / timings['pool']:.2f} % of the pool's scan")
 
 
 if __name__ == "__main__":

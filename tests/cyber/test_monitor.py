@@ -232,3 +232,22 @@ def test_no_monitor_without_settings_or_secret(tmp_path, monkeypatch):
     said: list[str] = []
     assert start_monitor(Workspace.load(root), said.append) is None
     assert "SSCKIT_NO_SUCH_VAR is not set" in said[0]
+
+
+def test_monitor_command_runs_one_round(tmp_path, mailbox, monkeypatch):
+    from click.testing import CliRunner
+
+    from ssckit.cyber.cli import cyber
+
+    monkeypatch.setenv("SSCKIT_TEST_HOOK_SECRET", SECRET)
+    site = Site("portal", host="portal.city.test")
+    with Lab([site]) as lab, Hooks() as hooks:
+        ws = _monitored_workspace(tmp_path / "city", lab, mailbox[0], hooks.url)
+        first = CliRunner().invoke(cyber, ["monitor", "-w", str(ws.root)])
+        assert first.exit_code == 0, first.output
+        assert "0 new alert(s)" in first.output
+        site.headers["Content-Security-Policy"] = "script-src 'unsafe-inline'"
+        del site.headers["Strict-Transport-Security"]
+        second = CliRunner().invoke(cyber, ["monitor", "-w", str(ws.root)])
+    assert second.exit_code == 0, second.output
+    assert "1 new alert(s)" in second.output and "portal: grade" in second.output

@@ -120,6 +120,39 @@ def _print_changes(changes: list[ServiceChange]) -> None:
         console.print(f"  {c.service}: " + "; ".join(parts), highlight=False)
 
 
+@cyber.command(epilog="Example: ssckit cyber monitor -w sample-city")
+@click.option("--workspace", "-w", "workspace_dir", default=".",
+              type=click.Path(file_okay=False, path_type=Path), help="City workspace.")
+@click.option("--forever", is_flag=True, help="Keep scanning on settings.cyber.monitor's "
+              "schedule until interrupted (as `ssckit serve --live` does).")
+def monitor(workspace_dir: Path, forever: bool) -> None:
+    """Scan the targets, judge them against the baseline, raise and deliver alerts for what
+    got worse since the last stored scan (settings.cyber.monitor)."""
+    import time
+
+    from ssckit.core.store import Store
+    from ssckit.core.workspace import Workspace
+    from ssckit.cyber.monitor import Monitor, MonitorSettings, run_round
+
+    ws = Workspace.load(workspace_dir)
+    if not forever:
+        with Store.open(ws.store_path) as store:
+            report = run_round(ws, store)
+        console.print(report.line(), highlight=False)
+        for a in report.alerts:
+            console.print(f"  {a.severity}: {a.summary}", highlight=False)
+        return
+    from ssckit.cyber.indicators import settings
+
+    running = Monitor(ws, settings(ws).monitor or MonitorSettings(),
+                      lambda m: console.print(m, highlight=False)).start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        running.stop()
+
+
 @cyber.command(epilog="Example: ssckit cyber assess --answers answers.yaml --format csv "
                       "--chart radar.html")
 @click.option("--answers", "answers_file", required=True,
