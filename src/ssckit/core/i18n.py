@@ -297,9 +297,9 @@ def extract() -> None:
             continue
         po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         verb = "update" if po.is_file() else "init"
+        extra = ["--ignore-obsolete", "--no-fuzzy-matching"] if verb == "update" else []
         cli.run(["pybabel", "-q", verb, "-i", str(pot), "-d", str(LOCALE_DIR), "-l", lang,
-                 "-D", DOMAIN, *(["--no-wrap", "--ignore-obsolete"] if verb == "update"
-                                 else ["--no-wrap"])])
+                 "-D", DOMAIN, "--no-wrap", *extra])
 
 
 def main(argv: list[str]) -> int:

@@ -24,12 +24,17 @@ def kpi() -> None:
     """U4SSC KPIs (ITU-T Y.4903): catalogue, manual values, scorecard, comparison, report."""
 
 
-@kpi.command(epilog="Example: ssckit kpi catalogue --dimension EC --format csv")
+LANG_OPTION = click.option("--lang", type=click.Choice(["en", "ru", "be"]), default="en",
+                           show_default=True, help="Language of KPI names and units.")
+
+
+@kpi.command(epilog="Example: ssckit kpi catalogue --dimension EC --format csv --lang ru")
 @format_option("table", "json", "csv")
 @click.option("--dimension", help="Only this dimension (EC, EN or SC).")
-def catalogue(fmt: str, dimension: str | None) -> None:
+@LANG_OPTION
+def catalogue(fmt: str, dimension: str | None, lang: str) -> None:
     """List the 91 U4SSC KPIs with their unit, target and SDG targets."""
-    cat = load_catalogue()
+    cat = load_catalogue(lang)
     kpis = [k for k in cat.kpis if dimension is None or k.dimension == dimension.upper()]
     if fmt == "json":
         click.echo(json.dumps([k.to_dict() for k in kpis], indent=2, ensure_ascii=False))
@@ -126,11 +131,12 @@ def _render_scorecard_table(card: Scorecard) -> None:
 @click.option("--period", help="Reporting period (YYYY); default: the workspace year.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of the terminal.")
+@LANG_OPTION
 @with_store
-def scorecard(fmt: str, period: str | None, output: Path | None, ws: Workspace,
+def scorecard(fmt: str, period: str | None, output: Path | None, lang: str, ws: Workspace,
               store: Store) -> None:
     """Score every KPI against its target: value, achievement, 1-4 points, totals, completeness."""
-    card = workspace_scorecard(ws, store, period)
+    card = workspace_scorecard(ws, store, period, lang=lang)
     if fmt == "table" and output is None:
         _render_scorecard_table(card)
         return
@@ -202,11 +208,15 @@ def compare(workspaces: tuple[Path, ...], periods: tuple[str, ...], fmt: str,
 @click.option("--period", help="Reporting period (YYYY); default: the workspace year.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="HTML file to write (default: WORKSPACE/outputs/scorecard.html).")
+@LANG_OPTION
 @with_store
-def report(period: str | None, output: Path | None, ws: Workspace, store: Store) -> None:
+def report(period: str | None, output: Path | None, lang: str, ws: Workspace,
+           store: Store) -> None:
     """Write the scorecard as a self-contained HTML report with charts (works offline)."""
+    from ssckit.core import i18n
     from ssckit.kpi.report import write_html_report
 
-    path = write_html_report(workspace_scorecard(ws, store, period), output or
-                             ws.output_dir / "scorecard.html")
+    with i18n.language(lang):
+        path = write_html_report(workspace_scorecard(ws, store, period, lang=lang), output or
+                                 ws.output_dir / "scorecard.html")
     console.print(f"wrote {path}")

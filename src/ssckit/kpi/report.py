@@ -9,6 +9,7 @@ import plotly.io as pio
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ssckit import __version__
+from ssckit.core import i18n
 from ssckit.kpi.charts import achievement_by_group, points_distribution
 from ssckit.kpi.scorecard import Scorecard
 
@@ -16,7 +17,10 @@ from ssckit.kpi.scorecard import Scorecard
 def render_html_report(card: Scorecard) -> str:
     """HTML text of the scorecard report: summary, charts with data tables, KPI drill-down."""
     env = Environment(loader=PackageLoader("ssckit.kpi", "data"),
-                      autoescape=select_autoescape(["html", "j2"]))
+                      autoescape=select_autoescape(["html", "j2"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.template_gettext, i18n.ngettext, newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
     figs = [points_distribution(card), achievement_by_group(card, "dimension"),
             achievement_by_group(card, "subdimension")]
     charts = [
@@ -24,7 +28,7 @@ def render_html_report(card: Scorecard) -> str:
         for i, f in enumerate(figs)
     ]
     return env.get_template("report.html.j2").render(
-        card=card, charts=charts, version=__version__,
+        card=card, charts=charts, version=__version__, lang=i18n.current_language(),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
