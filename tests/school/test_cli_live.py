@@ -44,15 +44,18 @@ def test_report_and_ngsi_commands(city: Path):
 def test_archive_downsample_retention_keep_every_reading(city: Path):
     from ssckit.school.storage import readings_root, readings_sql
 
-    union = readings_sql(readings_root(city))
+    def count(s: Store) -> tuple[int, float]:
+        union, params = readings_sql(readings_root(city))
+        return s.con.execute(f"SELECT count(*), sum(value) FROM ({union})", params).fetchone()
+
     with Store.open(city / "ssckit.duckdb", read_only=True) as s:
         db_before = s.con.execute("SELECT count(*) FROM school_readings").fetchone()[0]
-        before = s.con.execute(f"SELECT count(*), sum(value) FROM ({union})").fetchone()
+        before = count(s)
     r = CliRunner().invoke(cli, ["school", "archive", "-w", str(city), "--older-than-days", "1"])
     assert r.exit_code == 0, r.output
     with Store.open(city / "ssckit.duckdb", read_only=True) as s:
         in_db = s.con.execute("SELECT count(*) FROM school_readings").fetchone()[0]
-        both = s.con.execute(f"SELECT count(*), sum(value) FROM ({union})").fetchone()
+        both = count(s)
     assert in_db < db_before
     assert both[0] == before[0] and both[1] == pytest.approx(before[1])
     r = CliRunner().invoke(cli, ["school", "downsample", "-w", str(city)])

@@ -19,7 +19,7 @@ where the difference is small).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import duckdb
@@ -584,7 +584,8 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
                outdoor_co2: float = DEFAULT_OUTDOOR_CO2_PPM, *,
                rooms: Iterable[Room] | None = None, utc_offset_min: int = 0,
                heating_months: Iterable[int] = DEFAULT_HEATING_MONTHS,
-               source: str = "school_readings") -> list[dict[str, Any]]:
+               source: str = "school_readings",
+               source_params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Per-room IEQ report computed in DuckDB over ``school_readings`` in occupied minutes.
 
     Parameters
@@ -606,6 +607,8 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
     source : str
         The readings relation: ``school_readings``, or a ``(SELECT ...)`` over DuckDB and the
         Parquet history (``storage.readings_sql``).
+    source_params : mapping, optional
+        The named parameters of ``source``.
 
     Returns
     -------
@@ -615,9 +618,10 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
 
     Notes
     -----
-    The timetables are materialised as a temporary table of occupied minutes of the week per
-    room (Monday 00:00 = 0) and joined by equality on the local minute of the week; readings of
-    several sensors of a room in the same occupied minute are then averaged. Runs above 2000 ppm are
+    The timetables are materialised as a temporary table holding each room's week as a bit
+    string (bit k: minute k of the week, Monday 00:00 = 0), looked up at the local minute of
+    the week of every reading; readings of several sensors of a room in the same occupied
+    minute are then averaged. Runs above 2000 ppm are
     "gaps and islands": within a run, epoch minute minus row number is constant.
 
     References
@@ -631,39 +635,38 @@ def ieq_report(con: duckdb.DuckDBPyConnection, school_ids: Iterable[str] | None 
     cur = con.cursor()
     try:
         return _ieq_report(cur, room_list, schools, start, end, float(outdoor_co2),
-                           int(utc_offset_min), sorted({int(x) for x in heating_months}), source)
+                           int(utc_offset_min), sorted({int(x) for x in heating_months}), source,
+                           dict(source_params or {}))
     finally:
         cur.close()
 
 
 def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list[str] | None,
                 start: Any, end: Any, outdoor: float, off: int,
-                heating_months: list[int], source: str = "school_readings"
-                ) -> list[dict[str, Any]]:
-    sid, rid, mow = [], [], []
-    for room in rooms:
-        w = np.flatnonzero(week_table(room.timetable))
-        sid += [room.school_id] * w.size
-        rid += [room.room_id] * w.size
-        mow.append(w)
-    occ = {"school_id": np.array(sid, dtype=object), "room_id": np.array(rid, dtype=object),
-           "mow": np.concatenate(mow) if mow else np.zeros(0, dtype=np.int64)}
+                heating_months: list[int], source: str = "school_readings",
+                source_params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    # each room's week as a bit string: bit k is minute k of the week (Monday 00:00 = 0)
+    occ = {"school_id": np.array([r.school_id for r in rooms], dtype=object),
+           "room_id": np.array([r.room_id for r in rooms], dtype=object),
+           "week": np.array([(week_table(r.timetable).astype(np.uint8) + ord("0")).tobytes()
+                             .decode() for r in rooms], dtype=object)}
     cur.register("ieq_occ_src", occ)
     cur.execute("CREATE OR REPLACE TEMP TABLE ieq_occ AS "
                 "SELECT school_id::VARCHAR AS school_id, room_id::VARCHAR AS room_id, "
-                "mow::BIGINT AS mow FROM ieq_occ_src")
+                "week::VARCHAR::BIT AS week FROM ieq_occ_src")
     cur.unregister("ieq_occ_src")
 
-    where, params = ["quantity IN ('co2', 'temperature')", "room_id <> ''"], []
+    where = ["quantity IN ('co2', 'temperature')", "room_id <> ''"]
+    params: dict[str, Any] = {**(source_params or {}), "ieq_off": off}
     if schools is not None:
-        where.append("school_id IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(schools)
+        where.append("list_contains($ieq_schools, school_id)")
+        params["ieq_schools"] = schools
     if start is not None:
-        where.append("ts >= ?::TIMESTAMP")
-        params.append(start)
+        where.append("ts >= $ieq_start::TIMESTAMP")
+        params["ieq_start"] = start
     if end is not None:
-        where.append("ts < ?::TIMESTAMP")
-        params.append(end)
+        where.append("ts < $ieq_end::TIMESTAMP")
+        params["ieq_end"] = end
     lim1, lim2, lim3 = CO2_ABOVE_OUTDOOR_PPM
     (h1, h2, h3), (c1, c2, c3) = TEMPERATURE_RANGES_C["heating"], TEMPERATURE_RANGES_C["cooling"]
 
@@ -672,29 +675,28 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
                 f"WHEN {col} BETWEEN {rng[1][0]} AND {rng[1][1]} THEN 2 "
                 f"WHEN {col} BETWEEN {rng[2][0]} AND {rng[2][1]} THEN 3 ELSE 4 END")
 
-    months = ", ".join(str(m) for m in heating_months) or "NULL"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE ieq_occupied AS
         WITH raw AS (
-            SELECT school_id, room_id, quantity, epoch_ms(ts) // 60000 + {off} AS lm, value
+            SELECT school_id, room_id, quantity, epoch_ms(ts) // 60000 + $ieq_off AS lm, value
             FROM {source} AS readings WHERE {' AND '.join(where)}
         )
         SELECT r.school_id, r.room_id, r.quantity, r.lm, avg(r.value) AS v
-        FROM raw r JOIN ieq_occ o
-          ON o.school_id = r.school_id AND o.room_id = r.room_id
-         AND o.mow = ((r.lm // 1440 + {_EPOCH_WEEKDAY}) % 7) * 1440 + r.lm % 1440
+        FROM raw r JOIN ieq_occ o ON o.school_id = r.school_id AND o.room_id = r.room_id
+        WHERE get_bit(o.week, (((r.lm // 1440 + {_EPOCH_WEEKDAY}) % 7) * 1440
+                               + r.lm % 1440)::INTEGER) = 1
         GROUP BY r.school_id, r.room_id, r.quantity, r.lm
     """, params)
     rows = cur.execute(f"""
         WITH co2 AS (
             SELECT school_id, room_id, lm, v,
-                   CASE WHEN v - {outdoor} <= {lim1} THEN 1 WHEN v - {outdoor} <= {lim2} THEN 2
-                        WHEN v - {outdoor} <= {lim3} THEN 3 ELSE 4 END AS cat
+                   CASE WHEN v - $outdoor <= {lim1} THEN 1 WHEN v - $outdoor <= {lim2} THEN 2
+                        WHEN v - $outdoor <= {lim3} THEN 3 ELSE 4 END AS cat
             FROM ieq_occupied WHERE quantity = 'co2'
         ),
         temp AS (
             SELECT school_id, room_id,
-                   CASE WHEN month(make_timestamp(lm * 60000000)) IN ({months})
+                   CASE WHEN list_contains($months::BIGINT[], month(make_timestamp(lm * 60000000)))
                         THEN {tcase('v', ((h1[0], h1[1]), (h2[0], h2[1]), (h3[0], h3[1])))}
                         ELSE {tcase('v', ((c1[0], c1[1]), (c2[0], c2[1]), (c3[0], c3[1])))}
                    END AS cat
@@ -752,7 +754,7 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
         LEFT JOIN daily_agg d USING (school_id, room_id)
         LEFT JOIN run_agg r USING (school_id, room_id)
         ORDER BY k.school_id, k.room_id
-    """).fetchall()
+    """, {"outdoor": outdoor, "months": heating_months}).fetchall()
     cur.execute("DROP TABLE IF EXISTS ieq_occupied")
     cur.execute("DROP TABLE IF EXISTS ieq_occ")
     nan4 = [float("nan")] * 4

@@ -25,6 +25,7 @@ import numpy as np
 
 from ssckit import __version__
 from ssckit.core.indicators import IndicatorValue
+from ssckit.core.progress import track
 from ssckit.core.store import Store
 from ssckit.school import connectivity as conn
 from ssckit.school.ieq import energy_intensity, ieq_report
@@ -32,12 +33,13 @@ from ssckit.school.schema import Registry
 from ssckit.school.storage import readings_sql
 
 CATEGORY_II_SHARE = 95.0
+_SERIES = ("electricity", "heat", "online", "download", "upload", "latency")
 
 
-def _span(store: Store, source: str) -> tuple[datetime, datetime] | None:
+def _span(store: Store, source: str, params: dict[str, Any]) -> tuple[datetime, datetime] | None:
     cur = store.cursor()
     try:
-        row = cur.execute(f"SELECT min(ts), max(ts) FROM {source}").fetchone()
+        row = cur.execute(f"SELECT min(ts), max(ts) FROM {source}", params).fetchone()
     finally:
         cur.close()
     if row is None or row[0] is None:
@@ -49,9 +51,11 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
                    utc_offset_min: int = 0, ict_access: dict[str, int] | None = None,
                    history_root: Path | None = None) -> list[IndicatorValue]:
     """Every school indicator from the readings in ``store`` and the Parquet history under
-    ``history_root`` (see the module docstring)."""
-    source = f"({readings_sql(history_root)})"
-    span = _span(store, source)
+    ``history_root`` (see the module docstring). The readings are read school by school
+    (each one's Parquet partitions only), so memory is bounded by one school's history."""
+    sql, params = readings_sql(history_root)
+    source = f"({sql})"
+    span = _span(store, source, params)
     src = {"module": "school", "version": __version__}
     out: list[IndicatorValue] = []
 
@@ -67,10 +71,17 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
         return out
     start, end = span
     src["span"] = [start.isoformat(), end.isoformat()]
+    report: list[dict[str, Any]] = []
+    series: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
     cur = store.cursor()
     try:
-        rooms = [r for r in registry.rooms.values()]
-        report = ieq_report(cur, rooms=rooms, utc_offset_min=utc_offset_min, source=source)
+        for sid in track(sorted(registry.schools), "school indicators"):
+            sql, params = readings_sql(history_root, sid)
+            rooms = [r for r in registry.rooms.values() if r.school_id == sid]
+            if rooms:
+                report += ieq_report(cur, rooms=rooms, utc_offset_min=utc_offset_min,
+                                     source=f"({sql})", source_params=params)
+            series |= _series(store, f"({sql})", params, _SERIES)
     finally:
         cur.close()
     by_school: dict[str, list[dict[str, Any]]] = {}
@@ -97,8 +108,6 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     if n_class:
         v("school:classrooms_meeting_category_ii", 100.0 * n_ok / n_class, "%")
 
-    series = _series(store, source,
-                     ("electricity", "heat", "online", "download", "upload", "latency"))
     now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "m")
     connected = 0
     for sid, s in registry.schools.items():
@@ -130,24 +139,23 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     return out
 
 
-def _series(store: Store, source: str, quantities: tuple[str, ...]
+def _series(store: Store, source: str, params: dict[str, Any], quantities: tuple[str, ...]
             ) -> dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]]:
     """(school, quantity) -> per-device (ts datetime64[m], value) arrays, sorted by time."""
     cur = store.cursor()
     try:
         rel = cur.execute(
             f"SELECT school_id, quantity, device_id, ts, value FROM {source} WHERE "
-            f"quantity IN ({', '.join('?' * len(quantities))}) ORDER BY device_id, quantity, ts",
-            list(quantities)).fetchnumpy()
+            "list_contains($quantities, quantity) ORDER BY device_id, quantity, ts",
+            {**params, "quantities": list(quantities)}).fetchnumpy()
     finally:
         cur.close()
     out: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}
     if len(rel["ts"]) == 0:
         return out
-    key = np.char.add(np.char.add(rel["device_id"].astype(str), "|"),
-                      rel["quantity"].astype(str))
-    bounds = np.flatnonzero(key[1:] != key[:-1]) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(key)], strict=True):
+    dev, qty = rel["device_id"], rel["quantity"]
+    bounds = np.flatnonzero((dev[1:] != dev[:-1]) | (qty[1:] != qty[:-1])) + 1
+    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(dev)], strict=True):
         out.setdefault((str(rel["school_id"][a]), str(rel["quantity"][a])), []).append(
             (rel["ts"][a:b].astype("datetime64[m]"), rel["value"][a:b].astype(float)))
     return out

@@ -3,44 +3,37 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
+from pydantic import BaseModel, ConfigDict, Field
 
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import IndicatorValue
+from ssckit.core.progress import track
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.school.indicators import compute_values
 from ssckit.school.schema import Registry, ensure_tables, read_registry, store_registry
 
 
-@dataclass(frozen=True)
-class SchoolSettings:
-    """``settings.school`` of city.yaml.
+class SchoolSettings(BaseModel):
+    """``settings.school`` of city.yaml, validated as a whole."""
 
-    utc_offset_min: local time minus UTC of the timetables [min] (0);
-    simulate_days: for sample workspaces, days of one-minute history the simulator writes
-    when the store has none (0: never); simulate_hourly_days: days of hourly aggregates
-    before that (0); seed: simulator seed (0); broker_host, broker_port: the MQTT broker of
-    ``ssckit school ingest`` (127.0.0.1:1883); topic: its subscription.
-    """
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    utc_offset_min: int = 0
-    simulate_days: int = 0
-    simulate_hourly_days: int = 0
-    seed: int = 0
-    broker_host: str = "127.0.0.1"
-    broker_port: int = 1883
-    topic: str = "ssckit/school/+/+"
-
-    def __post_init__(self) -> None:
-        if not -720 <= self.utc_offset_min <= 840:
-            raise ValueError(f"utc_offset_min {self.utc_offset_min} is outside -720..840")
-        if not 0 <= self.simulate_days <= 366 or not 0 <= self.simulate_hourly_days <= 3660:
-            raise ValueError("simulate_days must be 0..366 and simulate_hourly_days 0..3660")
+    utc_offset_min: int = Field(0, ge=-720, le=840,
+                                description="Local time minus UTC of the timetables [min].")
+    simulate_days: int = Field(0, ge=0, le=366, description=(
+        "For sample workspaces: days of one-minute history the simulator writes when the "
+        "store has none (0: never)."))
+    simulate_hourly_days: int = Field(0, ge=0, le=3660, description=(
+        "Days of simulated hourly aggregates before the minute history."))
+    seed: int = Field(0, ge=0, description="Simulator seed.")
+    broker_host: str = Field("127.0.0.1", min_length=1,
+                             description="MQTT broker of `ssckit school ingest`.")
+    broker_port: int = Field(1883, ge=1, le=65535, description="Its port.")
+    topic: str = Field("ssckit/school/+/+", min_length=1, description="Its subscription.")
 
 
 def load_registry(ws: Workspace) -> Registry | None:
@@ -59,48 +52,45 @@ RECENT_DAYS = 2
 
 def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
                      history_root: Path, hourly_root_dir: Path,
-                     end: datetime | None = None) -> int:
+                     end: datetime | None = None, piece_days: int = 1) -> int:
     """Fill an empty store with the simulator's history: ``simulate_days`` of one-minute
     readings up to ``end`` (default: now) — the last :data:`RECENT_DAYS` in DuckDB, the rest
-    in the Parquet history under ``history_root`` — preceded by hourly aggregates."""
-    from ssckit.school.simulate import simulate_hourly, simulate_minutes
-    from ssckit.school.storage import write_history, write_hourly_history
+    in the Parquet history under ``history_root`` — preceded by hourly aggregates (Parquet,
+    under ``hourly_root_dir``). Returns the rows written.
+
+    The history is simulated and written ``piece_days`` UTC days at a time (the hourly
+    aggregates a calendar month at a time), so memory is bounded by a piece; the data do not
+    depend on the piece size.
+    """
+    from ssckit.school.simulate import HourlySimulator, MinuteSimulator
+    from ssckit.school.storage import HistoryWriter
 
     end = (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
     start = end - timedelta(days=settings.simulate_days)
-    readings = simulate_minutes(registry, start.isoformat(), settings.simulate_days,
-                                seed=settings.seed, utc_offset_min=settings.utc_offset_min)
+    sim = MinuteSimulator(registry, start.isoformat(), settings.simulate_days,
+                          seed=settings.seed, utc_offset_min=settings.utc_offset_min)
     cutoff = int((end - timedelta(days=RECENT_DAYS) - datetime(1970, 1, 1)).total_seconds()
                  // 60)
-    old = readings.select_time(None, cutoff)
-    recent = readings.select_time(cutoff, None)
     n = 0
-    # Old days go straight to Parquet through a scratch in-memory database: no index, and
-    # nothing left behind in the store's file.
-    scratch = duckdb.connect()
-    try:
-        scratch.execute("CREATE TABLE staging (device_id VARCHAR, quantity VARCHAR, "
-                        "ts TIMESTAMP, value DOUBLE, school_id VARCHAR, room_id VARCHAR)")
-        old.to_duckdb(scratch, "staging")
-        n += write_history(scratch, "staging", history_root)
-    finally:
-        scratch.close()
-    with store.transaction() as cur:
-        n += recent.sorted_by_key().to_duckdb(cur)
-    if settings.simulate_hourly_days:
-        # the year before: hourly aggregates, kept as the Parquet hourly history
-        h_start = start - timedelta(days=settings.simulate_hourly_days)
-        hourly = simulate_hourly(registry, h_start.isoformat(), settings.simulate_hourly_days,
-                                 seed=settings.seed, utc_offset_min=settings.utc_offset_min)
-        scratch = duckdb.connect()
-        try:
-            scratch.execute("CREATE TABLE school_hourly (school_id VARCHAR, room_id VARCHAR, "
-                            "device_id VARCHAR, quantity VARCHAR, hour TIMESTAMP, n INTEGER, "
-                            "mean DOUBLE, min DOUBLE, max DOUBLE)")
-            hourly.to_duckdb(scratch)
-            n += write_hourly_history(scratch, "school_hourly", hourly_root_dir)
-        finally:
-            scratch.close()
+    with HistoryWriter.like(sim.empty(), background=True) as writer, \
+            store.transaction() as cur:
+        for piece in track(sim.pieces(piece_days), "school history: minute readings",
+                           total=sim.n_pieces(piece_days)):
+            old = piece.select_time(None, cutoff)
+            if len(old):
+                n += writer.write_readings(old, history_root)
+            recent = piece.select_time(cutoff, None)
+            if len(recent):
+                n += recent.to_duckdb(cur)
+        if settings.simulate_hourly_days:
+            # the year before: hourly aggregates, kept as the Parquet hourly history
+            h_start = start - timedelta(days=settings.simulate_hourly_days)
+            hourly = HourlySimulator(registry, h_start.isoformat(),
+                                     settings.simulate_hourly_days, seed=settings.seed,
+                                     utc_offset_min=settings.utc_offset_min)
+            for piece in track(hourly.pieces(), "school history: hourly aggregates",
+                               total=len(hourly.months())):
+                n += writer.write_hourly(piece, hourly_root_dir)
     return n
 
 
@@ -122,6 +112,7 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
         from ssckit.school.storage import hourly_root, readings_root
 
         shutil.rmtree(readings_root(ws.root), ignore_errors=True)
+        shutil.rmtree(hourly_root(ws.root), ignore_errors=True)
         simulate_history(store, registry, settings, readings_root(ws.root),
                          hourly_root(ws.root))
     ict = {s.id: s.pupils_with_ict_access for s in registry.schools.values()

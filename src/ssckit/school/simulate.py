@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,8 @@ __all__ = [
     "SAMPLE_CENTRE_LATLON",
     "SAMPLE_UTC_OFFSET_MIN",
     "Hourly",
+    "HourlySimulator",
+    "MinuteSimulator",
     "Readings",
     "co2_mass_balance",
     "co2_steady_state",
@@ -289,24 +291,23 @@ def co2_mass_balance(c0_ppm: ArrayLike, n_people: ArrayLike, volume_m3: ArrayLik
     lam_h = np.broadcast_to(np.asarray(ach_per_h, dtype=float), n.shape)
     css = co2_steady_state(n, volume_m3, lam_h, c_out_ppm, generation_lps)
     a = np.exp(-lam_h / 3600.0 * dt_s)
-    css = np.broadcast_to(css, a.shape)
-    out = np.empty(a.shape)
-    c = np.broadcast_to(np.asarray(c0_ppm, dtype=float), a.shape[1:]).copy()
-    for k in range(a.shape[0]):
-        out[k] = c
-        c = css[k] + (c - css[k]) * a[k]
-    return out
+    c0 = np.broadcast_to(np.asarray(c0_ppm, dtype=float), a.shape[1:])
+    return _relax(c0, np.broadcast_to(css, a.shape), a)[0]
 
 
-def _relax(x0: NDArray[np.float64], target: NDArray[np.float64],
-           decay: NDArray[np.float64]) -> NDArray[np.float64]:
-    """x[k+1] = target[k] + (x[k] - target[k]) * decay[k]; rows are time steps."""
+def _relax(x0: ArrayLike, target: NDArray[np.float64], decay: NDArray[np.float64]
+           ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """x[k+1] = target[k] + (x[k] - target[k]) * decay[k], rows being time steps: the value at
+    the start of every step, and the value after the last one (the state of the next piece)."""
     out = np.empty(target.shape)
-    x = x0.copy()
+    x = np.broadcast_to(np.asarray(x0, dtype=float), target.shape[1:]).copy()
+    tmp = np.empty(target.shape[1:])
     for k in range(target.shape[0]):
         out[k] = x
-        x = target[k] + (x - target[k]) * decay[k]
-    return out
+        np.subtract(x, target[k], out=tmp)
+        np.multiply(tmp, decay[k], out=tmp)
+        np.add(target[k], tmp, out=x)
+    return out, x
 
 
 def _psat_pa(t_c: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -314,14 +315,26 @@ def _psat_pa(t_c: NDArray[np.float64]) -> NDArray[np.float64]:
     return 610.94 * np.exp(17.625 * t_c / (t_c + 243.04))
 
 
-# -- readings container --------------------------------------------------------------------------
+# -- readings containers -------------------------------------------------------------------------
+def _register_insert(con: duckdb.DuckDBPyConnection, facts: dict[str, NDArray[Any]],
+                     sql: str, params: list[Any]) -> None:
+    """Run ``sql`` over ``sim_facts`` (the columns ``facts``) on ``con`` itself, so that it
+    belongs to the caller's transaction."""
+    con.register("sim_facts", facts)
+    try:
+        con.execute(sql, params)
+    finally:
+        con.unregister("sim_facts")
+
+
 @dataclass(frozen=True)
 class Readings:
     """Simulated readings as columns; strings are held once in the lookup tuples.
 
     ``device`` indexes ``device_ids`` (and ``school_ids``/``room_ids``), ``quantity`` indexes
     ``quantities``; ``ts`` is UTC epoch minutes; ``fault`` flags rows carrying a deliberate
-    fault (stuck value, spike, meter reset).
+    fault (stuck value, spike, meter reset). The simulator emits rows ordered by school, device,
+    quantity name and time.
     """
 
     device_ids: tuple[str, ...]
@@ -336,6 +349,14 @@ class Readings:
 
     def __len__(self) -> int:
         return int(self.value.size)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Readings]) -> Readings:
+        """One batch of ``parts`` (sharing their lookups), in order."""
+        first = parts[0]
+        return dataclasses.replace(first, **{
+            f: np.concatenate([getattr(p, f) for p in parts])
+            for f in ("device", "quantity", "ts", "value", "fault")})
 
     def columns(self) -> dict[str, NDArray[Any]]:
         """``device_id``, ``quantity`` (object arrays), ``ts`` (datetime64[m]), ``value``."""
@@ -372,42 +393,24 @@ class Readings:
                                    value=self.value[order], fault=self.fault[order])
 
     def to_duckdb(self, con: duckdb.DuckDBPyConnection, table: str = "school_readings") -> int:
-        """Append the readings to ``table`` (columns of ``school_readings``); returns the count."""
-        _append(con, self, {"ts": self.ts, "value": self.value}, f"""
+        """Append the readings to ``table`` (columns of ``school_readings``) on ``con`` (inside
+        its transaction, if one is open); returns the count."""
+        _register_insert(con, {"d": self.device, "q": self.quantity, "ts": self.ts,
+                               "value": self.value}, f"""
             INSERT INTO {table} (device_id, quantity, ts, value, school_id, room_id)
-            SELECT d.device_id, q.quantity, make_timestamp(f.ts * 60000000), f.value,
-                   d.school_id, d.room_id
-            FROM sim_facts f JOIN sim_dims d USING (d) JOIN sim_qdim q USING (q)
-        """)
+            SELECT list_extract($1::VARCHAR[], d + 1), list_extract($2::VARCHAR[], q + 1),
+                   make_timestamp(ts * 60000000), value, list_extract($3::VARCHAR[], d + 1),
+                   list_extract($4::VARCHAR[], d + 1)
+            FROM sim_facts
+        """, [list(self.device_ids), list(self.quantities), list(self.school_ids),
+              list(self.room_ids)])
         return len(self)
-
-
-def _append(con: duckdb.DuckDBPyConnection, cols: Readings | Hourly,
-            facts: dict[str, NDArray[Any]], insert_sql: str) -> None:
-    """Run ``insert_sql`` over ``sim_facts`` (device index d, quantity index q and ``facts``)
-    joined with the ``sim_dims`` and ``sim_qdim`` lookups of ``cols``."""
-    dims = {"d": np.arange(len(cols.device_ids), dtype=np.int32),
-            "device_id": np.asarray(cols.device_ids, dtype=object),
-            "school_id": np.asarray(cols.school_ids, dtype=object),
-            "room_id": np.asarray(cols.room_ids, dtype=object)}
-    qdim = {"q": np.arange(len(cols.quantities), dtype=np.int8),
-            "quantity": np.asarray(cols.quantities, dtype=object)}
-    cur = con.cursor()
-    try:
-        cur.register("sim_dims", dims)
-        cur.register("sim_qdim", qdim)
-        cur.register("sim_facts", {"d": cols.device, "q": cols.quantity, **facts})
-        cur.execute(insert_sql)
-        for name in ("sim_dims", "sim_qdim", "sim_facts"):
-            cur.unregister(name)
-    finally:
-        cur.close()
 
 
 @dataclass(frozen=True)
 class Hourly:
     """Hourly aggregates as columns, matching ``school_hourly`` (``hour`` in UTC epoch
-    minutes at the start of the hour)."""
+    minutes at the start of the hour); rows ordered by school, device, quantity name, hour."""
 
     device_ids: tuple[str, ...]
     school_ids: tuple[str, ...]
@@ -424,16 +427,26 @@ class Hourly:
     def __len__(self) -> int:
         return int(self.mean.size)
 
+    @classmethod
+    def concat(cls, parts: Sequence[Hourly]) -> Hourly:
+        """One batch of ``parts`` (sharing their lookups), in order."""
+        return dataclasses.replace(parts[0], **{
+            f: np.concatenate([getattr(p, f) for p in parts])
+            for f in ("device", "quantity", "hour", "n", "mean", "min", "max")})
+
     def to_duckdb(self, con: duckdb.DuckDBPyConnection, table: str = "school_hourly") -> int:
         """Append the aggregates to ``table`` (columns of ``school_hourly``); returns the count."""
-        _append(con, self, {"hour": self.hour, "n": self.n, "mean": self.mean,
-                            "min": self.min, "max": self.max}, f"""
+        _register_insert(con, {"d": self.device, "q": self.quantity, "hour": self.hour,
+                               "n": self.n, "mean": self.mean, "min": self.min,
+                               "max": self.max}, f"""
             INSERT INTO {table} (school_id, room_id, device_id, quantity, hour, n, mean, min,
                                  max)
-            SELECT d.school_id, d.room_id, d.device_id, q.quantity,
-                   make_timestamp(f.hour * 60000000), f.n, f.mean, f.min, f.max
-            FROM sim_facts f JOIN sim_dims d USING (d) JOIN sim_qdim q USING (q)
-        """)
+            SELECT list_extract($3::VARCHAR[], d + 1), list_extract($4::VARCHAR[], d + 1),
+                   list_extract($1::VARCHAR[], d + 1), list_extract($2::VARCHAR[], q + 1),
+                   make_timestamp(hour * 60000000), n, mean, min, max
+            FROM sim_facts
+        """, [list(self.device_ids), list(self.quantities), list(self.school_ids),
+              list(self.room_ids)])
         return len(self)
 
 
@@ -459,6 +472,50 @@ class _Setup:
     t_set: NDArray[np.float64]
     daylight_factor: NDArray[np.float64]
     loud: NDArray[np.float64]
+
+    @property
+    def have(self) -> NDArray[np.int64]:
+        """Rooms with an environment sensor."""
+        return np.flatnonzero(self.env_dev >= 0)
+
+    def by_school(self, x: NDArray[Any], how: str = "mean") -> NDArray[np.float64]:
+        """(T, R) room values to (T, S) per school: the mean over its rooms, or ``"any"``.
+        Rooms are sorted by school, so each school's rooms are one run (summed in order, the
+        same whatever T is)."""
+        out = np.zeros((x.shape[0], len(self.schools)))
+        if not self.rooms:
+            return out
+        starts = np.flatnonzero(np.r_[True, np.diff(self.room_school) != 0])
+        idx = self.room_school[starts]
+        if how == "any":
+            out[:, idx] = np.logical_or.reduceat(x, starts, axis=1)
+        else:
+            out[:, idx] = np.add.reduceat(x, starts, axis=1) / np.diff(
+                np.r_[starts, len(self.rooms)])
+        return out
+
+    def centre(self) -> tuple[float, float]:
+        if not self.schools:
+            return SAMPLE_CENTRE_LATLON
+        return (float(np.mean([s.lat for s in self.schools])),
+                float(np.mean([s.lon for s in self.schools])))
+
+    def series(self, room_quantities: Sequence[str], meter_quantities: Sequence[str],
+               probe_quantities: Sequence[str]) -> NDArray[np.int32]:
+        """Rank of every emitted (device, quantity) in the output order (school, device,
+        quantity name); -1 where none is emitted. Shape (devices, quantities)."""
+        qidx = {q: i for i, q in enumerate(_ALL_QUANTITIES)}
+        pairs = [(int(d), qidx[q]) for d in self.env_dev[self.have] for q in room_quantities]
+        pairs += [(int(d), qidx[q]) for d in self.meter_dev[self.meter_dev >= 0]
+                  for q in meter_quantities]
+        pairs += [(int(d), qidx[q]) for d in self.probe_dev[self.probe_dev >= 0]
+                  for q in probe_quantities]
+        pairs.sort(key=lambda p: (self.school_ids[p[0]], self.device_ids[p[0]],
+                                  _ALL_QUANTITIES[p[1]]))
+        rank = np.full((len(self.device_ids), len(_ALL_QUANTITIES)), -1, dtype=np.int32)
+        for i, (d, q) in enumerate(pairs):
+            rank[d, q] = i
+        return rank
 
 
 def _setup(registry: Registry, rng: np.random.Generator) -> _Setup:
@@ -494,55 +551,471 @@ def _setup(registry: Registry, rng: np.random.Generator) -> _Setup:
         np.where(kind == "gym", 8.0, np.where(kind == "office", -5.0, 0.0)))
 
 
-def _weather(local_min: NDArray[np.int64], utc_min: NDArray[np.int64], lat: float, lon: float,
-             rng: np.random.Generator) -> dict[str, NDArray[np.float64]]:
-    """City weather at the given minutes (or hours): outdoor temperature, RH, PM2.5, sun."""
-    c = _CLIMATE
-    day = local_min / 1440.0
-    doy = (local_min.astype("datetime64[m]") - local_min.astype("datetime64[m]").astype(
-        "datetime64[Y]")).astype(np.int64) / 1440.0
-    hour = (local_min % 1440) / 60.0
-    n_h = int((utc_min[-1] - utc_min[0]) // 60) + 2 if utc_min.size else 2
-    front_h = np.zeros(n_h)
-    eps = rng.normal(0.0, 0.75, n_h)
-    for k in range(1, n_h):  # AR(1), about 3 K standard deviation, 1-2 day memory
-        front_h[k] = 0.97 * front_h[k - 1] + eps[k]
-    front = np.interp((utc_min - utc_min[0]) / 60.0, np.arange(n_h), front_h)
-    cloud_d = rng.random(int(day.max() - day.min()) + 2)
-    cloud = cloud_d[(local_min // 1440 - local_min[0] // 1440).astype(np.int64)]
-    t_out = (c["t_mean"] - c["t_season"] * np.cos(2 * np.pi * (doy - 20.0) / 365.25)
-             - c["t_day"] * np.cos(2 * np.pi * (hour - 3.0) / 24.0) + front)
-    rh_out = np.clip(72.0 + 12.0 * np.cos(2 * np.pi * (hour - 4.0) / 24.0) - 0.8 * front
-                     + 15.0 * cloud - 7.5, 20.0, 100.0)
-    winter = 0.5 * (1 + np.cos(2 * np.pi * (doy - 15.0) / 365.25))
-    pm_out = c["pm_out"] * (0.6 + 0.9 * winter) * (1 + 0.3 * np.cos(2 * np.pi * (hour - 20) / 24))
-    decl = np.radians(23.44) * np.sin(2 * np.pi * (284 + doy) / 365.0)
-    h_angle = np.radians(15.0 * (((utc_min % 1440) / 60.0 + lon / 15.0) - 12.0))
-    phi = math.radians(lat)
-    sin_el = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(h_angle)
-    return {"t_out": t_out, "rh_out": rh_out, "pm_out": pm_out,
-            "sun": np.maximum(sin_el, 0.0) * (1 - 0.75 * cloud), "doy": doy}
+# -- random streams ------------------------------------------------------------------------------
+# Every draw that belongs to a day comes from a stream keyed by (seed, kind, day): a UTC day for
+# minute noise, faults, outages and weather, a local day for attendance, rooms in use, windows
+# and lights. A piece of the span therefore gets the same numbers however the span is cut.
+_WEATHER, _LOCAL, _MINUTE, _FAULT, _OUTAGE, _HOURLY, _HOURLY_LOCAL = range(1, 8)
+_KEY_MASK = (1 << 63) - 1
 
 
-def _poisson_events(rng: np.random.Generator, rate: float, n_slots: int, length: int,
-                    dur: tuple[int, int]) -> list[tuple[int, int, int]]:
-    """(slot, start, stop) of events: Poisson count per slot, uniform start and duration."""
-    out = []
-    counts = rng.poisson(rate, n_slots)
-    for slot in np.flatnonzero(counts):
-        for _ in range(int(counts[slot])):
-            s = int(rng.integers(0, max(length, 1)))
-            d = int(rng.integers(dur[0], dur[1] + 1))
-            out.append((int(slot), s, min(s + d, length)))
-    return out
+def _stream(seed: int, kind: int, day: int) -> np.random.Generator:
+    return np.random.default_rng([seed & _KEY_MASK, kind, day & _KEY_MASK])
+
+
+def _ceil(minute: int, step: int) -> int:
+    return -(-minute // step) * step
+
+
+def _grid(lo: int, hi: int, step: int) -> NDArray[np.int64]:
+    """The minutes ``lo <= t < hi`` on which a quantity reported every ``step`` minutes is
+    read: the multiples of ``step`` (so a reading's time does not depend on where a span
+    starts)."""
+    return np.arange(_ceil(lo, step), hi, step, dtype=np.int64)
+
+
+def _grid_len(day: int, step: int) -> int:
+    return (_ceil(day * 1440 + 1440, step) - _ceil(day * 1440, step)) // step
+
+
+def _events(rng: np.random.Generator, rate: float, n_slots: int, length: int,
+            dur: tuple[int, int]) -> tuple[NDArray[np.int64], NDArray[np.int64],
+                                           NDArray[np.int64]]:
+    """(slot, start, stop) of events: a Poisson count per slot, uniform start and duration
+    (in steps), clipped to ``length``."""
+    slot = np.repeat(np.arange(n_slots), rng.poisson(rate, n_slots))
+    start = rng.integers(0, max(length, 1), slot.size)
+    stop = np.minimum(start + rng.integers(dur[0], dur[1] + 1, slot.size), length)
+    return slot, start, stop
+
+
+def _epoch_minute(start: Any) -> int:
+    return int(to_epoch_minutes(np.datetime64(start, "m") if isinstance(start, str) else start))
+
+
+class _Weather:
+    """City weather (one series for every school): outdoor temperature with seasonal and daily
+    sinusoids plus fronts (an AR(1) process per UTC hour, interpolated), humidity, PM2.5 and
+    sun; cloud cover per local day. Innovations are keyed by day (see :func:`_stream`)."""
+
+    def __init__(self, seed: int, first_min: int, end_min: int, utc_offset_min: int,
+                 lat: float, lon: float) -> None:
+        self.off, self.lat, self.lon = utc_offset_min, lat, lon
+        self.d0 = first_min // 1440 - 2               # margins: whole local days at both ends
+        d1 = end_min // 1440 + 3
+        eps, cloud = [], []
+        for d in range(self.d0, d1):
+            rng = _stream(seed, _WEATHER, d)
+            eps.append(rng.normal(0.0, 0.75, 24))
+            cloud.append(rng.random())
+        front = np.zeros(24 * (d1 - self.d0))
+        f = 0.0
+        for k, e in enumerate(np.concatenate(eps).tolist()):
+            if k:                      # AR(1), about 3 K standard deviation, 1-2 day memory
+                f = 0.97 * f + e
+            front[k] = f
+        self.front, self.cloud = front, np.array(cloud)
+        self._day_mean: dict[int, float] = {}
+
+    def at(self, utc_min: NDArray[np.int64], local_min: NDArray[np.int64]
+           ) -> dict[str, NDArray[np.float64]]:
+        """Weather at the given minutes: t_out [degC], rh_out [%], pm_out [ug/m3], sun [-]."""
+        c = _CLIMATE
+        m = local_min.astype("datetime64[m]")
+        doy = (m - m.astype("datetime64[Y]")).astype(np.int64) / 1440.0
+        hour = (local_min % 1440) / 60.0
+        front = np.interp((utc_min - self.d0 * 1440) / 60.0, np.arange(self.front.size),
+                          self.front)
+        cloud = self.cloud[local_min // 1440 - self.d0]
+        t_out = (c["t_mean"] - c["t_season"] * np.cos(2 * np.pi * (doy - 20.0) / 365.25)
+                 - c["t_day"] * np.cos(2 * np.pi * (hour - 3.0) / 24.0) + front)
+        rh_out = np.clip(72.0 + 12.0 * np.cos(2 * np.pi * (hour - 4.0) / 24.0) - 0.8 * front
+                         + 15.0 * cloud - 7.5, 20.0, 100.0)
+        winter = 0.5 * (1 + np.cos(2 * np.pi * (doy - 15.0) / 365.25))
+        pm_out = c["pm_out"] * (0.6 + 0.9 * winter) * (
+            1 + 0.3 * np.cos(2 * np.pi * (hour - 20) / 24))
+        decl = np.radians(23.44) * np.sin(2 * np.pi * (284 + doy) / 365.0)
+        h_angle = np.radians(15.0 * (((utc_min % 1440) / 60.0 + self.lon / 15.0) - 12.0))
+        phi = math.radians(self.lat)
+        sin_el = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(h_angle)
+        return {"t_out": t_out, "rh_out": rh_out, "pm_out": pm_out,
+                "sun": np.maximum(sin_el, 0.0) * (1 - 0.75 * cloud)}
+
+    def heating(self, local_day: int) -> bool:
+        """Heating season on a local day: its mean outdoor temperature (over the 24 mid-hours)
+        is below 15 degC."""
+        if local_day not in self._day_mean:
+            local = local_day * 1440 + 30 + 60 * np.arange(24, dtype=np.int64)
+            self._day_mean[local_day] = float(self.at(local - self.off, local)["t_out"].mean())
+        return self._day_mean[local_day] < 15.0
+
+
+def _day_cuts(lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """(UTC day, first minute, end minute) of each day a piece [lo, hi) touches."""
+    return [(d, max(lo, d * 1440), min(hi, d * 1440 + 1440))
+            for d in range(lo // 1440, (hi - 1) // 1440 + 1)]
+
+
+def _cut(draws: list[dict[str, NDArray[Any]]], cuts: list[tuple[int, int, int]], key: str,
+         step: int) -> NDArray[Any]:
+    """The piece's rows of a per-day array drawn on the day's ``step`` grid."""
+    parts = []
+    for dr, (d, a, b) in zip(draws, cuts, strict=True):
+        g0 = _ceil(d * 1440, step)
+        parts.append(dr[key][(_ceil(a, step) - g0) // step:(_ceil(b, step) - g0) // step])
+    return np.concatenate(parts)
 
 
 # -- minute simulation ---------------------------------------------------------------------------
+class MinuteSimulator:
+    """One-minute readings of every device of a registry over ``days`` days, piece by piece.
+
+    Iterate :meth:`pieces` once: each piece carries the state of the rooms (CO2, temperature),
+    the meters and the weather to the next, and its random numbers come from streams keyed by
+    day, so the readings are the same however the span is cut (one day per piece or many).
+    Memory is bounded by the piece: rooms x minutes of it.
+
+    Parameters
+    ----------
+    registry : Registry
+        Schools, rooms and devices (e.g. from :func:`sample_registry`).
+    start : datetime64, str or int
+        First UTC minute (datetime64, ISO string or epoch minutes [min]).
+    days : int
+        Length of the span [d].
+    seed : int
+        Random seed; the same seed gives the same readings.
+    utc_offset_min : int
+        Local time minus UTC [min] of timetables and schedules.
+    intervals_min : mapping of str to int, optional
+        Reporting interval per quantity [min]; default :data:`DEFAULT_INTERVALS_MIN`. A
+        quantity is read on the minutes that are multiples of its interval.
+    faults : bool
+        Inject sensor faults (stuck values, spikes, dropouts, meter resets).
+    outages : bool
+        Inject connectivity outages and silent probes.
+    """
+
+    def __init__(self, registry: Registry, start: Any, days: int, seed: int = 0, *,
+                 utc_offset_min: int = SAMPLE_UTC_OFFSET_MIN,
+                 intervals_min: Mapping[str, int] | None = None, faults: bool = True,
+                 outages: bool = True) -> None:
+        rng = np.random.default_rng(seed)
+        self.seed, self.off = int(seed), int(utc_offset_min)
+        self.iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
+        self.faults, self.outages = faults, outages
+        st = self._st = _setup(registry, rng)
+        self.start = _epoch_minute(start)
+        self.end = self.start + int(days) * 1440
+        n_r, n_s = len(st.rooms), len(st.schools)
+        self._week = np.ascontiguousarray(st.week.T)                  # (10080, R)
+        kind = np.array([r.type for r in st.rooms])
+        self._shared = np.isin(kind, ("gym", "lab", "library"))      # not in use every hour
+        self._gym = kind == "gym"
+        self._window_ach = rng.uniform(3.0, 8.0, n_r)                # windows open [1/h]
+        self._energy = rng.uniform(1_000.0, 50_000.0, (2, n_s))     # meter indices [kWh]
+        self._reset = np.zeros((2, n_s))           # what counter restarts took off [kWh]
+        self._link = rng.uniform(0.6, 0.95, (2, n_s))   # achieved share of down/up contract
+        self._latency = rng.uniform(15.0, 60.0, n_s)    # [ms]
+        self._silent_from = np.full(n_s, np.iinfo(np.int64).max)
+        for s, back in zip(rng.permutation(n_s)[:2], (3, 10), strict=False):
+            if days > back + 1:                          # one at-risk, one drop-off probe
+                self._silent_from[s] = self.end - back * 1440
+        self._wx = _Weather(self.seed, self.start, self.end, self.off, *st.centre())
+        self._rank = st.series(ROOM_QUANTITIES, METER_QUANTITIES, PROBE_QUANTITIES)
+        self._co2: NDArray[np.float64] | None = None
+        self._temp: NDArray[np.float64] | None = None
+        self._next = self.start
+        self._local_cache: dict[int, dict[str, NDArray[Any]]] = {}
+
+    @property
+    def device_ids(self) -> tuple[str, ...]:
+        return self._st.device_ids
+
+    def empty(self) -> Readings:
+        """No readings, with this simulator's lookups."""
+        st = self._st
+        return Readings(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
+                        np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, np.int64),
+                        np.zeros(0), np.zeros(0, bool))
+
+    def n_pieces(self, days: int = 1) -> int:
+        """How many pieces :meth:`pieces` yields (the UTC days the span touches / days)."""
+        if self.end <= self.start:
+            return 0
+        return -(-((self.end - 1) // 1440 - self.start // 1440 + 1) // days)
+
+    def pieces(self, days: int = 1) -> Iterator[Readings]:
+        """The readings in pieces of ``days`` UTC days (the first and the last clipped to the
+        span), each ordered by school, device, quantity and time."""
+        if days < 1:
+            raise ValueError("days per piece must be >= 1")
+        while self._next < self.end:
+            lo = self._next
+            hi = min((lo // 1440 + days) * 1440, self.end)
+            yield self._piece(lo, hi)
+            self._next = hi
+
+    # - random draws, by day -
+    def _local(self, day: int) -> dict[str, NDArray[Any]]:
+        """Draws of one local day: attendance, rooms in use per hour, windows, lights."""
+        if day not in self._local_cache:
+            n_r = len(self._st.rooms)
+            rng = _stream(self.seed, _LOCAL, day)
+            self._local_cache = {k: v for k, v in self._local_cache.items() if k >= day - 2}
+            self._local_cache[day] = {
+                "attend": rng.uniform(0.82, 1.0, n_r) * (rng.random(n_r) > 0.02),
+                "in_use": rng.random((24, n_r)) < 0.6,
+                "window": rng.random((24, n_r)) < self._st.p_window,
+                "lights": rng.random(n_r) < 0.95,
+                "heating": np.array(self._wx.heating(day))}
+        return self._local_cache[day]
+
+    def _minute_draws(self, day: int) -> dict[str, NDArray[Any]]:
+        """Noise of one UTC day: rounding of occupants per minute, sensor noise on each
+        quantity's grid, probe measurements."""
+        n_r, n_s, iv = len(self._st.rooms), len(self._st.schools), self.iv
+        rng = _stream(self.seed, _MINUTE, day)
+        out: dict[str, NDArray[Any]] = {"u": rng.random((1440, n_r))}
+        for q, sd in (("co2", 10.0), ("temperature", 0.1), ("humidity", 1.0), ("pm25", 0.15),
+                      ("noise", 2.0), ("illuminance", 0.08)):
+            out[q] = rng.normal(0.0, sd, (_grid_len(day, iv[q]), n_r))
+        n = _grid_len(day, iv["occupancy"])
+        out["occupancy"] = (rng.random((n, n_r)) < 0.1) * rng.integers(-1, 2, (n, n_r))
+        n = _grid_len(day, iv["online"])
+        out["probe"] = rng.normal(0.0, 1.0, (n, 4, n_s))
+        out["loss_u"] = rng.random((n, n_s))
+        out["loss"] = rng.exponential(0.3, (n, n_s))
+        return out
+
+    def _fault_draws(self, day: int) -> dict[str, Any]:
+        """Sensor faults of one UTC day on each quantity's grid (events end with the day)."""
+        rng = _stream(self.seed, _FAULT, day)
+        n_env, n_s = self._st.have.size, len(self._st.schools)
+        out: dict[str, Any] = {}
+        for q in ROOM_QUANTITIES:
+            step = self.iv[q]
+            n = _grid_len(day, step)
+            stuck = _events(rng, 0.15 / 7, n_env, n, (max(60 // step, 2), max(480 // step, 3)))
+            slot, start, _ = _events(rng, 1.0 / 7, n_env, n, (1, 1))
+            lo, hi = {"temperature": (40.0, 90.0), "humidity": (60.0, 150.0)}.get(q, (4.0, 12.0))
+            spikes = (slot, start, rng.uniform(lo, hi, slot.size))
+            drops = _events(rng, 0.3 / 7, n_env, n, (max(30 // step, 1), max(720 // step, 2)))
+            out[q] = (stuck, spikes, drops)
+        for q in METER_QUANTITIES:
+            slot, k, _ = _events(rng, 0.05 / 28, n_s, _grid_len(day, self.iv[q]), (1, 1))
+            out[q] = (slot, k, np.round(rng.uniform(0.0, 1.0, slot.size), 2))
+        return out
+
+    # - one piece -
+    def _piece(self, lo: int, hi: int) -> Readings:
+        st, iv = self._st, self.iv
+        n_r = len(st.rooms)
+        cuts = _day_cuts(lo, hi)
+        draws = [self._minute_draws(d) for d, _, _ in cuts]
+        fdraws = [self._fault_draws(d) for d, _, _ in cuts] if self.faults else None
+        utc = np.arange(lo, hi, dtype=np.int64)
+        local = utc + self.off
+        mod = local % 1440
+        lday = local // 1440
+        li = lday - lday[0]
+        loc = [self._local(d) for d in range(int(lday[0]), int(lday[-1]) + 1)]
+        loc_ = {k: np.stack([x[k] for x in loc]) for k in loc[0]}
+        hod = mod // 60
+        wx = self._wx.at(utc, local)
+        occ = self._week[((lday + 3) % 7) * 1440 + mod]                          # (T, R)
+        brk = ((mod - 480) % 50) >= 40
+        lunch = (mod >= 720) & (mod < 760)
+        phase = np.where(lunch, 0.03, np.where(brk, 0.15, 1.0))[:, None]
+        in_use = np.where(self._shared, loc_["in_use"][li, hod], True)
+        people = occ * in_use * loc_["attend"][li] * st.cap * phase
+        people = np.floor(people + np.concatenate(
+            [dr["u"][a - d * 1440:b - d * 1440] for dr, (d, a, b) in zip(draws, cuts,
+                                                                       strict=True)]))
+        window = loc_["window"][li, hod] & (brk | lunch)[:, None]
+        warm = (wx["t_out"] > 18.0)[:, None]
+        lam = np.where(occ, st.lam_occ + 1.5 * warm, st.lam_base)
+        lam = np.where(st.mech & ~occ, st.lam_base, lam)
+        lam = lam + window * occ * ~st.mech * self._window_ach
+        co2_out = _CLIMATE["co2_out"] + 8.0 * np.cos(2 * np.pi * (mod / 60.0 - 4.0) / 24.0)
+        css = co2_steady_state(people, st.area * CEILING_HEIGHT_M, lam, co2_out[:, None])
+        if self._co2 is None:
+            self._co2 = np.full(n_r, co2_out[0] + 30.0)
+        co2, self._co2 = _relax(self._co2, css, np.exp(-lam / 3600.0 * 60.0))
+
+        # temperature: heating season when the outdoor daily mean is below 15 degC
+        heat_season = loc_["heating"][li][:, None]
+        weekday = ((lday + 3) % 7) < 5
+        heating_on = heat_season & (weekday & (mod >= 360) & (mod < 960))[:, None]
+        t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
+        target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
+                          np.where(heat_season, np.maximum(16.0, t_free), t_free))
+        decay = np.exp(-1.0 / np.where(heating_on, 90.0, 720.0))
+        if self._temp is None:
+            self._temp = np.maximum(target[0], 16.0)
+        temp, self._temp = _relax(self._temp, target, np.broadcast_to(decay, target.shape))
+
+        qidx = {q: i for i, q in enumerate(_ALL_QUANTITIES)}
+        parts: list[tuple[NDArray[Any], ...]] = []
+        have = st.have
+        for q in ROOM_QUANTITIES:
+            step = int(iv[q])
+            g = _grid(lo, hi, step)
+            r = g - lo
+            z = _cut(draws, cuts, q, step)
+            if q == "co2":
+                val = np.round(co2[r] + z)
+            elif q == "temperature":
+                val = np.round(temp[r] + z, 2)
+            elif q == "humidity":  # occupant moisture follows the CO2 excess
+                pv_out = wx["rh_out"][r] / 100.0 * _psat_pa(wx["t_out"][r])
+                excess = (co2[r] - co2_out[r][:, None]) * 1e-6 * (
+                    MOISTURE_GENERATION_GPS / (CO2_GENERATION_LPS * 1e-3))
+                pv_in = pv_out[:, None] + excess * 1e-3 * 461.5 * (temp[r] + 273.15)
+                val = np.round(np.clip(100.0 * pv_in / _psat_pa(temp[r]) + z, 5.0, 95.0), 1)
+            elif q == "pm25":
+                val = np.round((wx["pm_out"][r][:, None] * np.where(lam[r] > 3.0, 0.65, 0.45)
+                                + 0.12 * people[r] * (1 + 2 * self._gym)) * np.exp(z), 1)
+            elif q == "noise":
+                p = people[r]
+                val = np.round(np.clip(32.0 + 12.0 * np.log10(1.0 + p) + 6.0 * (
+                    brk[r][:, None] & (p > 0)) + st.loud * (p > 0) + z, 20.0, 120.0), 1)
+            elif q == "illuminance":
+                lights = occ[r] * loc_["lights"][li[r]]
+                val = np.round((wx["sun"][r][:, None] * 100_000.0 * 0.12 * st.daylight_factor
+                                + lights * 420.0) * np.exp(z), 0)
+            else:  # occupancy: a people counter that is sometimes one off
+                val = np.maximum(people[r] + z, 0)
+            v = np.ascontiguousarray(val[:, have].T)                   # (R', Tq)
+            flt = np.zeros(v.shape, dtype=bool)
+            keep = np.ones(v.shape, dtype=bool)
+            if fdraws is not None:
+                for fd, (d, a, b) in zip(fdraws, cuts, strict=True):
+                    _inject(v, flt, keep, q, *fd[q], *self._span(d, a, b, lo, step))
+            rr, cc = np.nonzero(keep)
+            parts.append((st.env_dev[have][rr], np.full(rr.size, qidx[q], np.int8), g[cc],
+                          v[rr, cc], flt[rr, cc]))
+
+        # meters: electricity and heat per school, cumulative [kWh]
+        occ_frac = st.by_school(people / np.maximum(st.cap, 1.0))
+        any_occ = st.by_school(occ, "any")
+        floor = np.array([s.floor_area_m2 for s in st.schools])
+        p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * any_occ) / 1000.0          # [kW]
+        hs, won = heat_season[:, 0][:, None], heating_on[:, 0][:, None]
+        t_out = wx["t_out"][:, None]
+        p_heat = floor * 1.1 * np.where(won, np.maximum(21.0 - t_out, 0.0), np.where(
+            hs, np.maximum(16.0 - t_out, 0.0), 0.0)) / 1000.0                  # [kW]
+        ok = st.meter_dev >= 0
+        for i, (q, p) in enumerate((("electricity", p_el), ("heat", p_heat))):
+            step = int(iv[q])
+            vals, flts = [], []
+            for k, (d, a, b) in enumerate(cuts):
+                e = np.cumsum(p[a - lo:b - lo], axis=0) / 60.0 + self._energy[i]
+                self._energy[i] = e[-1]
+                v = np.round(e[_grid(a, b, step) - a], 2) - self._reset[i]    # (n, S)
+                f = np.zeros(v.shape, dtype=bool)
+                if fdraws is not None:
+                    ja, jb, _ = self._span(d, a, b, a, step)
+                    for s, j, rst in zip(*fdraws[k][q], strict=True):
+                        if ja <= j < jb:                                 # counter restarts
+                            delta = v[j - ja, s] - rst
+                            v[j - ja:, s] -= delta
+                            self._reset[i, s] += delta
+                            f[j - ja, s] = True
+                vals.append(v)
+                flts.append(f)
+            v, flt, g = np.concatenate(vals).T[ok], np.concatenate(flts).T[ok], _grid(lo, hi,
+                                                                                     step)
+            rr, cc = np.nonzero(np.ones(v.shape, dtype=bool))
+            parts.append((st.meter_dev[ok][rr], np.full(rr.size, qidx[q], np.int8), g[cc],
+                          v[rr, cc], flt[rr, cc]))
+
+        parts += self._probe(lo, hi, cuts, draws, occ_frac, qidx)
+        dev, qty, ts, val, flt = (np.concatenate([p[i] for p in parts]) for i in range(5))
+        order = np.argsort(self._rank[dev, qty], kind="stable")
+        return Readings(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
+                        dev[order].astype(np.int32), qty[order].astype(np.int8),
+                        ts[order].astype(np.int64), val[order].astype(np.float64),
+                        flt[order].astype(bool))
+
+    @staticmethod
+    def _span(day: int, a: int, b: int, lo: int, step: int) -> tuple[int, int, int]:
+        """Where the part [a, b) of a UTC day lies on the day's ``step`` grid (ja, jb) and
+        where that part starts on the piece's grid (piece starting at ``lo``)."""
+        g0 = _ceil(day * 1440, step)
+        ja, jb = (_ceil(a, step) - g0) // step, (_ceil(b, step) - g0) // step
+        return ja, jb, (_ceil(a, step) - _ceil(lo, step)) // step
+
+    def _probe(self, lo: int, hi: int, cuts: list[tuple[int, int, int]],
+               draws: list[dict[str, NDArray[Any]]], occ_frac: NDArray[np.float64],
+               qidx: dict[str, int]) -> list[tuple[NDArray[Any], ...]]:
+        st = self._st
+        step = int(self.iv["online"])
+        g = _grid(lo, hi, step)
+        busy = occ_frac[g - lo]                                              # (Tq, S)
+        z = _cut(draws, cuts, "probe", step)
+        down_c = np.array([s.contracted_down_mbps for s in st.schools])
+        up_c = np.array([s.contracted_up_mbps for s in st.schools])
+        cong = 1.0 - 0.45 * np.minimum(busy * 2.0, 1.0)
+        dl = np.minimum(down_c * self._link[0] * cong * np.exp(0.2 * z[:, 0]), down_c * 1.05)
+        ul = np.minimum(up_c * self._link[1] * cong * np.exp(0.2 * z[:, 1]), up_c * 1.05)
+        lat = self._latency * (2.0 - cong) * np.exp(0.2 * z[:, 2])
+        jit = 0.1 * lat * np.exp(0.5 * z[:, 3])
+        loss = np.where(_cut(draws, cuts, "loss_u", step) < 0.1,
+                        _cut(draws, cuts, "loss", step), 0.0)
+        online = np.ones(busy.shape)
+        if self.outages:
+            for d, a, b in cuts:
+                ja, jb, o = self._span(d, a, b, lo, step)
+                rng = _stream(self.seed, _OUTAGE, d)
+                for s, e0, e1 in zip(*_events(rng, 0.1, len(st.schools),
+                                              _grid_len(d, step), (1, 8 * 60 // step)),
+                                     strict=True):
+                    e0, e1 = max(e0, ja), min(e1, jb)
+                    if e0 < e1:
+                        online[o + e0 - ja:o + e1 - ja, s] = 0.0
+        silent = g[:, None] >= self._silent_from
+        vals = {"download": np.round(dl, 2), "upload": np.round(ul, 2),
+                "latency": np.round(lat, 1), "jitter": np.round(jit, 2),
+                "packet_loss": np.where(online == 0, 100.0, np.round(np.clip(loss, 0, 100), 2)),
+                "online": online}
+        out = []
+        ok = (st.probe_dev >= 0) & ~silent
+        for q, v in vals.items():
+            keep = ok & (online > 0) if q in ("download", "upload", "latency", "jitter") else ok
+            cc, rr = np.nonzero(keep)
+            out.append((st.probe_dev[rr], np.full(rr.size, qidx[q], np.int8), g[cc], v[cc, rr],
+                        np.zeros(rr.size, dtype=bool)))
+        return out
+
+
+def _inject(v: NDArray[np.float64], flt: NDArray[np.bool_], keep: NDArray[np.bool_], q: str,
+            stuck: tuple[NDArray[np.int64], ...], spikes: tuple[NDArray[Any], ...],
+            drops: tuple[NDArray[np.int64], ...], ja: int, jb: int, o: int) -> None:
+    """Stuck values, spikes (flagged) and dropouts (rows removed) of one day, in place; the
+    day's grid indices [ja, jb) are the piece's o, o + 1, ..."""
+    for r, s, e in zip(*stuck, strict=True):
+        s, e = max(s, ja), min(e, jb)
+        if s < e:
+            v[r, o + s - ja:o + e - ja] = v[r, o + s - ja]
+            flt[r, o + s - ja + 1:o + e - ja] = True
+    for r, s, m in zip(*spikes, strict=True):
+        if ja <= s < jb:
+            k = o + s - ja
+            v[r, k] = v[r, k] + m if q in ("temperature", "humidity") else (v[r, k] + 1.0) * m
+            flt[r, k] = True
+    for r, s, e in zip(*drops, strict=True):
+        s, e = max(s, ja), min(e, jb)
+        if s < e:
+            keep[r, o + s - ja:o + e - ja] = False
+
+
 def simulate_minutes(registry: Registry, start: Any, days: int, seed: int = 0, *,
                      utc_offset_min: int = SAMPLE_UTC_OFFSET_MIN,
                      intervals_min: Mapping[str, int] | None = None, faults: bool = True,
                      outages: bool = True) -> Readings:
-    """One-minute simulation of every device of ``registry`` over ``days`` days.
+    """One-minute simulation of every device of ``registry`` over ``days`` days, in one batch
+    (:class:`MinuteSimulator` gives it piece by piece).
 
     Parameters
     ----------
@@ -573,196 +1046,230 @@ def simulate_minutes(registry: Registry, start: Any, days: int, seed: int = 0, *
     (:func:`co2_mass_balance`; for temperature, relaxation to an equilibrium with time constant
     1.5 h when heated and 12 h when free-running), vectorised across rooms.
     """
-    rng = np.random.default_rng(seed)
-    iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
-    st = _setup(registry, rng)
-    s0 = int(to_epoch_minutes(np.datetime64(start, "m") if isinstance(start, str) else start))
-    n_t = int(days) * 1440
-    utc = s0 + np.arange(n_t, dtype=np.int64)
-    local = utc + utc_offset_min
-    lat = float(np.mean([s.lat for s in st.schools])) if st.schools else SAMPLE_CENTRE_LATLON[0]
-    lon = float(np.mean([s.lon for s in st.schools])) if st.schools else SAMPLE_CENTRE_LATLON[1]
-    wx = _weather(local, utc, lat, lon, rng)
-    n_r = len(st.rooms)
-    mow = ((local // 1440 + 3) % 7) * 1440 + local % 1440
-    mod = local % 1440
-    occ = st.week[:, mow].T                                   # (T, R)
-    day_idx = (local // 1440 - local[0] // 1440).astype(np.int64)
-    n_days = int(day_idx[-1]) + 1
-    attend = rng.uniform(0.82, 1.0, (n_days, n_r)) * (rng.random((n_days, n_r)) > 0.02)
-    brk = ((mod - 480) % 50) >= 40
-    lunch = (mod >= 720) & (mod < 760)
-    phase = np.where(lunch, 0.03, np.where(brk, 0.15, 1.0))[:, None]
-    kind = np.array([r.type for r in st.rooms])
-    hour_idx = (local // 60 - local[0] // 60).astype(np.int64)
-    in_use = np.where(np.isin(kind, ("gym", "lab", "library")),
-                      rng.random((int(hour_idx[-1]) + 1, n_r)) < 0.6, True)[hour_idx]
-    people = occ * in_use * attend[day_idx] * st.cap * phase
-    people = np.floor(people + rng.random(people.shape))      # stochastic rounding
-    window = (rng.random((int(hour_idx[-1]) + 1, n_r)) < st.p_window)[hour_idx] & (brk | lunch
-                                                                                   )[:, None]
-    warm = (wx["t_out"] > 18.0)[:, None]
-    lam = np.where(occ, st.lam_occ + 1.5 * warm, st.lam_base)
-    lam = np.where(st.mech & ~occ, st.lam_base, lam)
-    lam = lam + window * occ * ~st.mech * rng.uniform(3.0, 8.0, n_r)
-    co2_out = _CLIMATE["co2_out"] + 8.0 * np.cos(2 * np.pi * (mod / 60.0 - 4.0) / 24.0)
-    volume = st.area * CEILING_HEIGHT_M
-    co2 = co2_mass_balance(co2_out[0] + 30.0, people, volume, lam, co2_out[:, None])
-
-    # temperature: heating season when the outdoor daily mean is below 15 degC
-    t_day = np.bincount(day_idx, wx["t_out"]) / np.bincount(day_idx)
-    heat_season = (t_day < 15.0)[day_idx][:, None]
-    weekday = ((local // 1440 + 3) % 7) < 5
-    heating_on = heat_season & (weekday & (mod >= 360) & (mod < 960))[:, None]
-    t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
-    target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
-                      np.where(heat_season, np.maximum(16.0, t_free), t_free))
-    decay = np.exp(-1.0 / np.where(heating_on, 90.0, 720.0))
-    temp = _relax(np.maximum(target[0], 16.0), target, np.broadcast_to(decay, target.shape))
-
-    # humidity: occupant moisture follows the CO2 excess (same ventilation, same dynamics)
-    pv_out = wx["rh_out"] / 100.0 * _psat_pa(wx["t_out"])
-    excess_g_m3 = (co2 - co2_out[:, None]) * 1e-6 * (MOISTURE_GENERATION_GPS
-                                                     / (CO2_GENERATION_LPS * 1e-3))
-    pv_in = pv_out[:, None] + excess_g_m3 * 1e-3 * 461.5 * (temp + 273.15)
-    rh = np.clip(100.0 * pv_in / _psat_pa(temp) + rng.normal(0, 1.0, temp.shape), 5.0, 95.0)
-    pm = (wx["pm_out"][:, None] * np.where(lam > 3.0, 0.65, 0.45) + 0.12 * people
-          * (1 + 2 * (kind == "gym"))) * np.exp(rng.normal(0, 0.15, temp.shape))
-    noise = (32.0 + 12.0 * np.log10(1.0 + people) + 6.0 * (brk[:, None] & (people > 0))
-             + st.loud * (people > 0) + rng.normal(0, 2.0, temp.shape))
-    lights = occ * (rng.random((n_days, n_r)) < 0.95)[day_idx]
-    lux = (wx["sun"][:, None] * 100_000.0 * 0.12 * st.daylight_factor
-           + lights * 420.0) * np.exp(rng.normal(0, 0.08, temp.shape))
-    counter = np.maximum(people + (rng.random(people.shape) < 0.1)
-                         * rng.integers(-1, 2, people.shape), 0)
-    room_values = {
-        "co2": np.round(co2 + rng.normal(0, 10.0, co2.shape)),
-        "temperature": np.round(temp + rng.normal(0, 0.1, temp.shape), 2),
-        "humidity": np.round(rh, 1), "pm25": np.round(pm, 1),
-        "noise": np.round(np.clip(noise, 20.0, 120.0), 1), "illuminance": np.round(lux, 0),
-        "occupancy": counter}
-
-    qidx = {q: i for i, q in enumerate(_ALL_QUANTITIES)}
-    parts: list[tuple[NDArray[Any], ...]] = []
-    have = np.flatnonzero(st.env_dev >= 0)
-    for q, full in room_values.items():
-        step = int(iv[q])
-        v = np.ascontiguousarray(full[::step, have].T)        # (R', Tq)
-        flt = np.zeros(v.shape, dtype=bool)
-        keep = np.ones(v.shape, dtype=bool)
-        if faults and v.size:
-            _inject(rng, v, flt, keep, q, days, step)
-        rr, cc = np.nonzero(keep)
-        parts.append((st.env_dev[have][rr], np.full(rr.size, qidx[q], np.int8),
-                      utc[0] + cc.astype(np.int64) * step, v[rr, cc], flt[rr, cc]))
-
-    # meters: electricity and heat per school, cumulative [kWh]
-    n_s = len(st.schools)
-    occ_frac = np.zeros((n_t, n_s))
-    np.add.at(occ_frac.T, st.room_school, (people / np.maximum(st.cap, 1.0)).T)
-    occ_frac /= np.maximum(np.bincount(st.room_school, minlength=n_s), 1)
-    floor = np.array([s.floor_area_m2 for s in st.schools])
-    any_occ = np.zeros((n_t, n_s), dtype=bool)
-    np.logical_or.at(any_occ.T, st.room_school, occ.T)
-    p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * any_occ) / 1000.0          # [kW]
-    h_ua = floor * 1.1                                                    # [W/K]
-    hs = heat_season[:, 0][:, None]
-    won = heating_on[:, 0][:, None]
-    p_heat = h_ua * np.where(won, np.maximum(21.0 - wx["t_out"][:, None], 0.0),
-                             np.where(hs, np.maximum(16.0 - wx["t_out"][:, None], 0.0), 0.0)
-                             ) / 1000.0
-    for q, p in (("electricity", p_el), ("heat", p_heat)):
-        step = int(iv[q])
-        e = np.cumsum(p, axis=0) / 60.0 + rng.uniform(1_000.0, 50_000.0, n_s)
-        v = np.ascontiguousarray(np.round(e[::step].T, 2))
-        flt = np.zeros(v.shape, dtype=bool)
-        if faults:
-            for s, k, _ in _poisson_events(rng, 0.05 * days / 28.0, n_s, v.shape[1], (1, 1)):
-                v[s, k:] -= v[s, k] - np.round(rng.uniform(0.0, 1.0), 2)  # counter restarts
-                flt[s, k] = True
-        ok = st.meter_dev >= 0
-        rr, cc = np.nonzero(np.broadcast_to(ok[:, None], v.shape))
-        parts.append((st.meter_dev[rr], np.full(rr.size, qidx[q], np.int8),
-                      utc[0] + cc.astype(np.int64) * step, v[rr, cc], flt[rr, cc]))
-
-    parts += _probe(st, rng, utc, local, iv, qidx, days, outages, occ_frac)
-    cat = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    return Readings(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
-                    cat[0].astype(np.int32), cat[1].astype(np.int8), cat[2].astype(np.int64),
-                    cat[3].astype(np.float64), cat[4].astype(bool))
-
-
-def _inject(rng: np.random.Generator, v: NDArray[np.float64], flt: NDArray[np.bool_],
-            keep: NDArray[np.bool_], q: str, days: int, step: int) -> None:
-    """Stuck values, spikes (flagged) and dropouts (rows removed), in place."""
-    n_r, n_t = v.shape
-    weeks = days / 7.0
-    for r, s, e in _poisson_events(rng, 0.15 * weeks, n_r, n_t, (max(60 // step, 2),
-                                                                    max(480 // step, 3))):
-        v[r, s:e] = v[r, s]
-        flt[r, s + 1:e] = True
-    for r, s, _ in _poisson_events(rng, 1.0 * weeks, n_r, n_t, (1, 1)):
-        if q == "temperature":
-            v[r, s] = v[r, s] + rng.uniform(40.0, 90.0)
-        elif q in ("humidity",):
-            v[r, s] = v[r, s] + rng.uniform(60.0, 150.0)
-        else:
-            v[r, s] = (v[r, s] + 1.0) * rng.uniform(4.0, 12.0)
-        flt[r, s] = True
-    for r, s, e in _poisson_events(rng, 0.3 * weeks, n_r, n_t, (max(30 // step, 1),
-                                                                   max(720 // step, 2))):
-        keep[r, s:e] = False
-
-
-def _probe(st: _Setup, rng: np.random.Generator, utc: NDArray[np.int64],
-           local: NDArray[np.int64], iv: Mapping[str, int], qidx: dict[str, int], days: int,
-           outages: bool, occ_frac: NDArray[np.float64]) -> list[tuple[NDArray[Any], ...]]:
-    step = int(iv["online"])
-    t = utc[::step]
-    n_s, n_t = len(st.schools), t.size
-    busy = occ_frac[::step].T                                             # (S, Tq)
-    down_c = np.array([s.contracted_down_mbps for s in st.schools])[:, None]
-    up_c = np.array([s.contracted_up_mbps for s in st.schools])[:, None]
-    cong = 1.0 - 0.45 * np.minimum(busy * 2.0, 1.0)
-    shape = (n_s, n_t)
-    dl = np.minimum(down_c * rng.uniform(0.6, 0.95, (n_s, 1)) * cong
-                    * np.exp(rng.normal(0, 0.2, shape)), down_c * 1.05)
-    ul = np.minimum(up_c * rng.uniform(0.6, 0.95, (n_s, 1)) * cong
-                    * np.exp(rng.normal(0, 0.2, shape)), up_c * 1.05)
-    lat = rng.uniform(15.0, 60.0, (n_s, 1)) * (2.0 - cong) * np.exp(rng.normal(0, 0.2, shape))
-    jit = 0.1 * lat * np.exp(rng.normal(0, 0.5, shape))
-    loss = np.where(rng.random(shape) < 0.1, rng.exponential(0.3, shape), 0.0)
-    online = np.ones(shape)
-    silent = np.zeros(shape, dtype=bool)
-    if outages:
-        for s, a, b in _poisson_events(rng, days / 10.0, n_s, n_t, (1, 8 * 60 // step)):
-            online[s, a:b] = 0.0
-        order = rng.permutation(n_s)
-        per_day = 1440 // step
-        for s, back in zip(order[:2], (3, 10), strict=False):
-            if days > back + 1:                              # one at-risk, one drop-off probe
-                silent[s, n_t - back * per_day:] = True
-    vals = {"download": np.round(dl, 2), "upload": np.round(ul, 2), "latency": np.round(lat, 1),
-            "jitter": np.round(jit, 2), "packet_loss": np.round(np.clip(loss, 0, 100), 2),
-            "online": online}
-    out = []
-    ok = (st.probe_dev >= 0)[:, None]
-    for q, v in vals.items():
-        keep = ok & ~silent
-        if q in ("download", "upload", "latency", "jitter"):
-            keep = keep & (online > 0)
-        v = np.where((q == "packet_loss") & (online == 0), 100.0, v)
-        rr, cc = np.nonzero(keep)
-        out.append((st.probe_dev[rr], np.full(rr.size, qidx[q], np.int8), t[cc], v[rr, cc],
-                    np.zeros(rr.size, dtype=bool)))
-    return out
+    sim = MinuteSimulator(registry, start, days, seed, utc_offset_min=utc_offset_min,
+                          intervals_min=intervals_min, faults=faults, outages=outages)
+    return Readings.concat([sim.empty(), *sim.pieces(7)])
 
 
 # -- hourly simulation ---------------------------------------------------------------------------
+class HourlySimulator:
+    """Hourly aggregates (n, mean, min, max) of every device, computed directly per hour, piece
+    by piece (state carried, random numbers keyed by day: the same however the span is cut).
+
+    Parameters
+    ----------
+    registry : Registry
+        Schools, rooms and devices.
+    start : datetime64, str or int
+        First UTC hour (floored to the hour).
+    days : int
+        Length [d].
+    seed : int
+        Random seed.
+    utc_offset_min : int
+        Local time minus UTC [min].
+    intervals_min : mapping of str to int, optional
+        Reporting interval per quantity [min]; ``n`` = 60 / interval.
+
+    Notes
+    -----
+    The occupied share of each hour comes from the timetable; CO2 and temperature use one exact
+    exponential step per hour, whose hour mean is
+    :math:`C_{ss} + (C_0 - C_{ss})(1 - e^{-\\lambda \\Delta t}) / (\\lambda \\Delta t)` and whose
+    extremes are the start and end values (the solution is monotonic within a step). No sensor
+    faults are injected.
+    """
+
+    def __init__(self, registry: Registry, start: Any, days: int = 365, seed: int = 0, *,
+                 utc_offset_min: int = SAMPLE_UTC_OFFSET_MIN,
+                 intervals_min: Mapping[str, int] | None = None) -> None:
+        rng = np.random.default_rng(seed)
+        self.seed, self.off = int(seed), int(utc_offset_min)
+        self.iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
+        st = self._st = _setup(registry, rng)
+        s0 = _epoch_minute(start)
+        self.start = s0 - s0 % 60
+        self.end = self.start + int(days) * 1440
+        n_r, n_s = len(st.rooms), len(st.schools)
+        self._energy = rng.uniform(1_000.0, 50_000.0, (2, n_s))     # meter indices [kWh]
+        self._latency = rng.uniform(15.0, 60.0, n_s)                 # [ms]
+        self._wx = _Weather(self.seed, self.start, self.end, self.off, *st.centre())
+        self._week = np.ascontiguousarray(st.week.reshape(n_r, 168, 60).mean(axis=2).T)
+        rank = st.series(ROOM_QUANTITIES, METER_QUANTITIES, PROBE_QUANTITIES)
+        d_, q_ = np.nonzero(rank >= 0)
+        order = np.argsort(rank[d_, q_])
+        self._rank = rank
+        self._dev, self._qty = d_[order].astype(np.int32), q_[order].astype(np.int8)
+        self._n = np.array([max(60 // int(self.iv[_ALL_QUANTITIES[q]]), 1) for q in self._qty],
+                           dtype=np.int32)
+        self._co2: NDArray[np.float64] | None = None
+        self._temp: NDArray[np.float64] | None = None
+        self._next = self.start
+
+    def empty(self) -> Hourly:
+        """No aggregates, with this simulator's lookups."""
+        st = self._st
+        return Hourly(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
+                      np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0, np.int64),
+                      np.zeros(0, np.int32), np.zeros(0), np.zeros(0), np.zeros(0))
+
+    def months(self) -> list[tuple[int, int]]:
+        """[start, end) [epoch min] of the UTC calendar months the span touches, clipped."""
+        if self.end <= self.start:
+            return []
+        m0 = np.datetime64(self.start, "m").astype("datetime64[M]")
+        m1 = np.datetime64(self.end - 1, "m").astype("datetime64[M]")
+        edges = [int(to_epoch_minutes(m.astype("datetime64[m]")))
+                 for m in np.arange(m0, m1 + 2)]
+        return [(max(a, self.start), min(b, self.end)) for a, b in zip(edges, edges[1:],
+                                                                       strict=False)]
+
+    def pieces(self, days: int | None = None) -> Iterator[Hourly]:
+        """The aggregates in pieces of ``days`` UTC days, or of UTC calendar months (None);
+        each ordered by school, device, quantity and hour."""
+        if days is not None and days < 1:
+            raise ValueError("days per piece must be >= 1")
+        bounds = self.months() if days is None else None
+        while self._next < self.end:
+            lo = self._next
+            if bounds is not None:
+                hi = next(b for a, b in bounds if a <= lo < b)
+            else:
+                hi = min((lo // 1440 + days) * 1440, self.end)
+            yield self._piece(lo, hi)
+            self._next = hi
+
+    def _piece(self, lo: int, hi: int) -> Hourly:
+        st, off = self._st, self.off
+        n_r = len(st.rooms)
+        utc = np.arange(lo, hi, 60, dtype=np.int64)
+        local = utc + off
+        lday = local // 1440
+        li = lday - lday[0]
+        hod = (local % 1440) // 60
+        occ_share = self._week[((lday + 3) % 7) * 24 + hod]                   # (H, R)
+        attend, heating = [], []
+        for d in range(int(lday[0]), int(lday[-1]) + 1):
+            rng = _stream(self.seed, _HOURLY_LOCAL, d)
+            attend.append(rng.uniform(0.82, 1.0, n_r) * (rng.random(n_r) > 0.02))
+            heating.append(self._wx.heating(d))
+        cuts = [(d, a // 60, b // 60) for d, a, b in _day_cuts(lo, hi)]
+        draws = []
+        for d, _, _ in cuts:
+            rng = _stream(self.seed, _HOURLY, d)
+            draws.append({"jit": rng.normal(0, 1.0, (24, n_r)),
+                          "dl": rng.normal(0, 0.1, (24, len(st.schools))),
+                          "ul": rng.normal(0, 0.1, (24, len(st.schools))),
+                          "up_u": rng.random((24, len(st.schools))),
+                          "up_k": rng.integers(0, 4, (24, len(st.schools)))})
+
+        def cut(key: str) -> NDArray[Any]:
+            return np.concatenate([dr[key][a - d * 24:b - d * 24]
+                                   for dr, (d, a, b) in zip(draws, cuts, strict=True)])
+
+        lunch = np.where(hod == 12, 0.35, 0.0)[:, None]
+        people = occ_share * st.cap * np.stack(attend)[li] * (0.83 - lunch)
+        wx = self._wx.at(utc + 30, local + 30)
+        lam = st.lam_base + occ_share * (st.lam_occ + 1.5 * (wx["t_out"] > 18.0)[:, None]
+                                         - st.lam_base) + occ_share * ~st.mech * st.p_window * 0.9
+        co2_out = _CLIMATE["co2_out"]
+        css = co2_steady_state(people, st.area * CEILING_HEIGHT_M, lam, co2_out)
+        x = lam  # per hour, dt = 1 h
+        a = np.exp(-x)
+        if self._co2 is None:
+            self._co2 = np.full(n_r, co2_out + 30.0)
+        c_start, self._co2 = _relax(self._co2, css, a)
+        c_end = css + (c_start - css) * a
+        c_mean = css + (c_start - css) * (1 - a) / x
+        heat_season = np.array(heating)[li][:, None]
+        weekday = (((lday + 3) % 7) < 5)[:, None]
+        heating_on = heat_season & weekday & ((hod >= 6) & (hod < 16))[:, None]
+        t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
+        target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
+                          np.where(heat_season, np.maximum(16.0, t_free), t_free))
+        tau_h = np.where(heating_on, 1.5, 12.0)
+        ta = np.exp(-1.0 / tau_h)
+        if self._temp is None:
+            self._temp = np.maximum(target[0], 16.0)
+        t_start, self._temp = _relax(self._temp, target, np.broadcast_to(ta, target.shape))
+        t_end = target + (t_start - target) * ta
+        t_mean = target + (t_start - target) * (1 - ta) * tau_h
+        pv_out = wx["rh_out"] / 100.0 * _psat_pa(wx["t_out"])
+        exc = (c_mean - co2_out) * 1e-6 * (MOISTURE_GENERATION_GPS / (CO2_GENERATION_LPS * 1e-3))
+        rh = np.clip(100.0 * (pv_out[:, None] + exc * 1e-3 * 461.5 * (t_mean + 273.15))
+                     / _psat_pa(t_mean), 5.0, 95.0)
+        pm = wx["pm_out"][:, None] * 0.5 + 0.12 * people
+        noise = 32.0 + 12.0 * np.log10(1.0 + people) + st.loud * (people > 0)
+        lux = wx["sun"][:, None] * 100_000.0 * 0.12 * st.daylight_factor + occ_share * 420.0
+        sp = {"humidity": 3.0, "pm25": 0.3, "noise": 6.0, "illuminance": 0.25, "occupancy": 0.3}
+
+        n_h = utc.size
+        n_ser = self._dev.size
+        mean, lo_, hi_ = np.empty((n_ser, n_h)), np.empty((n_ser, n_h)), np.empty((n_ser, n_h))
+        qidx = {q: i for i, q in enumerate(_ALL_QUANTITIES)}
+
+        def put(dev: NDArray[np.int32], q: str, m: NDArray[Any], lo: NDArray[Any],
+                hi: NDArray[Any]) -> None:
+            ok = dev >= 0
+            rk = self._rank[dev[ok], qidx[q]]
+            mean[rk], lo_[rk], hi_[rk] = m[:, ok].T, lo[:, ok].T, hi[:, ok].T
+
+        jit = cut("jit")
+        put(st.env_dev, "co2", c_mean + 5 * jit, np.minimum(c_start, c_end) + 5 * jit - 10,
+            np.maximum(c_start, c_end) + 5 * jit + 10)
+        put(st.env_dev, "temperature", t_mean, np.minimum(t_start, t_end) - 0.1,
+            np.maximum(t_start, t_end) + 0.1)
+        for q, m in (("humidity", rh), ("pm25", pm), ("noise", noise), ("illuminance", lux),
+                     ("occupancy", people)):
+            s = sp[q]
+            spread = s * np.maximum(m, 0.0) if q in ("pm25", "illuminance", "occupancy") else (
+                np.full(m.shape, s))
+            lo_q, hi_q = np.maximum(m - spread, 0.0), m + spread
+            if q == "occupancy":
+                m, lo_q, hi_q = np.round(m, 2), np.floor(lo_q), np.ceil(hi_q)
+            put(st.env_dev, q, m, lo_q, hi_q)
+
+        occ_frac = st.by_school(people / np.maximum(st.cap, 1.0))
+        floor = np.array([s.floor_area_m2 for s in st.schools])
+        p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * (occ_frac > 0)) / 1000.0
+        t_out = wx["t_out"][:, None]
+        p_heat = floor * 1.1 * np.where(heating_on[:, :1], np.maximum(21.0 - t_out, 0.0),
+                                        np.where(heat_season[:, :1],
+                                                 np.maximum(16.0 - t_out, 0.0), 0.0)) / 1000.0
+        for i, (q, p) in enumerate((("electricity", p_el), ("heat", p_heat))):
+            e1 = []
+            for _, a_, b_ in cuts:
+                e = np.cumsum(p[a_ - lo // 60:b_ - lo // 60], axis=0) + self._energy[i]
+                self._energy[i] = e[-1]
+                e1.append(e)
+            e1_ = np.concatenate(e1)
+            e0 = e1_ - p
+            put(st.meter_dev, q, (e0 + e1_) / 2, e0, e1_)
+        down_c = np.array([s.contracted_down_mbps for s in st.schools])
+        up_c = np.array([s.contracted_up_mbps for s in st.schools])
+        cong = 1.0 - 0.45 * np.minimum(occ_frac * 2.0, 1.0)
+        dl = down_c * 0.8 * cong * np.exp(cut("dl"))
+        ul = up_c * 0.8 * cong * np.exp(cut("ul"))
+        lat_ms = self._latency * (2.0 - cong)
+        up_share = np.where(cut("up_u") < 0.01, cut("up_k") / 4, 1.0)
+        for q, m, s in (("download", dl, 0.25), ("upload", ul, 0.25), ("latency", lat_ms, 0.3),
+                        ("jitter", 0.1 * lat_ms, 0.6), ("packet_loss", 0.03 + 0 * dl, 2.0),
+                        ("online", up_share, 0.0)):
+            if q == "online":
+                put(st.probe_dev, q, m, np.floor(m), np.ceil(m))
+            else:
+                put(st.probe_dev, q, m, m * (1 - min(s, 0.9)), m * (1 + s))
+        return Hourly(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
+                      np.repeat(self._dev, n_h), np.repeat(self._qty, n_h),
+                      np.tile(utc, n_ser), np.repeat(self._n, n_h), mean.ravel(),
+                      lo_.ravel(), hi_.ravel())
+
+
 def simulate_hourly(registry: Registry, start: Any, days: int = 365, seed: int = 0, *,
                     utc_offset_min: int = SAMPLE_UTC_OFFSET_MIN,
                     intervals_min: Mapping[str, int] | None = None) -> Hourly:
-    """Hourly aggregates (n, mean, min, max) of every device, computed directly per hour.
+    """Hourly aggregates (n, mean, min, max) of every device over ``days`` days, in one batch
+    (:class:`HourlySimulator` gives them piece by piece; see it for the model).
 
     Parameters
     ----------
@@ -782,125 +1289,7 @@ def simulate_hourly(registry: Registry, start: Any, days: int = 365, seed: int =
     Returns
     -------
     Hourly
-
-    Notes
-    -----
-    The occupied share of each hour comes from the timetable; CO2 and temperature use one exact
-    exponential step per hour, whose hour mean is
-    :math:`C_{ss} + (C_0 - C_{ss})(1 - e^{-\\lambda \\Delta t}) / (\\lambda \\Delta t)` and whose
-    extremes are the start and end values (the solution is monotonic within a step). No sensor
-    faults are injected.
     """
-    rng = np.random.default_rng(seed)
-    iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
-    st = _setup(registry, rng)
-    s0 = int(to_epoch_minutes(np.datetime64(start, "m") if isinstance(start, str) else start))
-    s0 -= s0 % 60
-    n_h = int(days) * 24
-    utc = s0 + 60 * np.arange(n_h, dtype=np.int64)
-    local = utc + utc_offset_min
-    lat = float(np.mean([s.lat for s in st.schools])) if st.schools else SAMPLE_CENTRE_LATLON[0]
-    lon = float(np.mean([s.lon for s in st.schools])) if st.schools else SAMPLE_CENTRE_LATLON[1]
-    wx = _weather(local + 30, utc + 30, lat, lon, rng)
-    n_r = len(st.rooms)
-    how = ((local // 1440 + 3) % 7) * 24 + (local % 1440) // 60
-    occ_share = st.week.reshape(n_r, 168, 60).mean(axis=2)[:, how].T     # (H, R)
-    day_idx = (local // 1440 - local[0] // 1440).astype(np.int64)
-    n_days = int(day_idx[-1]) + 1
-    attend = rng.uniform(0.82, 1.0, (n_days, n_r)) * (rng.random((n_days, n_r)) > 0.02)
-    hod = (local % 1440) // 60
-    lunch = np.where(hod == 12, 0.35, 0.0)[:, None]
-    people = occ_share * st.cap * attend[day_idx] * (0.83 - lunch)
-    lam = st.lam_base + occ_share * (st.lam_occ + 1.5 * (wx["t_out"] > 18.0)[:, None]
-                                     - st.lam_base) + occ_share * ~st.mech * st.p_window * 0.9
-    volume = st.area * CEILING_HEIGHT_M
-    co2_out = _CLIMATE["co2_out"]
-    css = co2_steady_state(people, volume, lam, co2_out)
-    x = lam  # per hour, dt = 1 h
-    a = np.exp(-x)
-    c_start = _relax(np.full(n_r, co2_out + 30.0), css, a)
-    c_end = css + (c_start - css) * a
-    c_mean = css + (c_start - css) * (1 - a) / x
-    t_day = np.bincount(day_idx, wx["t_out"]) / np.bincount(day_idx)
-    heat_season = (t_day < 15.0)[day_idx][:, None]
-    weekday = (((local // 1440 + 3) % 7) < 5)[:, None]
-    heating_on = heat_season & weekday & ((hod >= 6) & (hod < 16))[:, None]
-    t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
-    target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
-                      np.where(heat_season, np.maximum(16.0, t_free), t_free))
-    tau_h = np.where(heating_on, 1.5, 12.0)
-    ta = np.exp(-1.0 / tau_h)
-    t_start = _relax(np.maximum(target[0], 16.0), target, np.broadcast_to(ta, target.shape))
-    t_end = target + (t_start - target) * ta
-    t_mean = target + (t_start - target) * (1 - ta) * tau_h
-    pv_out = wx["rh_out"] / 100.0 * _psat_pa(wx["t_out"])
-    exc = (c_mean - co2_out) * 1e-6 * (MOISTURE_GENERATION_GPS / (CO2_GENERATION_LPS * 1e-3))
-    rh = np.clip(100.0 * (pv_out[:, None] + exc * 1e-3 * 461.5 * (t_mean + 273.15))
-                 / _psat_pa(t_mean), 5.0, 95.0)
-    pm = wx["pm_out"][:, None] * 0.5 + 0.12 * people
-    noise = 32.0 + 12.0 * np.log10(1.0 + people) + st.loud * (people > 0)
-    lux = wx["sun"][:, None] * 100_000.0 * 0.12 * st.daylight_factor + occ_share * 420.0
-    sp = {"humidity": 3.0, "pm25": 0.3, "noise": 6.0, "illuminance": 0.25, "occupancy": 0.3}
-
-    qidx = {q: i for i, q in enumerate(_ALL_QUANTITIES)}
-    cols: list[tuple[NDArray[Any], ...]] = []
-
-    def add(dev: NDArray[np.int32], q: str, mean: NDArray[Any], lo: NDArray[Any],
-            hi: NDArray[Any]) -> None:
-        ok = dev >= 0
-        m, lo_, hi_ = mean[:, ok].T, lo[:, ok].T, hi[:, ok].T
-        d = np.repeat(dev[ok], n_h)
-        cols.append((d, np.full(d.size, qidx[q], np.int8), np.tile(utc, int(ok.sum())),
-                     np.full(d.size, max(60 // int(iv[q]), 1), np.int32), m.ravel(),
-                     lo_.ravel(), hi_.ravel()))
-
-    jit = rng.normal(0, 1.0, c_mean.shape)
-    add(st.env_dev, "co2", c_mean + 5 * jit, np.minimum(c_start, c_end) + 5 * jit - 10,
-        np.maximum(c_start, c_end) + 5 * jit + 10)
-    add(st.env_dev, "temperature", t_mean, np.minimum(t_start, t_end) - 0.1,
-        np.maximum(t_start, t_end) + 0.1)
-    for q, m in (("humidity", rh), ("pm25", pm), ("noise", noise), ("illuminance", lux),
-                 ("occupancy", people)):
-        s = sp[q]
-        spread = s * np.maximum(m, 0.0) if q in ("pm25", "illuminance", "occupancy") else (
-            np.full(m.shape, s))
-        lo = np.maximum(m - spread, 0.0)
-        hi = m + spread
-        if q == "occupancy":
-            m, lo, hi = np.round(m, 2), np.floor(lo), np.ceil(hi)
-        add(st.env_dev, q, m, lo, hi)
-
-    n_s = len(st.schools)
-    occ_frac = np.zeros((n_h, n_s))
-    np.add.at(occ_frac.T, st.room_school, (people / np.maximum(st.cap, 1.0)).T)
-    occ_frac /= np.maximum(np.bincount(st.room_school, minlength=n_s), 1)
-    floor = np.array([s.floor_area_m2 for s in st.schools])
-    p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * (occ_frac > 0)) / 1000.0
-    p_heat = floor * 1.1 * np.where(heating_on[:, :1], np.maximum(21.0 - wx["t_out"][:, None],
-                                                                  0.0),
-                                    np.where(heat_season[:, :1],
-                                             np.maximum(16.0 - wx["t_out"][:, None], 0.0),
-                                             0.0)) / 1000.0
-    for q, p in (("electricity", p_el), ("heat", p_heat)):
-        e1 = np.cumsum(p, axis=0) + rng.uniform(1_000.0, 50_000.0, n_s)
-        e0 = e1 - p
-        add(st.meter_dev, q, (e0 + e1) / 2, e0, e1)
-    down_c = np.array([s.contracted_down_mbps for s in st.schools])
-    up_c = np.array([s.contracted_up_mbps for s in st.schools])
-    cong = 1.0 - 0.45 * np.minimum(occ_frac * 2.0, 1.0)
-    dl = down_c * 0.8 * cong * np.exp(rng.normal(0, 0.1, cong.shape))
-    ul = up_c * 0.8 * cong * np.exp(rng.normal(0, 0.1, cong.shape))
-    lat_ms = rng.uniform(15.0, 60.0, n_s) * (2.0 - cong)
-    up_share = np.where(rng.random(cong.shape) < 0.01, rng.integers(0, 4, cong.shape) / 4, 1.0)
-    for q, m, s in (("download", dl, 0.25), ("upload", ul, 0.25), ("latency", lat_ms, 0.3),
-                    ("jitter", 0.1 * lat_ms, 0.6), ("packet_loss", 0.03 + 0 * dl, 2.0),
-                    ("online", up_share, 0.0)):
-        if q == "online":
-            add(st.probe_dev, q, m, np.floor(m), np.ceil(m))
-        else:
-            add(st.probe_dev, q, m, m * (1 - min(s, 0.9)), m * (1 + s))
-    cat = [np.concatenate([c[i] for c in cols]) for i in range(7)]
-    return Hourly(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
-                  cat[0].astype(np.int32), cat[1].astype(np.int8), cat[2].astype(np.int64),
-                  cat[3].astype(np.int32), cat[4].astype(float), cat[5].astype(float),
-                  cat[6].astype(float))
+    sim = HourlySimulator(registry, start, days, seed, utc_offset_min=utc_offset_min,
+                          intervals_min=intervals_min)
+    return Hourly.concat([sim.empty(), *sim.pieces()])

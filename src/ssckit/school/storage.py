@@ -24,17 +24,24 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
+from numpy.typing import NDArray
 
 from ssckit.core.store import Store
 from ssckit.school.payload import Reading
 from ssckit.school.schema import Registry
+
+if TYPE_CHECKING:
+    from ssckit.school.simulate import Hourly, Readings
 
 #: Where the Parquet history sits inside a workspace.
 READINGS_SUBDIR = Path("data") / "school" / "readings"
@@ -84,14 +91,6 @@ def insert_quarantine(cur: duckdb.DuckDBPyConnection,
 
 
 # -- the union of DuckDB and Parquet -----------------------------------------------------------
-def _lit(text: str | Path) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _ts_lit(ts: datetime) -> str:
-    return f"TIMESTAMP {_lit(ts.isoformat(sep=' '))}"
-
-
 def _parquet_glob(root: Path) -> str | None:
     root = Path(root)
     if not any(root.glob(f"day=*/school=*/{PART_FILE}")):
@@ -100,31 +99,48 @@ def _parquet_glob(root: Path) -> str | None:
 
 
 def readings_sql(root: str | Path | None, school_id: str | None = None,
-                 start: datetime | None = None, end: datetime | None = None) -> str:
-    """SQL for the readings in DuckDB and under ``root`` together (duplicates merged).
+                 start: datetime | None = None, end: datetime | None = None
+                 ) -> tuple[str, dict[str, Any]]:
+    """SQL for the readings in DuckDB and under ``root`` together, and its named parameters
+    (``$readings_*``; pass them with the query's own, e.g. ``{**params, "q": "co2"}``).
 
     Columns: school_id, room_id, device_id, quantity, ts, value. ``school_id`` and the
-    ``[start, end)`` time range are applied in both branches, so Parquet partitions outside
-    them are not read.
+    ``[start, end)`` time range are applied in both places, so Parquet partitions outside
+    them are not read. A reading in both places (an archive interrupted before it deleted the
+    moved rows, or a late duplicate) counts once, as stored in Parquet: the value archiving
+    keeps.
     """
+    params: dict[str, Any] = {}
     where_db, where_pq = ["true"], ["true"]
     if school_id is not None:
-        where_db.append(f"school_id = {_lit(school_id)}")
-        where_pq.append(f"school = {_lit(school_id)}")
+        params["readings_school"] = school_id
+        where_db.append("school_id = $readings_school")
+        where_pq.append("school = $readings_school")
     if start is not None:
-        where_db.append(f"ts >= {_ts_lit(start)}")
-        where_pq += [f"ts >= {_ts_lit(start)}", f"day >= DATE {_lit(start.date().isoformat())}"]
+        params["readings_start"] = start
+        where_db.append("ts >= $readings_start")
+        where_pq += ["ts >= $readings_start", "day >= CAST($readings_start AS DATE)"]
     if end is not None:
-        where_db.append(f"ts < {_ts_lit(end)}")
-        where_pq += [f"ts < {_ts_lit(end)}", f"day <= DATE {_lit(end.date().isoformat())}"]
+        params["readings_end"] = end
+        where_db.append("ts < $readings_end")
+        where_pq += ["ts < $readings_end", "day <= CAST($readings_end AS DATE)"]
     cols = "school_id, room_id, device_id, quantity, ts, value"
     sql = f"SELECT {cols} FROM school_readings WHERE {' AND '.join(where_db)}"
     glob = _parquet_glob(Path(root)) if root is not None else None
-    if glob is not None:
-        sql += (f" UNION SELECT {cols} FROM read_parquet({_lit(glob)}, hive_partitioning = true,"
-                " hive_types = {'day': DATE, 'school': VARCHAR})"
-                f" WHERE {' AND '.join(where_pq)}")
-    return sql
+    if glob is None:
+        return sql, params
+    params["readings_files"] = glob
+    parquet = ("read_parquet($readings_files, hive_partitioning = true, "
+               "hive_types = {'day': DATE, 'school': VARCHAR})")
+    pq_where = " AND ".join(where_pq)
+    # Parquet rows, then the DuckDB rows whose key is not in Parquet; only the partitions from
+    # DuckDB's first day on can hold such keys.
+    sql = (f"SELECT {cols} FROM {parquet} WHERE {pq_where} UNION ALL "
+           f"SELECT {cols} FROM ({sql}) AS d ANTI JOIN ("
+           f"SELECT device_id, quantity, ts FROM {parquet} WHERE {pq_where} AND day >= "
+           "(SELECT CAST(min(ts) AS DATE) FROM school_readings)) AS p "
+           "USING (device_id, quantity, ts)")
+    return sql, params
 
 
 def query_readings(store: Store, root: str | Path | None = None, *,
@@ -149,17 +165,19 @@ def query_readings(store: Store, root: str | Path | None = None, *,
     -------
     list of (school_id, room_id, device_id, quantity, ts, value)
     """
-    where, params = [], []
+    source, params = readings_sql(root, school_id, start, end)
+    where = []
     for col, val in (("room_id", room_id), ("device_id", device_id), ("quantity", quantity)):
         if val is not None:
-            where.append(f"{col} = ?")
-            params.append(val)
-    sql = f"SELECT * FROM ({readings_sql(root, school_id, start, end)})"
+            where.append(f"{col} = ${col}")
+            params[col] = val
+    sql = f"SELECT * FROM ({source})"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY ts, device_id, quantity"
     if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+        sql += " LIMIT $limit"
+        params["limit"] = int(limit)
     cur = store.cursor()
     try:
         return cur.execute(sql, params).fetchall()
@@ -208,14 +226,16 @@ def archive(store: Store, root: str | Path, older_than: datetime) -> ArchiveResu
             target, tmp = folder / PART_FILE, folder / (PART_FILE + ".tmp")
             tmp.unlink(missing_ok=True)
             start = datetime.combine(day, datetime.min.time())
-            end = min(start + timedelta(days=1), older_than)
-            new = (f"SELECT {_COLS}, 1 AS src FROM school_readings WHERE school_id = "
-                   f"{_lit(school_id)} AND ts >= {_ts_lit(start)} AND ts < {_ts_lit(end)}")
+            params: dict[str, Any] = {"school": school_id, "start": start, "tmp": str(tmp),
+                                      "end": min(start + timedelta(days=1), older_than)}
+            new = (f"SELECT {_COLS}, 1 AS src FROM school_readings WHERE school_id = $school "
+                   "AND ts >= $start AND ts < $end")
             if target.exists():
-                new = f"SELECT {_COLS}, 0 AS src FROM read_parquet({_lit(target)}) UNION ALL {new}"
+                new = f"SELECT {_COLS}, 0 AS src FROM read_parquet($target) UNION ALL {new}"
+                params["target"] = str(target)
             cur.execute(f"COPY (SELECT {_COLS} FROM ({new}) QUALIFY row_number() OVER "
                         "(PARTITION BY device_id, quantity, ts ORDER BY src) = 1 "
-                        f"ORDER BY device_id, quantity, ts) TO {_lit(tmp)} (FORMAT PARQUET)")
+                        "ORDER BY device_id, quantity, ts) TO $tmp (FORMAT PARQUET)", params)
             _fsync(tmp)
             os.replace(tmp, target)
             _fsync(folder)
@@ -226,40 +246,167 @@ def archive(store: Store, root: str | Path, older_than: datetime) -> ArchiveResu
     return ArchiveResult(rows, parts)
 
 
-def write_history(cur: duckdb.DuckDBPyConnection, relation: str, root: str | Path) -> int:
-    """Write a large batch of readings (``relation``: a table, view or ``(SELECT ...)`` with the
-    columns of ``school_readings``) straight into the Parquet history, one file per (day,
-    school) partition, for partitions that have no file yet; returns the rows written.
+class HistoryWriter:
+    """Writes batches of readings (or of hourly aggregates) straight into Parquet, one file per
+    partition, each written whole from one batch: for bulk loads (a simulated or migrated
+    history), without DuckDB's table and index.
 
-    For bulk loads (a simulated or migrated history): it skips DuckDB and its index, which
-    makes it many times faster than inserting and then archiving.
+    Readings go to ``ROOT/day=YYYY-MM-DD/school=S/readings.parquet`` (as :func:`archive`
+    writes them), hourly aggregates to ``ROOT/month=YYYY-MM/hourly.parquet``. A batch
+    ordered by school, device, quantity and time (as the simulator emits it) is written in
+    that order, without sorting; a partition that already has a file is refused
+    (:func:`archive` merges into one). Each file is written as ``.tmp`` and renamed.
+
+    With ``background=True`` a batch is written by a thread of the writer while the caller
+    makes the next one (DuckDB and NumPy release the GIL), one batch at a time: ``write_*``
+    waits for the previous batch first, and leaving the ``with`` block (or :meth:`close`)
+    waits for the last one and raises any error of the writing.
+
+    Parameters
+    ----------
+    device_ids, school_ids, room_ids : sequence of str
+        The batches' device lookup: device ``d`` is ``device_ids[d]`` of school
+        ``school_ids[d]`` and room ``room_ids[d]``.
+    quantities : sequence of str
+        The batches' quantity lookup.
+    background : bool
+        Write in a thread of the writer.
     """
-    root = Path(root)
-    stage = root.parent / (root.name + ".staging")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.parent.mkdir(parents=True, exist_ok=True)
-    n = int(cur.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
-    cur.execute(f"COPY (SELECT {_COLS}, CAST(ts AS DATE) AS day, school_id AS school "
-                f"FROM {relation} ORDER BY school_id, device_id, quantity, ts) TO {_lit(stage)} "
-                "(FORMAT PARQUET, PARTITION_BY (day, school), FILENAME_PATTERN 'part{i}')")
-    for folder in sorted(stage.glob("day=*/school=*")):
-        files = sorted(folder.glob("part*.parquet"))
-        target = root / folder.relative_to(stage)
-        if (target / PART_FILE).exists():
-            raise FileExistsError(f"{target / PART_FILE} exists; archive() merges into it")
-        target.mkdir(parents=True, exist_ok=True)
-        if len(files) == 1:
-            os.replace(files[0], target / PART_FILE)
+
+    def __init__(self, device_ids: Sequence[str], school_ids: Sequence[str],
+                 room_ids: Sequence[str], quantities: Sequence[str], *,
+                 background: bool = False) -> None:
+        self._con = duckdb.connect(config={"threads": 1})
+        # Strings travel as ENUMs: the Parquet writer then takes each column's dictionary as
+        # it is instead of hashing every row's string (several times faster).
+        for name, values in (("device", device_ids), ("school", school_ids),
+                             ("room", room_ids), ("quantity", quantities)):
+            self._con.execute(f"CREATE TYPE history_{name} AS ENUM "
+                              "(SELECT DISTINCT unnest($v::VARCHAR[]) ORDER BY 1)",
+                              {"v": list(values)})
+        self._lookup = {"devices": list(device_ids), "schools": list(school_ids),
+                        "rooms": list(room_ids), "quantities": list(quantities)}
+        school_codes = {s: i for i, s in enumerate(sorted(set(school_ids)))}
+        self._school_of = np.array([school_codes[s] for s in school_ids], dtype=np.int64)
+        self._schools = sorted(school_codes)
+        self._pool = ThreadPoolExecutor(1, "history-writer") if background else None
+        self._pending: Future[None] | None = None
+
+    @classmethod
+    def like(cls, batch: Readings | Hourly, *, background: bool = False) -> HistoryWriter:
+        """A writer for batches with the lookups of ``batch``."""
+        return cls(batch.device_ids, batch.school_ids, batch.room_ids, batch.quantities,
+                   background=background)
+
+    def flush(self) -> None:
+        """Wait for the batch being written; raise its error, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._con.close()
+
+    def __enter__(self) -> HistoryWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, job: Callable[[], None]) -> None:
+        self.flush()
+        if self._pool is None:
+            job()
         else:
-            cur.execute(f"COPY (SELECT * FROM read_parquet({_lit(str(folder / 'part*.parquet'))})"
-                        f" ORDER BY device_id, quantity, ts) TO "
-                        f"{_lit(target / PART_FILE)} (FORMAT PARQUET)")
-    shutil.rmtree(stage, ignore_errors=True)
-    return n
+            self._pending = self._pool.submit(job)
+
+    def _copy(self, sql: str, columns: dict[str, NDArray[Any]], path: Path) -> None:
+        self._con.register("history_batch", columns)
+        try:
+            self._con.execute(sql, {**self._lookup, "path": str(path)})
+        finally:
+            self._con.unregister("history_batch")
+
+    def _write_readings(self, cols: dict[str, NDArray[Any]], root: Path,
+                        parts: list[tuple[str, str]]) -> None:
+        stage = root.parent / f".{root.name}.{uuid.uuid4().hex}"
+        root.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._copy(_COPY_READINGS, cols, stage)
+            for day, school in parts:
+                folder = root / day / school
+                folder.mkdir(parents=True, exist_ok=True)
+                os.replace(next((stage / day / school).glob("*.parquet")), folder / PART_FILE)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def write_readings(self, batch: Readings, root: str | Path) -> int:
+        """Write minute readings into their (day, school) partitions; returns the rows."""
+        root = Path(root)
+        key = batch.ts // 1440 * len(self._schools) + self._school_of[batch.device]
+        key = np.unique(key[np.r_[True, key[1:] != key[:-1]]])     # runs first: few to sort
+        parts = []
+        for d, s in zip(key // len(self._schools), key % len(self._schools), strict=True):
+            folder = _partition_dir(root, date(1970, 1, 1) + timedelta(days=int(d)),
+                                    self._schools[s])
+            if (folder / PART_FILE).exists():
+                raise FileExistsError(f"{folder / PART_FILE} exists; archive() merges into it")
+            parts.append((folder.parent.name, folder.name))
+        cols = {"d": batch.device, "q": batch.quantity, "ts": batch.ts, "value": batch.value}
+        self._run(lambda: self._write_readings(cols, root, parts))
+        return len(batch)
+
+    def write_hourly(self, batch: Hourly, root: str | Path) -> int:
+        """Write hourly aggregates into their month partitions (every school in one file, in
+        the batch's order: by school, so a school's rows share row groups); returns the
+        rows."""
+        root = Path(root)
+        month = batch.hour.astype("datetime64[m]").astype("datetime64[M]").astype(np.int64)
+        months = np.unique(month)
+        parts = []
+        for m in months:
+            target = root / f"month={np.datetime64(int(m), 'M')}" / HOURLY_FILE
+            if target.exists():
+                raise FileExistsError(f"{target} exists")
+            parts.append((target, slice(None) if months.size == 1 else month == m))
+        cols = {"d": batch.device, "q": batch.quantity, "hour": batch.hour, "n": batch.n,
+                "mean": batch.mean, "min": batch.min, "max": batch.max}
+
+        def job() -> None:
+            for target, rows in parts:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".tmp")
+                self._copy(_COPY_HOURLY, {k: v[rows] for k, v in cols.items()}, tmp)
+                os.replace(tmp, target)
+
+        self._run(job)
+        return len(batch)
 
 
-#: Where the Parquet hourly history sits inside a workspace (one file per school).
+_LOOKUP = ("list_extract($devices::history_device[], d + 1) AS device_id, "
+           "list_extract($quantities::history_quantity[], q + 1) AS quantity")
+_SCHOOL = "list_extract($schools::history_school[], d + 1)"
+# One statement per batch, split by DuckDB into its (day, school) partitions (the columns
+# after room_id name the folders and are not written); one thread keeps the batch's order.
+_COPY_READINGS = f"""
+COPY (SELECT {_LOOKUP}, make_timestamp(ts * 60000000) AS ts, value, {_SCHOOL} AS school_id,
+             list_extract($rooms::history_room[], d + 1) AS room_id,
+             CAST(make_timestamp(ts * 60000000) AS DATE) AS day, {_SCHOOL} AS school
+      FROM history_batch)
+TO $path (FORMAT PARQUET, PARTITION_BY (day, school), FILENAME_PATTERN 'readings')"""
+_COPY_HOURLY = f"""
+COPY (SELECT {_SCHOOL} AS school_id, list_extract($rooms::history_room[], d + 1) AS room_id,
+             {_LOOKUP}, make_timestamp(hour * 60000000) AS hour, n, mean, min, max
+      FROM history_batch) TO $path (FORMAT PARQUET)"""
+
+#: Where the Parquet hourly history sits inside a workspace (``month=YYYY-MM/``).
 HOURLY_SUBDIR = Path("data") / "school" / "hourly"
+HOURLY_FILE = "hourly.parquet"
 _HOURLY_COLS = "school_id, room_id, device_id, quantity, hour, n, mean, min, max"
 
 
@@ -268,35 +415,18 @@ def hourly_root(workspace_dir: str | Path) -> Path:
     return Path(workspace_dir) / HOURLY_SUBDIR
 
 
-def write_hourly_history(cur: duckdb.DuckDBPyConnection, relation: str, root: str | Path
-                         ) -> int:
-    """Write hourly aggregates (``relation`` with the columns of ``school_hourly``) as the
-    Parquet hourly history, ``ROOT/school=S01/hourly.parquet``; returns the rows written."""
-    root = Path(root)
-    shutil.rmtree(root, ignore_errors=True)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    n = int(cur.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
-    cur.execute(f"COPY (SELECT {_HOURLY_COLS}, school_id AS school FROM {relation} "
-                f"ORDER BY school_id, device_id, quantity, hour) TO {_lit(root)} "
-                "(FORMAT PARQUET, PARTITION_BY (school), FILENAME_PATTERN 'hourly{i}')")
-    for f in root.glob("school=*/hourly*.parquet"):
-        if f.name != "hourly.parquet":
-            os.replace(f, f.parent / "hourly.parquet")
-    return n
-
-
-def hourly_sql(root: str | Path | None) -> str:
-    """SQL for the hourly aggregates in DuckDB and the Parquet hourly history together; for an
-    hour in both, the DuckDB row (recomputed by :func:`downsample`) wins."""
+def hourly_sql(root: str | Path | None) -> tuple[str, dict[str, Any]]:
+    """SQL for the hourly aggregates in DuckDB and the Parquet hourly history together, and
+    its named parameters (``$hourly_files``); for an hour in both, the DuckDB row (recomputed
+    by :func:`downsample`) wins."""
     sql = f"SELECT {_HOURLY_COLS} FROM school_hourly"
-    files = list(Path(root).glob("school=*/hourly.parquet")) if root is not None else []
-    if files:
-        glob = str(Path(root) / "school=*" / "hourly.parquet")
-        pcols = ", ".join(f"p.{c.strip()}" for c in _HOURLY_COLS.split(","))
-        sql = (f"{sql} UNION ALL SELECT {pcols} FROM read_parquet({_lit(glob)}, "
-               "hive_partitioning = true) p ANTI JOIN school_hourly d ON d.device_id = "
-               "p.device_id AND d.quantity = p.quantity AND d.hour = p.hour")
-    return sql
+    if root is None or not any(Path(root).glob(f"**/{HOURLY_FILE}")):
+        return sql, {}
+    pcols = ", ".join(f"p.{c.strip()}" for c in _HOURLY_COLS.split(","))
+    sql = (f"{sql} UNION ALL SELECT {pcols} FROM read_parquet($hourly_files, "
+           "hive_partitioning = false) p ANTI JOIN school_hourly d ON d.device_id = p.device_id "
+           "AND d.quantity = p.quantity AND d.hour = p.hour")
+    return sql, {"hourly_files": str(Path(root) / "**" / HOURLY_FILE)}
 
 
 # -- downsampling ------------------------------------------------------------------------------
@@ -327,11 +457,12 @@ def downsample(store: Store, root: str | Path | None = None, since: datetime | N
     end = _floor_hour(until)
     if end < until:
         end += timedelta(hours=1)
+    source, params = readings_sql(root, None, start, end)
     row = cur.execute(
         "INSERT OR REPLACE INTO school_hourly "
         "SELECT school_id, room_id, device_id, quantity, date_trunc('hour', ts) AS hour, "
-        "count(*), avg(value), min(value), max(value) "
-        f"FROM ({readings_sql(root, None, start, end)}) GROUP BY ALL").fetchone()
+        f"count(*), avg(value), min(value), max(value) FROM ({source}) GROUP BY ALL",
+        params).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -114,7 +114,8 @@ def _offset(request: Request) -> int:
     return _settings(get_workspace(request)).utc_offset_min
 
 
-def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+def _rows(store: Store, sql: str, params: list[Any] | dict[str, Any] | None = None
+          ) -> list[tuple[Any, ...]]:
     """Rows of a query on a cursor of its own; none where the school tables do not exist."""
     cur = store.cursor()
     try:
@@ -125,7 +126,8 @@ def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[tuple
         cur.close()
 
 
-def _numpy(store: Store, sql: str, params: list[Any] | None = None) -> dict[str, np.ndarray]:
+def _numpy(store: Store, sql: str, params: list[Any] | dict[str, Any] | None = None
+           ) -> dict[str, np.ndarray]:
     cur = store.cursor()
     try:
         return cur.execute(sql, params or []).fetchnumpy()
@@ -229,9 +231,8 @@ def _indicators(store: Store) -> dict[str, dict[str, IndicatorValue]]:
 
 def _last_probe(store: Store, school_id: str | None = None) -> dict[str, datetime]:
     """Time of each school's last connectivity reading among the recent (DuckDB) readings."""
-    qs = ", ".join(f"'{q}'" for q in PROBE_QUANTITIES)
-    sql = f"SELECT school_id, max(ts) FROM school_readings WHERE quantity IN ({qs})"
-    params: list[Any] = []
+    sql = "SELECT school_id, max(ts) FROM school_readings WHERE list_contains(?, quantity)"
+    params: list[Any] = [list(PROBE_QUANTITIES)]
     if school_id is not None:
         sql += " AND school_id = ?"
         params.append(school_id)
@@ -360,12 +361,13 @@ def co2_heatmap(store: Store, root: Path | None, school_id: str, start: datetime
                 utc_offset_min: int) -> list[list[float | None]]:
     """Mean CO₂ [ppm] of the school's rooms by local weekday (rows, Monday first) and hour of
     day (columns), over every reading in ``[start, end)``."""
-    off = int(utc_offset_min)
+    source, params = readings_sql(root, school_id, start, end)
     rows = _rows(store, f"""
-        SELECT isodow(ts + INTERVAL {off} MINUTE) - 1 AS wd, hour(ts + INTERVAL {off} MINUTE) AS h,
+        SELECT isodow(ts + to_minutes($off)) - 1 AS wd, hour(ts + to_minutes($off)) AS h,
                avg(value)
-        FROM ({readings_sql(root, school_id, start, end)})
-        WHERE quantity = 'co2' AND room_id <> '' GROUP BY ALL""")
+        FROM ({source})
+        WHERE quantity = 'co2' AND room_id <> '' GROUP BY ALL""",
+                 {**params, "off": int(utc_offset_min)})
     grid: list[list[float | None]] = [[None] * 24 for _ in range(7)]
     for wd, h, mean in rows:
         grid[int(wd)][int(h)] = round(float(mean), 1)
@@ -378,15 +380,16 @@ def co2_alerts(store: Store, root: Path | None, school_id: str, start: datetime,
     first, each with its peak [ppm]; several sensors of a room are averaged per minute."""
     # Rooms travel as hashes: a string column of half a million rows costs more to fetch than
     # the query itself.
-    src = f"""(SELECT * FROM ({readings_sql(root, school_id, start, end)})
-               WHERE quantity = 'co2' AND room_id <> '')"""
+    source, params = readings_sql(root, school_id, start, end)
+    src = f"(SELECT * FROM ({source}) WHERE quantity = 'co2' AND room_id <> '')"
     rel = _numpy(store, f"""
         SELECT hash(room_id) AS room, epoch_ms(ts) // 60000 AS m, avg(value) AS v FROM {src}
-        GROUP BY room_id, m ORDER BY room_id, m""")
+        GROUP BY room_id, m ORDER BY room_id, m""", params)
     out: list[dict[str, Any]] = []
     if not rel or len(rel["m"]) == 0:
         return out
-    names = {h: r for r, h in _rows(store, f"SELECT DISTINCT room_id, hash(room_id) FROM {src}")}
+    names = {h: r for r, h in _rows(store, f"SELECT DISTINCT room_id, hash(room_id) FROM {src}",
+                                    params)}
     room = rel["room"]
     m = rel["m"].astype(np.int64)
     v = rel["v"].astype(float)
@@ -418,20 +421,20 @@ def daily_energy(store: Store, root: Path | None, school_id: str, start: datetim
     reset: the new index counts as consumed since the reset (as
     :func:`ssckit.school.ieq.meter_consumption`).
     """
-    off = int(utc_offset_min)
-    qs = ", ".join(f"'{q}'" for q in METER_QUANTITIES)
+    source, params = readings_sql(root, school_id, start, end)
+    hourly, hourly_params = hourly_sql(root.parent / HOURLY_SUBDIR.name if root else None)
     sql = f"""
         WITH m AS (
             SELECT device_id, quantity, ts, value AS v
-            FROM ({readings_sql(root, school_id, start, end)}) WHERE quantity IN ({qs})
+            FROM ({source}) WHERE list_contains($meters, quantity)
         ),
         m0 AS (SELECT device_id, quantity, date_trunc('hour', min(ts)) AS t0 FROM m GROUP BY ALL),
         h AS (
             SELECT h.device_id, h.quantity, h.hour + INTERVAL 59 MINUTE AS ts, h.max AS v
-            FROM ({hourly_sql(root.parent / HOURLY_SUBDIR.name if root else None)}) h
+            FROM ({hourly}) h
             LEFT JOIN m0 USING (device_id, quantity)
-            WHERE h.school_id = ? AND h.quantity IN ({qs}) AND h.hour >= ?
-              AND h.hour < coalesce(m0.t0, ?::TIMESTAMP)
+            WHERE h.school_id = $school AND list_contains($meters, h.quantity)
+              AND h.hour >= $start AND h.hour < coalesce(m0.t0, $end::TIMESTAMP)
         ),
         inc AS (
             SELECT quantity, ts, v, v - lag(v) OVER (PARTITION BY device_id, quantity
@@ -440,10 +443,12 @@ def daily_energy(store: Store, root: Path | None, school_id: str, start: datetim
             SELECT quantity, ts, v, v - lag(v) OVER (PARTITION BY device_id, quantity
                                                      ORDER BY ts) AS d FROM m
         )
-        SELECT CAST(ts + INTERVAL {off} MINUTE AS DATE) AS day, quantity,
+        SELECT CAST(ts + to_minutes($off) AS DATE) AS day, quantity,
                sum(CASE WHEN d < 0 THEN v ELSE d END) AS kwh
         FROM inc WHERE d IS NOT NULL GROUP BY ALL ORDER BY day, quantity"""
-    return [(d, str(q), float(k)) for d, q, k in _rows(store, sql, [school_id, start, end])]
+    params |= hourly_params | {"meters": list(METER_QUANTITIES), "school": school_id,
+                               "start": start, "end": end, "off": int(utc_offset_min)}
+    return [(d, str(q), float(k)) for d, q, k in _rows(store, sql, params)]
 
 
 def energy_summary(days: list[tuple[Any, str, float]], floor_area_m2: float, pupils: int,
@@ -473,10 +478,11 @@ def connectivity_panel(store: Store, root: Path | None, school: dict[str, Any], 
                        end: datetime, now: datetime, utc_offset_min: int) -> dict[str, Any]:
     """Status (from the age of the last probe reading), uptime in school hours, benchmark share
     and median speeds over ``[start, end)``, from :func:`school_connectivity`."""
-    qs = ", ".join(f"'{q}'" for q in PROBE_QUANTITIES)
+    source, params = readings_sql(root, school["id"], start, end)
     rel = _numpy(store, f"""
-        SELECT quantity, ts, value FROM ({readings_sql(root, school['id'], start, end)})
-        WHERE quantity IN ({qs}) ORDER BY quantity, ts""")
+        SELECT quantity, ts, value FROM ({source})
+        WHERE list_contains($probe, quantity) ORDER BY quantity, ts""",
+                 {**params, "probe": list(PROBE_QUANTITIES)})
     series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if rel and len(rel["ts"]):
         q = rel["quantity"].astype(str)
