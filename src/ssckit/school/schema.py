@@ -3,14 +3,11 @@ with their units and plausible ranges, and the module's DuckDB tables."""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssckit.core.errors import InputError
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.store import Store
 
 
@@ -122,35 +119,6 @@ def _minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(str(path), "line 1 (header)", f"missing column(s) {', '.join(missing)};"
-                         f" required: {', '.join(required)}")
-    return [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k})
-            for row in reader]
-
-
-def _num(path: Path, line: int, row: dict[str, str], col: str, lo: float, hi: float,
-         integer: bool = False) -> float:
-    raw = row.get(col, "")
-    try:
-        v = float(raw)
-    except ValueError:
-        raise InputError(str(path), f"line {line}, field '{col}'",
-                         f"{raw!r} is not a number") from None
-    if not (math.isfinite(v) and lo <= v <= hi) or (integer and v != int(v)):
-        kind = "a whole number " if integer else ""
-        raise InputError(str(path), f"line {line}, field '{col}'",
-                         f"{raw} is not {kind}in the allowed range {lo:g}..{hi:g}")
-    return v
-
-
 SCHOOL_COLUMNS = ("id", "name", "lat", "lon", "pupils", "staff", "floor_area_m2",
                   "contracted_down_mbps", "contracted_up_mbps", "benchmark_down_mbps")
 ROOM_COLUMNS = ("school_id", "room_id", "type", "area_m2", "capacity", "timetable")
@@ -158,62 +126,56 @@ DEVICE_COLUMNS = ("device_id", "school_id", "room_id", "quantities")
 
 
 def read_registry(schools_csv: Path, rooms_csv: Path, devices_csv: Path) -> Registry:
-    """Read and cross-check the three registry files; any problem names file, line, field."""
+    """Read and cross-check the three registry files (through
+    :func:`ssckit.core.csvfile.read_csv_rows`); any problem is an InputError naming the file,
+    the line, the field and what is allowed."""
     schools: dict[str, School] = {}
-    for line, r in _read_csv(schools_csv, SCHOOL_COLUMNS):
+    for r in read_csv_rows(schools_csv, SCHOOL_COLUMNS, ("pupils_with_ict_access",)):
         if not r["id"]:
-            raise InputError(str(schools_csv), f"line {line}, field 'id'", "empty")
+            raise r.error("id", "empty; every school needs an id")
         if r["id"] in schools:
-            raise InputError(str(schools_csv), f"line {line}, field 'id'",
-                             f"school {r['id']!r} is listed twice")
-
-        def n(c: str, lo: float, hi: float, i: bool = False, r: dict[str, str] = r,
-              line: int = line) -> float:
-            return _num(schools_csv, line, r, c, lo, hi, i)
-
+            raise r.error("id", f"school {r['id']!r} is listed twice")
+        pupils = int(r.number("pupils", 0, 100_000, integer=True))
         schools[r["id"]] = School(
-            r["id"], r["name"], n("lat", -90, 90), n("lon", -180, 180),
-            int(n("pupils", 0, 100_000, True)), int(n("staff", 0, 10_000, True)),
-            n("floor_area_m2", 1, 1e6), n("contracted_down_mbps", 0, 1e5),
-            n("contracted_up_mbps", 0, 1e5), n("benchmark_down_mbps", 0, 1e5),
-            int(n("pupils_with_ict_access", 0, float(r["pupils"] or 0), True))
-            if r.get("pupils_with_ict_access") else None)
+            r["id"], r["name"], r.number("lat", -90, 90), r.number("lon", -180, 180), pupils,
+            int(r.number("staff", 0, 10_000, integer=True)), r.number("floor_area_m2", 1, 1e6),
+            r.number("contracted_down_mbps", 0, 1e5), r.number("contracted_up_mbps", 0, 1e5),
+            r.number("benchmark_down_mbps", 0, 1e5),
+            int(r.number("pupils_with_ict_access", 0, pupils, integer=True))
+            if r["pupils_with_ict_access"] else None)
     rooms: dict[tuple[str, str], Room] = {}
-    for line, r in _read_csv(rooms_csv, ROOM_COLUMNS):
+    for r in read_csv_rows(rooms_csv, ROOM_COLUMNS):
         if r["school_id"] not in schools:
-            raise InputError(str(rooms_csv), f"line {line}, field 'school_id'",
-                             f"unknown school {r['school_id']!r} (not in {schools_csv.name})")
-        if r["type"] not in ROOM_TYPES:
-            raise InputError(str(rooms_csv), f"line {line}, field 'type'",
-                             f"{r['type']!r}; allowed: {', '.join(ROOM_TYPES)}")
+            raise r.error("school_id", f"unknown school {r['school_id']!r} (not in "
+                                       f"{Path(schools_csv).name})")
+        if not r["room_id"]:
+            raise r.error("room_id", "empty; every room needs an id")
+        kind = r.choice("type", ROOM_TYPES)
         try:
             parse_timetable(r["timetable"])
         except ValueError as exc:
-            raise InputError(str(rooms_csv), f"line {line}, field 'timetable'", str(exc)) from None
+            raise r.error("timetable", str(exc)) from None
         key = (r["school_id"], r["room_id"])
         if key in rooms:
-            raise InputError(str(rooms_csv), f"line {line}", f"room {key} is listed twice")
-        rooms[key] = Room(r["school_id"], r["room_id"], r["type"],
-                          _num(rooms_csv, line, r, "area_m2", 1, 1e5),
-                          int(_num(rooms_csv, line, r, "capacity", 0, 10_000, True)),
-                          r["timetable"])
+            raise r.error(None, f"room {key} is listed twice")
+        rooms[key] = Room(r["school_id"], r["room_id"], kind, r.number("area_m2", 1, 1e5),
+                          int(r.number("capacity", 0, 10_000, integer=True)), r["timetable"])
     devices: dict[str, Device] = {}
-    for line, r in _read_csv(devices_csv, DEVICE_COLUMNS):
+    for r in read_csv_rows(devices_csv, DEVICE_COLUMNS):
         if r["school_id"] not in schools:
-            raise InputError(str(devices_csv), f"line {line}, field 'school_id'",
-                             f"unknown school {r['school_id']!r}")
+            raise r.error("school_id", f"unknown school {r['school_id']!r}")
         if r["room_id"] and (r["school_id"], r["room_id"]) not in rooms:
-            raise InputError(str(devices_csv), f"line {line}, field 'room_id'",
-                             f"unknown room {r['room_id']!r} of school {r['school_id']}")
+            raise r.error("room_id", f"unknown room {r['room_id']!r} of school "
+                                     f"{r['school_id']}")
         qs = tuple(q.strip() for q in r["quantities"].split(";") if q.strip())
         bad = [q for q in qs if q not in QUANTITIES]
         if not qs or bad:
-            raise InputError(str(devices_csv), f"line {line}, field 'quantities'",
-                             f"unknown quantity {bad[0] if bad else '(none)'!r}; allowed: "
-                             + ", ".join(QUANTITIES))
+            raise r.error("quantities", f"unknown quantity {bad[0] if bad else '(none)'!r}; "
+                                        "allowed (separated by ';'): " + ", ".join(QUANTITIES))
+        if not r["device_id"]:
+            raise r.error("device_id", "empty; every device needs an id")
         if r["device_id"] in devices:
-            raise InputError(str(devices_csv), f"line {line}, field 'device_id'",
-                             f"device {r['device_id']!r} is listed twice")
+            raise r.error("device_id", f"device {r['device_id']!r} is listed twice")
         devices[r["device_id"]] = Device(r["device_id"], r["school_id"], r["room_id"], qs)
     return Registry(schools, rooms, devices)
 

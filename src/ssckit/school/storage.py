@@ -291,6 +291,13 @@ class HistoryWriter:
         self._schools = sorted(school_codes)
         self._pool = ThreadPoolExecutor(1, "history-writer") if background else None
         self._pending: Future[None] | None = None
+        self._claimed: set[Path] = set()      # files written or queued by this writer
+
+    def _claim(self, targets: list[Path], hint: str) -> None:
+        for target in targets:
+            if target in self._claimed or target.exists():
+                raise FileExistsError(f"{target} exists{hint}")
+        self._claimed.update(targets)
 
     @classmethod
     def like(cls, batch: Readings | Hourly, *, background: bool = False) -> HistoryWriter:
@@ -350,13 +357,12 @@ class HistoryWriter:
         root = Path(root)
         key = batch.ts // 1440 * len(self._schools) + self._school_of[batch.device]
         key = np.unique(key[np.r_[True, key[1:] != key[:-1]]])     # runs first: few to sort
-        parts = []
-        for d, s in zip(key // len(self._schools), key % len(self._schools), strict=True):
-            folder = _partition_dir(root, date(1970, 1, 1) + timedelta(days=int(d)),
-                                    self._schools[s])
-            if (folder / PART_FILE).exists():
-                raise FileExistsError(f"{folder / PART_FILE} exists; archive() merges into it")
-            parts.append((folder.parent.name, folder.name))
+        folders = [_partition_dir(root, date(1970, 1, 1) + timedelta(days=int(d)),
+                                  self._schools[s])
+                   for d, s in zip(key // len(self._schools), key % len(self._schools),
+                                   strict=True)]
+        self._claim([f / PART_FILE for f in folders], "; archive() merges into it")
+        parts = [(f.parent.name, f.name) for f in folders]
         cols = {"d": batch.device, "q": batch.quantity, "ts": batch.ts, "value": batch.value}
         self._run(lambda: self._write_readings(cols, root, parts))
         return len(batch)
@@ -368,12 +374,9 @@ class HistoryWriter:
         root = Path(root)
         month = batch.hour.astype("datetime64[m]").astype("datetime64[M]").astype(np.int64)
         months = np.unique(month)
-        parts = []
-        for m in months:
-            target = root / f"month={np.datetime64(int(m), 'M')}" / HOURLY_FILE
-            if target.exists():
-                raise FileExistsError(f"{target} exists")
-            parts.append((target, slice(None) if months.size == 1 else month == m))
+        parts = [(root / f"month={np.datetime64(int(m), 'M')}" / HOURLY_FILE,
+                  slice(None) if months.size == 1 else month == m) for m in months]
+        self._claim([t for t, _ in parts], "")
         cols = {"d": batch.device, "q": batch.quantity, "hour": batch.hour, "n": batch.n,
                 "mean": batch.mean, "min": batch.min, "max": batch.max}
 
