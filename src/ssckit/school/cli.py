@@ -17,6 +17,7 @@ from ssckit.core.cli_support import (
     workspace_option,
 )
 from ssckit.core.errors import InputError
+from ssckit.core.progress import progress_display, task
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 
@@ -113,17 +114,20 @@ def simulate(workspace_dir: Path, host: str, port: int, days: int, start: str | 
               - (timedelta(days=days) if fast else timedelta(0)))
     total = 0
     t_start = time.perf_counter()
-    for minute, readings in minute_readings(reg, t0, days * 1440, seed if seed is not None
-                                            else st.seed, st.utc_offset_min):
-        if not fast:
-            while time.time() < minute * 60:
-                time.sleep(0.5)
-        publish_readings(host, port, readings, registry=reg, fmt=fmt, per_message=200)
-        total += len(readings)
-        if not quiet and (fast and minute % 60 == 0 or not fast):
-            rate = total / max(time.perf_counter() - t_start, 1e-9)
-            console.print(f"{datetime.fromtimestamp(minute * 60, UTC):%Y-%m-%d %H:%M} UTC: "
-                          f"{total:,} readings published ({rate:,.0f}/s)", highlight=False)
+    with progress_display(enabled=not quiet), \
+            task("publishing simulated minutes", total=days * 1440) as advance:
+        for minute, readings in minute_readings(reg, t0, days * 1440, seed if seed is not None
+                                                else st.seed, st.utc_offset_min):
+            if not fast:
+                while time.time() < minute * 60:
+                    time.sleep(0.5)
+            publish_readings(host, port, readings, registry=reg, fmt=fmt, per_message=200)
+            total += len(readings)
+            advance()
+            if not quiet and (fast and minute % 60 == 0 or not fast):
+                rate = total / max(time.perf_counter() - t_start, 1e-9)
+                console.print(f"{datetime.fromtimestamp(minute * 60, UTC):%Y-%m-%d %H:%M} UTC: "
+                              f"{total:,} readings published ({rate:,.0f}/s)", highlight=False)
     console.print(f"published {total:,} readings")
 
 
@@ -168,41 +172,48 @@ def report(school_ids: tuple[str, ...], days: int | None, outdoor_co2: float, fm
 @school.command(epilog="Example: ssckit school archive -w sample-city --older-than-days 7")
 @click.option("--older-than-days", type=int, default=7, show_default=True,
               help="Move minute readings older than this to Parquet.")
+@quiet_option
 @with_store
-def archive(older_than_days: int, ws: Workspace, store: Store) -> None:
+def archive(older_than_days: int, quiet: bool, ws: Workspace, store: Store) -> None:
     """Move minute readings older than N days from DuckDB to the Parquet history (partitioned
     by day and school), atomically per partition."""
     from ssckit.school.storage import archive as do_archive
     from ssckit.school.storage import readings_root
 
     cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=older_than_days)
-    res = do_archive(store, readings_root(ws.root), cutoff)
+    with progress_display(enabled=not quiet):
+        res = do_archive(store, readings_root(ws.root), cutoff)
     console.print(f"archived {res.rows:,} readings into {res.partitions} partitions under "
                   f"{readings_root(ws.root)}")
 
 
 @school.command(epilog="Example: ssckit school downsample -w sample-city")
+@quiet_option
 @with_store
-def downsample(ws: Workspace, store: Store) -> None:
+def downsample(quiet: bool, ws: Workspace, store: Store) -> None:
     """Recompute hourly aggregates (n, mean, min, max) from the minute readings."""
     from ssckit.school.storage import downsample as do_downsample
     from ssckit.school.storage import readings_root
 
-    n = do_downsample(store, readings_root(ws.root))
+    with progress_display(enabled=not quiet), task("hourly aggregates") as advance:
+        n = do_downsample(store, readings_root(ws.root))
+        advance()
     console.print(f"{n:,} hourly aggregates written")
 
 
 @school.command(epilog="Example: ssckit school retention -w sample-city --keep-days 90")
 @click.option("--keep-days", type=int, required=True, help="Keep raw minute data this long.")
+@quiet_option
 @with_store
-def retention(keep_days: int, ws: Workspace, store: Store) -> None:
+def retention(keep_days: int, quiet: bool, ws: Workspace, store: Store) -> None:
     """Delete raw minute data older than N days, after archiving and aggregating it."""
     from ssckit.school.storage import readings_root
     from ssckit.school.storage import retention as do_retention
 
     if keep_days < 1:
         raise InputError("--keep-days", None, f"{keep_days}: must be at least 1 day")
-    res = do_retention(store, readings_root(ws.root), keep_days)
+    with progress_display(enabled=not quiet):
+        res = do_retention(store, readings_root(ws.root), keep_days)
     console.print(f"archived {res.archived_rows:,} readings first; deleted the raw minute data "
                   f"of {res.days_deleted} day(s) ({res.files_deleted} files)")
 

@@ -74,22 +74,24 @@ class Broker:
 
 def minute_readings(registry: Registry, start: datetime, minutes: int, seed: int,
                     utc_offset_min: int) -> Iterator[tuple[int, list[Reading]]]:
-    """The simulator's readings from ``start`` on, grouped by minute: (epoch minute, readings)."""
-    from ssckit.school.simulate import simulate_minutes
+    """The simulator's readings from ``start`` on, grouped by minute: (epoch minute, readings).
+    Simulated a day at a time, so memory stays that of one day however long the span."""
+    from ssckit.school.simulate import MinuteSimulator
 
     days = max(1, int(np.ceil(minutes / 1440)))
-    sim = simulate_minutes(registry, np.datetime64(start.replace(tzinfo=None), "m"), days,
-                           seed=seed, utc_offset_min=utc_offset_min, faults=False)
-    order = np.argsort(sim.ts, kind="stable")
-    ts = sim.ts[order]
-    dev = np.asarray(sim.device_ids, dtype=object)[sim.device[order]]
-    qty = np.asarray(sim.quantities, dtype=object)[sim.quantity[order]]
-    val = sim.value[order]
-    bounds = np.flatnonzero(np.diff(ts)) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(ts)], strict=True):
-        minute = int(ts[a])
-        yield minute, [Reading(str(dev[i]), str(qty[i]), minute * 60_000_000, float(val[i]))
-                       for i in range(a, b)]
+    sim = MinuteSimulator(registry, np.datetime64(start.replace(tzinfo=None), "m"), days,
+                          seed=seed, utc_offset_min=utc_offset_min, faults=False)
+    for piece in sim.pieces():
+        order = np.argsort(piece.ts, kind="stable")
+        ts = piece.ts[order]
+        dev = np.asarray(piece.device_ids, dtype=object)[piece.device[order]]
+        qty = np.asarray(piece.quantities, dtype=object)[piece.quantity[order]]
+        val = piece.value[order]
+        bounds = np.flatnonzero(np.diff(ts)) + 1
+        for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(ts)], strict=True):
+            minute = int(ts[a])
+            yield minute, [Reading(str(dev[i]), str(qty[i]), minute * 60_000_000,
+                                   float(val[i])) for i in range(a, b)]
 
 
 @dataclass

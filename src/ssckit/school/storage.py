@@ -36,6 +36,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from ssckit.core.progress import track
 from ssckit.core.store import Store
 from ssckit.school.payload import Reading
 from ssckit.school.schema import Registry
@@ -220,7 +221,7 @@ def archive(store: Store, root: str | Path, older_than: datetime) -> ArchiveResu
         todo = cur.execute("SELECT CAST(ts AS DATE) AS day, school_id, count(*) "
                            "FROM school_readings WHERE ts < ? GROUP BY ALL ORDER BY 1, 2",
                            [older_than]).fetchall()
-        for day, school_id, n in todo:
+        for day, school_id, n in track(todo, "archiving partitions"):
             folder = _partition_dir(root, day, school_id)
             folder.mkdir(parents=True, exist_ok=True)
             target, tmp = folder / PART_FILE, folder / (PART_FILE + ".tmp")
@@ -493,7 +494,7 @@ def retention(store: Store, root: str | Path, keep_days: int,
     cutoff = datetime.combine((now - timedelta(days=keep_days)).date(), datetime.min.time())
     moved = archive(store, root, cutoff)
     days = files = 0
-    for folder in sorted(root.glob("day=*")):
+    for folder in track(sorted(root.glob("day=*")), "retention: days"):
         try:
             day = date.fromisoformat(folder.name.removeprefix("day="))
         except ValueError:
