@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 
-from ssckit.radio.propagation._p1812_naive import naive_bt_loss
 from ssckit.radio.propagation.p1812 import bt_loss, bt_loss_batch
+
+# the plain NumPy coding is the radio tests' oracle; it lives with them, outside the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "radio"))
+from p1812_reference import reference_bt_loss as naive_bt_loss  # noqa: E402
 
 COMMON = dict(phi_t=51.0, phi_r=51.3, lam_t=0.0, lam_r=0.4, dn=45.0, n0=325.0)
 

@@ -1,8 +1,10 @@
-"""Plain NumPy, one-path-at-a-time ITU-R P.1812-6: the baseline for benchmarks and cross-checks.
+"""Plain NumPy, one-path-at-a-time ITU-R P.1812-6: the test oracle of the Numba kernels.
 
-Same equations as :mod:`ssckit.radio.propagation._p1812_core`, written the direct way (array
-expressions over the profile, Python control flow), without Numba. Returns the basic
-transmission loss Lb [dB] only. Not part of the public API; no input checks.
+An independent coding of the equations of :mod:`ssckit.radio.propagation._p1812_core`, written
+the direct way (array expressions over the profile, Python control flow, no shared helper),
+so that the kernels are checked against a second reading of the Recommendation; also the
+baseline of ``benchmarks/radio_p1812.py``. Returns the basic transmission loss Lb [dB] only;
+no input checks. Test code only: nothing under ``src/`` imports it.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def _dbull(d, g, hts, hrs, hstd, hsrd, ap, f, omega, vertical):
     return la + max(sph - ls, 0.0)
 
 
-def naive_bt_loss(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, lam_r, dn, n0,
+def reference_bt_loss(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, lam_r, dn, n0,
                   pL=50.0, sigma=0.0, dct=500.0, dcr=500.0) -> float:
     """Basic transmission loss Lb [dB] of ITU-R P.1812-6 Eq. (69) for one profile."""
     d = np.asarray(d, float)

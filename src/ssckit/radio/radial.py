@@ -22,18 +22,20 @@ and every pixel is evaluated on the prefix of its nearest radial, ending at the 
   paths and the obstacle height hm keep a loop, which skips every block of 16 points whose
   bound cannot beat the best value found.
 
-Each value is then computed with the very expression of the per-profile kernel
-(:func:`ssckit.radio.propagation.p1812.path_loss_kernel`) at the index found, so the loss of
-a pixel equals ``bt_loss`` of the profile above to rounding (measured below 1e-13 dB, tested
-to 1e-6 dB). The difference from the exact per-pixel engine therefore comes only from the
-geometry of the profile: its interior points lie on the nearest radial, at most
-``spacing_px / 2`` pixels to the side at the farthest pixel, every ``s`` instead of every
-``D / (n - 1)``. On the sample city (25 m grid, 15 sites, default 0.5-pixel spacing) the
-per-pixel |ΔLb| over the terrain is 0.03 dB median, 0.5 dB at the 95th and 1.2 dB at the
-99th percentile (with the city's P.1812 Table 2 clutter: 0.11 / 0.43 / 1.0 dB, as close as
-the exact engine is to itself when its profiles get four more points: 0.10 / 0.35 / 0.74
-dB), with rare outliers of several dB where a profile grazes an obstacle or a river bank
-(the exact engine moves by up to 7 dB there with those four points);
+Only the walking is the engine's own: every value of the Recommendation is then computed by
+the same functions as in the per-profile kernel (:mod:`ssckit.radio.propagation._p1812_core`:
+the Bullington terms and loss, spherical-Earth diffraction, the delta-Bullington combination,
+troposcatter, ducting, :func:`~ssckit.radio.propagation._p1812_core.prediction`) at the point
+found, so the loss of a pixel equals ``bt_loss`` of the profile above to rounding (measured
+below 1e-13 dB, tested to 1e-6 dB). The difference from the exact per-pixel engine
+therefore comes only from the geometry of the profile: its interior points lie on the
+nearest radial, at most ``spacing_px / 2`` pixels to the side at the farthest pixel, every
+``s`` instead of every ``D / (n - 1)``. On the sample city (25 m grid, 15 sites, default
+0.5-pixel spacing) the per-pixel |ΔLb| over the terrain is 0.03 dB median, 0.5 dB at the 95th
+and 1.2 dB at the 99th percentile (with the city's P.1812 Table 2 clutter: 0.11 / 0.43 /
+1.0 dB, as close as the exact engine is to itself when its profiles get four more points:
+0.10 / 0.35 / 0.74 dB), with rare outliers of several dB where a profile grazes an obstacle
+or a river bank (the exact engine moves by up to 7 dB there with those four points);
 ``tests/radio/test_radial.py`` bounds these figures, ``benchmarks/radio.py`` measures them
 with the speed: 6 to 16 times the exact engine's pixel-paths per second.
 
@@ -58,14 +60,28 @@ from pyproj import Transformer
 from ssckit.core.geo import Grid
 from ssckit.radio.propagation import p1812
 from ssckit.radio.propagation._p1812_core import (
-    _knife_edge,
-    anomalous_loss,
+    AB_KM,
+    LAM_C,
     beta0,
+    bullington_loss,
+    bullington_slope_rx,
+    bullington_slope_tx,
     bullington_smooth_att4,
-    inv_cum_norm,
+    delta_bullington_loss,
+    diffraction_smooth_heights,
+    effective_heights,
+    effective_radius,
+    elevation_mrad,
+    elevation_tan,
+    fresnel_nu,
+    height_above_smooth_earth,
+    height_above_terminal_line,
+    horizon_terms,
     path_centre_latitude,
+    prediction,
+    smooth_earth_heights,
+    smooth_earth_terms,
     spherical_earth,
-    tropo_loss,
 )
 
 __all__ = ["RadialLosses", "radial_losses", "site_loss_radial"]
@@ -77,12 +93,9 @@ MAX_STEP_M = 62.5
 #: Points per block of the bounded Fresnel-parameter searches.
 _BLOCK = 16
 
-_RE = 6371.0    # mean Earth radius [km], ITU-R P.1812-6 Eq. (7)
-_LAM_C = 0.2998  # wavelength constant [m GHz], lambda = 0.2998 / f
-
 # positions in the parameter vector handed to the kernels
-_F, _P, _HTG, _HRG, _POL, _PHIT, _LAMT, _DN, _N0, _DCT, _DCR, _ATT4 = range(12)
-_N_PRM = 12
+_F, _P, _PL, _HTG, _HRG, _POL, _PHIT, _LAMT, _DN, _N0, _DCT, _DCR, _ATT4 = range(13)
+_N_PRM = 13
 
 # hull / structure slots: terrain h; h with the ae curvature; h + r with the ae and the ab
 # curvatures
@@ -116,8 +129,9 @@ def _sample(layer, tr, x, y):
 
 
 @numba.njit(cache=True)
-def _hull_push(hx, hy, hi, nh, slot, x, y, j):
-    """Add point j at (x, y), x increasing, to the upper convex hull of ``slot``."""
+def _push(hx, hy, hi, nh, bmax, slot, x, y, j):
+    """Add point j at (x, y), x increasing, to the upper convex hull of ``slot`` and to the
+    maximum of its block."""
     n = nh[slot]
     while n >= 2:
         ax = hx[slot, n - 2]
@@ -131,6 +145,18 @@ def _hull_push(hx, hy, hi, nh, slot, x, y, j):
     hy[slot, n] = y
     hi[slot, n] = j
     nh[slot] = n + 1
+    b = j // _BLOCK
+    bmax[slot, b] = max(bmax[slot, b], y)
+
+
+@numba.njit(cache=True)
+def _keep_max(best, am, row, j, value):
+    """Running maximum up to point j: its argmax (the first on ties) goes to ``am[row, j]``."""
+    if value > best:
+        am[row, j] = j
+        return value
+    am[row, j] = am[row, j - 1]
+    return best
 
 
 @numba.njit(cache=True)
@@ -166,20 +192,12 @@ def _hull_support(hx, hy, hi, nh, slot, m):
 
 
 @numba.njit(cache=True)
-def _nu(gi, di, dtot, ce, hts, hrs, lam):
-    """Fresnel parameter of one profile point: the kernel's expression, ITU-R P.1812-6
-    Eq. (15)."""
-    return (gi + 500.0 * ce * di * (dtot - di) - (hts * (dtot - di) + hrs * di) / dtot) * (
-        math.sqrt(0.002 * dtot / (lam * di * (dtot - di)))
-    )
-
-
-@numba.njit(cache=True)
 def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
-    """Largest Fresnel parameter over the interior points 1..k + 1 of a line-of-sight profile
-    (every point below the terminal line) and its index, the last one on ties; ``i0`` is a
-    first guess; ``bmax`` covers the points 1..k. Values at or below ``floor`` are not
-    searched for (pass -1e300 for the exact index; -0.78 when only J(ν) matters, Eq. (12)).
+    """Largest diffraction parameter ν (:func:`fresnel_nu`) over the interior points
+    1..k + 1 of a line-of-sight profile (every point below the terminal line) and its index,
+    the last one on ties; ``i0`` is a first guess; ``bmax`` covers the points 1..k. Values at
+    or below ``floor`` are not searched for (pass -1e300 for the exact index; -0.78 when only
+    J(ν) matters, ITU-R P.1812-6 Eq. (12)).
 
     With ν < 0, ν_i <= -clear * c0 / max sqrt(d (dtot - d)) over a block, where ``clear``
     is the smallest clearance of the block's highest curvature-adjusted point ``bmax``
@@ -187,7 +205,7 @@ def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
     """
     c0sq = 0.002 * dtot / lam
     lin1 = (hrs - hts) / dtot - 500.0 * ce * dtot   # terminal line, curvature-adjusted frame
-    best = _nu(g[i0], d[i0], dtot, ce, hts, hrs, lam)
+    best = fresnel_nu(g[i0], d[i0], dtot, ce, hts, hrs, lam)
     ib = i0
     if best < floor:
         best = floor
@@ -210,11 +228,11 @@ def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
                     1.0 + 1e-9):
                 continue
         for i in range(j0, j1 + 1):
-            nu = _nu(g[i], d[i], dtot, ce, hts, hrs, lam)
+            nu = fresnel_nu(g[i], d[i], dtot, ce, hts, hrs, lam)
             if nu > best or (nu == best and i > ib):
                 best = nu
                 ib = i
-    nu = _nu(g[k + 1], d[k + 1], dtot, ce, hts, hrs, lam)   # the point before the receiver
+    nu = fresnel_nu(g[k + 1], d[k + 1], dtot, ce, hts, hrs, lam)   # the point before the Rx
     if nu >= best:
         best = nu
         ib = k + 1
@@ -222,34 +240,32 @@ def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
 
 
 @numba.njit(cache=True)
+def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
+    """A term of the zero-height profile at distance ``di`` [km]: the Bullington slopes
+    from the transmitter (kind 0) and the receiver (1), or ν (2)."""
+    if kind == 0:
+        return bullington_slope_tx(0.0, di, dtot, ce, hts)
+    if kind == 1:
+        return bullington_slope_rx(0.0, di, dtot, ce, hrs)
+    return fresnel_nu(0.0, di, dtot, ce, hts, hrs, lam)
+
+
+@numba.njit(cache=True)
 def _concave_max(kind, s, k, dtot, ce, hts, hrs, lam, xstar):
-    """Largest smooth-profile term over the grid points 1..k around its continuous
-    maximiser ``xstar`` [km] (the term is unimodal in the distance)."""
+    """Largest zero-height-profile term (:func:`_smooth_val`) over the grid points 1..k
+    around its continuous maximiser ``xstar`` [km] (the term is unimodal in the distance)."""
     j = int(math.floor(xstar / s)) if xstar > 0.0 else 0
     lo = min(max(j - 1, 1), k)
     hi = max(min(j + 2, k), 1)
     best = -1e300
     for i in range(lo, hi + 1):
-        v = _smooth_val(kind, i * s, dtot, ce, hts, hrs, lam)
-        if v > best:
-            best = v
+        best = max(best, _smooth_val(kind, i * s, dtot, ce, hts, hrs, lam))
     return best
 
 
 @numba.njit(cache=True)
-def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
-    """Zero-height-profile terms of the Bullington loop (ITU-R P.1812-6 Eqs. (14), (15), (17))
-    with the kernel's expressions."""
-    if kind == 0:
-        return (0.0 + 500.0 * ce * di * (dtot - di) - hts) / di
-    if kind == 1:
-        return (0.0 + 500.0 * ce * di * (dtot - di) - hrs) / (dtot - di)
-    return _nu(0.0, di, dtot, ce, hts, hrs, lam)
-
-
-@numba.njit(cache=True)
 def _smooth_nu_argmax(dtot, a, t, u):
-    """Continuous maximiser [km] of the smooth-profile Fresnel parameter, the root of
+    """Continuous maximiser [km] of ν over the zero-height profile, the root of
     F(x) = a q q' - 2 L' q + L q' (q = x (dtot - x), L the terminal line), which decreases
     from t dtot > 0 to -u dtot < 0 when a dtot^2 < t + u; safeguarded Newton."""
     lo = 0.0
@@ -277,98 +293,84 @@ def _smooth_nu_argmax(dtot, a, t, u):
 
 @numba.njit(cache=True)
 def _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f, numax):
-    """Bullington loss over the profile h + r [dB], ITU-R P.1812-6 Eqs. (13)-(21).
+    """Bullington loss over the profile h + r [dB] (:func:`bullington_loss`), its extremes
+    found in the walk's structures: Stim at ``stim_i`` (running argmax), Srim on the hull
+    (tangent from the receiver), ν by the bounded search.
 
     ``numax`` is the line-of-sight ν maximum when already known (no clutter, ae), else NaN.
     """
     ce = 1.0 / ap
-    lam = _LAM_C / f
-    di = d[stim_i]
-    stim = (g[stim_i] + 500.0 * ce * di * (dtot - di) - hts) / di
+    lam = LAM_C / f
     ke = k + 1
-    de = d[ke]
-    stim = max(stim, (g[ke] + 500.0 * ce * de * (dtot - de) - hts) / de)
-    st_r = (hrs - hts) / dtot
-    if stim < st_r:
-        if math.isnan(numax):
-            lin1 = (hrs - hts) / dtot - 500.0 * ce * dtot
-            i0 = _hull_support(hx, hy, hi, nh, slot, lin1)
-            numax, _ = _nu_max(g, d, bmax[slot], k, dtot, ce, hts, hrs, lam, i0, -0.78)
-        luc = _knife_edge(numax)
-    else:
+    stim = max(bullington_slope_tx(g[stim_i], d[stim_i], dtot, ce, hts),
+               bullington_slope_tx(g[ke], d[ke], dtot, ce, hts))
+    los = stim < (hrs - hts) / dtot
+    srim = 0.0
+    if los and math.isnan(numax):
+        i0 = _hull_support(hx, hy, hi, nh, slot, (hrs - hts) / dtot - 500.0 * ce * dtot)
+        numax, _ = _nu_max(g, d, bmax[slot], k, dtot, ce, hts, hrs, lam, i0, -0.78)
+    elif not los:
         i = _hull_tangent(hx, hy, hi, nh, slot, dtot, hrs - 500.0 * ce * dtot * dtot)
-        di = d[i]
-        srim = (g[i] + 500.0 * ce * di * (dtot - di) - hrs) / (dtot - di)
-        srim = max(srim, (g[ke] + 500.0 * ce * de * (dtot - de) - hrs) / (dtot - de))
-        dbp = (hrs - hts + srim * dtot) / (stim + srim)
-        nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
-            0.002 * dtot / (lam * dbp * (dtot - dbp))
-        )
-        luc = _knife_edge(nub)
-    return luc + (1.0 - math.exp(-luc / 6.0)) * (10.0 + 0.02 * dtot)
+        srim = max(bullington_slope_rx(g[i], d[i], dtot, ce, hrs),
+                   bullington_slope_rx(g[ke], d[ke], dtot, ce, hrs))
+    return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
 
 
 @numba.njit(cache=True)
 def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
-    """Bullington loss of the zero-height profile [dB] (the smooth path of Eq. (37)).
+    """Bullington loss of the zero-height profile [dB] (the smooth path of ITU-R P.1812-6
+    Eq. (37)), :func:`bullington_loss` of its extremes.
 
     Its two slope terms are strictly concave in the distance (maxima at sqrt(hts / (500 ce))
-    and dtot - sqrt(hrs / (500 ce))), and its Fresnel parameter is unimodal when
-    500 ce dtot^2 < hts + hrs (hts, hrs > 0 here), so the grid points next to the continuous
-    maximum hold the discrete one; otherwise the Fresnel parameter is a plain loop.
+    and dtot - sqrt(hrs / (500 ce))), and ν is unimodal when 500 ce dtot^2 < hts + hrs
+    (hts, hrs > 0 here), so the grid points next to the continuous maximum hold the discrete
+    one; otherwise ν is a plain loop.
     """
     ce = 1.0 / ap
-    lam = _LAM_C / f
+    lam = LAM_C / f
     s = d[1]
     a = 500.0 * ce
     de = d[k + 1]   # the point before the receiver, off the grid of the others
     stim = max(_concave_max(0, s, k, dtot, ce, hts, hrs, lam, math.sqrt(hts / a)),
                _smooth_val(0, de, dtot, ce, hts, hrs, lam))
-    st_r = (hrs - hts) / dtot
-    if stim < st_r:
-        if a * dtot * dtot < hts + hrs:
-            xs = _smooth_nu_argmax(dtot, a, hts, hrs)
-            numax = _concave_max(2, s, k, dtot, ce, hts, hrs, lam, xs)
-        else:
-            numax = -1e300
-            for i in range(1, k + 1):
-                nu = _nu(0.0, d[i], dtot, ce, hts, hrs, lam)
-                if nu > numax:
-                    numax = nu
-        numax = max(numax, _smooth_val(2, de, dtot, ce, hts, hrs, lam))
-        luc = _knife_edge(numax)
+    los = stim < (hrs - hts) / dtot
+    numax = _smooth_val(2, de, dtot, ce, hts, hrs, lam) if los else 0.0
+    srim = 0.0
+    if los and a * dtot * dtot < hts + hrs:
+        xs = _smooth_nu_argmax(dtot, a, hts, hrs)
+        numax = max(_concave_max(2, s, k, dtot, ce, hts, hrs, lam, xs), numax)
+    elif los:
+        for i in range(1, k + 1):
+            numax = max(numax, _smooth_val(2, d[i], dtot, ce, hts, hrs, lam))
     else:
         srim = max(_concave_max(1, s, k, dtot, ce, hts, hrs, lam, dtot - math.sqrt(hrs / a)),
                    _smooth_val(1, de, dtot, ce, hts, hrs, lam))
-        dbp = (hrs - hts + srim * dtot) / (stim + srim)
-        nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
-            0.002 * dtot / (lam * dbp * (dtot - dbp))
-        )
-        luc = _knife_edge(nub)
-    return luc + (1.0 - math.exp(-luc / 6.0)) * (10.0 + 0.02 * dtot)
+    return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
 
 
 @numba.njit(cache=True)
 def _delta_bull(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hstd, hsrd, ap, f,
                 omega, vertical, att4, numax):
-    """Delta-Bullington loss [dB], ITU-R P.1812-6 Eqs. (37)-(39)."""
+    """Delta-Bullington loss [dB] (:func:`delta_bullington_loss`, ITU-R P.1812-6
+    Eqs. (37)-(39)); the smooth path's Bullington loss is skipped where the spherical-Earth
+    loss is zero (it cannot change the result)."""
     lbulla = _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f,
                            numax)
-    hts1 = hts - hstd
+    hts1 = hts - hstd   # Eq. (37)
     hrs1 = hrs - hsrd
     ldsph = spherical_earth(dtot, hts1, hrs1, ap, f, omega, vertical)
     if ldsph <= 0.0:   # Lbulls >= 0: max(Ldsph - Lbulls, 0) is 0 whatever its value
         return lbulla
     if att4:
-        lbulls = bullington_smooth_att4(dtot, hts1, hrs1, ap, f)
-    else:
-        lbulls = _bull_smooth(d, k, dtot, hts1, hrs1, ap, f)
-    return lbulla + max(ldsph - lbulls, 0.0)
+        return delta_bullington_loss(lbulla, bullington_smooth_att4(dtot, hts1, hrs1, ap, f),
+                                     ldsph)
+    return delta_bullington_loss(lbulla, _bull_smooth(d, k, dtot, hts1, hrs1, ap, f), ldsph)
 
 
 @numba.njit(cache=True)
 def _obstacle_height(h, d, bmax, lt, lr, hst2, slope):
-    """hm, ITU-R P.1812-6 Eq. (55): highest point of lt..lr above the smooth-Earth line.
+    """hm, ITU-R P.1812-6 Eq. (93): highest point of lt..lr above the smooth-Earth line
+    (:func:`height_above_smooth_earth`).
 
     Only hm > 10 m changes the result (Eq. (54)); values up to 10 m are not searched (the
     result is then 10)."""
@@ -379,169 +381,106 @@ def _obstacle_height(h, d, bmax, lt, lr, hst2, slope):
         if bmax[blk] - hst2 - min(slope * d[j0], slope * d[j1]) <= hm:
             continue
         for i in range(j0, j1 + 1):
-            v = h[i] - (hst2 + slope * d[i])
-            if v > hm:
-                hm = v
+            hm = max(hm, height_above_smooth_earth(h[i], d[i], hst2, slope))
     return hm
 
 
 @numba.njit(cache=True)
-def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, th_val, v1s, v2s,
-             sga, prm):
+def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s, v2s, sga,
+             prm):
     """Basic transmission loss Lb [dB] for the profile d[0..k + 1], then the receiver at
-    ``dtot`` (ground ``hrx``): the steps of ``path_loss_kernel`` with its loops replaced.
+    ``dtot`` (ground ``hrx``): the profile analysis of ITU-R P.1812-6 Attachment 1 read from
+    the walk's structures instead of loops over the profile, then :func:`prediction`.
     Points 1..k are in the walk's structures; point k + 1 (one step before the receiver, off
     the grid of the others) is written in d, h, g by the caller and checked on its own."""
     f = prm[_F]
-    p = prm[_P]
     htg = prm[_HTG]
     hrg = prm[_HRG]
-    vertical = prm[_POL] == 2.0
-    phi_t = prm[_PHIT]
-    lam_t = prm[_LAMT]
-    dn = prm[_DN]
-    n0 = prm[_N0]
-    dct = prm[_DCT]
-    dcr = prm[_DCR]
-    att4 = prm[_ATT4] != 0.0
+    phi_path = path_centre_latitude(prm[_PHIT], prm[_LAMT], phi_r, lam_r, 0.5 * dtot)
+    dlm = dtot   # every point inland (zone 4): the longest land and inland sections are dtot
+    b0 = beta0(phi_path, dlm, dlm)
+    ae = effective_radius(prm[_DN])
 
-    phi_path = path_centre_latitude(phi_t, lam_t, phi_r, lam_r, 0.5 * dtot)
-    dtm = dtot   # every point inland (zone 4): the longest land and inland sections are dtot
-    dlm = dtot
-    b0 = beta0(phi_path, dtm, dlm)
-    ae = _RE * 157.0 / (157.0 - dn)
-    ab = _RE * 3.0
-    omega = 0.0
-
-    # Attachment 1, Section 5
+    # Attachment 1, Section 5: smooth-Earth heights from the prefix sums
     hts = h[0] + htg
     hrs = hrx + hrg
     ke = k + 1
-    dk = d[k]
     de = d[ke]
     he = h[ke]
-    dd = de - dk
-    v1 = v1s[k] + dd * (he + h[k])
-    v2 = v2s[k] + dd * (he * (2.0 * de + dk) + h[k] * (de + 2.0 * dk))
-    dd = dtot - de
-    v1 = v1 + dd * (hrx + he)
-    v2 = v2 + dd * (hrx * (2.0 * dtot + de) + he * (dtot + 2.0 * de))
-    dt2 = dtot
-    hst = (2.0 * v1 * dt2 - v2) / dt2**2
-    hsr = (v2 - v1 * dt2) / dt2**2
+    t1, t2 = smooth_earth_terms(d[k], h[k], de, he)
+    u1, u2 = smooth_earth_terms(de, he, dtot, hrx)
+    hst, hsr = smooth_earth_heights(v1s[k] + t1 + u1, v2s[k] + t2 + u2, dtot)
 
+    # obstruction slopes: a_obt at the running argmax of (h - hts) / d, hobs and a_obr on the
+    # terrain hull
     i = am[1, k]
-    a_obt = (h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2) / d[i]
-    hh_e = he - (hts * (dt2 - de) + hrs * de) / dt2
-    a_obt = max(a_obt, hh_e / de)
+    hh_e = height_above_terminal_line(he, de, hts, hrs, dtot)
+    a_obt = max(height_above_terminal_line(h[i], d[i], hts, hrs, dtot) / d[i], hh_e / de)
     hobs = -1.0
+    a_obr = 0.0
     if a_obt > 0.0:   # some point above the terminal line
-        i = _hull_support(hx, hy, hi, nh, _H0, (hrs - hts) / dt2)
-        hobs = max(h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2, hh_e)
-    if hobs <= 0.0:
-        hstp = hst
-        hsrp = hsr
-    else:
-        i = _hull_tangent(hx, hy, hi, nh, _H0, dt2, hrs)
-        a_obr = (h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2) / (dt2 - d[i])
-        a_obr = max(a_obr, hh_e / (dt2 - de))
-        hstp = hst - hobs * (a_obt / (a_obt + a_obr))
-        hsrp = hsr - hobs * (a_obr / (a_obt + a_obr))
-    hstd = h[0] if hstp >= h[0] else hstp
-    hsrd = hrx if hsrp > hrx else hsrp
+        i = _hull_support(hx, hy, hi, nh, _H0, (hrs - hts) / dtot)
+        hobs = max(height_above_terminal_line(h[i], d[i], hts, hrs, dtot), hh_e)
+        i = _hull_tangent(hx, hy, hi, nh, _H0, dtot, hrs)
+        a_obr = max(height_above_terminal_line(h[i], d[i], hts, hrs, dtot) / (dtot - d[i]),
+                    hh_e / (dtot - de))
+    hstd, hsrd = diffraction_smooth_heights(hst, hsr, hobs, a_obt, a_obr, h[0], hrx)
 
-    th_z = th_val[k]
+    # horizons: the transmitter's at the running argmax; the receiver's on the hull of the
+    # curvature-adjusted terrain (trans-horizon) or at the largest ν (line of sight)
     lt = am[0, k]
-    z_e = (he - hts) / (1000.0 * de) - de / (2.0 * ae)
-    if z_e > th_z:
-        th_z = z_e
+    if elevation_tan(he, hts, de, ae) > elevation_tan(h[lt], hts, d[lt], ae):
         lt = ke
-    th_max = 1000.0 * math.atan(th_z)
-    th_td = 1000.0 * math.atan((hrs - hts) / (1000.0 * dt2) - dt2 / (2.0 * ae))
-    th_rd = 1000.0 * math.atan((hts - hrs) / (1000.0 * dt2) - dt2 / (2.0 * ae))
+    th_max = elevation_mrad(elevation_tan(h[lt], hts, d[lt], ae))
+    th_td = elevation_mrad(elevation_tan(hrs, hts, dtot, ae))
     numax_a = np.nan
     if th_max > th_td:
-        dlt = d[lt]
-        lr = _hull_tangent(hx, hy, hi, nh, _HA, dt2, hrs - 500.0 * dt2 * dt2 / ae)
-        dr = dt2 - d[lr]
-        th_r = 1000.0 * math.atan((h[lr] - hrs) / (1000.0 * dr) - dr / (2.0 * ae))
-        dr = dt2 - de
-        th = 1000.0 * math.atan((he - hrs) / (1000.0 * dr) - dr / (2.0 * ae))
-        if th >= th_r:
-            th_r = th
+        lr = _hull_tangent(hx, hy, hi, nh, _HA, dtot, hrs - 500.0 * dtot * dtot / ae)
+        th_r = elevation_mrad(elevation_tan(h[lr], hrs, dtot - d[lr], ae))
+        th_e = elevation_mrad(elevation_tan(he, hrs, dtot - de, ae))
+        if th_e >= th_r:   # the last one on ties, as the per-profile kernel
+            th_r = th_e
             lr = ke
-        dlr = dt2 - d[lr]
     else:
-        th_r = th_rd
-        lam = _LAM_C / f
+        th_r = elevation_mrad(elevation_tan(hts, hrs, dtot, ae))
         ce = 1.0 / ae
-        i0 = _hull_support(hx, hy, hi, nh, _HA, (hrs - hts) / dt2 - 500.0 * ce * dt2)
-        nu_lt, lt = _nu_max(h, d, bmax[_HA], k, dt2, ce, hts, hrs, lam, i0, -1e300)
+        lam = LAM_C / f
+        i0 = _hull_support(hx, hy, hi, nh, _HA, (hrs - hts) / dtot - 500.0 * ce * dtot)
+        nu_lt, lt = _nu_max(h, d, bmax[_HA], k, dtot, ce, hts, hrs, lam, i0, -1e300)
         if sga == _HA:   # no clutter: the Bullington ν maximum for ae is this one
             numax_a = nu_lt
-        dlt = d[lt]
-        dlr = dt2 - dlt
         lr = lt
-    th_t = max(th_max, th_td)
-    theta = 1e3 * dt2 / ae + th_t + th_r
+    dlt, dlr, th_t, theta = horizon_terms(dtot, ae, d[lt], d[lr], th_max, th_td, th_r)
 
-    hst2 = min(hst, h[0])
-    hsr2 = min(hsr, hrx)
-    slope = (hsr2 - hst2) / dt2
-    hte = htg + h[0] - hst2
-    hre = hrg + hrx - hsr2
+    hst2, hsr2, slope, hte, hre = effective_heights(hst, hsr, h[0], hrx, htg, hrg, dtot)
     hm = -1e300
     if lt <= lr:
         hm = _obstacle_height(h, d, bmax[_H0], lt, min(lr, k), hst2, slope)
         if lr == ke:
-            hm = max(hm, he - (hst2 + slope * de))
+            hm = max(hm, height_above_smooth_earth(he, de, hst2, slope))
 
     # Section 4
-    fj = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.8 * (theta - 0.3) / 0.3))
-    fk = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.5 * (dtot - 20.0) / 20.0))
-    dfs2 = dtot**2 + ((hts - hrs) / 1000.0) ** 2
-    lbfs = 92.4 + 20.0 * math.log10(f) + 10.0 * math.log10(dfs2)
-    esc = 2.6 * (1.0 - math.exp(-0.1 * (dlt + dlr)))
-    lb0p = lbfs + esc * math.log10(p / 50.0)
-    lb0b = lbfs + esc * math.log10(b0 / 50.0)
-
+    vertical = prm[_POL] == 2.0
+    att4 = prm[_ATT4] != 0.0
     ld50 = _delta_bull(g, d, hx, hy, hi, nh, bmax, sga, am[2, k], k, dtot, hts, hrs, hstd, hsrd,
-                       ae, f, omega, vertical, att4, numax_a)
+                       ae, f, 0.0, vertical, att4, numax_a)
     ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[3, k], k, dtot, hts, hrs, hstd, hsrd,
-                      ab, f, omega, vertical, att4, np.nan)
-    if p == 50.0:
-        ldp = ld50
-    else:
-        fi41 = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0) if p > b0 else 1.0
-        ldp = ld50 + fi41 * (ldb - ld50)
-    lbd50 = lbfs + ld50
-    lbd = lb0p + ldp
-    if p >= b0:
-        fi = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0)
-        lminb0p = lbd50 + (lb0b + (1.0 - omega) * ldp - lbd50) * fi
-    else:
-        lminb0p = lb0p + (1.0 - omega) * ldp
-    lba = anomalous_loss(dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, th_t, th_r,
-                         f, p, omega, ae, b0)
-    big = max(lba, lb0p)
-    lminbap = big + 2.5 * math.log1p(math.exp(-abs(lba - lb0p) / 2.5))
-    lbda = lminbap + (lbd - lminbap) * fk if lminbap <= lbd else lbd
-    lbam = lbda + (lminb0p - lbda) * fj
-    lbs = tropo_loss(dtot, theta, f, p, n0)
-    lbc = -5.0 * math.log10(10.0 ** (-0.2 * lbs) + 10.0 ** (-0.2 * lbam))
-    # Eq. (69) with sigma_L = 0 and no building entry loss: the location term is zero
-    return max(lb0p, lbc)
+                      AB_KM, f, 0.0, vertical, att4, np.nan)
+    # inland path (omega 0), no location variability nor building entry loss
+    return prediction(f, prm[_P], prm[_PL], 0.0, 0.0, 0.0, False, b0, ae, 0.0, dtot, dlt, dlr,
+                      prm[_DCT], prm[_DCR], dlm, hts, hrs, hte, hre, hm, th_t, th_r, theta,
+                      prm[_N0], ld50, ldb)[0]
 
 
 @numba.njit(cache=True)
 def _scratch(n):
     """Work arrays of a radial walk of up to ``n`` points: distance, terrain, terrain +
     clutter, clutter; the hulls (x, y, index, size); block maxima; running argmax (transmitter
-    horizon, a_obt, Bullington slope for ae and ab) and the horizon term; prefix sums."""
+    horizon, a_obt, Bullington slope for ae and ab); prefix sums."""
     return (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty((4, n)),
             np.empty((4, n)), np.empty((4, n), dtype=np.int64), np.zeros(4, dtype=np.int64),
             np.empty((4, n // _BLOCK + 1)), np.empty((4, n), dtype=np.int64), np.empty(n),
-            np.empty(n), np.empty(n))
+            np.empty(n))
 
 
 @numba.njit(cache=True)
@@ -552,19 +491,17 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
     that shape, receives d, h and r of the points walked. ``ws``: work arrays of at least
     kmax + 2 points from :func:`_scratch`."""
     n = kmax + 2
-    ae = _RE * 157.0 / (157.0 - prm[_DN])
-    ab = _RE * 3.0
-    htg = prm[_HTG]
-    d, h, g, rr, hx, hy, hi, nh, bmax, am, th_val, v1s, v2s = ws
+    ae = effective_radius(prm[_DN])
+    d, h, g, rr, hx, hy, hi, nh, bmax, am, v1s, v2s = ws
     if not has_clut:
         g = h
     nh[:] = 0
     bmax[:, :n // _BLOCK + 1] = -1e300
     am[:, 0] = 1
-    th_val[0] = -1e300
     v1s[0] = 0.0
     v2s[0] = 0.0
     rr[0] = 0.0
+    b0 = -1e300
     b1 = -1e300
     b2 = -1e300
     b3 = -1e300
@@ -574,7 +511,7 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
     if has_clut:
         rr[0] = _sample(clut, tr, sx, sy)
         g[0] = h[0] + rr[0]
-    hts = h[0] + htg
+    hts = h[0] + prm[_HTG]
     valid = 0 if math.isfinite(g[0]) else -1
     pushed = 0
     for q in range(pd.shape[0]):
@@ -594,52 +531,24 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
                 g[j] = hj + rr[j]
             if valid == j - 1 and math.isfinite(g[j]):
                 valid = j
-            dp = d[j - 1]
-            hp = h[j - 1]
-            dd = dj - dp
-            v1s[j] = v1s[j - 1] + dd * (hj + hp)
-            v2s[j] = v2s[j - 1] + dd * (hj * (2.0 * dj + dp) + hp * (dj + 2.0 * dp))
-            # transmitter horizon: the argument of the kernel's arctangent (monotone), first
-            # index on ties
-            th = (hj - hts) / (1000.0 * dj) - dj / (2.0 * ae)
-            if th > th_val[j - 1]:
-                th_val[j] = th
-                am[0, j] = j
-            else:
-                th_val[j] = th_val[j - 1]
-                am[0, j] = am[0, j - 1]
+            t1, t2 = smooth_earth_terms(d[j - 1], h[j - 1], dj, hj)
+            v1s[j] = v1s[j - 1] + t1
+            v2s[j] = v2s[j - 1] + t2
+            # running argmax of what does not depend on the receiver: the transmitter's
+            # elevation, (h - hts) / d (a_obt) and the Bullington slope from the transmitter
+            # in the frame of each curvature (Stim for ae and ab)
             bulge_a = 500.0 * dj * dj / ae
-            ya = hj - bulge_a
             yga = g[j] - bulge_a
-            ygb = g[j] - 500.0 * dj * dj / ab
-            s1 = (hj - hts) / dj
-            if s1 > b1:
-                b1 = s1
-                am[1, j] = j
-            else:
-                am[1, j] = am[1, j - 1]
-            s2 = (yga - hts) / dj
-            if s2 > b2:
-                b2 = s2
-                am[2, j] = j
-            else:
-                am[2, j] = am[2, j - 1]
-            s3 = (ygb - hts) / dj
-            if s3 > b3:
-                b3 = s3
-                am[3, j] = j
-            else:
-                am[3, j] = am[3, j - 1]
-            b = j // _BLOCK
-            _hull_push(hx, hy, hi, nh, _H0, dj, hj, j)
-            bmax[_H0, b] = max(bmax[_H0, b], hj)
-            _hull_push(hx, hy, hi, nh, _HA, dj, ya, j)
-            bmax[_HA, b] = max(bmax[_HA, b], ya)
+            ygb = g[j] - 500.0 * dj * dj / AB_KM
+            b0 = _keep_max(b0, am, 0, j, elevation_tan(hj, hts, dj, ae))
+            b1 = _keep_max(b1, am, 1, j, (hj - hts) / dj)
+            b2 = _keep_max(b2, am, 2, j, (yga - hts) / dj)
+            b3 = _keep_max(b3, am, 3, j, (ygb - hts) / dj)
+            _push(hx, hy, hi, nh, bmax, _H0, dj, hj, j)
+            _push(hx, hy, hi, nh, bmax, _HA, dj, hj - bulge_a, j)
             if has_clut:
-                _hull_push(hx, hy, hi, nh, _GA, dj, yga, j)
-                bmax[_GA, b] = max(bmax[_GA, b], yga)
-            _hull_push(hx, hy, hi, nh, _GB, dj, ygb, j)
-            bmax[_GB, b] = max(bmax[_GB, b], ygb)
+                _push(hx, hy, hi, nh, bmax, _GA, dj, yga, j)
+            _push(hx, hy, hi, nh, bmax, _GB, dj, ygb, j)
             pushed = j
         hrx = _sample(dem, tr, px[q], py[q])
         ke = k + 1
@@ -654,7 +563,7 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
             out[q] = np.nan
             continue
         out[q] = _eval_rx(k, dq, hrx, plat[q], plon[q], d, h, g, hx, hy, hi, nh, bmax, am,
-                          th_val, v1s, v2s, sga, prm)
+                          v1s, v2s, sga, prm)
     if prof.shape[1] == kmax + 1:
         for j in range(min(pushed, kmax) + 1):
             prof[0, j] = d[j]
@@ -730,6 +639,7 @@ def _params(f_ghz: float, h_ant_m: float, rx_height_m: float, time_percent: floa
     prm = np.zeros(_N_PRM)
     prm[_F] = f_ghz
     prm[_P] = time_percent
+    prm[_PL] = location_percent
     prm[_HTG] = h_ant_m
     prm[_HRG] = rx_height_m
     prm[_POL] = polarisation

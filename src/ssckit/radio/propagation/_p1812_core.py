@@ -1,9 +1,22 @@
-"""Numba kernels of ITU-R P.1812-6 (one path profile at a time; no input checks here).
+"""Numba kernels of ITU-R P.1812-6: the one implementation of the Recommendation's maths.
 
-The public, validated entry points are in :mod:`ssckit.radio.propagation.p1812`. Every
-function here works on one profile given as 1-D arrays ``d`` [km], ``h`` [m], ``r`` [m] and
-``zone`` (1 sea, 3 coastal land, 4 inland) and allocates nothing per call, so that a caller
-can loop over many profiles (radials, batches) at native speed.
+Every equation is coded once, here, as a small ``numba.njit`` function of scalars: the
+smooth-Earth and horizon geometry of Attachment 1 (:func:`smooth_earth_heights`,
+:func:`elevation_tan`, :func:`effective_heights`, ...), the Bullington terms and loss
+(:func:`bullington_slope_tx`, :func:`fresnel_nu`, :func:`bullington_loss`), spherical-Earth
+diffraction, troposcatter, ducting, and the combination of Section 4 with location
+variability (:func:`prediction`). Two ways of walking profiles call them, and nothing else
+computes any of it:
+
+* :func:`path_loss_kernel` (and the parallel :func:`batch_kernel`,
+  :func:`shared_profile_kernel`) loops over the points of one profile to find the maxima the
+  Recommendation asks for — one profile at a time, given as 1-D arrays ``d`` [km], ``h`` [m],
+  ``r`` [m] and ``zone`` (1 sea, 3 coastal land, 4 inland), allocating nothing per call;
+* :mod:`ssckit.radio.radial` keeps those maxima up to date while it walks a radial (running
+  maxima, convex hulls) and hands the same functions the point it found.
+
+The public, validated entry points are in :mod:`ssckit.radio.propagation.p1812`; nothing here
+checks its inputs.
 
 Equation numbers are those of Recommendation ITU-R P.1812-6 (Annex 1 and its Attachments) as
 labelled in the published validation logs of the ITU-R WP 3K reference implementation.
@@ -35,6 +48,13 @@ _I = {name: i for i, name in enumerate(FIELDS)}
     I_PATHTYPE,
 ) = range(N_FIELDS)
 
+# the runs of FIELDS that the kernels write in one go (see _store)
+assert FIELDS[I_LD50:I_LLOC + 1] == ("Ld50", "Ldb", "Ldp", "Lbd50", "Lbd", "Lminb0p", "Lba",
+                                     "Lminbap", "Lbda", "Lbam", "Lbs", "Lbc", "Lloc")
+assert FIELDS[I_DTOT:] == ("dtot", "dlt", "dlr", "theta_t", "theta_r", "theta", "hts", "hrs",
+                           "omega", "dtm", "dlm", "phi_path", "b0", "ae", "hst_n", "hsr_n", "hst",
+                           "hsr", "hstd", "hsrd", "hte", "hre", "hm", "pathtype")
+
 #: Names of the per-path scalar inputs, in the column order of the batch parameter matrix.
 PARAMS = (
     "f", "p", "htg", "hrg", "pol", "phi_t", "phi_r", "lam_t", "lam_r", "dn", "n0", "dct",
@@ -42,10 +62,19 @@ PARAMS = (
 )
 N_PARAMS = len(PARAMS)
 
-_RE = 6371.0  # mean Earth radius [km], Eq. (7)
-_LAM_C = 0.2998  # speed of light [10^9 m/s] used for the wavelength, lambda = 0.2998 / f
+RE_KM = 6371.0  # mean Earth radius [km], Eq. (7)
+AB_KM = 3.0 * RE_KM  # effective Earth radius exceeded for beta0 % of time [km], Eq. (7b)
+LAM_C = 0.2998  # speed of light [10^9 m/s] used for the wavelength, lambda = 0.2998 / f
 
 
+@numba.njit(cache=True)
+def _store(out, first, values):
+    """Write the tuple of floats ``values`` into ``out[first:first + len(values)]``."""
+    for j in range(len(values)):
+        out[first + j] = values[j]
+
+
+# --------------------------------------------------------------------------- Section 3
 @numba.njit(cache=True)
 def inv_cum_norm(x):
     """Approximate inverse complementary cumulative normal I(x), Attachment 2, Eqs. (96)-(97)."""
@@ -72,7 +101,7 @@ def path_centre_latitude(phi_t, lam_t, phi_r, lam_r, dpnt):
     x1 = math.sin(phi_r * rad) - r * math.sin(phi_t * rad)
     y1 = math.cos(phi_t * rad) * math.cos(phi_r * rad) * math.sin(dlon * rad)
     bt2r = lam_r if abs(x1) < 1e-9 and abs(y1) < 1e-9 else math.atan2(y1, x1) / rad
-    phi_pnt = dpnt / _RE
+    phi_pnt = dpnt / RE_KM
     s = math.sin(phi_t * rad) * math.cos(phi_pnt) + math.cos(phi_t * rad) * math.sin(
         phi_pnt
     ) * math.cos(bt2r * rad)
@@ -123,7 +152,96 @@ def beta0(phi, dtm, dlm):
 
 
 @numba.njit(cache=True)
-def _knife_edge(nu):
+def effective_radius(dn):
+    """Median effective Earth radius ae [km] for the lapse rate ΔN [N-units/km], Eqs. (6),
+    (7a)."""
+    return RE_KM * 157.0 / (157.0 - dn)
+
+
+# --------------------------------------------------------------------------- Attachment 1
+@numba.njit(cache=True)
+def smooth_earth_terms(d0, h0, d1, h1):
+    """The terms of the profile step from (d0, h0) to (d1, h1) [km, m] in the sums v1, v2 of
+    Eqs. (83)-(84)."""
+    dd = d1 - d0
+    return dd * (h1 + h0), dd * (h1 * (2.0 * d1 + d0) + h0 * (d1 + 2.0 * d0))
+
+
+@numba.njit(cache=True)
+def smooth_earth_heights(v1, v2, dtot):
+    """Heights hst, hsr [m] of the least-squares smooth-Earth line at the terminals,
+    Eqs. (85)-(86)."""
+    return (2.0 * v1 * dtot - v2) / dtot**2, (v2 - v1 * dtot) / dtot**2
+
+
+@numba.njit(cache=True)
+def height_above_terminal_line(hi, di, hts, hrs, dtot):
+    """Height Hi [m] of a profile point above the straight line between the antennas,
+    Eq. (87)."""
+    return hi - (hts * (dtot - di) + hrs * di) / dtot
+
+
+@numba.njit(cache=True)
+def diffraction_smooth_heights(hst, hsr, hobs, a_obt, a_obr, h_tx, h_rx):
+    """Smooth-surface heights hstd, hsrd [m] at the terminals for the diffraction model,
+    from the highest obstruction hobs [m] and the obstruction slopes a_obt, a_obr,
+    Eqs. (88)-(89)."""
+    if hobs <= 0.0:
+        hstp = hst
+        hsrp = hsr
+    else:
+        hstp = hst - hobs * (a_obt / (a_obt + a_obr))
+        hsrp = hsr - hobs * (a_obr / (a_obt + a_obr))
+    hstd = h_tx if hstp >= h_tx else hstp
+    hsrd = h_rx if hsrp > h_rx else hsrp
+    return hstd, hsrd
+
+
+@numba.njit(cache=True)
+def elevation_tan(hi, hs, di, ae):
+    """Tangent [-] of the elevation of a point at height ``hi`` [m], ``di`` km away, seen from
+    a terminal at height ``hs`` [m] over the curved Earth: the argument of the arctangent of
+    Eqs. (76), (77), (79) and (80)."""
+    return (hi - hs) / (1000.0 * di) - di / (2.0 * ae)
+
+
+@numba.njit(cache=True)
+def elevation_mrad(tangent):
+    """Elevation angle [mrad] of the tangent :func:`elevation_tan`, Eqs. (76)-(80)."""
+    return 1000.0 * math.atan(tangent)
+
+
+@numba.njit(cache=True)
+def horizon_terms(dtot, ae, d_lt, d_lr, th_max, th_td, th_r):
+    """From the horizon points at ``d_lt``, ``d_lr`` [km] and the elevations [mrad] of the
+    transmitter's horizon ``th_max``, of the receiver ``th_td`` and of the receiver's horizon
+    ``th_r``: the horizon distances dlt, dlr [km] (Eqs. (78), (81)), the transmitter's
+    horizon elevation θt [mrad] (Eq. (77)) and the path angular distance θ [mrad]
+    (Eq. (82))."""
+    th_t = max(th_max, th_td)
+    return d_lt, dtot - d_lr, th_t, 1e3 * dtot / ae + th_t + th_r
+
+
+@numba.njit(cache=True)
+def effective_heights(hst, hsr, h_tx, h_rx, htg, hrg, dtot):
+    """Smooth-Earth heights limited to the terminals' ground hst, hsr [m] (Eq. (90)), the
+    slope of that line [m/km] (Eq. (91)) and the effective antenna heights hte, hre [m]
+    (Eq. (92))."""
+    hst2 = min(hst, h_tx)
+    hsr2 = min(hsr, h_rx)
+    return hst2, hsr2, (hsr2 - hst2) / dtot, htg + h_tx - hst2, hrg + h_rx - hsr2
+
+
+@numba.njit(cache=True)
+def height_above_smooth_earth(hi, di, hst, slope):
+    """Height [m] of a profile point above the smooth-Earth line, the term of the terrain
+    roughness hm, Eq. (93)."""
+    return hi - (hst + slope * di)
+
+
+# --------------------------------------------------------------------------- Section 4.3
+@numba.njit(cache=True)
+def knife_edge(nu):
     """Knife-edge loss J(nu) [dB], Eq. (12); zero for nu <= -0.78."""
     if nu > -0.78:
         return 6.9 + 20.0 * math.log10(math.sqrt((nu - 0.1) ** 2 + 1.0) + nu - 0.1)
@@ -131,77 +249,117 @@ def _knife_edge(nu):
 
 
 @numba.njit(cache=True)
+def bullington_slope_tx(gi, di, dtot, ce, hts):
+    """Slope [m/km] of the line from the transmitter to a profile point of height ``gi``
+    [m], Earth curvature ``ce`` [1/km] included, Eq. (14)."""
+    return (gi + 500.0 * ce * di * (dtot - di) - hts) / di
+
+
+@numba.njit(cache=True)
+def bullington_slope_rx(gi, di, dtot, ce, hrs):
+    """Slope [m/km] of the line from the receiver to a profile point, Eq. (17)."""
+    return (gi + 500.0 * ce * di * (dtot - di) - hrs) / (dtot - di)
+
+
+@numba.njit(cache=True)
+def fresnel_nu(gi, di, dtot, ce, hts, hrs, lam):
+    """Diffraction parameter ν [-] of a profile point of height ``gi`` [m], Eq. (15)."""
+    return (gi + 500.0 * ce * di * (dtot - di) - (hts * (dtot - di) + hrs * di) / dtot) * (
+        math.sqrt(0.002 * dtot / (lam * di * (dtot - di)))
+    )
+
+
+@numba.njit(cache=True)
+def bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam):
+    """Bullington loss Lbull [dB] from the extremes of the profile, Eqs. (16)-(21).
+
+    ``los``: Stim < Str (Eq. (16)); then only ``numax``, the largest ν (Eq. (15)), is used;
+    otherwise ``stim`` and ``srim`` (Eqs. (14), (17)) set the Bullington point.
+    """
+    if los:
+        luc = knife_edge(numax)
+    else:
+        dbp = (hrs - hts + srim * dtot) / (stim + srim)  # Eq. (18)
+        nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
+            0.002 * dtot / (lam * dbp * (dtot - dbp))
+        )  # Eq. (19)
+        luc = knife_edge(nub)  # Eq. (20)
+    return luc + (1.0 - math.exp(-luc / 6.0)) * (10.0 + 0.02 * dtot)  # Eq. (21)
+
+
+@numba.njit(cache=True)
 def bullington(d, h, r, n, hts, hrs, ap, f, use_terrain):
-    """Bullington diffraction loss Lbull [dB], Section 4.3.1, Eqs. (13)-(21).
+    """Bullington diffraction loss Lbull [dB] of a profile, Section 4.3.1, Eqs. (13)-(21).
 
     Interior points carry the height ``h + r`` (terrain plus representative clutter); with
     ``use_terrain`` false every profile height is zero (the smooth path of Eq. (37)).
     """
     ce = 1.0 / ap
-    lam = _LAM_C / f
     dtot = d[n - 1] - d[0]
     stim = -1e300
     for i in range(1, n - 1):
-        di = d[i]
         gi = h[i] + r[i] if use_terrain else 0.0
-        s = (gi + 500.0 * ce * di * (dtot - di) - hts) / di
-        if s > stim:
-            stim = s
-    st_r = (hrs - hts) / dtot
-    if stim < st_r:
-        numax = -1e300
+        stim = max(stim, bullington_slope_tx(gi, d[i], dtot, ce, hts))
+    los = stim < (hrs - hts) / dtot
+    lam = LAM_C / f
+    numax = -1e300
+    srim = -1e300
+    if los:
         for i in range(1, n - 1):
-            di = d[i]
             gi = h[i] + r[i] if use_terrain else 0.0
-            nu = (gi + 500.0 * ce * di * (dtot - di) - (hts * (dtot - di) + hrs * di) / dtot) * (
-                math.sqrt(0.002 * dtot / (lam * di * (dtot - di)))
-            )
-            if nu > numax:
-                numax = nu
-        luc = _knife_edge(numax)
+            numax = max(numax, fresnel_nu(gi, d[i], dtot, ce, hts, hrs, lam))
     else:
-        srim = -1e300
         for i in range(1, n - 1):
-            di = d[i]
             gi = h[i] + r[i] if use_terrain else 0.0
-            s = (gi + 500.0 * ce * di * (dtot - di) - hrs) / (dtot - di)
-            if s > srim:
-                srim = s
-        dbp = (hrs - hts + srim * dtot) / (stim + srim)
-        nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
-            0.002 * dtot / (lam * dbp * (dtot - dbp))
-        )
-        luc = _knife_edge(nub)
-    return luc + (1.0 - math.exp(-luc / 6.0)) * (10.0 + 0.02 * dtot)
+            srim = max(srim, bullington_slope_rx(gi, d[i], dtot, ce, hrs))
+    return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
+
+
+@numba.njit(cache=True)
+def los_distance(hte, hre, ap):
+    """Marginal line-of-sight distance [km] of a smooth path, Eq. (22)."""
+    return math.sqrt(2.0 * ap) * (math.sqrt(0.001 * hte) + math.sqrt(0.001 * hre))
+
+
+@numba.njit(cache=True)
+def smooth_path_clearance(d, hte, hre, ap):
+    """Distances dse1, dse2 [km] of the point of least clearance of a smooth line-of-sight
+    path and that clearance hse [m], Eqs. (23)-(25)."""
+    c = (hte - hre) / (hte + hre)
+    m = 250.0 * d * d / (ap * (hte + hre))
+    b = 2.0 * math.sqrt((m + 1.0) / (3.0 * m)) * math.cos(
+        math.pi / 3.0
+        + 1.0 / 3.0 * math.acos(3.0 * c / 2.0 * math.sqrt(3.0 * m / (m + 1.0) ** 3))
+    )
+    dse1 = d / 2.0 * (1.0 + b)
+    dse2 = d - dse1
+    hse = (hte - 500.0 * dse1 * dse1 / ap) * dse2 + (hre - 500.0 * dse2 * dse2 / ap) * dse1
+    return dse1, dse2, hse / d
 
 
 @numba.njit(cache=True)
 def bullington_smooth_att4(dtot, hte, hre, ap, f):
     """Bullington loss of the smooth path without profile analysis [dB], Attachment 4."""
-    ce = 1.0 / ap
-    lam = _LAM_C / f
-    dlos = math.sqrt(2.0 * ap) * (math.sqrt(0.001 * hte) + math.sqrt(0.001 * hre))
-    if dtot < dlos:
-        c = (hte - hre) / (hte + hre)
-        m = 250.0 * dtot * dtot / (ap * (hte + hre))
-        b = 2.0 * math.sqrt((m + 1.0) / (3.0 * m)) * math.cos(
-            math.pi / 3.0
-            + 1.0 / 3.0 * math.acos(3.0 * c / 2.0 * math.sqrt(3.0 * m / ((m + 1.0) ** 3)))
-        )
-        dse1 = dtot / 2.0 * (1.0 + b)
-        dse2 = dtot - dse1
-        hse = ((hte - 500.0 * dse1 * dse1 / ap) * dse2 + (hre - 500.0 * dse2 * dse2 / ap) * dse1)
-        hse = hse / dtot
+    lam = LAM_C / f
+    if dtot < los_distance(hte, hre, ap):
+        dse1, _, hse = smooth_path_clearance(dtot, hte, hre, ap)
         nu = -hse * math.sqrt(0.002 * dtot / (lam * dse1 * (dtot - dse1)))
+        return bullington_loss(True, nu, 0.0, 0.0, hte, hre, dtot, lam)
+    ce = 1.0 / ap
+    stm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hte)
+    srm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hre)
+    return bullington_loss(False, 0.0, stm, srm, hte, hre, dtot, lam)
+
+
+@numba.njit(cache=True)
+def _height_gain(by, gmin):
+    """Height-gain function G(Y) [dB] of the first-term formula, limited to ``gmin``,
+    Eqs. (34)-(35)."""
+    if by > 2.0:
+        g = 17.6 * (by - 1.1) ** 0.5 - 5.0 * math.log10(by - 1.1) - 8.0
     else:
-        stm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hte)
-        srm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hre)
-        ds = (hre - hte + srm * dtot) / (stm + srm)
-        nu = (hte + stm * ds - (hte * (dtot - ds) + hre * ds) / dtot) * math.sqrt(
-            0.002 * dtot / (lam * ds * (dtot - ds))
-        )
-    lus = _knife_edge(nu)
-    return lus + (1.0 - math.exp(-lus / 6.0)) * (10.0 + 0.02 * dtot)
+        g = 20.0 * math.log10(by + 0.1 * by**3)
+    return gmin if g < gmin else g
 
 
 @numba.njit(cache=True)
@@ -222,21 +380,7 @@ def _first_term_inner(epsr, sigma, d, hte, hre, adft, f, vertical):
     else:
         fx = -20.0 * math.log10(x) - 5.6488 * x**1.425
     gmin = 2.0 + 20.0 * math.log10(k)
-    bt = beta * yt
-    br = beta * yr
-    if bt > 2.0:
-        gyt = 17.6 * (bt - 1.1) ** 0.5 - 5.0 * math.log10(bt - 1.1) - 8.0
-    else:
-        gyt = 20.0 * math.log10(bt + 0.1 * bt**3)
-    if br > 2.0:
-        gyr = 17.6 * (br - 1.1) ** 0.5 - 5.0 * math.log10(br - 1.1) - 8.0
-    else:
-        gyr = 20.0 * math.log10(br + 0.1 * br**3)
-    if gyr < gmin:
-        gyr = gmin
-    if gyt < gmin:
-        gyt = gmin
-    return -fx - gyt - gyr
+    return -fx - _height_gain(beta * yt, gmin) - _height_gain(beta * yr, gmin)
 
 
 @numba.njit(cache=True)
@@ -250,21 +394,10 @@ def first_term(d, hte, hre, adft, f, omega, vertical):
 @numba.njit(cache=True)
 def spherical_earth(d, hte, hre, ap, f, omega, vertical):
     """Spherical-Earth diffraction loss Ldsph [dB], Section 4.3.2, Eqs. (22)-(27)."""
-    lam = _LAM_C / f
-    dlos = math.sqrt(2.0 * ap) * (math.sqrt(0.001 * hte) + math.sqrt(0.001 * hre))
-    if d >= dlos:
+    if d >= los_distance(hte, hre, ap):
         return first_term(d, hte, hre, ap, f, omega, vertical)
-    c = (hte - hre) / (hte + hre)
-    m = 250.0 * d * d / (ap * (hte + hre))
-    b = 2.0 * math.sqrt((m + 1.0) / (3.0 * m)) * math.cos(
-        math.pi / 3.0
-        + 1.0 / 3.0 * math.acos(3.0 * c / 2.0 * math.sqrt(3.0 * m / (m + 1.0) ** 3))
-    )
-    dse1 = d / 2.0 * (1.0 + b)
-    dse2 = d - dse1
-    hse = (hte - 500.0 * dse1 * dse1 / ap) * dse2 + (hre - 500.0 * dse2 * dse2 / ap) * dse1
-    hse = hse / d
-    hreq = 17.456 * math.sqrt(dse1 * dse2 * lam / d)
+    dse1, dse2, hse = smooth_path_clearance(d, hte, hre, ap)
+    hreq = 17.456 * math.sqrt(dse1 * dse2 * (LAM_C / f) / d)
     if hse > hreq:
         return 0.0
     aem = 500.0 * (d / (math.sqrt(hte) + math.sqrt(hre))) ** 2
@@ -275,8 +408,15 @@ def spherical_earth(d, hte, hre, ap, f, omega, vertical):
 
 
 @numba.njit(cache=True)
+def delta_bullington_loss(lbulla, lbulls, ldsph):
+    """Delta-Bullington loss Ld [dB] from the Bullington losses of the actual and of the
+    smooth profile and the spherical-Earth loss, Eq. (39)."""
+    return lbulla + max(ldsph - lbulls, 0.0)
+
+
+@numba.njit(cache=True)
 def delta_bullington(d, h, r, n, hts, hrs, hstd, hsrd, ap, f, omega, vertical, att4):
-    """Delta-Bullington loss [dB], Section 4.3.4, Eqs. (37)-(39).
+    """Delta-Bullington loss [dB] of a profile, Section 4.3.4, Eqs. (37)-(39).
 
     Returns ``(Ld, Lbulla, Lbulls, Ldsph)``.
     """
@@ -289,9 +429,10 @@ def delta_bullington(d, h, r, n, hts, hrs, hstd, hsrd, ap, f, omega, vertical, a
     else:
         lbulls = bullington(d, h, r, n, hts1, hrs1, ap, f, False)
     ldsph = spherical_earth(dtot, hts1, hrs1, ap, f, omega, vertical)  # Eq. (38)
-    return lbulla + max(ldsph - lbulls, 0.0), lbulla, lbulls, ldsph
+    return delta_bullington_loss(lbulla, lbulls, ldsph), lbulla, lbulls, ldsph
 
 
+# --------------------------------------------------------------------------- Sections 4.4-4.9
 @numba.njit(cache=True)
 def tropo_loss(dtot, theta, f, p, n0):
     """Troposcatter basic transmission loss Lbs [dB], Section 4.4, Eqs. (44)-(45)."""
@@ -303,28 +444,32 @@ def tropo_loss(dtot, theta, f, p, n0):
 
 
 @numba.njit(cache=True)
+def _site_shielding(theta_2, f, dl):
+    """Site-shielding loss Ast or Asr [dB] for the angle theta'' [mrad], Eqs. (49)-(50)."""
+    if theta_2 > 0.0:
+        return 20.0 * math.log10(1.0 + 0.361 * theta_2 * math.sqrt(f * dl)) + (
+            0.264 * theta_2 * f ** (1.0 / 3.0)
+        )
+    return 0.0
+
+
+@numba.njit(cache=True)
+def _coupling(dc, dl, omega, hs):
+    """Over-sea surface-duct coupling correction Act or Acr [dB], Eqs. (51)-(52)."""
+    if dc <= 5.0 and dc <= dl and omega >= 0.75:
+        return -3.0 * math.exp(-0.25 * dc * dc) * (1.0 + math.tanh(0.07 * (50.0 - hs)))
+    return 0.0
+
+
+@numba.njit(cache=True)
 def anomalous_loss(dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, theta_t, theta_r,
                    f, p, omega, ae, b0):
     """Ducting/layer-reflection basic transmission loss Lba [dB], Section 4.5, Eqs. (46)-(56)."""
     alf = 45.375 - 137.0 * f + 92.5 * f * f if f < 0.5 else 0.0
-    th_t2 = theta_t - 0.1 * dlt
-    th_r2 = theta_r - 0.1 * dlr
-    ast = 0.0
-    asr = 0.0
-    if th_t2 > 0.0:
-        ast = 20.0 * math.log10(1.0 + 0.361 * th_t2 * math.sqrt(f * dlt)) + 0.264 * th_t2 * f ** (
-            1.0 / 3.0
-        )
-    if th_r2 > 0.0:
-        asr = 20.0 * math.log10(1.0 + 0.361 * th_r2 * math.sqrt(f * dlr)) + 0.264 * th_r2 * f ** (
-            1.0 / 3.0
-        )
-    act = 0.0
-    acr = 0.0
-    if dct <= 5.0 and dct <= dlt and omega >= 0.75:
-        act = -3.0 * math.exp(-0.25 * dct * dct) * (1.0 + math.tanh(0.07 * (50.0 - hts)))
-    if dcr <= 5.0 and dcr <= dlr and omega >= 0.75:
-        acr = -3.0 * math.exp(-0.25 * dcr * dcr) * (1.0 + math.tanh(0.07 * (50.0 - hrs)))
+    ast = _site_shielding(theta_t - 0.1 * dlt, f, dlt)
+    asr = _site_shielding(theta_r - 0.1 * dlr, f, dlr)
+    act = _coupling(dct, dlt, omega, hts)
+    acr = _coupling(dcr, dlr, omega, hrs)
     gamma_d = 5e-5 * ae * f ** (1.0 / 3.0)
     th_t1 = 0.1 * dlt if theta_t > 0.1 * dlt else theta_t
     th_r1 = 0.1 * dlr if theta_r > 0.1 * dlr else theta_r
@@ -355,6 +500,60 @@ def anomalous_loss(dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, theta_
 
 
 @numba.njit(cache=True)
+def prediction(f, p, pL, sigma, lbe, sigma_be, rx_at_sea, b0, ae, omega, dtot, dlt, dlr, dct,
+               dcr, dlm, hts, hrs, hte, hre, hm, theta_t, theta_r, theta, n0, ld50, ldb):
+    """Basic transmission loss Lb [dB] from the path's geometry and its delta-Bullington
+    losses for the median (``ld50``) and the β0 (``ldb``) effective Earth radius: Section 4,
+    Eqs. (8)-(11), (40)-(63), (69).
+
+    Returns the tuple ``(Lb, Lbfs, Lb0p, Lb0b, Ldp, Lbd50, Lbd, Lminb0p, Lba, Lminbap, Lbda,
+    Lbam, Lbs, Lbc, Lloc, Fi, Fj, Fk)``.
+    """
+    fj = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.8 * (theta - 0.3) / 0.3))  # Eq. (57)
+    fk = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.5 * (dtot - 20.0) / 20.0))  # Eq. (58)
+
+    # Section 4.2, Eqs. (8)-(11)
+    dfs2 = dtot**2 + ((hts - hrs) / 1000.0) ** 2
+    lbfs = 92.4 + 20.0 * math.log10(f) + 10.0 * math.log10(dfs2)
+    esc = 2.6 * (1.0 - math.exp(-0.1 * (dlt + dlr)))
+    lb0p = lbfs + esc * math.log10(p / 50.0)
+    lb0b = lbfs + esc * math.log10(b0 / 50.0)
+
+    # Section 4.3.5, Eqs. (40)-(43)
+    if p == 50.0:
+        ldp = ld50
+    else:
+        fi41 = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0) if p > b0 else 1.0
+        ldp = ld50 + fi41 * (ldb - ld50)
+    lbd50 = lbfs + ld50  # Eq. (42)
+    lbd = lb0p + ldp  # Eq. (43)
+    fi = 1.0
+    if p >= b0:
+        fi = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0)  # Eq. (40)
+        lminb0p = lbd50 + (lb0b + (1.0 - omega) * ldp - lbd50) * fi  # Eq. (59)
+    else:
+        lminb0p = lb0p + (1.0 - omega) * ldp
+
+    lba = anomalous_loss(dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, theta_t,
+                         theta_r, f, p, omega, ae, b0)
+    # Eq. (60): 2.5 ln(exp(Lba/2.5) + exp(Lb0p/2.5)), evaluated without overflow
+    big = max(lba, lb0p)
+    lminbap = big + 2.5 * math.log1p(math.exp(-abs(lba - lb0p) / 2.5))
+    lbda = lminbap + (lbd - lminbap) * fk if lminbap <= lbd else lbd  # Eq. (61)
+    lbam = lbda + (lminb0p - lbda) * fj  # Eq. (62)
+    lbs = tropo_loss(dtot, theta, f, p, n0)
+    lbc = -5.0 * math.log10(10.0 ** (-0.2 * lbs) + 10.0 ** (-0.2 * lbam))  # Eq. (63)
+
+    # Sections 4.7-4.9: location variability and building entry; none for a receiver at sea
+    sig = 0.0 if rx_at_sea else math.sqrt(sigma * sigma + sigma_be * sigma_be)
+    lloc = lbe - inv_cum_norm(pL / 100.0) * sig if sig > 0.0 else lbe
+    lb = max(lb0p, lbc + lloc)  # Eq. (69)
+    return (lb, lbfs, lb0p, lb0b, ldp, lbd50, lbd, lminb0p, lba, lminbap, lbda, lbam, lbs, lbc,
+            lloc, fi, fj, fk)
+
+
+# --------------------------------------------------------------------------- one profile
+@numba.njit(cache=True)
 def path_loss_kernel(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, lam_r, dn, n0,
                      dct, dcr, pL, sigma, lbe, sigma_be, ptx_kw, gtx, grx, att4, out):
     """Evaluate ITU-R P.1812-6 for one profile; write every value of ``FIELDS`` into ``out``.
@@ -375,8 +574,7 @@ def path_loss_kernel(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, la
     dtm = _section_length(d, zone, n, 3, 4, True)  # Section 3.6, land (coastal + inland)
     dlm = _section_length(d, zone, n, 4, 4, True)  # inland
     b0 = beta0(phi_path, dtm, dlm)
-    ae = _RE * 157.0 / (157.0 - dn)  # Eqs. (6), (7a)
-    ab = _RE * 3.0  # Eq. (7b)
+    ae = effective_radius(dn)
     omega = _section_length(d, zone, n, 1, 1, False) / dtot  # Table 5, ω
 
     # --- Attachment 1, Section 5: path profile analysis ------------------------------
@@ -385,187 +583,77 @@ def path_loss_kernel(f, p, d, h, r, zone, htg, hrg, pol, phi_t, phi_r, lam_t, la
     v1 = 0.0
     v2 = 0.0
     for i in range(1, n):
-        dd = d[i] - d[i - 1]
-        v1 += dd * (h[i] + h[i - 1])
-        v2 += dd * (h[i] * (2.0 * d[i] + d[i - 1]) + h[i - 1] * (d[i] + 2.0 * d[i - 1]))
-    dt2 = d[n - 1]
-    hst = (2.0 * v1 * dt2 - v2) / dt2**2
-    hsr = (v2 - v1 * dt2) / dt2**2
+        t1, t2 = smooth_earth_terms(d[i - 1], h[i - 1], d[i], h[i])
+        v1 += t1
+        v2 += t2
+    hst, hsr = smooth_earth_heights(v1, v2, dtot)
 
     hobs = -1e300
     a_obt = -1e300
     a_obr = -1e300
     for i in range(1, n - 1):
-        hh = h[i] - (hts * (dt2 - d[i]) + hrs * d[i]) / dt2
-        if hh > hobs:
-            hobs = hh
-        if hh / d[i] > a_obt:
-            a_obt = hh / d[i]
-        if hh / (dt2 - d[i]) > a_obr:
-            a_obr = hh / (dt2 - d[i])
-    if hobs <= 0.0:
-        hstp = hst
-        hsrp = hsr
-    else:
-        hstp = hst - hobs * (a_obt / (a_obt + a_obr))
-        hsrp = hsr - hobs * (a_obr / (a_obt + a_obr))
-    hstd = h[0] if hstp >= h[0] else hstp
-    hsrd = h[n - 1] if hsrp > h[n - 1] else hsrp
+        hh = height_above_terminal_line(h[i], d[i], hts, hrs, dtot)
+        hobs = max(hobs, hh)
+        a_obt = max(a_obt, hh / d[i])
+        a_obr = max(a_obr, hh / (dtot - d[i]))
+    hstd, hsrd = diffraction_smooth_heights(hst, hsr, hobs, a_obt, a_obr, h[0], h[n - 1])
 
     th_max = -1e300
     lt = 1
     for i in range(1, n - 1):
-        th = 1000.0 * math.atan((h[i] - hts) / (1000.0 * d[i]) - d[i] / (2.0 * ae))
+        th = elevation_mrad(elevation_tan(h[i], hts, d[i], ae))
         if th > th_max:
             th_max = th
             lt = i
-    th_td = 1000.0 * math.atan((hrs - hts) / (1000.0 * dt2) - dt2 / (2.0 * ae))
-    th_rd = 1000.0 * math.atan((hts - hrs) / (1000.0 * dt2) - dt2 / (2.0 * ae))
-    if th_max > th_td:
+    th_td = elevation_mrad(elevation_tan(hrs, hts, dtot, ae))
+    if th_max > th_td:  # trans-horizon: the receiver's horizon, the last one on ties
         pathtype = 2.0
-        dlt = d[lt]
         th_r = -1e300
         lr = n - 2
         for i in range(1, n - 1):
-            dr = dt2 - d[i]
-            th = 1000.0 * math.atan((h[i] - hrs) / (1000.0 * dr) - dr / (2.0 * ae))
+            th = elevation_mrad(elevation_tan(h[i], hrs, dtot - d[i], ae))
             if th >= th_r:
                 th_r = th
                 lr = i
-        dlr = dt2 - d[lr]
-    else:
+    else:  # line of sight: the point of largest ν (Eq. (15)) is both horizons
         pathtype = 1.0
-        th_r = th_rd
-        lam = _LAM_C / f
-        ce = 1.0 / ae
+        th_r = elevation_mrad(elevation_tan(hts, hrs, dtot, ae))
+        lam = LAM_C / f
         numax = -1e300
         for i in range(1, n - 1):
-            di = d[i]
-            nu = (h[i] + 500.0 * ce * di * (dt2 - di) - (hts * (dt2 - di) + hrs * di) / dt2) * (
-                math.sqrt(0.002 * dt2 / (lam * di * (dt2 - di)))
-            )
+            nu = fresnel_nu(h[i], d[i], dtot, 1.0 / ae, hts, hrs, lam)
             if nu >= numax:
                 numax = nu
                 lt = i
-        dlt = d[lt]
-        dlr = dt2 - dlt
         lr = lt
-    th_t = max(th_max, th_td)
-    theta = 1e3 * dt2 / ae + th_t + th_r
+    dlt, dlr, th_t, theta = horizon_terms(dtot, ae, d[lt], d[lr], th_max, th_td, th_r)
 
-    hst2 = min(hst, h[0])
-    hsr2 = min(hsr, h[n - 1])
-    slope = (hsr2 - hst2) / dt2
-    hte = htg + h[0] - hst2
-    hre = hrg + h[n - 1] - hsr2
+    hst2, hsr2, slope, hte, hre = effective_heights(hst, hsr, h[0], h[n - 1], htg, hrg, dtot)
     hm = -1e300
     for i in range(lt, lr + 1):
-        v = h[i] - (hst2 + slope * d[i])
-        if v > hm:
-            hm = v
+        hm = max(hm, height_above_smooth_earth(h[i], d[i], hst2, slope))
 
     # --- Section 4: prediction ------------------------------------------------------
-    fj = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.8 * (theta - 0.3) / 0.3))  # Eq. (57)
-    fk = 1.0 - 0.5 * (1.0 + math.tanh(3.0 * 0.5 * (dtot - 20.0) / 20.0))  # Eq. (58)
-
-    # Section 4.2, Eqs. (8)-(11)
-    dfs2 = dtot**2 + ((hts - hrs) / 1000.0) ** 2
-    lbfs = 92.4 + 20.0 * math.log10(f) + 10.0 * math.log10(dfs2)
-    esc = 2.6 * (1.0 - math.exp(-0.1 * (dlt + dlr)))
-    lb0p = lbfs + esc * math.log10(p / 50.0)
-    lb0b = lbfs + esc * math.log10(b0 / 50.0)
-
-    # Section 4.3.5, Eqs. (39)-(41)
     ld50, lbulla50, lbulls50, ldsph50 = delta_bullington(
         d, h, r, n, hts, hrs, hstd, hsrd, ae, f, omega, vertical, att4
     )
     ldb, lbulla, lbulls, ldsph = delta_bullington(
-        d, h, r, n, hts, hrs, hstd, hsrd, ab, f, omega, vertical, att4
+        d, h, r, n, hts, hrs, hstd, hsrd, AB_KM, f, omega, vertical, att4
     )
-    if p == 50.0:
-        ldp = ld50
-    else:
-        fi41 = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0) if p > b0 else 1.0
-        ldp = ld50 + fi41 * (ldb - ld50)
-
-    lbd50 = lbfs + ld50  # Eq. (42)
-    lbd = lb0p + ldp  # Eq. (43)
-    fi = 1.0
-    if p >= b0:
-        fi = inv_cum_norm(p / 100.0) / inv_cum_norm(b0 / 100.0)  # Eq. (40)
-        lminb0p = lbd50 + (lb0b + (1.0 - omega) * ldp - lbd50) * fi  # Eq. (59)
-    else:
-        lminb0p = lb0p + (1.0 - omega) * ldp
-
-    lba = anomalous_loss(dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, th_t, th_r,
-                         f, p, omega, ae, b0)
-    # Eq. (60): 2.5 ln(exp(Lba/2.5) + exp(Lb0p/2.5)), evaluated without overflow
-    big = max(lba, lb0p)
-    lminbap = big + 2.5 * math.log1p(math.exp(-abs(lba - lb0p) / 2.5))
-    lbda = lminbap + (lbd - lminbap) * fk if lminbap <= lbd else lbd  # Eq. (61)
-    lbam = lbda + (lminb0p - lbda) * fj  # Eq. (62)
-    lbs = tropo_loss(dtot, theta, f, p, n0)
-    lbc = -5.0 * math.log10(10.0 ** (-0.2 * lbs) + 10.0 ** (-0.2 * lbam))  # Eq. (63)
-
-    # Sections 4.7-4.9: location variability and building entry
-    # no location variability for a receiver at sea
-    sig = 0.0 if zone[n - 1] == 1 else math.sqrt(sigma * sigma + sigma_be * sigma_be)
-    lloc = lbe - inv_cum_norm(pL / 100.0) * sig
-    lb = max(lb0p, lbc + lloc)  # Eq. (69)
+    (lb, lbfs, lb0p, lb0b, ldp, lbd50, lbd, lminb0p, lba, lminbap, lbda, lbam, lbs, lbc, lloc,
+     fi, fj, fk) = prediction(f, p, pL, sigma, lbe, sigma_be, zone[n - 1] == 1, b0, ae, omega,
+                              dtot, dlt, dlr, dct, dcr, dlm, hts, hrs, hte, hre, hm, th_t, th_r,
+                              theta, n0, ld50, ldb)
     ep = 199.36 + 20.0 * math.log10(f) - lb  # Eq. (70)
-
-    out[I_LB] = lb
-    out[I_EP] = ep
-    out[I_EPTX] = ep + 10.0 * math.log10(ptx_kw) + gtx + grx
-    out[I_LBFS] = lbfs
-    out[I_LB0P] = lb0p
-    out[I_LB0B] = lb0b
-    out[I_LBULLA] = lbulla
-    out[I_LBULLS] = lbulls
-    out[I_LDSPH] = ldsph
-    out[I_LD50] = ld50
-    out[I_LDB] = ldb
-    out[I_LDP] = ldp
-    out[I_LBD50] = lbd50
-    out[I_LBD] = lbd
-    out[I_LMINB0P] = lminb0p
-    out[I_LBA] = lba
-    out[I_LMINBAP] = lminbap
-    out[I_LBDA] = lbda
-    out[I_LBAM] = lbam
-    out[I_LBS] = lbs
-    out[I_LBC] = lbc
-    out[I_LLOC] = lloc
-    out[I_LBULLA50] = lbulla50
-    out[I_LBULLS50] = lbulls50
-    out[I_LDSPH50] = ldsph50
-    out[I_FI] = fi
-    out[I_FJ] = fj
-    out[I_FK] = fk
-    out[I_DTOT] = dtot
-    out[I_DLT] = dlt
-    out[I_DLR] = dlr
-    out[I_THT] = th_t
-    out[I_THR] = th_r
-    out[I_TH] = theta
-    out[I_HTS] = hts
-    out[I_HRS] = hrs
-    out[I_OMEGA] = omega
-    out[I_DTM] = dtm
-    out[I_DLM] = dlm
-    out[I_PHI] = phi_path
-    out[I_B0] = b0
-    out[I_AE] = ae
-    out[I_HSTN] = hst
-    out[I_HSRN] = hsr
-    out[I_HST] = hst2
-    out[I_HSR] = hsr2
-    out[I_HSTD] = hstd
-    out[I_HSRD] = hsrd
-    out[I_HTE] = hte
-    out[I_HRE] = hre
-    out[I_HM] = hm
-    out[I_PATHTYPE] = pathtype
+    _store(out, I_LB, (lb, ep, ep + 10.0 * math.log10(ptx_kw) + gtx + grx))
+    _store(out, I_LBFS, (lbfs, lb0p, lb0b))
+    _store(out, I_LD50, (ld50, ldb, ldp, lbd50, lbd, lminb0p, lba, lminbap, lbda, lbam, lbs,
+                         lbc, lloc))
+    _store(out, I_FI, (fi, fj, fk))
+    _store(out, I_LBULLA, (lbulla, lbulls, ldsph))
+    _store(out, I_LBULLA50, (lbulla50, lbulls50, ldsph50))
+    _store(out, I_DTOT, (dtot, dlt, dlr, th_t, th_r, theta, hts, hrs, omega, dtm, dlm, phi_path,
+                         b0, ae, hst, hsr, hst2, hsr2, hstd, hsrd, hte, hre, hm, pathtype))
     return lb
 
 
@@ -598,13 +686,37 @@ def field_index(name: str) -> int:
 
 
 __all__ = [
+    "AB_KM",
     "FIELDS",
+    "LAM_C",
     "N_FIELDS",
     "N_PARAMS",
     "PARAMS",
+    "RE_KM",
     "batch_kernel",
+    "beta0",
+    "bullington_loss",
+    "bullington_slope_rx",
+    "bullington_slope_tx",
+    "bullington_smooth_att4",
+    "delta_bullington_loss",
+    "diffraction_smooth_heights",
+    "effective_heights",
+    "effective_radius",
+    "elevation_mrad",
+    "elevation_tan",
     "field_index",
+    "fresnel_nu",
+    "height_above_smooth_earth",
+    "height_above_terminal_line",
     "inv_cum_norm",
+    "horizon_terms",
+    "path_centre_latitude",
     "path_loss_kernel",
+    "prediction",
     "shared_profile_kernel",
+    "smooth_earth_heights",
+    "smooth_earth_terms",
+    "spherical_earth",
+    "tropo_loss",
 ]
