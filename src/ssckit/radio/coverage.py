@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 
 from ssckit.core.geo import Grid
@@ -21,6 +22,7 @@ from ssckit.radio import antenna as ant
 from ssckit.radio.linkbudget import n_rb, noise_dbm, rsrp_dbm, sinr_db, throughput_mbps
 from ssckit.radio.propagation import p1812, tr38901
 from ssckit.radio.propagation.p525 import free_space_basic_loss
+from ssckit.radio.propagation.p1812 import DN_RANGE, P_RANGE, PL_RANGE
 from ssckit.radio.propagation.p2109 import building_entry_loss
 from ssckit.radio.radial import site_loss_radial
 from ssckit.radio.sites import Sectors
@@ -29,57 +31,63 @@ from ssckit.radio.terrain import point_profiles, sample_bilinear
 MODELS = ("p1812", "tr38901-uma", "tr38901-rma", "tr38901-umi", "free-space")
 #: P.1812 engines: along shared radials (fast) or one straight profile per pixel.
 ENGINES = ("radial", "exact")
+#: Building types of ITU-R P.2109 for indoor coverage.
+BUILDING_TYPES = ("traditional", "thermally_efficient")
 
 #: Subcarrier spacing assumed for NR FR1 carriers [Hz].
 SCS_HZ = 30e3
 
 
-@dataclass(frozen=True)
-class RadioSettings:
-    """Model choices and receiver assumptions of a coverage run (defaults in brackets).
+class RadioSettings(BaseModel):
+    """Model choices and receiver assumptions of a coverage run (``settings.radio`` of
+    city.yaml), validated as a whole: every field has its allowed range or choices, and an
+    unknown field is refused.
 
-    model: propagation model (``p1812``); rx_height_m: receiver above ground (1.5 m);
-    time_percent / location_percent: P.1812 p and pL (50 %, 50 %); dn, n0: refractivity
-    ΔN [N-units/km] and N0 [N-units] at the path centre (45, 325: typical temperate values of
-    the P.453 maps; set the city's own from those maps); polarisation 1 horizontal, 2 vertical
-    (2); noise_figure_db (7 dB UE); layers: downlink MIMO layers (4);
-    rsrp_threshold_dbm, sinr_threshold_db: the service thresholds (−110 dBm, −5 dB);
-    pixels closer to a site than P.1812's 0.25 km minimum use ITU-R P.525 free space (3D
-    distance) and are counted in ``near_pixels``; building_entry: ``None`` for outdoor
-    coverage, or ``traditional`` / ``thermally_efficient`` for indoor coverage, adding the
-    median ITU-R P.2109 building entry loss (horizontal incidence);
-    engine: how P.1812 reaches the pixels: ``radial`` (default; profiles along radials from
-    the site shared by the pixels on them, :mod:`ssckit.radio.radial`: 6 to 16 times the
-    speed, |ΔLb| within about 0.6 dB of the exact engine at 95 % of the pixels) or ``exact``
-    (one straight profile per pixel).
+    model: propagation model (``p1812``); rx_height_m: receiver above ground [m] (1.5);
+    time_percent / location_percent: P.1812 p and pL [%] (50, 50; the validity ranges of
+    ITU-R P.1812-6); dn, n0: refractivity ΔN [N-units/km] and N0 [N-units] at the path centre
+    (45, 325: typical temperate values of the P.453 maps; set the city's own from those maps);
+    polarisation 1 horizontal, 2 vertical (2); noise_figure_db: UE noise figure [dB] (7);
+    layers: downlink MIMO layers (4); rsrp_threshold_dbm, sinr_threshold_db: the service
+    thresholds (−110 dBm, −5 dB; within the reporting ranges of 3GPP TS 38.133);
+    tile_size: tile edge [pixels] of the tiled computation (128); resolution_m: grid
+    resolution [m] (``None``: that of the population raster); pixels closer to a site than
+    P.1812's 0.25 km minimum use ITU-R P.525 free space (3D distance) and are counted in
+    ``near_pixels``; building_entry: ``None`` for outdoor coverage, or ``traditional`` /
+    ``thermally_efficient`` for indoor coverage, adding the median ITU-R P.2109 building
+    entry loss (horizontal incidence); engine: how P.1812 reaches the pixels: ``radial``
+    (default; profiles along radials from the site shared by the pixels on them,
+    :mod:`ssckit.radio.radial`: 6 to 16 times the speed, |ΔLb| within about 0.6 dB of the
+    exact engine at 95 % of the pixels) or ``exact`` (one straight profile per pixel).
     """
 
-    model: str = "p1812"
-    rx_height_m: float = 1.5
-    time_percent: float = 50.0
-    location_percent: float = 50.0
-    dn: float = 45.0
-    n0: float = 325.0
-    polarisation: int = 2
-    noise_figure_db: float = 7.0
-    layers: int = 4
-    rsrp_threshold_dbm: float = -110.0
-    sinr_threshold_db: float = -5.0
-    tile_size: int = 128
-    resolution_m: float | None = None   # grid resolution [m]; None: the population raster's
-    engine: str = "radial"
-    building_entry: str | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"model {self.model!r} is unknown; allowed: {', '.join(MODELS)}")
-        if not 1.0 <= self.rx_height_m <= 30.0:
-            raise ValueError(f"rx_height_m {self.rx_height_m} is outside 1..30 m")
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine {self.engine!r} is unknown; allowed: {', '.join(ENGINES)}")
-        if self.building_entry not in (None, "traditional", "thermally_efficient"):
-            raise ValueError(f"building_entry {self.building_entry!r} is unknown; allowed: "
-                             "traditional, thermally_efficient (or none for outdoors)")
+    model: Literal["p1812", "tr38901-uma", "tr38901-rma", "tr38901-umi", "free-space"] = "p1812"
+    rx_height_m: float = Field(1.5, ge=1.0, le=30.0, allow_inf_nan=False)
+    time_percent: float = Field(50.0, ge=P_RANGE[0], le=P_RANGE[1], allow_inf_nan=False)
+    location_percent: float = Field(50.0, ge=PL_RANGE[0], le=PL_RANGE[1], allow_inf_nan=False)
+    dn: float = Field(45.0, gt=DN_RANGE[0], lt=DN_RANGE[1], allow_inf_nan=False)
+    n0: float = Field(325.0, ge=200.0, le=500.0, allow_inf_nan=False)
+    polarisation: Literal[1, 2] = 2
+    noise_figure_db: float = Field(7.0, ge=0.0, le=20.0, allow_inf_nan=False)
+    layers: int = Field(4, ge=1, le=8)
+    rsrp_threshold_dbm: float = Field(-110.0, ge=-156.0, le=-31.0, allow_inf_nan=False)
+    sinr_threshold_db: float = Field(-5.0, ge=-23.0, le=40.0, allow_inf_nan=False)
+    tile_size: int = Field(128, ge=1, le=4096)
+    resolution_m: float | None = Field(None, ge=1.0, le=1000.0, allow_inf_nan=False)
+    engine: Literal["radial", "exact"] = "radial"
+    building_entry: Literal["traditional", "thermally_efficient"] | None = None
+
+    def replace(self, **changes: Any) -> RadioSettings:
+        """A copy with ``changes``, validated like the original (ValidationError if not)."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+
+assert get_args(RadioSettings.model_fields["model"].annotation) == MODELS
+assert get_args(RadioSettings.model_fields["engine"].annotation) == ENGINES
+assert get_args(RadioSettings.model_fields["building_entry"].annotation)[0] == Literal[
+    BUILDING_TYPES]
 
 
 @dataclass(frozen=True)

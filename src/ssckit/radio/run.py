@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 from rasterio.warp import Resampling, reproject
 
 from ssckit import __version__
@@ -57,14 +57,24 @@ class CoverageRun:
     seconds: float
 
 
+#: The command-line option that overrides each setting.
+OPTION_OF = {"model": "--model", "rsrp_threshold_dbm": "--rsrp-threshold",
+             "sinr_threshold_db": "--sinr-threshold", "resolution_m": "--resolution",
+             "building_entry": "--indoor"}
+
+
 def settings_for(ws: Workspace, **overrides: Any) -> RadioSettings:
-    """The workspace's ``settings.radio`` with command-line overrides (None = keep)."""
+    """The workspace's ``settings.radio`` with command-line overrides (None = keep); a value
+    out of its range is an InputError naming the setting (city.yaml) or the option."""
     base = ws.module_settings("radio", RadioSettings)
     changes = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return dataclasses.replace(base, **changes)
-    except ValueError as exc:
-        raise InputError("command line", None, str(exc)) from None
+        return base.replace(**changes)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else ""
+        raise InputError("command line", f"option {OPTION_OF.get(name, name)}",
+                         err["msg"]) from None
 
 
 def load_area(ws: Workspace, resolution_m: float | None = None) -> Area:
@@ -253,7 +263,7 @@ def write_run(run: CoverageRun, ws: Workspace, sites: Path) -> dict[str, Path]:
     city = run.area.zones["city"]
     summary = {
         "sites": sites.name, "sectors": len(run.sectors), "model": run.settings.model,
-        "settings": dataclasses.asdict(run.settings),
+        "settings": run.settings.model_dump(),
         "grid": {"shape": list(run.area.grid.shape), "resolution_m": run.area.grid.res,
                  "crs": run.area.grid.crs.to_string(), "bounds": list(run.area.grid.bounds)},
         "pixel_paths": run.stats.paths, "near_site_pixels_free_space": run.stats.near_pixels,
