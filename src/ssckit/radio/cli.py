@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ssckit.core.cli_support import console, format_option, quiet_option, with_store
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import canonical_breakdown
 from ssckit.core.store import Store
@@ -224,20 +224,19 @@ def p1812_cmd(profile: Path, p_l: float, fmt: str) -> None:
 
 
 CASE_COLUMNS = ("scenario", "condition", "freq_ghz", "h_bs_m", "h_ut_m", "d2d_m")
+CASE_OPTIONAL = ("h_building_m", "street_width_m")
 
 
-def _read_cases(path: Path) -> list[dict[str, str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CASE_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(str(path), "line 1 (header)", f"missing column(s) {', '.join(missing)};"
-                         f" required: {', '.join(CASE_COLUMNS)}; optional: h_building_m, "
-                         "street_width_m")
-    return [dict(row, _line=str(reader.line_num)) for row in reader]
+def _read_cases(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The cases of a CSV file: ``(line, values)``, numbers parsed (file, line and field
+    named for a cell that is not one); TR 38.901 checks the ranges."""
+    cases = []
+    for row in read_csv_rows(path, CASE_COLUMNS, CASE_OPTIONAL, allow_empty=False):
+        values: dict[str, Any] = {"scenario": row["scenario"], "condition": row["condition"]}
+        values.update({k: row.number(k) for k in CASE_COLUMNS[2:]})
+        values.update({k: row.number(k) for k in CASE_OPTIONAL if row[k]})
+        cases.append((f"line {row.line}", values))
+    return cases
 
 
 @radio.command(epilog="Example: ssckit radio pathloss --scenario UMa --condition NLOS "
@@ -270,18 +269,13 @@ def pathloss(cases, scenario, condition, freq_ghz, h_bs_m, h_ut_m, d2d_m, h_buil
         if missing:
             raise InputError("command line", None, "give --cases FILE or every one of "
                              + ", ".join(missing))
-        rows = [{**{k: str(v) for k, v in single.items()}, "h_building_m": str(h_building_m),
-                 "street_width_m": str(street_width_m), "_line": "-"}]
+        rows = [(None, {**single, "h_building_m": h_building_m,
+                        "street_width_m": street_width_m})]
         source = "command line"
     out = []
-    for row in rows:
-        loc = f"line {row['_line']}" if row["_line"] != "-" else None
-        try:
-            nums = {k: float(row[k]) for k in CASE_COLUMNS[2:]}
-            extra = {k: float(row[k]) for k in ("h_building_m", "street_width_m")
-                     if row.get(k) not in (None, "")}
-        except ValueError as exc:
-            raise InputError(source, loc, f"not a number ({exc})") from None
+    for loc, row in rows:
+        nums = {k: row[k] for k in CASE_COLUMNS[2:]}
+        extra = {k: row[k] for k in CASE_OPTIONAL if k in row}
         try:
             pl = float(path_loss(row["scenario"], row["condition"], nums["freq_ghz"],
                                  nums["d2d_m"], nums["h_bs_m"], nums["h_ut_m"], **extra))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pyproj import Transformer
 
+from ssckit.core.csvfile import CsvRow, read_csv_rows
 from ssckit.core.errors import InputError
 
 REQUIRED = ("site", "sector", "lat", "lon", "height_m", "azimuth_deg", "freq_mhz",
@@ -66,6 +64,26 @@ class Sectors:
         return [f"{s}/{c}" for s, c in zip(self.site, self.sector, strict=True)]
 
 
+def _antenna(row: CsvRow, path: Path) -> str:
+    """The ``antenna`` cell: ``3gpp``, ``3gpp:G`` (0 < G <= 30 dBi) or an MSI file next to
+    the CSV (returned with its path)."""
+    antenna = row.get("antenna", "3gpp")
+    if antenna.startswith("3gpp"):
+        gain = antenna.partition(":")[2]
+        try:
+            ok = antenna == "3gpp" or 0 < float(gain) <= 30
+        except ValueError:
+            ok = False
+        if not ok:
+            raise row.error("antenna", f"{antenna!r}: write '3gpp' (TR 38.901 element, 8 dBi) "
+                                       "or '3gpp:G' with its maximum gain G in 0..30 dBi")
+        return antenna
+    if not (path.parent / antenna).is_file():
+        raise row.error("antenna", f"pattern file {antenna!r} not found next to the CSV; use "
+                                   "'3gpp' for the TR 38.901 element pattern or an MSI file")
+    return str(path.parent / antenna)
+
+
 def read_sites_csv(path: str | Path, crs: str) -> Sectors:
     """Read ``sites.csv``: one row per sector; refuses any row outside the allowed ranges.
 
@@ -76,66 +94,28 @@ def read_sites_csv(path: str | Path, crs: str) -> Sectors:
     relative to the CSV), band, operator, notes.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError(str(path), "line 1 (header)",
-                         f"missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED)}")
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    if unknown:
-        raise InputError(str(path), "line 1 (header)", f"unknown column(s) {', '.join(unknown)}; "
-                         f"allowed: {', '.join(REQUIRED + OPTIONAL)}")
+    rows = read_csv_rows(path, REQUIRED, OPTIONAL, strict=True)
     cols: dict[str, list] = {c: [] for c in REQUIRED + OPTIONAL}
     lines: list[int] = []
     seen: dict[tuple[str, str], int] = {}
-    for row in reader:
-        line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+    for row in rows:
         for c in ("site", "sector"):
-            if not row.get(c):
-                raise InputError(str(path), f"line {line}, field '{c}'", "empty")
+            if not row[c]:
+                raise row.error(c, "empty")
         key = (row["site"], row["sector"])
         if key in seen:
-            raise InputError(str(path), f"line {line}", f"site {key[0]} sector {key[1]} "
-                             f"already given on line {seen[key]}")
-        seen[key] = line
-        lines.append(line)
-        for c in RANGES:
-            raw = row.get(c) or ("0" if c in ("mech_tilt_deg", "elec_tilt_deg") else "")
-            try:
-                v = float(raw)
-            except ValueError:
-                raise InputError(str(path), f"line {line}, field '{c}'",
-                                 f"{raw!r} is not a number") from None
-            lo, hi, unit = RANGES[c]
-            if not (math.isfinite(v) and lo <= v <= hi):
-                raise InputError(str(path), f"line {line}, field '{c}'",
-                                 f"{v:g} is outside the allowed range {lo:g}..{hi:g} {unit}")
+            raise row.error(None, f"site {key[0]} sector {key[1]} already given on line "
+                                  f"{seen[key]}")
+        seen[key] = row.line
+        lines.append(row.line)
+        for c, (lo, hi, unit) in RANGES.items():
+            v = row.number(c, default=0.0 if c in ("mech_tilt_deg", "elec_tilt_deg") else None)
+            if not lo <= v <= hi:
+                raise row.error(c, f"{v:g} is outside the allowed range {lo:g}..{hi:g} {unit}")
             cols[c].append(v)
-        antenna = row.get("antenna") or "3gpp"
-        if antenna.startswith("3gpp"):
-            gain = antenna.partition(":")[2]
-            try:
-                ok = antenna == "3gpp" or 0 < float(gain) <= 30
-            except ValueError:
-                ok = False
-            if not ok:
-                raise InputError(str(path), f"line {line}, field 'antenna'",
-                                 f"{antenna!r}: write '3gpp' (TR 38.901 element, 8 dBi) or "
-                                 "'3gpp:G' with its maximum gain G in 0..30 dBi")
-        elif not (path.parent / antenna).is_file():
-            raise InputError(str(path), f"line {line}, field 'antenna'",
-                             f"pattern file {antenna!r} not found next to the CSV; use '3gpp' "
-                             "for the TR 38.901 element pattern or an MSI file")
-        cols["antenna"].append(antenna if antenna.startswith("3gpp")
-                               else str(path.parent / antenna))
+        cols["antenna"].append(_antenna(row, path))
         for c in ("site", "sector", "band", "operator", "notes"):
-            cols[c].append(row.get(c, ""))
+            cols[c].append(row[c])
     if not seen:
         raise InputError(str(path), None, "no sectors")
     lat = np.array(cols["lat"])
