@@ -30,21 +30,10 @@ from ssckit.core.store import Store
 from ssckit.school import connectivity as conn
 from ssckit.school.ieq import energy_intensity, ieq_report
 from ssckit.school.schema import Registry
-from ssckit.school.storage import readings_sql
+from ssckit.school.storage import readings_span, readings_sql
 
 CATEGORY_II_SHARE = 95.0
 _SERIES = ("electricity", "heat", "online", "download", "upload", "latency")
-
-
-def _span(store: Store, source: str, params: dict[str, Any]) -> tuple[datetime, datetime] | None:
-    cur = store.cursor()
-    try:
-        row = cur.execute(f"SELECT min(ts), max(ts) FROM {source}", params).fetchone()
-    finally:
-        cur.close()
-    if row is None or row[0] is None:
-        return None
-    return row[0], row[1]
 
 
 def compute_values(store: Store, registry: Registry, period: str, quality: str,
@@ -53,9 +42,11 @@ def compute_values(store: Store, registry: Registry, period: str, quality: str,
     """Every school indicator from the readings in ``store`` and the Parquet history under
     ``history_root`` (see the module docstring). The readings are read school by school
     (each one's Parquet partitions only), so memory is bounded by one school's history."""
-    sql, params = readings_sql(history_root)
-    source = f"({sql})"
-    span = _span(store, source, params)
+    cur = store.cursor()
+    try:
+        span = readings_span(cur, history_root)
+    finally:
+        cur.close()
     src = {"module": "school", "version": __version__}
     out: list[IndicatorValue] = []
 
@@ -144,10 +135,11 @@ def _series(store: Store, source: str, params: dict[str, Any], quantities: tuple
     """(school, quantity) -> per-device (ts datetime64[m], value) arrays, sorted by time."""
     cur = store.cursor()
     try:
+        names = {f"series_q{i}": q for i, q in enumerate(quantities)}
         rel = cur.execute(
-            f"SELECT school_id, quantity, device_id, ts, value FROM {source} WHERE "
-            "list_contains($quantities, quantity) ORDER BY device_id, quantity, ts",
-            {**params, "quantities": list(quantities)}).fetchnumpy()
+            f"SELECT school_id, quantity, device_id, ts, value FROM {source} WHERE quantity "
+            f"IN ({', '.join('$' + k for k in names)}) ORDER BY device_id, quantity, ts",
+            {**params, **names}).fetchnumpy()
     finally:
         cur.close()
     out: dict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = {}

@@ -374,6 +374,9 @@ class Readings:
 
     def select_time(self, start_min: int | None, end_min: int | None) -> Readings:
         """The readings with ``start_min <= ts < end_min`` [epoch minutes]; None: open."""
+        if self.ts.size and (start_min is None or self.ts.min() >= start_min) and (
+                end_min is None or self.ts.max() < end_min):
+            return self
         k = np.ones(self.ts.shape, bool)
         if start_min is not None:
             k &= self.ts >= start_min
@@ -934,9 +937,11 @@ class MinuteSimulator:
         dev, qty, ts, val, flt = (np.concatenate([p[i] for p in parts]) for i in range(5))
         order = np.argsort(self._rank[dev, qty], kind="stable")
         return Readings(st.device_ids, st.school_ids, st.room_ids, _ALL_QUANTITIES,
-                        dev[order].astype(np.int32), qty[order].astype(np.int8),
-                        ts[order].astype(np.int64), val[order].astype(np.float64),
-                        flt[order].astype(bool))
+                        dev[order].astype(np.int32, copy=False),
+                        qty[order].astype(np.int8, copy=False),
+                        ts[order].astype(np.int64, copy=False),
+                        val[order].astype(np.float64, copy=False),
+                        flt[order].astype(bool, copy=False))
 
     @staticmethod
     def _span(day: int, a: int, b: int, lo: int, step: int) -> tuple[int, int, int]:

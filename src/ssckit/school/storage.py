@@ -4,11 +4,14 @@
   (device, quantity, time); :func:`insert_readings` adds a batch and ignores duplicates.
 - :func:`archive` moves readings older than a cutoff to Parquet files partitioned by day and
   school, ``ROOT/day=YYYY-MM-DD/school=S01/readings.parquet`` (hive partitioning; ``ROOT`` is
-  ``WORKSPACE/data/school/readings``, see :func:`readings_root`). Each partition is one file,
+  ``WORKSPACE/data/school/readings``, see :func:`readings_root`), sorted by device, quantity
+  and time (the school is the partition's, not a column). Each partition is one file,
   replaced atomically (write ``.tmp``, fsync, rename) with the union of its old rows and the
   new ones, and the rows leave DuckDB in the same transaction; an interrupted run leaves rows
   in both places at worst, which the next run (and every query) merges, so nothing is lost or
-  counted twice.
+  counted twice. :class:`HistoryWriter` writes a simulated or migrated history (and hourly
+  aggregates, ``WORKSPACE/data/school/hourly/month=YYYY-MM/hourly.parquet``) straight into
+  Parquet, batch by batch.
 - :func:`downsample` recomputes the hourly aggregates (``school_hourly``) of whole hours from
   DuckDB and Parquet together.
 - :func:`retention` deletes raw minute data older than N days once it has been archived and
@@ -50,6 +53,9 @@ READINGS_SUBDIR = Path("data") / "school" / "readings"
 PART_FILE = "readings.parquet"
 _PART_VALUE_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _COLS = "device_id, quantity, ts, value, school_id, room_id"
+#: Columns of a partition file: its school is the partition's (older files may also hold a
+#: school_id column, which readers ignore).
+_FILE_COLS = "device_id, quantity, ts, value, room_id"
 
 _INSERT_SQL = f"""
 INSERT OR IGNORE INTO school_readings ({_COLS})
@@ -136,12 +142,31 @@ def readings_sql(root: str | Path | None, school_id: str | None = None,
     pq_where = " AND ".join(where_pq)
     # Parquet rows, then the DuckDB rows whose key is not in Parquet; only the partitions from
     # DuckDB's first day on can hold such keys.
-    sql = (f"SELECT {cols} FROM {parquet} WHERE {pq_where} UNION ALL "
+    sql = (f"SELECT school AS school_id, room_id, device_id, quantity, ts, value "
+           f"FROM {parquet} WHERE {pq_where} UNION ALL "
            f"SELECT {cols} FROM ({sql}) AS d ANTI JOIN ("
            f"SELECT device_id, quantity, ts FROM {parquet} WHERE {pq_where} AND day >= "
            "(SELECT CAST(min(ts) AS DATE) FROM school_readings)) AS p "
            "USING (device_id, quantity, ts)")
     return sql, params
+
+
+def readings_span(cur: duckdb.DuckDBPyConnection, root: str | Path | None
+                  ) -> tuple[datetime, datetime] | None:
+    """Time of the first and of the last reading in DuckDB and under ``root`` (None when there
+    are none); of the Parquet history, only the first and the last day are read."""
+    ends = [cur.execute("SELECT min(ts), max(ts) FROM school_readings").fetchone()]
+    days = sorted(d for d in Path(root).glob("day=*") if any(d.glob(f"school=*/{PART_FILE}"))
+                  ) if root is not None else []
+    if days:
+        lo = cur.execute("SELECT min(ts) FROM read_parquet($f)",
+                         {"f": str(days[0] / "school=*" / PART_FILE)}).fetchone()[0]
+        hi = cur.execute("SELECT max(ts) FROM read_parquet($f)",
+                         {"f": str(days[-1] / "school=*" / PART_FILE)}).fetchone()[0]
+        ends.append((lo, hi))
+    lows = [a for a, _ in ends if a is not None]
+    highs = [b for _, b in ends if b is not None]
+    return (min(lows), max(highs)) if lows else None
 
 
 def query_readings(store: Store, root: str | Path | None = None, *,
@@ -229,12 +254,13 @@ def archive(store: Store, root: str | Path, older_than: datetime) -> ArchiveResu
             start = datetime.combine(day, datetime.min.time())
             params: dict[str, Any] = {"school": school_id, "start": start, "tmp": str(tmp),
                                       "end": min(start + timedelta(days=1), older_than)}
-            new = (f"SELECT {_COLS}, 1 AS src FROM school_readings WHERE school_id = $school "
-                   "AND ts >= $start AND ts < $end")
+            new = (f"SELECT {_FILE_COLS}, 1 AS src FROM school_readings WHERE "
+                   "school_id = $school AND ts >= $start AND ts < $end")
             if target.exists():
-                new = f"SELECT {_COLS}, 0 AS src FROM read_parquet($target) UNION ALL {new}"
+                new = (f"SELECT {_FILE_COLS}, 0 AS src FROM read_parquet($target) "
+                       f"UNION ALL {new}")
                 params["target"] = str(target)
-            cur.execute(f"COPY (SELECT {_COLS} FROM ({new}) QUALIFY row_number() OVER "
+            cur.execute(f"COPY (SELECT {_FILE_COLS} FROM ({new}) QUALIFY row_number() OVER "
                         "(PARTITION BY device_id, quantity, ts ORDER BY src) = 1 "
                         "ORDER BY device_id, quantity, ts) TO $tmp (FORMAT PARQUET)", params)
             _fsync(tmp)
@@ -373,10 +399,18 @@ class HistoryWriter:
         the batch's order: by school, so a school's rows share row groups); returns the
         rows."""
         root = Path(root)
-        month = batch.hour.astype("datetime64[m]").astype("datetime64[M]").astype(np.int64)
-        months = np.unique(month)
-        parts = [(root / f"month={np.datetime64(int(m), 'M')}" / HOURLY_FILE,
-                  slice(None) if months.size == 1 else month == m) for m in months]
+
+        def month_of(hour: NDArray[np.int64]) -> NDArray[np.int64]:
+            return hour.astype("datetime64[m]").astype("datetime64[M]").astype(np.int64)
+
+        first, last = month_of(np.array([batch.hour.min(), batch.hour.max()]))
+        if first == last:                      # the usual batch: one calendar month
+            parts = [(root / f"month={np.datetime64(int(first), 'M')}" / HOURLY_FILE,
+                      slice(None))]
+        else:
+            month = month_of(batch.hour)
+            parts = [(root / f"month={np.datetime64(int(m), 'M')}" / HOURLY_FILE, month == m)
+                     for m in np.unique(month)]
         self._claim([t for t, _ in parts], "")
         cols = {"d": batch.device, "q": batch.quantity, "hour": batch.hour, "n": batch.n,
                 "mean": batch.mean, "min": batch.min, "max": batch.max}
@@ -398,7 +432,7 @@ _SCHOOL = "list_extract($schools::history_school[], d + 1)"
 # One statement per batch, split by DuckDB into its (day, school) partitions (the columns
 # after room_id name the folders and are not written); one thread keeps the batch's order.
 _COPY_READINGS = f"""
-COPY (SELECT {_LOOKUP}, make_timestamp(ts * 60000000) AS ts, value, {_SCHOOL} AS school_id,
+COPY (SELECT {_LOOKUP}, make_timestamp(ts * 60000000) AS ts, value,
              list_extract($rooms::history_room[], d + 1) AS room_id,
              CAST(make_timestamp(ts * 60000000) AS DATE) AS day, {_SCHOOL} AS school
       FROM history_batch)
