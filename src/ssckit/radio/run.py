@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
+from pyproj import Transformer
 from rasterio.warp import Resampling, reproject
 
 from ssckit import __version__
+from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.geo import Grid, read_polygons, read_raster
 from ssckit.core.indicators import IndicatorValue
@@ -200,23 +202,39 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
     return out
 
 
+def school_locations(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Ids, latitudes and longitudes [deg] of the schools in the school registry's CSV
+    (``inputs.school.schools``): only the columns coverage needs (id, name, lat, lon), read
+    through core's CSV reader; a missing or repeated id or a coordinate out of range is an
+    InputError naming the file, line and field."""
+    ids: list[str] = []
+    lat: list[float] = []
+    lon: list[float] = []
+    seen: dict[str, int] = {}
+    for row in read_csv_rows(path, ("id", "name", "lat", "lon")):
+        if not row["id"]:
+            raise row.error("id", "empty")
+        if row["id"] in seen:
+            raise row.error("id", f"school {row['id']} already given on line "
+                                  f"{seen[row['id']]}")
+        seen[row["id"]] = row.line
+        ids.append(row["id"])
+        lat.append(row.number("lat", -90.0, 90.0))
+        lon.append(row.number("lon", -180.0, 180.0))
+    return ids, np.array(lat, dtype=float), np.array(lon, dtype=float)
+
+
 def _school_values(run: CoverageRun, ws: Workspace, scope: dict[str, str], src: dict,
                    quality: str, period: str) -> list[IndicatorValue]:
     """Share of the registry's schools whose location is covered, and RSRP/SINR/throughput at
-    each school (entity ``school:ID``), when the workspace has a school registry."""
-    paths = [ws.input_path("school", n) for n in ("schools", "rooms", "devices")]
-    if any(p is None for p in paths):
+    each school (entity ``school:ID``), when the workspace lists its schools
+    (``inputs.school.schools``)."""
+    path = ws.input_path("school", "schools")
+    if path is None:
         return []
-    from pyproj import Transformer
-
-    from ssckit.school.schema import read_registry
-
-    reg = read_registry(*paths)  # type: ignore[arg-type]
-    if not reg.schools:
+    ids, lat, lon = school_locations(path)
+    if not ids:
         return []
-    ids = list(reg.schools)
-    lon = np.array([reg.schools[i].lon for i in ids])
-    lat = np.array([reg.schools[i].lat for i in ids])
     x, y = Transformer.from_crs("EPSG:4326", run.area.grid.crs, always_xy=True).transform(lon, lat)
     t = run.area.grid.transform
     col = np.floor((np.asarray(x) - t.c) / t.a).astype(int)
