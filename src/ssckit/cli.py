@@ -26,9 +26,7 @@ class _Root(click.Group):
             return command
         for face in faces():
             if face.name == name and face.cli:
-                command = load_ref(face.cli)
-                self.add_command(command, name)
-                return command
+                return load_ref(face.cli)   # not added for good: a module can be unregistered
         if name in unavailable():
             raise click.UsageError(f"the {name} module is not available: {unavailable()[name]}")
         return None

@@ -59,7 +59,17 @@ def _compute_help() -> str:
     return "\n".join(lines)
 
 
-@click.command(epilog="Example: ssckit compute --workspace my-city --only radio --only emf")
+class _ComputeCommand(click.Command):
+    """`compute`, whose help lists the steps of the modules installed when it is shown."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.help = _compute_help()
+        super().format_help_text(ctx, formatter)
+
+
+@click.command(cls=_ComputeCommand,
+               short_help="Run every module's step the workspace has inputs for.",
+               epilog="Example: ssckit compute --workspace my-city --only radio --only emf")
 @click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
               path_type=Path), default=Path("."), show_default=True,
               help="City workspace folder (holds city.yaml).")
@@ -73,7 +83,6 @@ def compute(workspace_dir: Path, only: tuple[str, ...], quiet: bool) -> None:
                       f"{len(run.skipped)} not run", highlight=False)
 
 
-compute.help = _compute_help()
 
 
 @click.command(epilog="Example: ssckit runs -w sample-city --format json")

@@ -17,6 +17,7 @@ TEXTS = (
     N_('Digital skills'),  # title of the skills module
     N_('Digital-skills assessment: adaptive tests for people and weighted survey statistics by population group.'),  # summary of the skills module
     N_('Cyber posture'),  # title of the cyber module
+    N_('Cyber compliance'),  # navigation entry of the cyber module's compliance page
     N_("Security posture of the city's public services (TLS, HTTP headers, DNS, mail) and the GCI self-assessment."),  # summary of the cyber module
     N_('Accessibility'),  # title of the access module
     N_("WCAG 2.2 audits of the city's web pages in a real browser, and captions for training videos."),  # summary of the access module

@@ -3,12 +3,12 @@
 import click
 
 
-@click.group()
+@click.group(epilog="Example: ssckit toy hello Ada")
 def toy() -> None:
     """A toy module (an example of how modules plug in)."""
 
 
-@toy.command()
+@toy.command(epilog="Example: ssckit toy hello Ada")
 @click.argument("name")
 def hello(name: str) -> None:
     """Greet NAME."""
