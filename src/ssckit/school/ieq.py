@@ -646,13 +646,14 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
                 heating_months: list[int], source: str = "school_readings",
                 source_params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     # each room's week as a bit string: bit k is minute k of the week (Monday 00:00 = 0)
-    occ = {"school_id": np.array([r.school_id for r in rooms], dtype=object),
+    occ = {"k": np.arange(len(rooms), dtype=np.int32),
+           "school_id": np.array([r.school_id for r in rooms], dtype=object),
            "room_id": np.array([r.room_id for r in rooms], dtype=object),
            "week": np.array([(week_table(r.timetable).astype(np.uint8) + ord("0")).tobytes()
                              .decode() for r in rooms], dtype=object)}
     cur.register("ieq_occ_src", occ)
     cur.execute("CREATE OR REPLACE TEMP TABLE ieq_occ AS "
-                "SELECT school_id::VARCHAR AS school_id, room_id::VARCHAR AS room_id, "
+                "SELECT k, school_id::VARCHAR AS school_id, room_id::VARCHAR AS room_id, "
                 "week::VARCHAR::BIT AS week FROM ieq_occ_src")
     cur.unregister("ieq_occ_src")
 
@@ -681,79 +682,77 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
             SELECT school_id, room_id, quantity, epoch_ms(ts) // 60000 + $ieq_off AS lm, value
             FROM {source} AS readings WHERE {' AND '.join(where)}
         )
-        SELECT r.school_id, r.room_id, r.quantity, r.lm, avg(r.value) AS v
+        SELECT o.k, r.quantity = 'co2' AS is_co2, r.lm, avg(r.value) AS v
         FROM raw r JOIN ieq_occ o ON o.school_id = r.school_id AND o.room_id = r.room_id
         WHERE get_bit(o.week, (((r.lm // 1440 + {_EPOCH_WEEKDAY}) % 7) * 1440
                                + r.lm % 1440)::INTEGER) = 1
-        GROUP BY r.school_id, r.room_id, r.quantity, r.lm
+        GROUP BY o.k, is_co2, r.lm
     """, params)
     rows = cur.execute(f"""
         WITH co2 AS (
-            SELECT school_id, room_id, lm, v,
+            SELECT k, lm, v,
                    CASE WHEN v - $outdoor <= {lim1} THEN 1 WHEN v - $outdoor <= {lim2} THEN 2
                         WHEN v - $outdoor <= {lim3} THEN 3 ELSE 4 END AS cat
-            FROM ieq_occupied WHERE quantity = 'co2'
+            FROM ieq_occupied WHERE is_co2
         ),
         temp AS (
-            SELECT school_id, room_id,
+            SELECT k,
                    CASE WHEN list_contains($months::BIGINT[], month(make_timestamp(lm * 60000000)))
                         THEN {tcase('v', ((h1[0], h1[1]), (h2[0], h2[1]), (h3[0], h3[1])))}
                         ELSE {tcase('v', ((c1[0], c1[1]), (c2[0], c2[1]), (c3[0], c3[1])))}
                    END AS cat
-            FROM ieq_occupied WHERE quantity = 'temperature'
+            FROM ieq_occupied WHERE NOT is_co2
         ),
         co2_agg AS (
-            SELECT school_id, room_id, count(*) AS n, avg(v) AS mean,
+            SELECT k, count(*) AS n, avg(v) AS mean,
                    [count_if(cat = 1) * 100.0 / count(*), count_if(cat = 2) * 100.0 / count(*),
                     count_if(cat = 3) * 100.0 / count(*), count_if(cat = 4) * 100.0 / count(*)]
                    AS share
             FROM co2 GROUP BY ALL
         ),
         temp_agg AS (
-            SELECT school_id, room_id, count(*) AS n,
+            SELECT k, count(*) AS n,
                    [count_if(cat = 1) * 100.0 / count(*), count_if(cat = 2) * 100.0 / count(*),
                     count_if(cat = 3) * 100.0 / count(*), count_if(cat = 4) * 100.0 / count(*)]
                    AS share
             FROM temp GROUP BY ALL
         ),
         daily AS (
-            SELECT school_id, room_id, lm // 1440 AS day, avg(v) AS mean
+            SELECT k, lm // 1440 AS day, avg(v) AS mean
             FROM co2 GROUP BY ALL
         ),
         daily_agg AS (
-            SELECT school_id, room_id,
+            SELECT k,
                    list(struct_pack(day := day, mean := mean) ORDER BY day) AS days,
                    max(mean) AS max_mean, count(*) AS n_days,
                    count_if(mean >= {BB101_DAILY_MEAN_PPM}) AS days_mean_fail
             FROM daily GROUP BY ALL
         ),
         islands AS (
-            SELECT school_id, room_id, lm,
-                   lm - row_number() OVER (PARTITION BY school_id, room_id ORDER BY lm) AS grp
+            SELECT k, lm, lm - row_number() OVER (PARTITION BY k ORDER BY lm) AS grp
             FROM co2 WHERE v > {BB101_PEAK_PPM}
         ),
         runs AS (
-            SELECT school_id, room_id, min(lm) // 1440 AS day, count(*) AS minutes
-            FROM islands GROUP BY school_id, room_id, grp
+            SELECT k, min(lm) // 1440 AS day, count(*) AS minutes
+            FROM islands GROUP BY k, grp
         ),
         run_days AS (
-            SELECT school_id, room_id, day, max(minutes) AS minutes FROM runs GROUP BY ALL
+            SELECT k, day, max(minutes) AS minutes FROM runs GROUP BY ALL
         ),
         run_agg AS (
-            SELECT school_id, room_id, max(minutes) AS max_run,
+            SELECT k, max(minutes) AS max_run,
                    count_if(minutes > {BB101_PEAK_MINUTES}) AS days_run_fail
             FROM run_days GROUP BY ALL
         ),
-        keys AS (SELECT school_id, room_id FROM co2_agg UNION SELECT school_id, room_id
-                 FROM temp_agg)
-        SELECT k.school_id, k.room_id, c.n, c.mean, c.share, t.n, t.share, d.days, d.max_mean,
+        keys AS (SELECT k FROM co2_agg UNION SELECT k FROM temp_agg)
+        SELECT o.school_id, o.room_id, c.n, c.mean, c.share, t.n, t.share, d.days, d.max_mean,
                d.n_days, d.days_mean_fail, r.max_run, r.days_run_fail
-        FROM keys k
-        LEFT JOIN co2_agg c USING (school_id, room_id)
-        LEFT JOIN temp_agg t USING (school_id, room_id)
-        LEFT JOIN daily_agg d USING (school_id, room_id)
-        LEFT JOIN run_agg r USING (school_id, room_id)
-        ORDER BY k.school_id, k.room_id
+        FROM keys JOIN ieq_occ o USING (k)
+        LEFT JOIN co2_agg c USING (k)
+        LEFT JOIN temp_agg t USING (k)
+        LEFT JOIN daily_agg d USING (k)
+        LEFT JOIN run_agg r USING (k)
+        ORDER BY o.school_id, o.room_id
     """, {"outdoor": outdoor, "months": heating_months}).fetchall()
     cur.execute("DROP TABLE IF EXISTS ieq_occupied")
     cur.execute("DROP TABLE IF EXISTS ieq_occ")

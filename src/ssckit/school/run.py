@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,27 +52,44 @@ def load_registry(ws: Workspace) -> Registry | None:
 RECENT_DAYS = 2
 
 
+def _minute(t: datetime) -> int:
+    return int((t - datetime(1970, 1, 1)).total_seconds() // 60)
+
+
 def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
                      history_root: Path, hourly_root_dir: Path,
                      end: datetime | None = None, piece_days: int = 1) -> int:
     """Fill an empty store with the simulator's history: ``simulate_days`` of one-minute
-    readings up to ``end`` (default: now) — the last :data:`RECENT_DAYS` in DuckDB, the rest
-    in the Parquet history under ``history_root`` — preceded by hourly aggregates (Parquet,
-    under ``hourly_root_dir``). Returns the rows written.
+    readings up to ``end`` (default: now; :func:`simulate_minute_history`) preceded by
+    ``simulate_hourly_days`` of hourly aggregates (:func:`simulate_hourly_history`). Returns
+    the rows written."""
+    end = _end(end)
+    return (simulate_minute_history(store, registry, settings, history_root, end, piece_days)
+            + simulate_hourly_history(registry, settings, hourly_root_dir, end))
 
-    The history is simulated and written ``piece_days`` UTC days at a time (the hourly
-    aggregates a calendar month at a time), so memory is bounded by a piece; the data do not
-    depend on the piece size.
+
+def _end(end: datetime | None) -> datetime:
+    return (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
+
+
+def simulate_minute_history(store: Store, registry: Registry, settings: SchoolSettings,
+                            history_root: Path, end: datetime | None = None,
+                            piece_days: int = 1) -> int:
+    """``simulate_days`` of one-minute readings up to ``end``: the last :data:`RECENT_DAYS`
+    into DuckDB, the rest into the Parquet history under ``history_root``; returns the rows.
+
+    Simulated and written ``piece_days`` UTC days at a time (each piece is written while the
+    next one is simulated), so memory is bounded by a piece; the data do not depend on the
+    piece size.
     """
-    from ssckit.school.simulate import HourlySimulator, MinuteSimulator
+    from ssckit.school.simulate import MinuteSimulator
     from ssckit.school.storage import HistoryWriter
 
-    end = (end or datetime.now(UTC).replace(tzinfo=None)).replace(second=0, microsecond=0)
-    start = end - timedelta(days=settings.simulate_days)
-    sim = MinuteSimulator(registry, start.isoformat(), settings.simulate_days,
-                          seed=settings.seed, utc_offset_min=settings.utc_offset_min)
-    cutoff = int((end - timedelta(days=RECENT_DAYS) - datetime(1970, 1, 1)).total_seconds()
-                 // 60)
+    end = _end(end)
+    sim = MinuteSimulator(registry, (end - timedelta(days=settings.simulate_days)).isoformat(),
+                          settings.simulate_days, seed=settings.seed,
+                          utc_offset_min=settings.utc_offset_min)
+    cutoff = _minute(end - timedelta(days=RECENT_DAYS))
     n = 0
     with HistoryWriter.like(sim.empty(), background=True) as writer, \
             store.transaction() as cur:
@@ -82,15 +101,27 @@ def simulate_history(store: Store, registry: Registry, settings: SchoolSettings,
             recent = piece.select_time(cutoff, None)
             if len(recent):
                 n += recent.to_duckdb(cur)
-        if settings.simulate_hourly_days:
-            # the year before: hourly aggregates, kept as the Parquet hourly history
-            h_start = start - timedelta(days=settings.simulate_hourly_days)
-            hourly = HourlySimulator(registry, h_start.isoformat(),
-                                     settings.simulate_hourly_days, seed=settings.seed,
-                                     utc_offset_min=settings.utc_offset_min)
-            for piece in track(hourly.pieces(), "school history: hourly aggregates",
-                               total=len(hourly.months())):
-                n += writer.write_hourly(piece, hourly_root_dir)
+    return n
+
+
+def simulate_hourly_history(registry: Registry, settings: SchoolSettings,
+                            hourly_root_dir: Path, end: datetime | None = None) -> int:
+    """``simulate_hourly_days`` of hourly aggregates before the minute history that ends at
+    ``end``, into the Parquet hourly history under ``hourly_root_dir`` (a calendar month at a
+    time); returns the rows. Needs no store: it may run while the indicators are computed."""
+    from ssckit.school.simulate import HourlySimulator
+    from ssckit.school.storage import HistoryWriter
+
+    if not settings.simulate_hourly_days:
+        return 0
+    start = _end(end) - timedelta(days=settings.simulate_days + settings.simulate_hourly_days)
+    sim = HourlySimulator(registry, start.isoformat(), settings.simulate_hourly_days,
+                          seed=settings.seed, utc_offset_min=settings.utc_offset_min)
+    n = 0
+    with HistoryWriter.like(sim.empty(), background=True) as writer:
+        for piece in track(sim.pieces(), "school history: hourly aggregates",
+                           total=len(sim.months())):
+            n += writer.write_hourly(piece, hourly_root_dir)
     return n
 
 
@@ -108,18 +139,28 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
         empty = cur.execute("SELECT count(*) FROM school_readings").fetchone()[0] == 0
     finally:
         cur.close()
-    if empty and ws.config.synthetic and settings.simulate_days:
-        from ssckit.school.storage import hourly_root, readings_root
+    from ssckit.school.storage import hourly_root, readings_root
 
-        shutil.rmtree(readings_root(ws.root), ignore_errors=True)
-        shutil.rmtree(hourly_root(ws.root), ignore_errors=True)
-        simulate_history(store, registry, settings, readings_root(ws.root),
-                         hourly_root(ws.root))
     ict = {s.id: s.pupils_with_ict_access for s in registry.schools.values()
            if s.pupils_with_ict_access is not None}
-    from ssckit.school.storage import readings_root
 
-    return compute_values(store, registry, str(ws.config.year),
-                          "D" if ws.config.synthetic else "B", settings.utc_offset_min,
-                          ict if len(ict) == len(registry.schools) else None,
-                          history_root=readings_root(ws.root))
+    def values() -> list[IndicatorValue]:
+        return compute_values(store, registry, str(ws.config.year),
+                              "D" if ws.config.synthetic else "B", settings.utc_offset_min,
+                              ict if len(ict) == len(registry.schools) else None,
+                              history_root=readings_root(ws.root))
+
+    if not (empty and ws.config.synthetic and settings.simulate_days):
+        return values()
+    shutil.rmtree(readings_root(ws.root), ignore_errors=True)
+    shutil.rmtree(hourly_root(ws.root), ignore_errors=True)
+    end = _end(None)
+    simulate_minute_history(store, registry, settings, readings_root(ws.root), end)
+    # The indicators need only the minute readings: the hourly history is simulated and
+    # written meanwhile, in a thread of its own (sharing the progress display).
+    with ThreadPoolExecutor(1, "school-hourly") as pool:
+        hourly = pool.submit(contextvars.copy_context().run, simulate_hourly_history,
+                             registry, settings, hourly_root(ws.root), end)
+        out = values()
+        hourly.result()
+    return out
