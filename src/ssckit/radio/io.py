@@ -52,15 +52,21 @@ def write_layers(out_dir: Path, maps: CoverageMaps, grid: Grid, sectors: Sectors
 
 def write_png(path: Path, name: str, data: np.ndarray, grid: Grid, sectors: Sectors,
               boundary=None, synthetic: bool = False) -> Path:
-    """A map of one layer with a colour bar, the sites and the city boundary."""
-    import matplotlib
+    """A map of one layer with a colour bar, the sites and the city boundary.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on a bare matplotlib ``Figure`` with the Agg canvas and fixed margins (no pyplot,
+    no layout pass: both cost more than the drawing itself).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Wedge
 
     title, unit, cmap, (vmin, vmax) = LAYERS[name]
     xmin, ymin, xmax, ymax = grid.bounds
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
+    fig = Figure(figsize=(7, 6), dpi=110)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.155, right=0.97, bottom=0.085, top=0.935)
+    ax = fig.add_subplot()
     if name == "server":
         # 20 qualitative colours, repeated: neighbouring cells differ; the ids are in the
         # GeoTIFF and sectors.csv, so no colour bar.
@@ -74,8 +80,6 @@ def write_png(path: Path, name: str, data: np.ndarray, grid: Grid, sectors: Sect
             bx, by = geom.exterior.xy
             ax.plot(bx, by, color="white", lw=1.2)
             ax.plot(bx, by, color="black", lw=0.6)
-    from matplotlib.patches import Wedge
-
     radius = 0.025 * (xmax - xmin)
     for x, y, az in zip(sectors.x, sectors.y, sectors.azimuth_deg, strict=True):
         theta = 90.0 - az          # matplotlib counts degrees counter-clockwise from east
@@ -86,10 +90,8 @@ def write_png(path: Path, name: str, data: np.ndarray, grid: Grid, sectors: Sect
     ax.set_xlabel("easting [m]")
     ax.set_ylabel("northing [m]")
     ax.ticklabel_format(style="plain", useOffset=False)
-    fig.tight_layout()
     tmp = path.with_name(path.name + ".part")
     fig.savefig(tmp, format="png")
-    plt.close(fig)
     tmp.replace(path)
     return path
 
