@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -106,8 +107,15 @@ def test_bad_option_names_the_option(small_city: Path):
     assert "greater than or equal to -156" in line
 
 
-def test_small_city_runs(small_city: Path):
+def test_small_city_runs_and_times_its_steps(small_city: Path):
     _set(small_city, rx_height_m=3, tile_size=8)
-    r = _cli("radio", "coverage", "-w", str(small_city), "--quiet")
+    r = _cli("radio", "coverage", "-w", str(small_city))
     assert r.returncode == 0, r.stderr
     assert (small_city / "outputs" / "radio" / "rsrp.tif").is_file()
+    out = " ".join(r.stdout.split())
+    assert "steps: area" in out and "coverage" in out and "total" in out
+    summary = json.loads((small_city / "outputs" / "radio" / "coverage.json").read_text())
+    steps = summary["step_seconds"]
+    assert list(steps) == ["area", "sites", "coverage", "layers"]
+    assert all(v >= 0 for v in steps.values())
+    assert summary["settings"]["rx_height_m"] == 3.0 and summary["settings"]["tile_size"] == 8

@@ -67,25 +67,30 @@ def _sites_path(ws: Workspace, given: Path | None, name: str = "sites") -> Path:
 
 def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, model=None,
                  resolution=None, rsrp_threshold=None, sinr_threshold=None, indoor=None,
-                 scheduler=None, threads: int = 2, quiet: bool = True):
-    """Compute coverage for the workspace, write its layers and store its indicator values."""
+                 scheduler=None, threads: int = 2, quiet: bool = True, times=None):
+    """Compute coverage for the workspace, write its layers and store its indicator values;
+    the steps are timed into ``times`` (a :class:`ssckit.radio.run.StepTimes`)."""
     from ssckit.radio import run as r
 
     sites = _sites_path(ws, sites)
-    settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
-                              sinr_threshold_db=sinr_threshold, resolution_m=resolution,
-                              building_entry=indoor)
-    area = r.load_area(ws, settings.resolution_m)
+    times = times if times is not None else r.StepTimes()
+    with times("area"):
+        settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
+                                  sinr_threshold_db=sinr_threshold, resolution_m=resolution,
+                                  building_entry=indoor)
+        area = r.load_area(ws, settings.resolution_m)
     progress, update = _progress(quiet, "coverage")
     with progress:
-        result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update)
-    r.write_run(result, ws, sites)
-    values = r.coverage_values(result, ws, sites)
-    scope = canonical_breakdown(r.breakdown_scope(settings))
-    kpi_scope = canonical_breakdown({**r.breakdown_scope(settings), "technology": "5G NR"})
-    store.write_values(values, replace=lambda cur: cur.execute(
-        "DELETE FROM indicator_values WHERE (starts_with(indicator, 'radio:') AND breakdown = ?)"
-        " OR (indicator = 'EC:ICT:ICT:4C' AND breakdown = ?)", [scope, kpi_scope]))
+        result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update, times)
+    r.write_run(result, ws, sites, times)
+    with times("values"):
+        values = r.coverage_values(result, ws, sites)
+        scope = canonical_breakdown(r.breakdown_scope(settings))
+        kpi_scope = canonical_breakdown({**r.breakdown_scope(settings), "technology": "5G NR"})
+        store.write_values(values, replace=lambda cur: cur.execute(
+            "DELETE FROM indicator_values WHERE (starts_with(indicator, 'radio:') AND "
+            "breakdown = ?) OR (indicator = 'EC:ICT:ICT:4C' AND breakdown = ?)",
+            [scope, kpi_scope]))
     return result, values
 
 
@@ -101,10 +106,13 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
     indicators (population and area coverage per district, median throughput). The grid is
     computed in independent tiles, on local threads or on a Dask cluster (--scheduler).
     """
+    from ssckit.radio.run import StepTimes
+
+    times = StepTimes()
     result, values = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                   rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
                                   indoor=indoor, scheduler=scheduler, threads=threads,
-                                  quiet=quiet)
+                                  quiet=quiet, times=times)
     st = result.settings
     t = Table(title=f"Population coverage (RSRP ≥ {st.rsrp_threshold_dbm:g} dBm, SINR ≥ "
                     f"{st.sinr_threshold_db:g} dB) — {ws.label}")
@@ -126,6 +134,7 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
     console.print(f"{len(result.sectors)} sectors, {result.stats.paths:,} pixel-paths in "
                   f"{result.seconds:.1f} s ({rate:,.0f}/s); layers in "
                   f"{ws.output_dir / 'radio'}")
+    console.print(f"steps: {times.line()}")
 
 
 @radio.command(epilog="Example: ssckit radio plan -w sample-city --candidates candidates.csv "
@@ -153,11 +162,13 @@ def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold
     if not 0 < target <= 1:
         raise InputError("--target", None, f"{target} is outside the allowed range (0, 1]")
     cand_path = _sites_path(ws, candidates, "candidates")
+    times = r.StepTimes()
     existing, _ = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
-                               indoor=indoor, scheduler=scheduler, threads=threads, quiet=quiet)
+                               indoor=indoor, scheduler=scheduler, threads=threads, quiet=quiet,
+                               times=times)
     progress, update = _progress(quiet, "candidates")
-    with progress:
+    with progress, times("plan"):
         result = r.run_plan(ws, existing, cand_path, target, max_sites, scheduler, threads,
                             update)
     doc = r.plan_document(result, cand_path, ws)
@@ -183,6 +194,7 @@ def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold
         f"{st.rsrp_threshold_dbm:g} dBm and SINR ≥ {st.sinr_threshold_db:g} dB, the "
         f"interference of every site (new ones included, at full load) counted. "
         f"{result.plan.evaluations} candidate evaluations. Written to {out}.")
+    console.print(f"steps: {times.line()}")
 
 
 @radio.command(name="p1812", epilog="Example: ssckit radio p1812 profile.csv --format json")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,32 @@ from ssckit.radio.sites import Sectors, read_sites_csv
 from ssckit.radio.terrain import load_clutter, load_dem, sample_bilinear
 
 OUTPUT_DIR = "radio"
+log = logging.getLogger(__name__)
+
+
+class StepTimes:
+    """Wall-clock seconds of the named steps of a run, in the order they ran.
+
+    ``with times("coverage"): ...`` times one step; :meth:`line` says them all on one line.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in self.seconds.items()}
+
+    def line(self) -> str:
+        parts = [f"{k} {v:.1f} s" for k, v in self.seconds.items()]
+        return f"{', '.join(parts)}; total {sum(self.seconds.values()):.1f} s"
 
 
 @dataclass
@@ -148,15 +178,20 @@ def load_sectors(path: Path, area: Area, model: str = "p1812") -> tuple[Sectors,
 
 
 def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area,
-                 scheduler: str | None = None, threads: int = 2, progress=None) -> CoverageRun:
-    """Coverage of the sites in ``sites`` over ``area``."""
-    sectors, patterns = load_sectors(sites, area, settings.model)
+                 scheduler: str | None = None, threads: int = 2, progress=None,
+                 times: StepTimes | None = None) -> CoverageRun:
+    """Coverage of the sites in ``sites`` over ``area`` (steps ``sites`` and ``coverage``
+    timed into ``times``)."""
+    times = times or StepTimes()
+    with times("sites"):
+        sectors, patterns = load_sectors(sites, area, settings.model)
     inputs = CoverageInputs(area.grid, area.dem, sectors, settings, clutter=area.clutter,
                             patterns=patterns)
     t0 = time.perf_counter()
-    stack, stats = compute_coverage(inputs, scheduler=scheduler, threads=threads,
-                                    progress=progress)
-    maps = summarise(stack, sectors, settings)
+    with times("coverage"):
+        stack, stats = compute_coverage(inputs, scheduler=scheduler, threads=threads,
+                                        progress=progress)
+        maps = summarise(stack, sectors, settings)
     return CoverageRun(area, sectors, settings, stack, maps, stats, time.perf_counter() - t0)
 
 
@@ -270,14 +305,18 @@ def breakdown_scope(settings: RadioSettings) -> dict[str, str]:
     return {"indoor": settings.building_entry} if settings.building_entry else {}
 
 
-def write_run(run: CoverageRun, ws: Workspace, sites: Path) -> dict[str, Path]:
-    """Write the run's layers, sector table and summary under WORKSPACE/outputs/radio/."""
+def write_run(run: CoverageRun, ws: Workspace, sites: Path,
+              times: StepTimes | None = None) -> dict[str, Path]:
+    """Write the run's layers, sector table and summary under WORKSPACE/outputs/radio/; the
+    summary holds the step times of ``times`` (this step, ``layers``, included)."""
+    times = times or StepTimes()
     out_dir = ws.output_dir / OUTPUT_DIR
     boundary = [g for _, g in read_polygons(ws.path(ws.config.boundary))]
     from shapely.ops import unary_union
 
-    paths = write_layers(out_dir, run.maps, run.area.grid, run.sectors, unary_union(boundary),
-                         ws.config.synthetic)
+    with times("layers"):
+        paths = write_layers(out_dir, run.maps, run.area.grid, run.sectors,
+                             unary_union(boundary), ws.config.synthetic)
     city = run.area.zones["city"]
     summary = {
         "sites": sites.name, "sectors": len(run.sectors), "model": run.settings.model,
@@ -293,6 +332,7 @@ def write_run(run: CoverageRun, ws: Workspace, sites: Path) -> dict[str, Path]:
             for e, m in run.area.zones.items()},
         "city_area_coverage_pct": round(100 * float(run.maps.covered[city].mean()), 2),
         "synthetic": ws.config.synthetic,
+        "step_seconds": times.rounded(),
     }
     paths["coverage.json"] = write_summary(out_dir / "coverage.json", summary)
     return paths
@@ -370,16 +410,25 @@ def compute(ws: Workspace) -> list[IndicatorValue]:
     sites = ws.input_path("radio", "sites")
     if sites is None:
         return []
-    settings = settings_for(ws)
-    area = load_area(ws, settings.resolution_m)
-    result = run_coverage(ws, sites, settings, area)
-    write_run(result, ws, sites)
+    times = StepTimes()
+    with times("area"):
+        settings = settings_for(ws)
+        area = load_area(ws, settings.resolution_m)
+    result = run_coverage(ws, sites, settings, area, times=times)
+    write_run(result, ws, sites, times)
     candidates = ws.input_path("radio", "candidates")
+    out_dir = ws.output_dir / OUTPUT_DIR
     if candidates is not None:
-        plan = run_plan(ws, result, candidates, target=0.95)
-        write_summary(ws.output_dir / OUTPUT_DIR / "plan.json", plan_document(plan, candidates,
-                                                                          ws))
-    return coverage_values(result, ws, sites)
+        with times("plan"):
+            plan = run_plan(ws, result, candidates, target=0.95)
+            write_summary(out_dir / "plan.json", plan_document(plan, candidates, ws))
+    with times("values"):
+        values = coverage_values(result, ws, sites)
+    # the summary written with the layers gets the times of the whole step
+    summary = json.loads((out_dir / "coverage.json").read_text(encoding="utf-8"))
+    write_summary(out_dir / "coverage.json", {**summary, "step_seconds": times.rounded()})
+    log.info("radio step times: %s", times.line())
+    return values
 
 
 def plan_document(result: PlanResult, candidates: Path, ws: Workspace) -> dict[str, Any]:
