@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -108,12 +109,17 @@ def gcs_to_lcs(zenith_deg: ArrayLike, azimuth_deg: ArrayLike, *, bearing_deg: Ar
     a, b, g = (np.radians(_arr(bearing_deg)), np.radians(_arr(downtilt_deg)),
                np.radians(_arr(slant_deg)))
     dp = p - a
-    cos_t = (np.cos(b) * np.cos(g) * np.cos(t)
-             + (np.sin(b) * np.cos(g) * np.cos(dp) - np.sin(g) * np.sin(dp)) * np.sin(t))
-    theta_l = np.degrees(np.arccos(np.clip(cos_t, -1.0, 1.0)))
-    re_part = np.cos(b) * np.sin(t) * np.cos(dp) - np.sin(b) * np.cos(t)
-    im_part = (np.cos(b) * np.sin(g) * np.cos(t)
-               + (np.sin(b) * np.sin(g) * np.cos(dp) + np.cos(g) * np.sin(dp)) * np.sin(t))
+    cos_t, sin_t, cos_dp, sin_dp = np.cos(t), np.sin(t), np.cos(dp), np.sin(dp)
+    cb, sb, cg, sg = np.cos(b), np.sin(b), np.cos(g), np.sin(g)
+    if g.ndim == 0 and g == 0.0:
+        # no slant (cos g = 1, sin g = 0 exactly): the same values with the zero terms left out
+        cos_tl = cb * cos_t + sb * cos_dp * sin_t
+        im_part = sin_dp * sin_t
+    else:
+        cos_tl = cb * cg * cos_t + (sb * cg * cos_dp - sg * sin_dp) * sin_t
+        im_part = cb * sg * cos_t + (sb * sg * cos_dp + cg * sin_dp) * sin_t
+    theta_l = np.degrees(np.arccos(np.clip(cos_tl, -1.0, 1.0)))
+    re_part = cb * sin_t * cos_dp - sb * cos_t
     phi_l = np.degrees(np.arctan2(im_part, re_part))
     return _out(theta_l), _out(phi_l)
 
@@ -325,6 +331,27 @@ class MsiPattern:
     tilt_deg: float | None = None
     comment: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def horizontal_cut(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The horizontal cut ready for periodic interpolation (:func:`_periodic`)."""
+        return _periodic(self.horizontal_deg, self.horizontal_att_db)
+
+    @cached_property
+    def vertical_cut(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The vertical cut ready for periodic interpolation (:func:`_periodic`)."""
+        return _periodic(self.vertical_deg, self.vertical_att_db)
+
+
+def _periodic(angles: NDArray[np.float64], att: NDArray[np.float64]
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A cut sorted on [0, 360) and extended by one point at each end, as
+    ``numpy.interp(..., period=360)`` prepares it on every call."""
+    xp = np.asarray(angles, dtype=float) % 360.0
+    order = np.argsort(xp)
+    xp, fp = xp[order], np.asarray(att, dtype=float)[order]
+    return (np.concatenate((xp[-1:] - 360.0, xp, xp[0:1] + 360.0)),
+            np.concatenate((fp[-1:], fp, fp[0:1])))
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -566,10 +593,10 @@ def read_msi(path: str | Path) -> MsiPattern:
     return parse_msi(text, source=str(p))
 
 
-def _interp_cut(angles: NDArray[np.float64], att: NDArray[np.float64],
+def _interp_cut(cut: tuple[NDArray[np.float64], NDArray[np.float64]],
                 query_deg: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Linear interpolation on a 360-deg periodic cut."""
-    return np.interp(np.mod(query_deg, 360.0), angles, att, period=360.0)
+    """Linear interpolation on a 360-deg periodic cut (from :func:`_periodic`)."""
+    return np.interp(np.mod(query_deg, 360.0), *cut)
 
 
 def msi_attenuation(pattern: MsiPattern, relative_azimuth_deg: ArrayLike,
@@ -619,10 +646,10 @@ def msi_attenuation(pattern: MsiPattern, relative_azimuth_deg: ArrayLike,
     if np.any(~((el >= -90.0) & (el <= 90.0))):
         raise ValueError("relative_elevation_deg must be within -90..90 deg (positive upward)")
     az, el = np.broadcast_arrays(az, el)
-    h = _interp_cut(pattern.horizontal_deg, pattern.horizontal_att_db, az)
-    v = pattern.vertical_deg, pattern.vertical_att_db
-    v_front = _interp_cut(*v, -el) - _interp_cut(*v, np.zeros(1))[0]
-    v_back = _interp_cut(*v, 180.0 + el) - _interp_cut(*v, np.full(1, 180.0))[0]
+    h = _interp_cut(pattern.horizontal_cut, az)
+    v = pattern.vertical_cut
+    v_front = _interp_cut(v, -el) - _interp_cut(v, np.zeros(1))[0]
+    v_back = _interp_cut(v, 180.0 + el) - _interp_cut(v, np.full(1, 180.0))[0]
     w = np.abs(az) / 180.0
     att = h + (1.0 - w) * v_front + w * v_back
     return _out(np.maximum(att, 0.0))
