@@ -658,7 +658,8 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
     cur.unregister("ieq_occ_src")
 
     where = ["quantity IN ('co2', 'temperature')", "room_id <> ''"]
-    params: dict[str, Any] = {**(source_params or {}), "ieq_off": off}
+    params: dict[str, Any] = {**(source_params or {}), "ieq_off": off,
+                              "ieq_weekday": _EPOCH_WEEKDAY}
     if schools is not None:
         where.append("list_contains($ieq_schools, school_id)")
         params["ieq_schools"] = schools
@@ -668,13 +669,19 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
     if end is not None:
         where.append("ts < $ieq_end::TIMESTAMP")
         params["ieq_end"] = end
-    lim1, lim2, lim3 = CO2_ABOVE_OUTDOOR_PPM
-    (h1, h2, h3), (c1, c2, c3) = TEMPERATURE_RANGES_C["heating"], TEMPERATURE_RANGES_C["cooling"]
+    # the limits of EN 16798-1 and BB101, as parameters of the second query
+    limits: dict[str, Any] = {"outdoor": outdoor, "months": heating_months,
+                              "daily_ppm": BB101_DAILY_MEAN_PPM, "peak_ppm": BB101_PEAK_PPM,
+                              "peak_min": BB101_PEAK_MINUTES}
+    for i, lim in enumerate(CO2_ABOVE_OUTDOOR_PPM, 1):
+        limits[f"co2_{i}"] = lim
+    for season in ("heating", "cooling"):
+        for i, (lo, hi) in enumerate(TEMPERATURE_RANGES_C[season], 1):
+            limits[f"{season}_{i}_lo"], limits[f"{season}_{i}_hi"] = lo, hi
 
-    def tcase(col: str, rng: tuple[tuple[float, float], ...]) -> str:
-        return (f"CASE WHEN {col} BETWEEN {rng[0][0]} AND {rng[0][1]} THEN 1 "
-                f"WHEN {col} BETWEEN {rng[1][0]} AND {rng[1][1]} THEN 2 "
-                f"WHEN {col} BETWEEN {rng[2][0]} AND {rng[2][1]} THEN 3 ELSE 4 END")
+    def tcase(col: str, season: str) -> str:
+        return " ".join(f"WHEN {col} BETWEEN ${season}_{i}_lo AND ${season}_{i}_hi THEN {i}"
+                        for i in (1, 2, 3))
 
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE ieq_occupied AS
@@ -684,22 +691,22 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
         )
         SELECT o.k, r.quantity = 'co2' AS is_co2, r.lm, avg(r.value) AS v
         FROM raw r JOIN ieq_occ o ON o.school_id = r.school_id AND o.room_id = r.room_id
-        WHERE get_bit(o.week, (((r.lm // 1440 + {_EPOCH_WEEKDAY}) % 7) * 1440
+        WHERE get_bit(o.week, (((r.lm // 1440 + $ieq_weekday) % 7) * 1440
                                + r.lm % 1440)::INTEGER) = 1
         GROUP BY o.k, is_co2, r.lm
     """, params)
     rows = cur.execute(f"""
         WITH co2 AS (
             SELECT k, lm, v,
-                   CASE WHEN v - $outdoor <= {lim1} THEN 1 WHEN v - $outdoor <= {lim2} THEN 2
-                        WHEN v - $outdoor <= {lim3} THEN 3 ELSE 4 END AS cat
+                   CASE WHEN v - $outdoor <= $co2_1 THEN 1 WHEN v - $outdoor <= $co2_2 THEN 2
+                        WHEN v - $outdoor <= $co2_3 THEN 3 ELSE 4 END AS cat
             FROM ieq_occupied WHERE is_co2
         ),
         temp AS (
             SELECT k,
                    CASE WHEN list_contains($months::BIGINT[], month(make_timestamp(lm * 60000000)))
-                        THEN {tcase('v', ((h1[0], h1[1]), (h2[0], h2[1]), (h3[0], h3[1])))}
-                        ELSE {tcase('v', ((c1[0], c1[1]), (c2[0], c2[1]), (c3[0], c3[1])))}
+                        THEN CASE {tcase('v', 'heating')} ELSE 4 END
+                        ELSE CASE {tcase('v', 'cooling')} ELSE 4 END
                    END AS cat
             FROM ieq_occupied WHERE NOT is_co2
         ),
@@ -725,12 +732,12 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
             SELECT k,
                    list(struct_pack(day := day, mean := mean) ORDER BY day) AS days,
                    max(mean) AS max_mean, count(*) AS n_days,
-                   count_if(mean >= {BB101_DAILY_MEAN_PPM}) AS days_mean_fail
+                   count_if(mean >= $daily_ppm) AS days_mean_fail
             FROM daily GROUP BY ALL
         ),
         islands AS (
             SELECT k, lm, lm - row_number() OVER (PARTITION BY k ORDER BY lm) AS grp
-            FROM co2 WHERE v > {BB101_PEAK_PPM}
+            FROM co2 WHERE v > $peak_ppm
         ),
         runs AS (
             SELECT k, min(lm) // 1440 AS day, count(*) AS minutes
@@ -741,7 +748,7 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
         ),
         run_agg AS (
             SELECT k, max(minutes) AS max_run,
-                   count_if(minutes > {BB101_PEAK_MINUTES}) AS days_run_fail
+                   count_if(minutes > $peak_min) AS days_run_fail
             FROM run_days GROUP BY ALL
         ),
         keys AS (SELECT k FROM co2_agg UNION SELECT k FROM temp_agg)
@@ -753,7 +760,7 @@ def _ieq_report(cur: duckdb.DuckDBPyConnection, rooms: list[Room], schools: list
         LEFT JOIN daily_agg d USING (k)
         LEFT JOIN run_agg r USING (k)
         ORDER BY o.school_id, o.room_id
-    """, {"outdoor": outdoor, "months": heating_months}).fetchall()
+    """, limits).fetchall()
     cur.execute("DROP TABLE IF EXISTS ieq_occupied")
     cur.execute("DROP TABLE IF EXISTS ieq_occ")
     nan4 = [float("nan")] * 4
