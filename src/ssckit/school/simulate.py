@@ -1,6 +1,11 @@
 """Seeded simulator of Smart School sensor data: a synthetic registry (schools, rooms, devices),
 one-minute readings for a span of days, and hourly aggregates for a year computed directly.
 
+Both come piece by piece (:class:`MinuteSimulator`, :class:`HourlySimulator`: a UTC day, or a
+calendar month, at a time), so a long span needs the memory of one piece. Each piece carries
+the state of rooms, meters and weather to the next, and every random number comes from a
+stream keyed by (seed, kind, day): the data are the same however the span is cut.
+
 Physics, vectorised across rooms and stepped minute by minute with exact exponential steps:
 
 * occupancy from the room timetable: 40-minute lessons with 10-minute breaks, a lunch break,
@@ -16,8 +21,9 @@ Physics, vectorised across rooms and stepped minute by minute with exact exponen
 * deliberate sensor faults - stuck values, spikes, dropouts, meter counter resets - where the
   rows that carry a fault are flagged in :attr:`Readings.fault`.
 
-Time stamps are UTC epoch minutes; timetables and schedules are in local time
-(``utc_offset_min``; the sample city is at UTC+3).
+Time stamps are UTC epoch minutes; a quantity reported every N minutes is read on the minutes
+that are multiples of N. Timetables and schedules are in local time (``utc_offset_min``; the
+sample city is at UTC+3).
 """
 
 from __future__ import annotations
