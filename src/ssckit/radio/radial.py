@@ -464,8 +464,10 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s,
     att4 = prm[_ATT4] != 0.0
     ld50 = _delta_bull(g, d, hx, hy, hi, nh, bmax, sga, am[2, k], k, dtot, hts, hrs, hstd, hsrd,
                        ae, f, 0.0, vertical, att4, numax_a)
-    ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[3, k], k, dtot, hts, hrs, hstd, hsrd,
-                      AB_KM, f, 0.0, vertical, att4, np.nan)
+    ldb = np.nan   # for p = 50 % Ldp is Ld50 (Eq. (41)): the loss for ab is not needed
+    if prm[_P] != 50.0:
+        ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[3, k], k, dtot, hts, hrs, hstd,
+                          hsrd, AB_KM, f, 0.0, vertical, att4, np.nan)
     # inland path (omega 0), no location variability nor building entry loss
     return prediction(f, prm[_P], prm[_PL], 0.0, 0.0, 0.0, False, b0, ae, 0.0, dtot, dlt, dlr,
                       prm[_DCT], prm[_DCR], dlm, hts, hrs, hte, hre, hm, th_t, th_r, theta,
@@ -506,6 +508,7 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
     b2 = -1e300
     b3 = -1e300
     sga = _GA if has_clut else _HA
+    with_ab = prm[_P] != 50.0   # the structures of the ab curvature (see _eval_rx)
     d[0] = 0.0
     h[0] = _sample(dem, tr, sx, sy)
     if has_clut:
@@ -543,12 +546,14 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
             b0 = _keep_max(b0, am, 0, j, elevation_tan(hj, hts, dj, ae))
             b1 = _keep_max(b1, am, 1, j, (hj - hts) / dj)
             b2 = _keep_max(b2, am, 2, j, (yga - hts) / dj)
-            b3 = _keep_max(b3, am, 3, j, (ygb - hts) / dj)
+            if with_ab:
+                b3 = _keep_max(b3, am, 3, j, (ygb - hts) / dj)
             _push(hx, hy, hi, nh, bmax, _H0, dj, hj, j)
             _push(hx, hy, hi, nh, bmax, _HA, dj, hj - bulge_a, j)
             if has_clut:
                 _push(hx, hy, hi, nh, bmax, _GA, dj, yga, j)
-            _push(hx, hy, hi, nh, bmax, _GB, dj, ygb, j)
+            if with_ab:
+                _push(hx, hy, hi, nh, bmax, _GB, dj, ygb, j)
             pushed = j
         hrx = _sample(dem, tr, px[q], py[q])
         ke = k + 1

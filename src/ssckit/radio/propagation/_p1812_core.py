@@ -387,6 +387,8 @@ def _first_term_inner(epsr, sigma, d, hte, hre, adft, f, vertical):
 def first_term(d, hte, hre, adft, f, omega, vertical):
     """First-term spherical-Earth diffraction loss Ldft [dB], Section 4.3.3, Eq. (28)."""
     land = _first_term_inner(22.0, 0.003, d, hte, hre, adft, f, vertical)
+    if omega == 0.0:   # no sea on the path: the sea term has no weight
+        return land
     sea = _first_term_inner(80.0, 5.0, d, hte, hre, adft, f, vertical)
     return omega * sea + (1.0 - omega) * land
 
