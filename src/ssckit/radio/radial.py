@@ -98,8 +98,12 @@ _F, _P, _PL, _HTG, _HRG, _POL, _PHIT, _LAMT, _DN, _N0, _DCT, _DCR, _ATT4 = range
 _N_PRM = 13
 
 # hull / structure slots: terrain h; h with the ae curvature; h + r with the ae and the ab
-# curvatures
-_H0, _HA, _GA, _GB = range(4)
+# curvatures (NumPy integers, not literals: one compiled version of each kernel serves them all)
+_H0, _HA, _GA, _GB = (np.int64(i) for i in range(4))
+# rows of the running argmax: transmitter horizon, a_obt, Bullington Stim for ae and for ab
+_TX_HORIZON, _A_OBT, _STIM_A, _STIM_B = (np.int64(i) for i in range(4))
+# the terms of the zero-height profile (see _smooth_val)
+_SLOPE_TX, _SLOPE_RX, _NU = (np.int64(i) for i in range(3))
 
 
 # --------------------------------------------------------------------------- numba kernels
@@ -242,10 +246,11 @@ def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
 @numba.njit(cache=True)
 def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
     """A term of the zero-height profile at distance ``di`` [km]: the Bullington slopes
-    from the transmitter (kind 0) and the receiver (1), or ν (2)."""
-    if kind == 0:
+    from the transmitter (kind ``_SLOPE_TX``) and the receiver (``_SLOPE_RX``), or ν
+    (``_NU``)."""
+    if kind == _SLOPE_TX:
         return bullington_slope_tx(0.0, di, dtot, ce, hts)
-    if kind == 1:
+    if kind == _SLOPE_RX:
         return bullington_slope_rx(0.0, di, dtot, ce, hrs)
     return fresnel_nu(0.0, di, dtot, ce, hts, hrs, lam)
 
@@ -331,20 +336,21 @@ def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
     s = d[1]
     a = 500.0 * ce
     de = d[k + 1]   # the point before the receiver, off the grid of the others
-    stim = max(_concave_max(0, s, k, dtot, ce, hts, hrs, lam, math.sqrt(hts / a)),
-               _smooth_val(0, de, dtot, ce, hts, hrs, lam))
+    stim = max(_concave_max(_SLOPE_TX, s, k, dtot, ce, hts, hrs, lam, math.sqrt(hts / a)),
+               _smooth_val(_SLOPE_TX, de, dtot, ce, hts, hrs, lam))
     los = stim < (hrs - hts) / dtot
-    numax = _smooth_val(2, de, dtot, ce, hts, hrs, lam) if los else 0.0
+    numax = _smooth_val(_NU, de, dtot, ce, hts, hrs, lam) if los else 0.0
     srim = 0.0
     if los and a * dtot * dtot < hts + hrs:
         xs = _smooth_nu_argmax(dtot, a, hts, hrs)
-        numax = max(_concave_max(2, s, k, dtot, ce, hts, hrs, lam, xs), numax)
+        numax = max(_concave_max(_NU, s, k, dtot, ce, hts, hrs, lam, xs), numax)
     elif los:
         for i in range(1, k + 1):
-            numax = max(numax, _smooth_val(2, d[i], dtot, ce, hts, hrs, lam))
+            numax = max(numax, _smooth_val(_NU, d[i], dtot, ce, hts, hrs, lam))
     else:
-        srim = max(_concave_max(1, s, k, dtot, ce, hts, hrs, lam, dtot - math.sqrt(hrs / a)),
-                   _smooth_val(1, de, dtot, ce, hts, hrs, lam))
+        xr = dtot - math.sqrt(hrs / a)
+        srim = max(_concave_max(_SLOPE_RX, s, k, dtot, ce, hts, hrs, lam, xr),
+                   _smooth_val(_SLOPE_RX, de, dtot, ce, hts, hrs, lam))
     return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
 
 
@@ -413,7 +419,7 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s,
 
     # obstruction slopes: a_obt at the running argmax of (h - hts) / d, hobs and a_obr on the
     # terrain hull
-    i = am[1, k]
+    i = am[_A_OBT, k]
     hh_e = height_above_terminal_line(he, de, hts, hrs, dtot)
     a_obt = max(height_above_terminal_line(h[i], d[i], hts, hrs, dtot) / d[i], hh_e / de)
     hobs = -1.0
@@ -428,7 +434,7 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s,
 
     # horizons: the transmitter's at the running argmax; the receiver's on the hull of the
     # curvature-adjusted terrain (trans-horizon) or at the largest ν (line of sight)
-    lt = am[0, k]
+    lt = am[_TX_HORIZON, k]
     if elevation_tan(he, hts, de, ae) > elevation_tan(h[lt], hts, d[lt], ae):
         lt = ke
     th_max = elevation_mrad(elevation_tan(h[lt], hts, d[lt], ae))
@@ -462,11 +468,11 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s,
     # Section 4
     vertical = prm[_POL] == 2.0
     att4 = prm[_ATT4] != 0.0
-    ld50 = _delta_bull(g, d, hx, hy, hi, nh, bmax, sga, am[2, k], k, dtot, hts, hrs, hstd, hsrd,
-                       ae, f, 0.0, vertical, att4, numax_a)
+    ld50 = _delta_bull(g, d, hx, hy, hi, nh, bmax, sga, am[_STIM_A, k], k, dtot, hts, hrs,
+                       hstd, hsrd, ae, f, 0.0, vertical, att4, numax_a)
     ldb = np.nan   # for p = 50 % Ldp is Ld50 (Eq. (41)): the loss for ab is not needed
     if prm[_P] != 50.0:
-        ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[3, k], k, dtot, hts, hrs, hstd,
+        ldb = _delta_bull(g, d, hx, hy, hi, nh, bmax, _GB, am[_STIM_B, k], k, dtot, hts, hrs, hstd,
                           hsrd, AB_KM, f, 0.0, vertical, att4, np.nan)
     # inland path (omega 0), no location variability nor building entry loss
     return prediction(f, prm[_P], prm[_PL], 0.0, 0.0, 0.0, False, b0, ae, 0.0, dtot, dlt, dlr,
@@ -543,11 +549,11 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
             bulge_a = 500.0 * dj * dj / ae
             yga = g[j] - bulge_a
             ygb = g[j] - 500.0 * dj * dj / AB_KM
-            b0 = _keep_max(b0, am, 0, j, elevation_tan(hj, hts, dj, ae))
-            b1 = _keep_max(b1, am, 1, j, (hj - hts) / dj)
-            b2 = _keep_max(b2, am, 2, j, (yga - hts) / dj)
+            b0 = _keep_max(b0, am, _TX_HORIZON, j, elevation_tan(hj, hts, dj, ae))
+            b1 = _keep_max(b1, am, _A_OBT, j, (hj - hts) / dj)
+            b2 = _keep_max(b2, am, _STIM_A, j, (yga - hts) / dj)
             if with_ab:
-                b3 = _keep_max(b3, am, 3, j, (ygb - hts) / dj)
+                b3 = _keep_max(b3, am, _STIM_B, j, (ygb - hts) / dj)
             _push(hx, hy, hi, nh, bmax, _H0, dj, hj, j)
             _push(hx, hy, hi, nh, bmax, _HA, dj, hj - bulge_a, j)
             if has_clut:

@@ -341,14 +341,18 @@ def smooth_path_clearance(d, hte, hre, ap):
 def bullington_smooth_att4(dtot, hte, hre, ap, f):
     """Bullington loss of the smooth path without profile analysis [dB], Attachment 4."""
     lam = LAM_C / f
-    if dtot < los_distance(hte, hre, ap):
+    los = dtot < los_distance(hte, hre, ap)
+    nu = 0.0
+    stm = 0.0
+    srm = 0.0
+    if los:
         dse1, _, hse = smooth_path_clearance(dtot, hte, hre, ap)
         nu = -hse * math.sqrt(0.002 * dtot / (lam * dse1 * (dtot - dse1)))
-        return bullington_loss(True, nu, 0.0, 0.0, hte, hre, dtot, lam)
-    ce = 1.0 / ap
-    stm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hte)
-    srm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hre)
-    return bullington_loss(False, 0.0, stm, srm, hte, hre, dtot, lam)
+    else:
+        ce = 1.0 / ap
+        stm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hte)
+        srm = 500.0 * ce * dtot - 2.0 * math.sqrt(500.0 * ce * hre)
+    return bullington_loss(los, nu, stm, srm, hte, hre, dtot, lam)
 
 
 @numba.njit(cache=True)
