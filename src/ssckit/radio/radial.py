@@ -20,7 +20,10 @@ and every pixel is evaluated on the prefix of its nearest radial, ending at the 
   the continuous maximum (closed form; Newton for the Fresnel parameter) with its two
   neighbouring grid points. The Fresnel-parameter maxima over the terrain of line-of-sight
   paths and the obstacle height hm keep a loop, which skips every block of 16 points whose
-  bound cannot beat the best value found.
+  bound cannot beat the best value found;
+* what cannot change the result is not computed: the diffraction for the β0 effective Earth
+  radius (and its structures) at p = 50 %, where Eq. (41) takes the median one; the smooth
+  path's Bullington loss where the spherical-Earth loss is zero.
 
 Only the walking is the engine's own: every value of the Recommendation is then computed by
 the same functions as in the per-profile kernel (:mod:`ssckit.radio.propagation._p1812_core`:

@@ -16,7 +16,10 @@ computes any of it:
   maxima, convex hulls) and hands the same functions the point it found.
 
 The public, validated entry points are in :mod:`ssckit.radio.propagation.p1812`; nothing here
-checks its inputs.
+checks its inputs. Every kernel is compiled once and cached (``cache=True``); Numba checks a
+cached kernel against its own file only, so after editing this file delete the cached
+kernels of :mod:`ssckit.radio.radial` too (``__pycache__/radial.*.nbi``, ``.nbc``), which
+inline these functions.
 
 Equation numbers are those of Recommendation ITU-R P.1812-6 (Annex 1 and its Attachments) as
 labelled in the published validation logs of the ITU-R WP 3K reference implementation.
