@@ -279,14 +279,13 @@ def bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam):
     ``los``: Stim < Str (Eq. (16)); then only ``numax``, the largest ν (Eq. (15)), is used;
     otherwise ``stim`` and ``srim`` (Eqs. (14), (17)) set the Bullington point.
     """
-    if los:
-        luc = knife_edge(numax)
-    else:
+    nu = numax
+    if not los:
         dbp = (hrs - hts + srim * dtot) / (stim + srim)  # Eq. (18)
-        nub = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
+        nu = (hts + stim * dbp - (hts * (dtot - dbp) + hrs * dbp) / dtot) * math.sqrt(
             0.002 * dtot / (lam * dbp * (dtot - dbp))
         )  # Eq. (19)
-        luc = knife_edge(nub)  # Eq. (20)
+    luc = knife_edge(nu)  # Eqs. (16), (20)
     return luc + (1.0 - math.exp(-luc / 6.0)) * (10.0 + 0.02 * dtot)  # Eq. (21)
 
 
@@ -403,14 +402,19 @@ def first_term(d, hte, hre, adft, f, omega, vertical):
 @numba.njit(cache=True)
 def spherical_earth(d, hte, hre, ap, f, omega, vertical):
     """Spherical-Earth diffraction loss Ldsph [dB], Section 4.3.2, Eqs. (22)-(27)."""
-    if d >= los_distance(hte, hre, ap):
-        return first_term(d, hte, hre, ap, f, omega, vertical)
-    dse1, dse2, hse = smooth_path_clearance(d, hte, hre, ap)
-    hreq = 17.456 * math.sqrt(dse1 * dse2 * (LAM_C / f) / d)
-    if hse > hreq:
-        return 0.0
-    aem = 500.0 * (d / (math.sqrt(hte) + math.sqrt(hre))) ** 2
-    ldft = first_term(d, hte, hre, aem, f, omega, vertical)
+    beyond = d >= los_distance(hte, hre, ap)
+    adft = ap  # beyond line of sight: the first term with the effective radius ap
+    hse = 0.0
+    hreq = 1.0
+    if not beyond:
+        dse1, dse2, hse = smooth_path_clearance(d, hte, hre, ap)
+        hreq = 17.456 * math.sqrt(dse1 * dse2 * (LAM_C / f) / d)
+        if hse > hreq:
+            return 0.0
+        adft = 500.0 * (d / (math.sqrt(hte) + math.sqrt(hre))) ** 2  # aem, Eq. (26)
+    ldft = first_term(d, hte, hre, adft, f, omega, vertical)
+    if beyond:
+        return ldft
     if ldft < 0.0:
         ldft = 0.0
     return (1.0 - hse / hreq) * ldft
