@@ -17,7 +17,7 @@ from ssckit.core.modules import faces
 from ssckit.core.progress import progress_display
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from ssckit.pipeline import PipelineRun, StepRun, planned_steps, run_all
+from ssckit.pipeline import PipelineRun, planned_steps, run_all
 
 
 def peak_rss_mib() -> float:
@@ -179,5 +179,5 @@ def _first_admin(ws: Workspace) -> str | None:
     return password
 
 
-__all__ = ["StepRun", "compute", "compute_workspace", "demo", "peak_rss_mib", "runs",
+__all__ = ["compute", "compute_workspace", "demo", "peak_rss_mib", "runs",
            "steps_table"]

@@ -93,11 +93,13 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
         if on_step is not None:
             on_step(result)
 
+    published = False
     with progress.task("computing", total=len(planned)) as advance:
         try:
             for publish_first in (False, True):
                 if publish_first:
                     store.publish_run(run.run_id, log)
+                    published = True
                 for module, step in planned:
                     if step.after_publish != publish_first:
                         continue
@@ -113,14 +115,10 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
                         record(StepRun(module, step.title, True, n, time.perf_counter() - t0))
                     advance()
         except BaseException as exc:
-            if _is_running(store, run):   # a report after publishing fails: run stays complete
+            if not published:   # a report after publishing fails: the run stays complete
                 store.fail_run(run.run_id, f"{type(exc).__name__}: {exc}", log)
             raise
     for name, why in unavailable().items():
         run.steps.append(StepRun(name, "(module not installed)", False, reason=why))
     return run
 
-
-def _is_running(store: Store, run: PipelineRun) -> bool:
-    return any(r["id"] == run.run_id and r["status"] == "running"
-               for r in store.list_runs(limit=5))
