@@ -8,29 +8,22 @@ The alert's key is made of the service, the scan it was compared with and its re
 repeated after a crash finds the same key and raises nothing new, and a fault that stays on is
 not reported again (the next scan compares with a scan that already had it).
 
-Webhook (``POST`` JSON): headers ``X-Ssckit-Timestamp`` (Unix seconds) and
-``X-Ssckit-Signature: sha256=<hex>``, the HMAC-SHA256 (RFC 2104) of ``<timestamp>.<body>`` under
-the shared secret; the receiver recomputes it (:func:`verify_signature`) and rejects old
-timestamps, so a captured request cannot be replayed later.
+Delivery (e-mail, signed webhook, the log of attempts, retries) is
+:mod:`ssckit.core.notify`'s, shared with the school module's alerts: see it for the webhook's
+headers and signature (:func:`verify_signature`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import smtplib
-import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
+from ssckit.core import notify
+from ssckit.core.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, Notice, sign, verify_signature
 from ssckit.core.store import Store
 from ssckit.cyber.baseline import FAIL, PASS, Profile, evaluate
 from ssckit.cyber.model import ServiceResult
@@ -40,9 +33,10 @@ from ssckit.cyber.scoring import GRADE_BANDS, score_service
 from ssckit.cyber.store import migrate
 
 #: Delivery attempts per alert and destination before it is given up.
-MAX_ATTEMPTS = 3
-SIGNATURE_HEADER = "X-Ssckit-Signature"
-TIMESTAMP_HEADER = "X-Ssckit-Timestamp"
+MAX_ATTEMPTS = notify.DEFAULT_MAX_ATTEMPTS
+__all__ = ["MAX_ATTEMPTS", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Alert", "EmailChannel",
+           "WebhookChannel", "delivery_log", "deliver", "detect", "load_alerts", "record",
+           "sign", "to_notice", "verify_signature"]
 _GRADE_RANK = {g: i for i, (_, g) in enumerate(GRADE_BANDS)}  # 0 = best
 
 
@@ -164,134 +158,45 @@ def load_alerts(store: Store, limit: int = 200) -> list[Alert]:
 def delivery_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:
     """Every delivery attempt, newest first."""
     migrate(store)
-    cur = store.cursor()
-    try:
-        rows = cur.execute("SELECT alert_key, channel, destination, attempt, attempted_at, ok, "
-                           "detail FROM cyber_alert_deliveries ORDER BY attempted_at DESC "
-                           "LIMIT ?", [limit]).fetchall()
-    finally:
-        cur.close()
-    return [{"alert_key": k, "channel": c, "destination": d, "attempt": n,
-             "attempted_at": t.isoformat(timespec="seconds"), "ok": ok, "detail": det}
-            for k, c, d, n, t, ok, det in rows]
+    return notify.delivery_log(store, "cyber_alert_deliveries", limit)
 
 
-# -- delivery -----------------------------------------------------------------------------------
-def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of ``<timestamp>.<body>``."""
-    mac = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+# -- delivery (ssckit.core.notify) --------------------------------------------------------------
+def to_notice(alert: Alert) -> Notice:
+    """The alert as a :class:`~ssckit.core.notify.Notice`: e-mail subject and text, webhook
+    JSON (``type`` ``ssckit.cyber.alert``)."""
+    lines = [alert.summary, "", f"Service: {alert.service}",
+             f"Organisation: {alert.organisation or '-'}", f"Scan: {alert.scan_id}",
+             f"Severity: {alert.severity}", ""]
+    lines += [f"- {r['text']}" for r in alert.reasons]
+    return Notice(alert.key, f"[ssckit cyber] {alert.severity}: {alert.summary}",
+                  "\n".join(lines) + "\n", {"type": "ssckit.cyber.alert", **alert.to_dict()})
 
 
-def verify_signature(secret: bytes, timestamp: str, body: bytes, signature: str,
-                     max_age_s: float = 300, now: float | None = None) -> bool:
-    """What a webhook receiver checks: the signature, and a timestamp under ``max_age_s``."""
-    try:
-        age = (time.time() if now is None else now) - int(timestamp)
-    except ValueError:
-        return False
-    return abs(age) <= max_age_s and hmac.compare_digest(sign(secret, timestamp, body),
-                                                         signature)
-
-
-@dataclass
-class EmailChannel:
+def EmailChannel(smtp_host: str, smtp_port: int, sender: str, to: list[str],  # noqa: N802
+                 starttls: bool = False, timeout: float = 10.0,
+                 ca_bundle: str | None = None) -> notify.EmailChannel:
     """Alerts by e-mail over SMTP (STARTTLS when ``starttls``)."""
-
-    smtp_host: str
-    smtp_port: int
-    sender: str
-    to: list[str]
-    starttls: bool = False
-    timeout: float = 10.0
-    ca_bundle: str | None = None
-    name: str = "email"
-
-    @property
-    def destinations(self) -> list[str]:
-        return [",".join(self.to)]
-
-    def send(self, alert: Alert, destination: str, loopback_only: bool) -> str:
-        ip = resolve(self.smtp_host, self.smtp_port, None, loopback_only)
-        msg = EmailMessage()
-        msg["From"], msg["To"] = self.sender, destination
-        msg["Subject"] = f"[ssckit cyber] {alert.severity}: {alert.summary}"[:200]
-        msg["X-Ssckit-Alert"] = alert.key
-        lines = [alert.summary, "", f"Service: {alert.service}",
-                 f"Organisation: {alert.organisation or '-'}", f"Scan: {alert.scan_id}",
-                 f"Severity: {alert.severity}", ""]
-        lines += [f"- {r['text']}" for r in alert.reasons]
-        msg.set_content("\n".join(lines) + "\n")
-        with smtplib.SMTP(ip, self.smtp_port, local_hostname="ssckit.monitor",
-                          timeout=self.timeout) as smtp:
-            if self.starttls:
-                ctx = ssl.create_default_context(cafile=self.ca_bundle)
-                smtp.starttls(context=ctx)
-            refused = smtp.send_message(msg, to_addrs=destination.split(","))
-        if refused:
-            raise smtplib.SMTPRecipientsRefused(refused)
-        return f"accepted by {self.smtp_host}:{self.smtp_port}"
+    return notify.EmailChannel(smtp_host, smtp_port, sender, list(to), starttls, timeout,
+                               ca_bundle, local_hostname="ssckit.monitor")
 
 
-@dataclass
-class WebhookChannel:
+def WebhookChannel(url: str, secret: bytes, timeout: float = 10.0  # noqa: N802
+                   ) -> notify.WebhookChannel:
     """Alerts as signed JSON POSTs."""
-
-    url: str
-    secret: bytes
-    timeout: float = 10.0
-    name: str = "webhook"
-
-    @property
-    def destinations(self) -> list[str]:
-        return [self.url]
-
-    def send(self, alert: Alert, destination: str, loopback_only: bool) -> str:
-        parts = urlsplit(destination)
-        resolve(parts.hostname or "", parts.port or 443, None, loopback_only)
-        body = json.dumps({"type": "ssckit.cyber.alert", **alert.to_dict()},
-                          ensure_ascii=False, sort_keys=True).encode()
-        ts = str(int(time.time()))
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: ts,
-                   SIGNATURE_HEADER: sign(self.secret, ts, body)}
-        with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as c:
-            r = c.post(destination, content=body, headers=headers)
-        if not 200 <= r.status_code < 300:
-            raise RuntimeError(f"HTTP {r.status_code}")
-        return f"HTTP {r.status_code}"
+    return notify.WebhookChannel(url, secret, timeout)
 
 
 def deliver(store: Store, channels: list[Any], loopback_only: bool,
             log: Callable[[str], None] = lambda m: None) -> dict[str, int]:
     """Send every stored alert not yet delivered to each destination (at most
-    :data:`MAX_ATTEMPTS` tries each), logging every attempt. Returns counts of sent and
-    failed attempts."""
+    :data:`MAX_ATTEMPTS` tries each, through :func:`ssckit.core.notify.deliver`), logging every
+    attempt in ``cyber_alert_deliveries``. Returns counts of sent and failed attempts."""
     migrate(store)
-    cur = store.cursor()
-    try:
-        alerts = {a.key: a for a in load_alerts(store, limit=10_000)}
-        done = cur.execute("SELECT alert_key, channel, destination, max(attempt), "
-                           "bool_or(ok) FROM cyber_alert_deliveries "
-                           "GROUP BY alert_key, channel, destination").fetchall()
-    finally:
-        cur.close()
-    state = {(k, c, d): (n, ok) for k, c, d, n, ok in done}
-    counts = {"sent": 0, "failed": 0}
-    for a in sorted(alerts.values(), key=lambda a: a.created_at):
-        for ch in channels:
-            for dest in ch.destinations:
-                tries, ok = state.get((a.key, ch.name, dest), (0, False))
-                if ok or tries >= MAX_ATTEMPTS:
-                    continue
-                try:
-                    detail, ok = ch.send(a, dest, loopback_only), True
-                except (OSError, smtplib.SMTPException, httpx.HTTPError, RuntimeError,
-                        Unreachable) as exc:
-                    detail, ok = f"{type(exc).__name__}: {exc}", False
-                    log(f"cyber alert {a.key} to {ch.name} {dest}: {detail}")
-                with store.transaction() as tx:
-                    tx.execute("INSERT INTO cyber_alert_deliveries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [a.key, ch.name, dest, tries + 1,
-                                datetime.now(UTC).replace(tzinfo=None), ok, detail[:500]])
-                counts["sent" if ok else "failed"] += 1
-    return counts
+    alerts = sorted(load_alerts(store, limit=10_000), key=lambda a: a.created_at)
+    counts = notify.deliver(
+        store, "cyber_alert_deliveries", [to_notice(a) for a in alerts], channels,
+        resolve=lambda host, port: resolve(host, port, None, loopback_only),
+        errors=(Unreachable,), max_attempts=MAX_ATTEMPTS,
+        log=lambda m: log("cyber alert " + m.removeprefix("notice ")))
+    return {"sent": counts["sent"], "failed": counts["failed"]}
