@@ -263,3 +263,71 @@ def test_received_at_defaults_to_now(registry: object) -> None:
     now = datetime.now(UTC)
     res = parse_message(json.dumps(simple(ts=now.isoformat())), registry)
     assert len(res.readings) == 1
+
+
+# -- the msgspec fast path agrees with the full parser -----------------------------------------
+def _variants() -> list[tuple[object, str | None, str | None]]:
+    """(pack, topic school, topic device): common packs and every field the fast path leaves
+    to the full parser, refused records, base-field resets and relative times."""
+    import random
+
+    rnd = random.Random(8428)
+    t = to_us(T1) / 1e6
+    urn = f"urn:dev:ssckit:{DEV}:"
+    base = [{"bn": urn, "bt": t, "n": "co2", "u": "ppm", "v": 812},
+            {"n": "temperature", "u": "Cel", "v": 21.3, "t": 60},
+            {"n": "humidity", "v": 41}]
+    extras = [{}, {"bu": "ppm"}, {"bt": 0}, {"bt": -3600}, {"bn": ""}, {"bn": f"{DEV}/"},
+              {"u": "°C"}, {"u": "K"}, {"v": True}, {"v": "812"}, {"v": 1e400}, {"v": -5},
+              {"v": 20_000}, {"vb": True}, {"vs": "x"}, {"bver": 10}, {"bver": 11},
+              {"x_": 1}, {"ut": 60}, {"t": 1e9}, {"t": -1e9}, {"n": "co2 "}, {"n": "ghost"},
+              {"n": "S02-R201-env0/co2", "bn": ""}, {"n": "online", "v": 1},
+              {"bv": 5}, {"s": 1}, {"t": 86400 * 30}]
+    cases: list[tuple[object, str | None, str | None]] = [(base, None, None),
+                                                           (base, "S01", DEV)]
+    for extra in extras:
+        for at in range(3):
+            pack = [dict(r) for r in base]
+            pack[at].update(extra)
+            cases.append((pack, "S01", DEV))
+            cases.append((pack, None, None))
+    for _ in range(200):
+        pack = [dict(r) for r in rnd.sample(base, k=rnd.randint(1, 3))]
+        pack[0].setdefault("bn", urn)
+        for r in pack:
+            if rnd.random() < 0.3:
+                r.update(rnd.choice(extras))
+        cases.append((pack, rnd.choice([None, "S01", "S02"]), rnd.choice([None, DEV])))
+    cases += [([], None, None), ({"device": DEV}, None, None), ("[1]", None, None),
+              ('[{"bn": "a", "bn": "' + urn + '", "n": "co2", "v": 800}]', None, None)]
+    return cases
+
+
+@pytest.mark.parametrize("limits", [Limits(), Limits(max_age=None)])
+def test_fast_path_agrees_with_the_full_parser(registry: object, limits: Limits) -> None:
+    from ssckit.school.payload import load_json, parse_senml, parse_senml_fast
+
+    received = to_us(NOW)
+    fast_taken = 0
+    for pack, school, device in _variants():
+        body = pack if isinstance(pack, str) else json.dumps(pack)
+        fast = parse_senml_fast(body, registry, received, limits, school, device)
+        obj, rej = load_json(body)
+        full = (parse_senml(obj, registry, received, limits, school, device)
+                if rej is None and isinstance(obj, list) else None)
+        if fast is not None:
+            fast_taken += 1
+            assert full is not None and not full.rejections, body
+            assert fast == full.readings, body
+        if full is not None:            # parse_message gives what the full parser gives
+            assert parse_message(body, registry, NOW, limits, school, device) == full, body
+    assert fast_taken > 50          # the common packs do take the fast path
+
+
+def test_fast_path_takes_the_packs_this_project_publishes(registry: object) -> None:
+    from ssckit.school.payload import parse_senml_fast
+
+    rs = [Reading(DEV, q, to_us(T1) + k * 60_000_000, v)
+          for k in range(3) for q, v in (("co2", 812.0), ("temperature", 21.25))]
+    body = format_senml(DEV, rs)
+    assert parse_senml_fast(body, registry, to_us(NOW), Limits(), "S01", DEV) == rs

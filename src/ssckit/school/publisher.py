@@ -109,7 +109,9 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
     client = mqtt.Client(CallbackAPIVersion.VERSION2,
                          client_id=client_id or f"ssckit-pub-{uuid.uuid4().hex[:12]}",
                          protocol=MQTTProtocolVersion.MQTTv311, clean_session=True)
-    client.max_inflight_messages_set(max_inflight)
+    # paho's own in-flight limit rescans its whole outgoing queue on every PUBACK (quadratic
+    # in the window); the window is kept here instead and paho sends every message at once
+    client.max_inflight_messages_set(0)
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(1, 2)
     cond = threading.Condition()
@@ -146,8 +148,8 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
             raise ConnectionError(f"could not connect to the MQTT broker at {host}:{port}")
         started = time.monotonic()
         for topic, payload, n in messages:
-            with cond:    # back-pressure: keep the client's own queue bounded
-                while len(counts) >= 4 * max_inflight:
+            with cond:    # the QoS 1 window: at most max_inflight unacknowledged messages
+                while len(counts) >= max_inflight:
                     if not cond.wait(max(0.0, deadline - time.monotonic())):
                         raise TimeoutError("the broker stopped acknowledging messages")
             # never call paho while holding ``cond``: its thread holds its own locks when it
