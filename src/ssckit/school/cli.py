@@ -235,3 +235,4 @@ def ngsi(output: Path | None, ws: Workspace, store: Store) -> None:
         console.print(f"wrote {output}")
     else:
         click.echo(text)
+import ssckit.school.cli_national  # noqa: E402,F401,I001 - its commands join the group

@@ -36,6 +36,8 @@ class SchoolSettings(BaseModel):
                              description="MQTT broker of `ssckit school ingest`.")
     broker_port: int = Field(1883, ge=1, le=65535, description="Its port.")
     topic: str = Field("ssckit/school/+/+", min_length=1, description="Its subscription.")
+    alerts: dict = Field(default_factory=dict, description=(  # ssckit.school.notify_rules
+        "Alert rules, subscriptions and delivery (validated by `ssckit school alerts`)."))
 
 
 def load_registry(ws: Workspace) -> Registry | None:
