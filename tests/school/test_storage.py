@@ -185,3 +185,33 @@ def test_retention_deletes_old_raw_data_after_aggregating(store: Store, registry
     assert store.cursor().execute("SELECT count(*) FROM school_hourly").fetchone()[0] == 3
     with pytest.raises(ValueError):
         retention(store, root, keep_days=-1)
+
+
+def test_first_of_each_key_keeps_the_first_reading_of_each_key(registry: object) -> None:
+    import random
+
+    from ssckit.school.storage import RegistryCodes, first_of_each_key
+
+    rnd = random.Random(5)
+    devices = sorted(d for d, dev in registry.devices.items() if "co2" in dev.quantities)
+    rs = [Reading(rnd.choice(devices), rnd.choice(["co2", "noise"]),
+                  to_us(DAY1) + rnd.randrange(40) * 60_000_000, float(k)) for k in range(3000)]
+    first: dict[tuple[str, str, int], int] = {}
+    for k, r in enumerate(rs):
+        first.setdefault((r.device_id, r.quantity, r.ts_us), k)
+    keep = first_of_each_key(RegistryCodes(registry).encode(rs))
+    assert keep.tolist() == sorted(first.values())
+
+
+def test_a_batch_with_repeats_stores_each_key_once_with_its_first_value(
+        store: Store, registry: object) -> None:
+    rs = minutes(A, "co2", DAY1, 5)
+    again = [r._replace(value=r.value + 100) for r in rs]
+    assert put(store, registry, rs[:2] + again + rs) == 5
+    cur = store.cursor()
+    try:
+        values = [v for (v,) in cur.execute(
+            "SELECT value FROM school_readings ORDER BY ts").fetchall()]
+    finally:
+        cur.close()
+    assert values == [500.0, 501.0, 602.0, 603.0, 604.0]

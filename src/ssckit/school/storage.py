@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from ssckit.core.progress import track
 from ssckit.core.store import Store
 from ssckit.school.payload import Reading
-from ssckit.school.schema import Registry
+from ssckit.school.schema import QUANTITIES, Registry
 
 if TYPE_CHECKING:
     from ssckit.school.simulate import Hourly, Readings
@@ -57,11 +57,6 @@ _COLS = "device_id, quantity, ts, value, school_id, room_id"
 #: school_id column, which readers ignore).
 _FILE_COLS = "device_id, quantity, ts, value, room_id"
 
-_INSERT_SQL = f"""
-INSERT OR IGNORE INTO school_readings ({_COLS})
-SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), make_timestamp(unnest($3::BIGINT[])),
-       unnest($4::DOUBLE[]), unnest($5::VARCHAR[]), unnest($6::VARCHAR[])
-"""
 
 
 def readings_root(workspace_dir: str | Path) -> Path:
@@ -70,19 +65,101 @@ def readings_root(workspace_dir: str | Path) -> Path:
 
 
 # -- recent data -------------------------------------------------------------------------------
-def insert_readings(cur: duckdb.DuckDBPyConnection, registry: Registry,
+class ReadingColumns(NamedTuple):
+    """A batch of readings as columns of codes (see :class:`RegistryCodes`): what ingest
+    workers send to the writer (a few bytes a reading, no Python object per row)."""
+
+    device: NDArray[np.int32]      # index into RegistryCodes.devices
+    quantity: NDArray[np.int8]     # index into RegistryCodes.quantities
+    ts_us: NDArray[np.int64]       # UTC microseconds since 1970-01-01
+    value: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.ts_us)
+
+
+class RegistryCodes:
+    """Integer codes of a registry's devices and of the known quantities, and each device's
+    school and room, as arrays indexed by device code."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.devices = sorted(registry.devices)
+        self.quantities = list(QUANTITIES)
+        self._device_code = {d: i for i, d in enumerate(self.devices)}
+        self._quantity_code = {q: i for i, q in enumerate(self.quantities)}
+        self.device_names = np.array(self.devices, dtype=object)
+        self.quantity_names = np.array(self.quantities, dtype=object)
+        self.schools = np.array([registry.devices[d].school_id for d in self.devices],
+                                dtype=object)
+        self.rooms = np.array([registry.devices[d].room_id for d in self.devices],
+                              dtype=object)
+
+    def encode(self, readings: Sequence[Reading]) -> ReadingColumns:
+        """Columns of ``readings`` (all of registered devices and known quantities)."""
+        if not readings:
+            return ReadingColumns(np.empty(0, np.int32), np.empty(0, np.int8),
+                                  np.empty(0, np.int64), np.empty(0, np.float64))
+        dev, qty, ts, val = zip(*readings, strict=True)
+        dc, qc = self._device_code, self._quantity_code
+        return ReadingColumns(np.fromiter((dc[d] for d in dev), np.int32, len(dev)),
+                              np.fromiter((qc[q] for q in qty), np.int8, len(qty)),
+                              np.array(ts, dtype=np.int64), np.array(val, dtype=np.float64))
+
+
+def first_of_each_key(cols: ReadingColumns) -> NDArray[np.intp]:
+    """Positions, in batch order, of the first reading of each (device, quantity, time) key
+    of ``cols``: the batch without its repeated readings, found with one sort."""
+    n = len(cols)
+    if n < 2:
+        return np.arange(n)
+    dq = cols.device.astype(np.int64) * 256 + cols.quantity.astype(np.int64)
+    order = np.lexsort((cols.ts_us, dq))         # stable: equal keys keep the batch order
+    dq_s, ts_s = dq[order], cols.ts_us[order]
+    first = np.r_[True, (dq_s[1:] != dq_s[:-1]) | (ts_s[1:] != ts_s[:-1])]
+    return np.sort(order[first])
+
+
+_INSERT_COLUMNS_SQL = f"""
+INSERT OR IGNORE INTO school_readings ({_COLS})
+SELECT device_id, quantity, make_timestamp(ts_us), value, school_id, room_id
+FROM school_ingest_batch
+"""
+
+
+def insert_reading_columns(cur: duckdb.DuckDBPyConnection, codes: RegistryCodes,
+                           cols: ReadingColumns) -> int:
+    """Insert a batch given as columns in one statement; return how many readings were new.
+
+    A reading whose (device, quantity, time) is already stored, or repeated in the batch, is
+    ignored: the first one stored wins (repeats within the batch are dropped first, by
+    :func:`first_of_each_key`; the table's primary key refuses the rest).
+    """
+    if not len(cols):
+        return 0
+    keep = first_of_each_key(cols)
+    dev = cols.device[keep]
+    batch = {"device_id": codes.device_names[dev],
+             "quantity": codes.quantity_names[cols.quantity[keep]],
+             "ts_us": cols.ts_us[keep], "value": cols.value[keep],
+             "school_id": codes.schools[dev], "room_id": codes.rooms[dev]}
+    cur.register("school_ingest_batch", batch)
+    try:
+        row = cur.execute(_INSERT_COLUMNS_SQL).fetchone()
+    finally:
+        cur.unregister("school_ingest_batch")
+    return int(row[0]) if row else 0
+
+
+def insert_readings(cur: duckdb.DuckDBPyConnection, registry: Registry | RegistryCodes,
                     readings: Sequence[Reading]) -> int:
     """Insert ``readings`` (all of registered devices) in one statement; return how many were
     new. A reading whose (device, quantity, time) is already stored, or repeated in the batch,
-    is ignored: the first one stored wins."""
+    is ignored: the first one stored wins. ``registry`` may be given as its
+    :class:`RegistryCodes` (made once for many batches)."""
     if not readings:
         return 0
-    devices = registry.devices
-    dev, qty, ts, val = (list(c) for c in zip(*readings, strict=True))
-    school = [devices[d].school_id for d in dev]
-    room = [devices[d].room_id for d in dev]
-    row = cur.execute(_INSERT_SQL, [dev, qty, ts, val, school, room]).fetchone()
-    return int(row[0]) if row else 0
+    codes = registry if isinstance(registry, RegistryCodes) else RegistryCodes(registry)
+    return insert_reading_columns(cur, codes, codes.encode(readings))
 
 
 def insert_quarantine(cur: duckdb.DuckDBPyConnection,
