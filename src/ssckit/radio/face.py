@@ -12,6 +12,7 @@ FACE = ModuleFace(
     cli="ssckit.radio.cli:radio",
     web=("ssckit.radio.web",),
     templates="templates",
+    static="static",
     sample="ssckit.radio.sample:write_sample",
     requires=("numba", "rasterio", "scipy"),
 )

@@ -58,6 +58,7 @@ from ssckit.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddlewa
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
+LEAFLET_DIR = Path("/usr/share/javascript/leaflet")
 
 
 def _templates() -> Jinja2Templates:
@@ -341,6 +342,8 @@ def create_app(workspace_dir: Path) -> FastAPI:
             app.mount(f"/static/{face.name}", StaticFiles(directory=str(static)),
                       name=f"static-{face.name}")
     app.state.nav.extend([("Account", "/account", "viewer"), ("Users", "/admin/users", "admin")])
+    if LEAFLET_DIR.is_dir():  # Debian's libjs-leaflet: maps work offline, no CDN
+        app.mount("/static/leaflet", StaticFiles(directory=str(LEAFLET_DIR)), name="leaflet")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app
 
