@@ -39,9 +39,22 @@ from paho.mqtt.properties import Properties
 
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
-from ssckit.school.payload import DEFAULT_LIMITS, MAX_AGE, Limits, Parsed, Rejection, parse_message
+from ssckit.school.payload import (
+    DEFAULT_LIMITS,
+    MAX_AGE,
+    Limits,
+    Parsed,
+    Reading,
+    Rejection,
+    parse_message,
+)
 from ssckit.school.schema import Registry, ensure_tables, read_registry
-from ssckit.school.storage import insert_quarantine, insert_readings
+from ssckit.school.storage import (
+    ReadingColumns,
+    RegistryCodes,
+    insert_quarantine,
+    insert_reading_columns,
+)
 
 DEFAULT_TOPIC = "ssckit/school/+/+"
 DEFAULT_CLIENT_ID = "ssckit-school-ingest"
@@ -126,14 +139,33 @@ def _payload_text(body: bytes) -> str:
     return text
 
 
-def store_messages(cur: duckdb.DuckDBPyConnection, registry: Registry,
-                   messages: Sequence[Message], received_at: datetime | None = None,
-                   limits: Limits = DEFAULT_LIMITS) -> IngestStats:
-    """Parse ``messages`` and write their readings and rejections with ``cur`` (the caller
-    owns the transaction). Returns the counts of this batch."""
+@dataclass
+class ParsedBatch:
+    """A batch of messages parsed: its accepted readings as columns, its quarantine rows
+    (received_at, channel, payload, reason) and its counts so far (messages, reasons)."""
+
+    columns: ReadingColumns
+    quarantine: list[tuple[datetime, str, str, str]]
+    stats: IngestStats
+
+    def __getstate__(self) -> dict[str, Any]:      # sent to the writer without the clock
+        return {"columns": self.columns, "quarantine": self.quarantine,
+                "stats": (self.stats.messages, dict(self.stats.reasons))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        messages, reasons = state["stats"]
+        self.columns, self.quarantine = state["columns"], state["quarantine"]
+        self.stats = IngestStats(messages=messages, reasons=Counter(reasons), batches=1)
+
+
+def parse_messages(codes: RegistryCodes, registry: Registry, messages: Sequence[Message],
+                   received_at: datetime | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> ParsedBatch:
+    """Parse and check ``messages`` (pure: no store): the accepted readings as columns, every
+    refused message or reading as a quarantine row with its reason."""
     now = received_at if received_at is not None else datetime.now(UTC).replace(tzinfo=None)
     stats = IngestStats(messages=len(messages), batches=1)
-    readings = []
+    readings: list[Reading] = []
     quarantine: list[tuple[datetime, str, str, str]] = []
     for msg in messages:
         parsed = _safe_parse(msg, registry, now, limits)
@@ -142,10 +174,28 @@ def store_messages(cur: duckdb.DuckDBPyConnection, registry: Registry,
             payload = rej.record if rej.record is not None else _payload_text(msg.body)
             quarantine.append((now, msg.channel, payload, str(rej)))
             stats.reasons[rej.code] += 1
-    stats.accepted = insert_readings(cur, registry, readings)
-    stats.duplicates = len(readings) - stats.accepted
-    stats.quarantined = insert_quarantine(cur, quarantine)
+    return ParsedBatch(codes.encode(readings), quarantine, stats)
+
+
+def store_parsed(cur: duckdb.DuckDBPyConnection, codes: RegistryCodes,
+                 batch: ParsedBatch) -> IngestStats:
+    """Write a parsed batch with ``cur`` (the caller owns the transaction); returns its counts
+    with the readings newly stored, the duplicates and the quarantine rows filled in."""
+    stats = batch.stats
+    stats.accepted = insert_reading_columns(cur, codes, batch.columns)
+    stats.duplicates = len(batch.columns) - stats.accepted
+    stats.quarantined = insert_quarantine(cur, batch.quarantine)
     return stats
+
+
+def store_messages(cur: duckdb.DuckDBPyConnection, registry: Registry,
+                   messages: Sequence[Message], received_at: datetime | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> IngestStats:
+    """Parse ``messages`` and write their readings and rejections with ``cur`` (the caller
+    owns the transaction). Returns the counts of this batch."""
+    codes = RegistryCodes(registry)
+    return store_parsed(cur, codes, parse_messages(codes, registry, messages, received_at,
+                                                   limits))
 
 
 @dataclass(frozen=True)
@@ -173,10 +223,34 @@ def ingest_body(store: Store, registry: Registry, body: bytes | str,
     return BodyResult(s.accepted, s.duplicates, s.quarantined, dict(s.reasons))
 
 
-class Ingester:
-    """An MQTT subscriber writing batches into a store; see the module docstring."""
+#: Where an ingester hands its parsed batches: returns the batch's counts once it is stored.
+Sink = Callable[[ParsedBatch], IngestStats]
 
-    def __init__(self, store: Store, registry: Registry, host: str, port: int, *,
+
+class StoreSink:
+    """Writes each parsed batch into ``store`` in one transaction (the process that calls it
+    is the store's writer); with ``count_tables`` the counts carry the table sizes."""
+
+    def __init__(self, store: Store, codes: RegistryCodes, count_tables: bool = False) -> None:
+        self.store, self.codes, self.count_tables = store, codes, count_tables
+
+    def __call__(self, batch: ParsedBatch) -> IngestStats:
+        with self.store.transaction() as cur:
+            s = store_parsed(cur, self.codes, batch)
+            if self.count_tables:
+                s.table_readings = cur.execute(
+                    "SELECT count(*) FROM school_readings").fetchone()[0]
+                s.table_quarantine = cur.execute(
+                    "SELECT count(*) FROM school_quarantine").fetchone()[0]
+        return s
+
+
+class Ingester:
+    """An MQTT subscriber handing parsed batches to a sink (the store, or the writer of
+    :mod:`ssckit.school.ingest_workers`) and acknowledging them once stored; see the module
+    docstring."""
+
+    def __init__(self, sink: Sink, registry: Registry, host: str, port: int, *,
                  topic: str = DEFAULT_TOPIC, client_id: str = DEFAULT_CLIENT_ID,
                  batch_size: int = DEFAULT_BATCH_SIZE,
                  flush_interval: float = DEFAULT_FLUSH_INTERVAL, qos: int = 1,
@@ -185,7 +259,8 @@ class Ingester:
                  log: Callable[[str], None] | None = None) -> None:
         if batch_size < 1 or flush_interval <= 0:
             raise ValueError("batch_size must be >= 1 and flush_interval > 0")
-        self.store, self.registry = store, registry
+        self.sink, self.registry = sink, registry
+        self.codes = RegistryCodes(registry)
         self.host, self.port, self.topic, self.qos = host, port, topic, qos
         self.batch_size, self.flush_interval = batch_size, flush_interval
         self.limits, self.keepalive = limits, keepalive
@@ -256,13 +331,8 @@ class Ingester:
             return [self._queue.popleft() for _ in range(n)]
 
     def _write(self, batch: list[tuple[int, int, int, Message, float]]) -> None:
-        with self.store.transaction() as cur:
-            s = store_messages(cur, self.registry, [b[3] for b in batch], limits=self.limits)
-            if self.progress is not None:
-                s.table_readings = cur.execute(
-                    "SELECT count(*) FROM school_readings").fetchone()[0]
-                s.table_quarantine = cur.execute(
-                    "SELECT count(*) FROM school_quarantine").fetchone()[0]
+        s = self.sink(parse_messages(self.codes, self.registry, [b[3] for b in batch],
+                                     limits=self.limits))
         # committed: now, and only now, acknowledge (in the order received)
         with self._cond:
             generation = self._generation
@@ -353,7 +423,8 @@ def run_ingester(store_path: str | Path, registry: Registry, broker_host: str = 
     try:
         with Store.open(store_path) as store:
             ensure_tables(store)
-            ingester = Ingester(store, registry, broker_host, broker_port, topic=topic,
+            sink = StoreSink(store, RegistryCodes(registry), count_tables=progress is not None)
+            ingester = Ingester(sink, registry, broker_host, broker_port, topic=topic,
                                 client_id=client_id, batch_size=batch_size,
                                 flush_interval=flush_interval, qos=qos, limits=limits,
                                 progress=progress, log=log)
