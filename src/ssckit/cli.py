@@ -11,6 +11,7 @@ from ssckit import __version__
 from ssckit.core.cli_support import err_console
 from ssckit.core.errors import InputError
 from ssckit.core.modules import faces, load_ref, unavailable
+from ssckit.core.store import set_store_wait
 
 
 class _Root(click.Group):
@@ -39,15 +40,23 @@ class _Root(click.Group):
 )
 @click.version_option(__version__, prog_name="ssckit")
 @click.option("--debug", is_flag=True, help="Show the full traceback of any error.")
-def cli(debug: bool) -> None:
+@click.option("--wait", "wait_s", type=click.FloatRange(0, 86_400), default=None,
+              metavar="SECONDS", help="How long to wait for a store another process is using "
+              "before giving up [default: $SSCKIT_STORE_WAIT or 30].")
+def cli(debug: bool, wait_s: float | None) -> None:
     """ssckit: the smart sustainable city toolkit.
 
     A city is a folder (its workspace) with city.yaml, its input files and the ssckit.duckdb
     store. Each module turns raw data into indicator values; `ssckit kpi scorecard` turns them
     into the city's U4SSC scorecard (ITU-T Y.4903); `ssckit serve` shows everything on the web.
     Start with `ssckit demo`, which writes a synthetic sample city and runs every module on it.
+
+    Any number of commands, `ssckit serve` and its live feeds may use one workspace at once:
+    each opens the store only for a moment and the others wait their turn (--wait).
     """
     del debug
+    if wait_s is not None:
+        set_store_wait(wait_s)
 
 
 def _mount() -> None:

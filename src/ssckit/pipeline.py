@@ -94,6 +94,7 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
             on_step(result)
 
     published = False
+    current = ("core", "")
     with progress.task("computing", total=len(planned)) as advance:
         try:
             for publish_first in (False, True):
@@ -104,6 +105,7 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
                     if step.after_publish != publish_first:
                         continue
                     advance(0, description=f"{module}: {step.title}")
+                    current = (module, step.title)
                     reason = step.why_not(ws)
                     if reason is not None:
                         record(StepRun(module, step.title, False, reason=reason))
@@ -115,9 +117,15 @@ def run_all(ws: Workspace, store: Store, only: Sequence[str] = (),
                         record(StepRun(module, step.title, True, n, time.perf_counter() - t0))
                     advance()
         except BaseException as exc:
+            if published:       # the run's log keeps the after-publish step that failed
+                log.append({"module": current[0], "title": current[1], "ran": False,
+                            "n_values": 0, "seconds": 0.0,
+                            "reason": f"failed after publishing: {type(exc).__name__}: {exc}"})
+                store.log_run_steps(run.run_id, log)
             if not published:   # a report after publishing fails: the run stays complete
                 store.fail_run(run.run_id, f"{type(exc).__name__}: {exc}", log)
             raise
+    store.log_run_steps(run.run_id, log)    # with the steps run after publishing
     for name, why in unavailable().items():
         run.steps.append(StepRun(name, "(module not installed)", False, reason=why))
     return run

@@ -31,7 +31,7 @@ def _compute(root: Path, value: float, hang: str = "", marker: Path | None = Non
 def _published(root: Path) -> dict[str, float]:
     with Store.open(root / "ssckit.duckdb", read_only=True) as store:
         return {v.indicator: v.value for v in store.query_values() if v.indicator.startswith(
-            "slow:")}
+            "slow:") and v.indicator != "slow:published"}
 
 
 @pytest.mark.parametrize("kill_in", ["first", "second"])
@@ -57,7 +57,33 @@ def test_killed_run_publishes_nothing(tmp_path: Path, kill_in: str):
     assert [r["status"] for r in runs] == ["complete", "killed", "complete"]
     assert "nothing of it was published" in runs[1]["message"]
     ran = [s["title"] for s in runs[2]["steps"] if s["ran"]]
-    assert ran[-2:] == ["first", "second"]
+    assert ran[-3:] == ["first", "second", "report"]   # the after-publish step is logged too
+
+
+def test_a_run_of_a_live_process_is_not_taken_for_killed(tmp_path: Path):
+    """Two computes at once on one workspace (the store is opened only for moments): the
+    second completes while the first still runs, and leaves the first alone."""
+    root = _workspace(tmp_path / "city", notes=False)
+    marker = tmp_path / "marker"
+    slow = _compute(root, 1.0, hang="second", marker=marker)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert slow.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        assert _compute(root, 2.0).wait(timeout=120) == 0
+        assert _published(root) == {"slow:first": 2.0, "slow:second": 2.0}
+        with Store.open(root / "ssckit.duckdb", read_only=True) as store:
+            assert [r["status"] for r in store.list_runs()] == ["complete", "running"]
+    finally:
+        os.kill(slow.pid, signal.SIGKILL)
+        slow.wait()
+    assert _compute(root, 3.0).wait(timeout=120) == 0
+    with Store.open(root / "ssckit.duckdb", read_only=True) as store:
+        runs = store.list_runs()
+        published = store.query_values(indicator="slow:published")
+    assert [r["status"] for r in runs] == ["complete", "complete", "killed"]
+    assert [v.value for v in published] == [2.0]   # the report saw the two published values
 
 
 def test_failed_step_publishes_nothing_and_says_why(tmp_path: Path):

@@ -105,7 +105,8 @@ def test_module_migrations_apply_once_and_refuse_newer(tmp_path: Path):
 
 
 def test_store_held_by_another_process_is_one_line(tmp_path: Path):
-    """DuckDB allows one writing process: the second gets one line naming the holder."""
+    """DuckDB allows one writing process: another one waits (``--wait``), then gets one line
+    naming the holder."""
     import subprocess
     import sys
 
@@ -119,10 +120,10 @@ def test_store_held_by_another_process_is_one_line(tmp_path: Path):
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(InputError) as e:
-            Store.open(root / "ssckit.duckdb")
+            Store.open(root / "ssckit.duckdb", wait_s=1.0)
         assert f"process {holder.pid}" in str(e.value)
-        cli = subprocess.run([sys.executable, "-m", "ssckit.cli", "export", "-w", str(root),
-                              "-o", str(tmp_path / "v.csv"), "--format", "csv"],
+        cli = subprocess.run([sys.executable, "-m", "ssckit.cli", "--wait", "1", "export",
+                              "-w", str(root), "-o", str(tmp_path / "v.csv"), "--format", "csv"],
                              capture_output=True, text=True)
         assert cli.returncode == 2
         lines = cli.stderr.strip().splitlines()

@@ -10,8 +10,6 @@ the main navigation); its ``home`` panel is shown on the home page.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -52,6 +50,7 @@ from ssckit.core.webkit import (
     set_cookie,
 )
 from ssckit.core.workspace import Workspace
+from ssckit.web.cache import StoreScope, VersionCache, workspace_version
 from ssckit.web.language import LanguageMiddleware
 from ssckit.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 
@@ -297,18 +296,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 # -- the factory ------------------------------------------------------------------------------
-def create_app(workspace_dir: Path) -> FastAPI:
-    """The web app of the city workspace at ``workspace_dir`` (opens its store)."""
+def create_app(workspace_dir: Path, cache: bool = True) -> FastAPI:
+    """The web app of the city workspace at ``workspace_dir``.
+
+    The app keeps no connection to the store: each request opens it when it first needs it
+    and closes it when answered (:mod:`ssckit.core.store`), so CLI commands and other
+    processes take turns with it. Anonymous GET answers are cached per store version
+    (:mod:`ssckit.web.cache`; ``cache=False`` turns that off).
+    """
     ws = Workspace.load(workspace_dir)
     store = Store.open(ws.store_path)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
-
     app = FastAPI(
-        title=f"ssckit API: {ws.label}", version=__version__, lifespan=lifespan,
+        title=f"ssckit API: {ws.label}", version=__version__,
         description="Indicator values and the U4SSC KPI scorecard (ITU-T Y.4903) of one city. "
                     "Reads are public; writes need an API token (`Authorization: Bearer ...`) "
                     "of a user with the analyst or admin role.",
@@ -319,7 +319,10 @@ def create_app(workspace_dir: Path) -> FastAPI:
     app.state.store = store
     app.state.templates = _templates()
     app.state.nav = [("Home", "/", None)]
+    app.add_middleware(StoreScope, store=store)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(VersionCache, enabled=cache, version=workspace_version(
+        store.version, ws.root / "city.yaml"))
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LanguageMiddleware, default=ws.config.language)

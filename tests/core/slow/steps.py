@@ -29,6 +29,16 @@ def second(ws: Workspace, store: Store) -> list[IndicatorValue]:
     return _value("second", ws)
 
 
+def report(ws: Workspace, store: Store) -> list[IndicatorValue]:
+    """An after-publish step: counts the published values of the steps before it."""
+    n = len([v for v in store.query_values(indicator_prefix="slow:")
+             if v.indicator != "slow:published"])
+    return [IndicatorValue(indicator="slow:published", value=float(n), unit="n",
+                           period=str(ws.config.year), source={"module": "slow"})]
+
+
 FACE = ModuleFace(name="slow", title="Slow", summary="steps that can hang", order=95,
                   steps=(Step("first", "tests.core.slow.steps:first", order=90),
-                         Step("second", "tests.core.slow.steps:second", order=91)))
+                         Step("second", "tests.core.slow.steps:second", order=91),
+                         Step("report", "tests.core.slow.steps:report", order=92,
+                              after_publish=True)))
