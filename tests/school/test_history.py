@@ -228,7 +228,7 @@ def _workspace(folder: Path, school_settings: dict) -> Workspace:
         ({"utc_offset_min": -800}, "utc_offset_min", "greater than or equal to -720"),
         ({"broker_port": 0}, "broker_port", "greater than or equal to 1"),
         ({"simulate_hourly_days": "many"}, "simulate_hourly_days", "valid integer"),
-        ({"simulate_dayz": 3}, "simulate_dayz", "unknown setting; allowed: broker_host"),
+        ({"simulate_dayz": 3}, "simulate_dayz", "unknown setting; allowed: alerts, broker_host"),
     ],
 )
 def test_settings_are_validated_as_a_whole(tmp_path: Path, settings, field, words) -> None:

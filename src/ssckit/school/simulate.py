@@ -59,10 +59,12 @@ __all__ = [
     "ROOM_QUANTITIES",
     "SAMPLE_CENTRE_LATLON",
     "SAMPLE_UTC_OFFSET_MIN",
+    "Buildings",
     "Hourly",
     "HourlySimulator",
     "MinuteSimulator",
     "Readings",
+    "buildings",
     "co2_mass_balance",
     "co2_steady_state",
     "registry_from_rows",
@@ -134,9 +136,12 @@ def sample_registry(seed: int = 0, n_schools: int = 20,
         Rows keyed by ``SCHOOL_COLUMNS``, ``ROOM_COLUMNS`` and ``DEVICE_COLUMNS`` of
         :mod:`ssckit.school.schema` (a device's quantities joined by ';'). Each room has one
         environment sensor (``<school>-<room>-env``); each school one meter (``<school>-meter``)
-        and one connectivity probe (``<school>-probe``), with an empty room.
+        and one connectivity probe (``<school>-probe``), with an empty room. The gross floor
+        area is the rooms' area times the school's :attr:`Buildings.floor_factor`; classrooms
+        of a ``long`` or ``short`` school (:attr:`Buildings.style`) share its timetable.
     """
     rng = np.random.default_rng(seed)
+    bld = buildings(seed, n_schools)
     lat0, lon0 = centre_latlon
     schools, rooms, devices = [], [], []
     for i in range(n_schools):
@@ -153,8 +158,11 @@ def sample_registry(seed: int = 0, n_schools: int = 20,
             area = round(float(rng.uniform(alo, ahi)), 1)
             cap = int(rng.integers(clo, chi + 1))
             rid = f"R{j + 1:02d}"
+            tt = tts[int(rng.integers(len(tts)))]
+            if kind == "classroom" and bld.style[i] in _STYLE_TIMETABLE:
+                tt = _STYLE_TIMETABLE[str(bld.style[i])]
             rooms.append({"school_id": sid, "room_id": rid, "type": kind, "area_m2": area,
-                          "capacity": cap, "timetable": tts[int(rng.integers(len(tts)))]})
+                          "capacity": cap, "timetable": tt})
             devices.append({"device_id": f"{sid}-{rid}-env", "school_id": sid, "room_id": rid,
                             "quantities": ";".join(ROOM_QUANTITIES)})
             area_sum += area
@@ -163,7 +171,8 @@ def sample_registry(seed: int = 0, n_schools: int = 20,
         schools.append({
             "id": sid, "name": f"Sample School {i + 1}", "lat": round(lat, 6),
             "lon": round(lon, 6), "pupils": int(class_cap * rng.uniform(0.85, 1.0)),
-            "staff": int(len(kinds) * 1.5 + 5), "floor_area_m2": round(area_sum * 1.7, 1),
+            "staff": int(len(kinds) * 1.5 + 5),
+            "floor_area_m2": round(area_sum * float(bld.floor_factor[i]), 1),
             "contracted_down_mbps": down,
             "contracted_up_mbps": float(down / rng.choice([2.0, 5.0, 10.0])),
             "benchmark_down_mbps": 20.0})
@@ -481,6 +490,16 @@ class _Setup:
     t_set: NDArray[np.float64]
     daylight_factor: NDArray[np.float64]
     loud: NDArray[np.float64]
+    bld: Buildings                     # per school: envelope, loads, heating schedule
+
+    def heated(self, heat_season: NDArray[np.bool_], weekday: NDArray[np.bool_],
+               minute_of_day: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Heating on, per room (T, R) and per school (T, S): the heating season, a weekday,
+        and the school's heating hours (local minutes of the day)."""
+        b = self.bld
+        on_s = heat_season & (weekday & (minute_of_day[:, None] >= b.heat_on_min) & (
+            minute_of_day[:, None] < b.heat_off_min))
+        return on_s[:, self.room_school], on_s
 
     @property
     def have(self) -> NDArray[np.int64]:
@@ -527,7 +546,53 @@ class _Setup:
         return rank
 
 
-def _setup(registry: Registry, rng: np.random.Generator) -> _Setup:
+@dataclass(frozen=True)
+class Buildings:
+    """What makes schools use different energy per m², per school (in sorted id order).
+
+    era: 0 built before 1970 and not renovated, 1 built 1970-1999, 2 built from 2000 or
+    deeply renovated; h_loss: heat loss coefficient (transmission and ventilation) per m² of
+    floor [W/(m² K)], by era 1.8-2.6, 1.1-1.6 and 0.5-0.9 (the spread of heat-loss parameters
+    of EU school stock, e.g. TABULA/EPISCOPE school typologies); el_base: electric base load
+    [W/m²]; el_occ: extra electric load at full occupancy (lighting, ICT) [W/m²];
+    heat_on_min / heat_off_min: daily heating hours [local minute of the day]; setback:
+    night and weekend set point in the heating season [°C]; set_point: day set point [°C];
+    floor_factor: gross floor area over the rooms' area [-]; style: timetable of the school
+    (``standard``, ``long`` with afternoon clubs, ``short`` for a half-day school).
+    Drawn from a stream of their own, so the other draws of the simulator do not move.
+    """
+
+    era: NDArray[np.int64]
+    h_loss: NDArray[np.float64]
+    el_base: NDArray[np.float64]
+    el_occ: NDArray[np.float64]
+    heat_on_min: NDArray[np.int64]
+    heat_off_min: NDArray[np.int64]
+    setback: NDArray[np.float64]
+    set_point: NDArray[np.float64]
+    floor_factor: NDArray[np.float64]
+    style: NDArray[np.str_]
+
+
+_BUILDING = 9
+_ERA_H_LOSS = ((1.8, 2.6), (1.1, 1.6), (0.5, 0.9))
+_STYLE_TIMETABLE = {"long": "mon-fri 08:00-16:30", "short": "mon-fri 08:00-13:00"}
+
+
+def buildings(seed: int, n_schools: int) -> Buildings:
+    """The :class:`Buildings` of ``n_schools`` schools for ``seed``."""
+    rng = np.random.default_rng([seed & _KEY_MASK, _BUILDING])
+    n = n_schools
+    era = rng.choice(3, n, p=[0.35, 0.4, 0.25])
+    lo, hi = (np.array([_ERA_H_LOSS[e][k] for e in era]) for k in (0, 1))
+    return Buildings(
+        era, rng.uniform(lo, hi), rng.uniform(0.8, 2.5, n), rng.uniform(4.0, 9.0, n),
+        rng.integers(5, 8, n) * 60, rng.integers(15, 19, n) * 60, rng.uniform(12.0, 17.0, n),
+        rng.uniform(20.0, 22.0, n), rng.uniform(1.4, 2.2, n),
+        rng.choice(np.array(["standard", "long", "short"]), n, p=[0.6, 0.25, 0.15]))
+
+
+def _setup(registry: Registry, rng: np.random.Generator, seed: int = 0) -> _Setup:
     rooms = [registry.rooms[k] for k in sorted(registry.rooms)]
     schools = [registry.schools[k] for k in sorted(registry.schools)]
     sidx = {s.id: i for i, s in enumerate(schools)}
@@ -549,15 +614,18 @@ def _setup(registry: Registry, rng: np.random.Generator) -> _Setup:
     mech = rng.random(n) < 0.3
     lam_occ = np.where(mech, rng.uniform(3.0, 5.0, n), np.exp(rng.normal(np.log(1.6), 0.45, n)))
     lam_occ = np.where(kind == "gym", lam_occ * 1.5, lam_occ)
+    bld = buildings(seed, len(schools))
+    room_school = np.array([sidx[r.school_id] for r in rooms], dtype=np.int64)
     return _Setup(
-        rooms, schools, np.array([sidx[r.school_id] for r in rooms], dtype=np.int64), ids,
+        rooms, schools, room_school, ids,
         tuple(d.school_id for d in dev), tuple(d.room_id for d in dev), env, meter, probe,
         np.array([r.area_m2 for r in rooms]), np.array([float(r.capacity) for r in rooms]),
         np.stack([week_table(r.timetable) for r in rooms]) if rooms else np.zeros((0, 10080),
                                                                                     bool),
         rng.uniform(0.15, 0.5, n), lam_occ, mech, rng.uniform(0.2, 0.9, n),
-        21.0 + rng.normal(0.0, 0.8, n), rng.uniform(0.01, 0.03, n),
-        np.where(kind == "gym", 8.0, np.where(kind == "office", -5.0, 0.0)))
+        (bld.set_point[room_school] if n else np.zeros(0)) + rng.normal(0.0, 0.8, n),
+        rng.uniform(0.01, 0.03, n),
+        np.where(kind == "gym", 8.0, np.where(kind == "office", -5.0, 0.0)), bld)
 
 
 # -- random streams ------------------------------------------------------------------------------
@@ -713,7 +781,7 @@ class MinuteSimulator:
         self.seed, self.off = int(seed), int(utc_offset_min)
         self.iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
         self.faults, self.outages = faults, outages
-        st = self._st = _setup(registry, rng)
+        st = self._st = _setup(registry, rng, int(seed))
         self.start = _epoch_minute(start)
         self.end = self.start + int(days) * 1440
         n_r, n_s = len(st.rooms), len(st.schools)
@@ -855,10 +923,11 @@ class MinuteSimulator:
         # temperature: heating season when the outdoor daily mean is below 15 degC
         heat_season = loc_["heating"][li][:, None]
         weekday = ((lday + 3) % 7) < 5
-        heating_on = heat_season & (weekday & (mod >= 360) & (mod < 960))[:, None]
+        heating_on, won = st.heated(heat_season, weekday[:, None], mod)
         t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
         target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
-                          np.where(heat_season, np.maximum(16.0, t_free), t_free))
+                          np.where(heat_season, np.maximum(st.bld.setback[st.room_school],
+                                                           t_free), t_free))
         decay = np.exp(-1.0 / np.where(heating_on, 90.0, 720.0))
         if self._temp is None:
             self._temp = np.maximum(target[0], 16.0)
@@ -909,11 +978,12 @@ class MinuteSimulator:
         occ_frac = st.by_school(people / np.maximum(st.cap, 1.0))
         any_occ = st.by_school(occ, "any")
         floor = np.array([s.floor_area_m2 for s in st.schools])
-        p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * any_occ) / 1000.0          # [kW]
-        hs, won = heat_season[:, 0][:, None], heating_on[:, 0][:, None]
+        b = st.bld
+        p_el = floor * (b.el_base + b.el_occ * occ_frac + 3.0 * any_occ) / 1000.0  # [kW]
+        hs = heat_season[:, 0][:, None]
         t_out = wx["t_out"][:, None]
-        p_heat = floor * 1.1 * np.where(won, np.maximum(21.0 - t_out, 0.0), np.where(
-            hs, np.maximum(16.0 - t_out, 0.0), 0.0)) / 1000.0                  # [kW]
+        p_heat = floor * b.h_loss * np.where(won, np.maximum(b.set_point - t_out, 0.0), np.where(
+            hs, np.maximum(b.setback - t_out, 0.0), 0.0)) / 1000.0              # [kW]
         ok = st.meter_dev >= 0
         for i, (q, p) in enumerate((("electricity", p_el), ("heat", p_heat))):
             step = int(iv[q])
@@ -1097,7 +1167,7 @@ class HourlySimulator:
         rng = np.random.default_rng(seed)
         self.seed, self.off = int(seed), int(utc_offset_min)
         self.iv = {**DEFAULT_INTERVALS_MIN, **(intervals_min or {})}
-        st = self._st = _setup(registry, rng)
+        st = self._st = _setup(registry, rng, int(seed))
         s0 = _epoch_minute(start)
         self.start = s0 - s0 % 60
         self.end = self.start + int(days) * 1440
@@ -1194,10 +1264,11 @@ class HourlySimulator:
         c_mean = css + (c_start - css) * (1 - a) / x
         heat_season = np.array(heating)[li][:, None]
         weekday = (((lday + 3) % 7) < 5)[:, None]
-        heating_on = heat_season & weekday & ((hod >= 6) & (hod < 16))[:, None]
+        heating_on, won = st.heated(heat_season, weekday, hod * 60)
         t_free = wx["t_out"][:, None] + 3.0 + 0.06 * people + 3.0 * wx["sun"][:, None]
         target = np.where(heating_on, np.maximum(st.t_set + 0.03 * people, t_free),
-                          np.where(heat_season, np.maximum(16.0, t_free), t_free))
+                          np.where(heat_season, np.maximum(st.bld.setback[st.room_school],
+                                                           t_free), t_free))
         tau_h = np.where(heating_on, 1.5, 12.0)
         ta = np.exp(-1.0 / tau_h)
         if self._temp is None:
@@ -1242,11 +1313,13 @@ class HourlySimulator:
 
         occ_frac = st.by_school(people / np.maximum(st.cap, 1.0))
         floor = np.array([s.floor_area_m2 for s in st.schools])
-        p_el = floor * (1.5 + 6.0 * occ_frac + 3.0 * (occ_frac > 0)) / 1000.0
+        b = st.bld
+        p_el = floor * (b.el_base + b.el_occ * occ_frac + 3.0 * (occ_frac > 0)) / 1000.0
         t_out = wx["t_out"][:, None]
-        p_heat = floor * 1.1 * np.where(heating_on[:, :1], np.maximum(21.0 - t_out, 0.0),
-                                        np.where(heat_season[:, :1],
-                                                 np.maximum(16.0 - t_out, 0.0), 0.0)) / 1000.0
+        p_heat = floor * b.h_loss * np.where(won, np.maximum(b.set_point - t_out, 0.0),
+                                             np.where(heat_season[:, :1],
+                                                      np.maximum(b.setback - t_out, 0.0),
+                                                      0.0)) / 1000.0
         for i, (q, p) in enumerate((("electricity", p_el), ("heat", p_heat))):
             e1 = []
             for _, a_, b_ in cuts:
