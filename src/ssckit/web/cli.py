@@ -18,13 +18,14 @@ from ssckit.core.workspace import Workspace
 
 def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
                live: bool = False, tls_cert: Path | None = None, tls_key: Path | None = None,
-               behind_proxy: str = "127.0.0.1") -> None:
+               behind_proxy: str = "127.0.0.1", cache: bool = True) -> None:
     """Serve the workspace's web app with uvicorn until interrupted.
 
     ``live``: also start what the modules run beside the server (their face's ``live``, e.g.
     a local broker, an ingester and a simulator feeding the dashboard). ``tls_cert`` /
     ``tls_key``: serve HTTPS. ``behind_proxy``: addresses (comma-separated) whose
     ``X-Forwarded-Proto`` / ``X-Forwarded-For`` are believed; "none" believes nobody.
+    ``cache``: answer anonymous GETs from the per-store-version cache.
     """
     if (tls_cert is None) != (tls_key is None):
         raise InputError("--tls-cert/--tls-key", None, "give both the certificate and its key")
@@ -37,7 +38,7 @@ def run_server(workspace_dir: Path, host: str = "127.0.0.1", port: int = 8000,
 
     _check_port_free(host, port)
 
-    app = create_app(Path(workspace_dir))
+    app = create_app(Path(workspace_dir), cache=cache)
     feeds = _start_live(app.state.workspace) if live else []
     scheme = "https" if tls_cert else "http"
     console.print(f"Serving {app.state.workspace.label} on {scheme}://{host}:{port}/ "
@@ -97,14 +98,19 @@ def _start_live(ws: Workspace) -> list[Any]:
               help="Reverse proxies (comma-separated addresses) whose X-Forwarded-Proto/For "
                    "are believed; 'none' believes nobody. Secure cookies and HSTS are sent "
                    "only to clients on HTTPS.")
+@click.option("--cache/--no-cache", default=True, show_default=True,
+              help="Answer anonymous GETs (pages, API) from a cache kept per store version: "
+                   "any write to the store, by any process, renews it.")
 def serve(workspace_dir: Path, host: str, port: int, live: bool, tls_cert: Path | None,
-          tls_key: Path | None, behind_proxy: str) -> None:
+          tls_key: Path | None, behind_proxy: str, cache: bool) -> None:
     """Serve the web dashboard and the JSON API (/api/v1) of a city workspace.
 
-    The store is opened for writing, so `ssckit users` and imports cannot run on the same
-    workspace while the server runs; manage users on the web (/admin/users) meanwhile.
+    The server keeps no hold on the store: each request opens it for a moment, so `ssckit
+    compute`, `kpi import`, `users` and other servers work on the same workspace meanwhile
+    (each waits its turn, up to --wait seconds of the root command). Run the live feeds
+    (--live) in one server only.
     """
-    run_server(workspace_dir, host, port, live, tls_cert, tls_key, behind_proxy)
+    run_server(workspace_dir, host, port, live, tls_cert, tls_key, behind_proxy, cache)
 
 
 @click.group(epilog="Example: ssckit users add ana --role analyst --workspace sample-city")
