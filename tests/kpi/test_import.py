@@ -14,6 +14,7 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.records import current_manual_values
 from ssckit.kpi.settings import kpi_settings
 
 HEADER = "code,value,unit,period,source,quality\n"
@@ -23,13 +24,15 @@ GOOD = ("EC:ICT:ICT:1C,84.5,%,2026,National statistics office household survey 2
 
 def _dump(store_path: Path) -> list[tuple]:
     with Store.open(store_path, read_only=True) as s:
-        return s.con.execute("SELECT * FROM indicator_values ORDER BY ALL").fetchall()
+        return (s.con.execute("SELECT * FROM indicator_values ORDER BY ALL").fetchall()
+                + s.con.execute("SELECT * FROM kpi_manual_values ORDER BY ALL").fetchall()
+                + s.con.execute("SELECT * FROM kpi_audit ORDER BY ALL").fetchall())
 
 
 @pytest.fixture
-def workspace(demo_workspace: Path, tmp_path: Path) -> Path:
+def workspace(kpi_city: Path, tmp_path: Path) -> Path:
     root = tmp_path / "ws"
-    shutil.copytree(demo_workspace, root)
+    shutil.copytree(kpi_city, root)
     return root
 
 
@@ -44,7 +47,8 @@ def test_good_import_is_stored(workspace: Path, tmp_path: Path):
     r = _run("kpi", "import", str(f), "-w", str(workspace))
     assert r.returncode == 0, r.stderr
     with Store.open(workspace / "ssckit.duckdb") as s:
-        v = s.query_values(indicator="EC:ICT:ICT:1C", period="2026", entity="city")
+        v = [m.value for m in current_manual_values(s, indicator="EC:ICT:ICT:1C", entity="city")
+             if m.value.period == "2026"]
     assert len(v) == 1 and v[0].value == 84.5 and v[0].quality == "A"
     assert v[0].source["reference"].startswith("National statistics office")
 

@@ -21,10 +21,11 @@ from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 
 #: Roles from least to most privileged; each role can do everything the roles before it can.
-ROLES = ("viewer", "analyst", "admin")
+ROLES = ("viewer", "verifier", "analyst", "admin")
 ROLE_HELP = {
     "viewer": "reads pages that show sensitive detail",
-    "analyst": "also imports KPI values",
+    "verifier": "also verifies or rejects submitted KPI values (cannot enter values)",
+    "analyst": "also imports KPI values and submits them; verifies other people's, not own",
     "admin": "also manages users",
 }
 MIN_PASSWORD_LENGTH = 12

@@ -16,4 +16,5 @@ FACE = ModuleFace(
     home="ssckit.kpi.web:home_panel",
     templates="templates",
     sample="ssckit.kpi.sample:write_sample",
+    migrations="ssckit.kpi.records:MIGRATIONS",
 )

@@ -1,5 +1,6 @@
 """The kpi module's pipeline steps: the manual KPI values the workspace names
-(``settings.kpi.values``), and the scorecard report of everything stored."""
+(``settings.kpi.values``, recorded in the kpi tables), and the scorecard report of everything
+stored."""
 
 from __future__ import annotations
 
@@ -8,18 +9,24 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.records import record_manual_values
 from ssckit.kpi.settings import kpi_settings
 
 
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
-    """Every file of ``settings.kpi.values`` read and checked against the U4SSC catalogue
-    (all rows of all files are checked before anything is returned)."""
-    del store
+    """Every file of ``settings.kpi.values`` read and checked against the U4SSC catalogue (all
+    rows of all files are checked before anything is recorded), then recorded as manual values
+    where a row differs from what was last recorded from its file (see
+    :func:`ssckit.kpi.records.record_manual_values`). Manual values are not indicator values:
+    they are kept beside the computed ones, so nothing is returned for the run to publish."""
     cat = load_catalogue()
     out: list[IndicatorValue] = []
     for rel in kpi_settings(ws).values:
         out += read_values_csv(ws.path(rel), cat, str(ws.config.year))
-    return out
+    for v in out:
+        v.source["module"] = "kpi.values"
+    record_manual_values(store, out, "settings", "city.yaml", only_changed_in_file=True)
+    return []
 
 
 def write_scorecard(ws: Workspace, store: Store) -> list[IndicatorValue]:

@@ -122,7 +122,7 @@ def _validate_row(
 
 SCORECARD_CSV_COLUMNS = ("code", "name", "dimension", "subdimension", "category", "core", "unit",
                          "value", "period", "target", "ratio", "points", "band", "quality",
-                         "source")
+                         "origin", "reason", "status", "source")
 
 
 def scorecard_csv(card: Scorecard) -> str:

@@ -12,6 +12,8 @@ from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import Catalogue, Kpi, load_catalogue
+from ssckit.kpi.precedence import DEFAULT_PRECEDENCE, Choice, choose_value
+from ssckit.kpi.records import current_manual_values
 from ssckit.kpi.scoring import achievement_ratio, band_labels, benchmark_points
 from ssckit.kpi.settings import kpi_settings
 
@@ -37,6 +39,10 @@ class KpiScore:
     band: str
     source: dict[str, Any]
     quality: str | None
+    origin: str | None = None
+    reason: str = ""
+    other: dict[str, Any] | None = None
+    status: str | None = None
 
 
 @dataclass
@@ -63,6 +69,57 @@ class GroupScore:
     score_points: int
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The scorecard's headline figures, defined once and shown the same way by the CLI, the
+    HTML report, the factsheet and the dashboard.
+
+    As the U4SSC city factsheets report a city (ITU U4SSC "Collection Methodology for KPIs for
+    Smart Sustainable Cities", benchmark points 1-4 per KPI), the headline is the **score**:
+    benchmark points earned over the points possible for the KPIs scored against a target
+    (``points`` of ``max_points``, as a share ``score`` in 0..1), beside the **completeness**:
+    KPIs with a value over all KPIs (``n_with_data`` of ``n_kpis``).
+    """
+
+    points: int
+    max_points: int
+    score: float | None
+    n_scored: int
+    n_with_data: int
+    n_kpis: int
+    completeness: float
+
+    @classmethod
+    def of(cls, g: GroupScore) -> Headline:
+        return cls(points=g.points, max_points=g.max_points, score=g.score,
+                   n_scored=g.n_scored, n_with_data=g.n_with_data, n_kpis=g.n_kpis,
+                   completeness=g.completeness)
+
+    def score_text(self) -> str:
+        """``182 of 304 points (60 %)``, in the reader's language."""
+        if not self.max_points:
+            return i18n.gettext("no KPI scored yet")
+        return i18n.gettext("{points} of {max} points ({pct} %)").format(
+            points=self.points, max=self.max_points, pct=round(100 * (self.score or 0.0)))
+
+    def completeness_text(self) -> str:
+        """``83 of 91 KPIs with a value (91 %)``."""
+        return i18n.gettext("{n} of {total} KPIs with a value ({pct} %)").format(
+            n=self.n_with_data, total=self.n_kpis, pct=round(100 * self.completeness))
+
+    @property
+    def translated(self) -> bool:
+        """False where the reader's language has no translation of the headline yet (pages
+        then mark it ``lang="en"``)."""
+        msg = "Score {score}; {completeness}"
+        return i18n.current_language() == "en" or i18n.gettext(msg) != msg
+
+    def text(self) -> str:
+        """Both, in one line: the one headline sentence."""
+        return i18n.gettext("Score {score}; {completeness}").format(
+            score=self.score_text(), completeness=self.completeness_text())
+
+
 @dataclass
 class Scorecard:
     """All KPI scores of one city for one reporting period, with totals and completeness."""
@@ -74,10 +131,25 @@ class Scorecard:
     groups: list[GroupScore]
     bands: list[dict[str, Any]] = field(default_factory=list)
     bands_source: str = ""
+    precedence: str = DEFAULT_PRECEDENCE
+    verified_only: bool = False
 
     @property
     def totals(self) -> GroupScore:
         return next(g for g in self.groups if g.level == "total")
+
+    def nested_groups(self) -> list[tuple[GroupScore, int]]:
+        """The total, then each dimension followed by its own sub-dimensions, with their depth
+        (0 total and dimensions, 1 sub-dimensions): the order every totals table uses."""
+        subs = [g for g in self.groups if g.level == "subdimension"]
+        out = [(self.totals, 0)]
+        for d in (g for g in self.groups if g.level == "dimension"):
+            out += [(d, 0)] + [(s, 1) for s in subs if s.key.startswith(d.key + ":")]
+        return out
+
+    def headline(self) -> Headline:
+        """The headline figures of the whole scorecard (:class:`Headline`)."""
+        return Headline.of(self.totals)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,8 +157,11 @@ class Scorecard:
             "synthetic": self.synthetic,
             "period": self.period,
             "completeness": self.totals.completeness,
+            "headline": {**asdict(self.headline()), "text": self.headline().text()},
             "bands": self.bands,
             "bands_source": self.bands_source,
+            "precedence": self.precedence,
+            "verified_only": self.verified_only,
             "totals": asdict(self.totals),
             "dimensions": [asdict(g) for g in self.groups if g.level == "dimension"],
             "subdimensions": [asdict(g) for g in self.groups if g.level == "subdimension"],
@@ -96,12 +171,29 @@ class Scorecard:
 
 
 def latest_city_values(store: Store, period: str) -> dict[str, IndicatorValue]:
-    """For each indicator, the city-wide value (no breakdown) of the latest period in or before
-    the year of ``period`` (``2025-06`` counts for 2025)."""
+    """For each indicator, the computed city-wide value (no breakdown) of the latest period in
+    or before the year of ``period`` (``2025-06`` counts for 2025)."""
     return {
         v.indicator: v
         for v in store.query_values(entity="city", breakdown={}, latest_until=period[:4])
     }
+
+
+def latest_manual_values(store: Store, period: str) -> dict[str, IndicatorValue]:
+    """For each KPI, the current manual city value of the latest period in or before the year
+    of ``period``."""
+    return {m.value.indicator: m.value
+            for m in current_manual_values(store, entity="city", latest_until=period[:4])}
+
+
+def city_choices(store: Store, period: str, precedence: str = DEFAULT_PRECEDENCE
+                 ) -> dict[str, Choice]:
+    """For each KPI with a computed or a manual city value: the value used and why
+    (:func:`ssckit.kpi.precedence.choose_value`)."""
+    computed = latest_city_values(store, period)
+    manual = latest_manual_values(store, period)
+    return {code: choose_value(computed.get(code), manual.get(code), precedence)
+            for code in sorted(set(computed) | set(manual))}
 
 
 def build_scorecard(
@@ -112,9 +204,19 @@ def build_scorecard(
     period: str,
     synthetic: bool = False,
     target_overrides: dict[str, float] | None = None,
+    choices: dict[str, Choice] | None = None,
+    statuses: dict[str, str] | None = None,
+    precedence: str = DEFAULT_PRECEDENCE,
+    verified_only: bool = False,
 ) -> Scorecard:
-    """Score every KPI of ``catalogue`` from ``values`` (KPI code -> city value)."""
+    """Score every KPI of ``catalogue`` from ``values`` (KPI code -> city value); ``choices``
+    say where each value came from and why it was used, ``statuses`` its verification status
+    (with ``verified_only``, values not verified are left out)."""
     overrides = target_overrides or {}
+    choices = choices or {}
+    statuses = statuses or {}
+    if verified_only:
+        values = {c: v for c, v in values.items() if statuses.get(c) == "verified"}
     kpis: list[Kpi] = list(catalogue.kpis)
     n = len(kpis)
     val = np.full(n, np.nan)
@@ -147,12 +249,18 @@ def build_scorecard(
                 ratio=None if np.isnan(ratio[i]) else float(ratio[i]),
                 points=int(points[i]), band=labels[i],
                 source={} if v is None else v.source, quality=None if v is None else v.quality,
+                origin=None if v is None or k.code not in choices else choices[k.code].origin,
+                reason="" if v is None or k.code not in choices else choices[k.code].reason,
+                other=None if v is None or k.code not in choices
+                else choices[k.code].other_dict(),
+                status=statuses.get(k.code) if k.code in choices else None,
             )
         )
     groups = _group_totals(catalogue, scores, ratio)
     return Scorecard(
         city=city, synthetic=synthetic, period=period, kpis=scores, groups=groups,
         bands=[asdict(b) for b in catalogue.bands], bands_source=catalogue.bands_source,
+        precedence=precedence, verified_only=verified_only,
     )
 
 
@@ -192,13 +300,21 @@ def _group_totals(catalogue: Catalogue, scores: list[KpiScore], ratio: np.ndarra
 
 
 def workspace_scorecard(ws: Workspace, store: Store, period: str | None = None,
-                        lang: str = "en") -> Scorecard:
+                        lang: str = "en", verified_only: bool = False) -> Scorecard:
     """The scorecard of a workspace's city for ``period`` (default: its reporting year), with
-    names in ``lang`` (en, ru, be)."""
+    names in ``lang`` (en, ru, be): each KPI's computed and manual values weighed by
+    ``settings.kpi.precedence``; with ``verified_only`` only verified values count."""
+    from ssckit.kpi.review import review_statuses
+
     period = period or str(ws.config.year)
+    settings = kpi_settings(ws)
     catalogue = load_catalogue(lang)
+    choices = city_choices(store, period, settings.precedence)
+    values = {c: ch.value for c, ch in choices.items() if ch.value is not None}
     with i18n.language(lang):
         return build_scorecard(
-            catalogue, latest_city_values(store, period), city=ws.config.name, period=period,
-            synthetic=ws.config.synthetic, target_overrides=kpi_settings(ws).targets,
+            catalogue, values, city=ws.config.name, period=period,
+            synthetic=ws.config.synthetic, target_overrides=settings.targets, choices=choices,
+            statuses=review_statuses(store, "city", choices), precedence=settings.precedence,
+            verified_only=verified_only,
         )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ssckit.core.workspace import Workspace
 
 
 class KpiSettings(BaseModel):
-    """KPI settings of a city: target overrides and the manual value files to load."""
+    """KPI settings of a city: target overrides, the manual value files to load, and which of
+    a KPI's manual and computed values the scorecard uses."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -20,6 +23,13 @@ class KpiSettings(BaseModel):
         default_factory=list,
         description="CSV files of manual KPI values (`ssckit kpi import` format), relative to "
                     "the workspace.",
+    )
+    precedence: Literal["computed", "manual", "newer"] = Field(
+        default="computed",
+        description="When a KPI has both a computed value (from a module) and a manual one "
+                    "(kpi import, these files, the workbook or the web form) for the same "
+                    "period: 'computed' uses the computed one, 'manual' the manual one, "
+                    "'newer' the one recorded last. A later period always wins.",
     )
 
 

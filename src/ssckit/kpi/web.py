@@ -32,6 +32,8 @@ from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.charts import achievement_by_group
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.records import manual_history
+from ssckit.kpi.review import list_evidence
 from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
@@ -57,6 +59,7 @@ def home_panel(request: Request) -> Markup:
                       for p in range(5)] for d in dims}
     template = request.app.state.templates.get_template("kpi/_home.html")
     return Markup(template.render(totals=card.totals, dims=dims, counts=counts,
+                                  headline=card.headline(),
                                   points_chart=chart_json(points_distribution(card))))
 
 
@@ -160,9 +163,11 @@ def _tree(card: Scorecard, only_with_data: bool) -> list[dict[str, Any]]:
 
 
 @pages.get("/kpi/scorecard", response_class=HTMLResponse)
-def scorecard_page(request: Request, period: Period = None, data: bool = False) -> HTMLResponse:
+def scorecard_page(request: Request, period: Period = None, data: bool = False,
+                   verified: bool = False) -> HTMLResponse:
     ws = get_workspace(request)
-    card = workspace_scorecard(ws, get_store(request), period, lang=request_language(request))
+    card = workspace_scorecard(ws, get_store(request), period, lang=request_language(request),
+                               verified_only=verified)
     return render(request, "kpi/scorecard.html", {
         "card": card, "tree": _tree(card, data), "only_with_data": data,
         "dims": [g for g in card.groups if g.level == "dimension"],
@@ -217,9 +222,13 @@ def kpi_page(request: Request, code: str) -> HTMLResponse:
     score = next(k for k in card.kpis if k.code == code)
     history = store.query_values(indicator=code)
     city = [v for v in history if v.entity == "city" and not v.breakdown]
+    manual = manual_history(store, code)
+    key = (code, "city", score.period) if score.period else None
+    evidence = list_evidence(store, key) if key else []
     cat = load_catalogue(lang)
     return render(request, "kpi/kpi.html", {
         "kpi": kpi, "score": score, "history": history, "city_history": city, "card": card,
+        "manual": manual, "evidence": evidence,
         "dimension": cat.dimensions.get(kpi.dimension, kpi.dimension),
         "subdimension": cat.subdimensions.get(kpi.subdimension_key, kpi.subdimension),
         "category": cat.categories.get(kpi.category_key, kpi.category),

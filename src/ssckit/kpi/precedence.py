@@ -1,0 +1,89 @@
+"""Which of a KPI's two values the scorecard uses: the manual one (``kpi import``,
+``settings.kpi.values``, the workbook, the web form) or the one a module computed.
+
+Pure logic: two :class:`~ssckit.core.indicators.IndicatorValue` in, a :class:`Choice` out.
+
+The rule, in order:
+
+1. Only one value exists: it is used.
+2. The two are for different periods (each the latest in or before the reporting year):
+   the later period is used — a value of 2026 is newer data than one of 2025 whatever the rule.
+3. Same period: ``settings.kpi.precedence`` of city.yaml decides —
+   ``computed`` (default): the module's value, reproducible from the workspace's inputs;
+   ``manual``: the value a person entered;
+   ``newer``: the one recorded last (manual ``recorded_at`` against the run's ``computed_at``).
+
+The value not used is kept and shown beside the chosen one; nothing overwrites the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ssckit.core.indicators import IndicatorValue
+
+#: The allowed values of ``settings.kpi.precedence`` and what each means.
+PRECEDENCE_RULES = {
+    "computed": "a module's computed value over a manual one (same period)",
+    "manual": "a manual value over a computed one (same period)",
+    "newer": "whichever of the two was recorded last (same period)",
+}
+DEFAULT_PRECEDENCE = "computed"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The value a KPI line uses, where it comes from, why, and the value not used."""
+
+    value: IndicatorValue | None
+    origin: str | None  # "computed" | "manual" | None (no value)
+    reason: str
+    other: IndicatorValue | None = None
+    other_origin: str | None = None
+
+    def other_dict(self) -> dict[str, Any] | None:
+        """The value not used, as plain data (origin, value, period, recorded, source)."""
+        if self.other is None:
+            return None
+        return {"origin": self.other_origin, "value": self.other.value,
+                "period": self.other.period, "quality": self.other.quality,
+                "recorded_at": self.other.computed_at.isoformat(timespec="seconds"),
+                "source": dict(self.other.source)}
+
+
+def _stamp(v: IndicatorValue) -> str:
+    return v.computed_at.strftime("%Y-%m-%d %H:%M")
+
+
+def choose_value(computed: IndicatorValue | None, manual: IndicatorValue | None,
+                 rule: str = DEFAULT_PRECEDENCE) -> Choice:
+    """Pick the value of one KPI line from its computed and its manual value by ``rule``
+    (a key of :data:`PRECEDENCE_RULES`); the reason is one short sentence."""
+    if rule not in PRECEDENCE_RULES:
+        raise ValueError(f"unknown precedence rule {rule!r}")
+    if computed is None and manual is None:
+        return Choice(None, None, "no value")
+    if manual is None:
+        return Choice(computed, "computed", "only a computed value")
+    if computed is None:
+        return Choice(manual, "manual", "only a manual value")
+    if computed.period != manual.period:
+        if computed.period > manual.period:
+            return Choice(computed, "computed",
+                          f"later period than the manual value ({manual.period})",
+                          manual, "manual")
+        return Choice(manual, "manual",
+                      f"later period than the computed value ({computed.period})",
+                      computed, "computed")
+    if rule == "computed":
+        return Choice(computed, "computed", "precedence computed: computed over manual",
+                      manual, "manual")
+    if rule == "manual":
+        return Choice(manual, "manual", "precedence manual: manual over computed",
+                      computed, "computed")
+    if manual.computed_at > computed.computed_at:
+        return Choice(manual, "manual", f"precedence newer: manual recorded {_stamp(manual)}, "
+                      f"computed {_stamp(computed)}", computed, "computed")
+    return Choice(computed, "computed", f"precedence newer: computed {_stamp(computed)}, "
+                  f"manual recorded {_stamp(manual)}", manual, "manual")
