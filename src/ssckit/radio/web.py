@@ -9,13 +9,14 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import plotly.graph_objects as go
+import shapely
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 from shapely.geometry import mapping
-from shapely.ops import transform as transform_geometry
 
 from ssckit.core import maptiles
 from ssckit.core.errors import InputError
@@ -332,7 +333,8 @@ def areas_geojson(request: Request) -> FeatureCollection:
         except InputError as exc:
             raise HTTPException(422, str(exc)) from None
         for name, geom in polygons:
-            ll = transform_geometry(to_ll.transform, geom)
+            ll = shapely.transform(geom, lambda xy: np.column_stack(
+                to_ll.transform(xy[:, 0], xy[:, 1])))
             features.append(Feature(
                 geometry=_round_geometry(mapping(ll)),
                 properties={"kind": kind, "name": ws.config.name if kind == "boundary"
