@@ -69,6 +69,14 @@ MIGRATIONS: list[str] = [
         failed_at TIMESTAMP NOT NULL
     );
     """,
+    # 2: anonymous actions counted per client address (its SHA-256), for rate limits
+    """
+    CREATE TABLE IF NOT EXISTS rate_events (
+        kind        VARCHAR NOT NULL,
+        client_hash VARCHAR NOT NULL,
+        happened_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 _attempts_lock = threading.Lock()
@@ -254,6 +262,28 @@ def authenticate(
                 tx.execute("UPDATE users SET password_hash = ? WHERE name = ?",
                            [hash_password(password), name])
     return User(name, row[0], row[2]) if ok else None
+
+
+# -- rate limits of anonymous actions ---------------------------------------------------------
+def take_rate_slot(store: Store, kind: str, client: str, limit: int, window: timedelta,
+                   now: datetime | None = None) -> int | None:
+    """Count one ``kind`` action (e.g. ``skills-test``) of ``client`` (an address, kept only as
+    its SHA-256) unless it already did ``limit`` within ``window``: then nothing is counted and
+    the seconds until a slot frees are returned; None when the action may go ahead. Counting
+    and checking are one transaction under a lock, so concurrent requests are counted exactly.
+    """
+    now = now or _now()
+    since = now - window
+    key = token_hash(client)
+    with _attempts_lock, store.transaction() as tx:
+        n, oldest = tx.execute("SELECT count(*), min(happened_at) FROM rate_events WHERE "
+                               "kind = ? AND client_hash = ? AND happened_at > ?",
+                               [kind, key, since]).fetchone()
+        if n >= limit:
+            return max(1, int((oldest + window - now).total_seconds()) + 1)
+        tx.execute("DELETE FROM rate_events WHERE kind = ? AND happened_at <= ?", [kind, since])
+        tx.execute("INSERT INTO rate_events VALUES (?, ?, ?)", [kind, key, now])
+    return None
 
 
 # -- sessions ---------------------------------------------------------------------------------

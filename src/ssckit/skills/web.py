@@ -15,20 +15,24 @@ anonymous cookie-and-field pair of the login form, or the session's token when l
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from ssckit.core import i18n
+from ssckit.core import auth, i18n
 from ssckit.core.i18n import N_
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import (
     chart_json,
     check_csrf,
+    client_address,
     csrf_token,
+    current_principal,
     get_store,
     get_workspace,
     render,
@@ -288,10 +292,52 @@ def _districts(request: Request) -> list[str]:
     return sorted(found)
 
 
+class TestSettings(BaseModel):
+    """``settings.skills`` of city.yaml: limits of the anonymous adaptive test."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tests_per_hour: int = Field(30, ge=1, le=100_000, description="Tests one client address "
+                                "may start per hour without logging in (a class of pupils "
+                                "behind one school address fits).")
+    abandoned_after_h: float = Field(24.0, gt=0, le=8760, description="Hours after its last "
+                                     "answer a test in progress expires and is deleted [h].")
+
+
+def test_settings(request: Request) -> TestSettings:
+    return get_workspace(request).module_settings("skills", TestSettings)
+
+
+def purge_abandoned_tests(store: Store, older_than: datetime) -> int:
+    """Delete tests in progress last answered before ``older_than`` (UTC) that have no
+    result; return how many."""
+    with store.transaction() as cur:
+        n = cur.execute("SELECT count(*) FROM skills_tests WHERE updated_at < ? AND test_id "
+                        "NOT IN (SELECT test_id FROM skills_results)", [older_than]).fetchone()[0]
+        if n:
+            cur.execute("DELETE FROM skills_tests WHERE updated_at < ? AND test_id NOT IN "
+                        "(SELECT test_id FROM skills_results)", [older_than])
+    return int(n)
+
+
+def _expiry(request: Request) -> datetime:
+    """Tests last answered before this (UTC) have expired."""
+    hours = test_settings(request).abandoned_after_h
+    return datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=hours)
+
+
 def _load(request: Request, test_id: str) -> tuple[str, cat.CATState]:
-    loaded = res.load_test(_store(request), test_id)
+    store = _store(request)
+    loaded = res.load_test(store, test_id)
     if loaded is None:
         raise HTTPException(404, "there is no test with this id; start a new one at /skills/test")
+    with store.cursor() as cur:
+        row = cur.execute("SELECT updated_at FROM skills_tests WHERE test_id = ?",
+                          [test_id]).fetchone()
+    if row is not None and row[0] < _expiry(request) and \
+            res.load_result(store, test_id) is None:
+        raise HTTPException(404, "this test expired after a long pause; start a new one at "
+                                 "/skills/test")
     return loaded
 
 
@@ -348,6 +394,16 @@ def start_test(
     check_csrf(request, csrf_token)
     import secrets
 
+    settings = test_settings(request)
+    store = _store(request)
+    if current_principal(request) is None:
+        wait = auth.take_rate_slot(store, "skills-test", client_address(request),
+                                   settings.tests_per_hour, timedelta(hours=1))
+        if wait is not None:
+            raise HTTPException(429, i18n.gettext(
+                "Too many tests were started from your address. Try again in {minutes} "
+                "minutes.").format(minutes=wait // 60 + 1), headers={"Retry-After": str(wait)})
+    purge_abandoned_tests(store, _expiry(request))
     tb = res.question_bank()
     test_id = res.new_test_id()
     state = cat.start_test(tb.cat, res.TEST_CONFIG, seed=secrets.randbelow(2**31))
