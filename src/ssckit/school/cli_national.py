@@ -12,7 +12,13 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ssckit.core.cli_support import console, format_option, with_store
+from ssckit.core.cli_support import (
+    console,
+    format_option,
+    quiet_option,
+    with_store,
+    workspace_option,
+)
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
@@ -124,3 +130,72 @@ def evaluate(pilot_csv: Path, level: float, fmt: str, ws: Workspace, store: Stor
                   f"{r.n_pilot} / {r.n_schools}")
     console.print(t)
     console.print(f"wrote {out}", highlight=False)
+
+
+@school.group(epilog="Example: ssckit school national generate -w sample-city --schools 3000 "
+                     "--days 30")
+def national() -> None:
+    """National scale: a synthetic national registry with its hourly history, and the
+    national report (ranking, CO₂ categories, connectivity, energy) over Parquet."""
+
+
+@national.command("generate", epilog="Example: ssckit school national generate -w sample-city "
+                                     "--schools 3000 --days 30")
+@workspace_option
+@click.option("--schools", "n_schools", default=3000, show_default=True,
+              type=click.IntRange(1, 100_000), help="Schools in the country.")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366),
+              help="Days of hourly aggregates.")
+@click.option("--start", default="2026-01-05T00:00", show_default=True,
+              help="First UTC hour, ISO 8601.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder (default: WORKSPACE/data/school/national).")
+@quiet_option
+def national_generate(workspace_dir: Path, n_schools: int, days: int, start: str, seed: int,
+                      out: Path | None, quiet: bool) -> None:
+    """Write a synthetic national registry (schools spread over regions and districts, clearly
+    synthetic) and its hourly aggregates, piece by piece, to Parquet."""
+    from ssckit.core.progress import progress_display, task
+    from ssckit.school.national import generate_national, national_root
+
+    _utc(start, "--start")
+    root = out or national_root(workspace_dir)
+    with progress_display(enabled=not quiet), \
+            task("national history: pieces of 100 schools",
+                 total=-(-n_schools // 100)) as advance:
+        res = generate_national(root, n_schools, days, start, seed,
+                                progress=lambda done, total: advance())
+    console.print(f"wrote {res['schools']:,} schools, {res['rooms']:,} rooms, {res['rows']:,} "
+                  f"hourly rows to {root} in {res['seconds']:.1f} s", highlight=False)
+
+
+@national.command("report", epilog="Example: ssckit school national report -w sample-city")
+@workspace_option
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="National data folder (default: WORKSPACE/data/school/national).")
+@click.option("--threads", type=click.IntRange(1, 256), help="DuckDB threads (default: all).")
+@format_option("table", "json")
+def national_report_cmd(workspace_dir: Path, root: Path | None, threads: int | None,
+                        fmt: str) -> None:
+    """Compute the national report (one row per school) into report.parquet and show the
+    country and its regions; the dashboard shows it at /school/national."""
+    from ssckit.school.national import national_report, national_root, report_summary
+
+    root = root or national_root(workspace_dir)
+    ws = Workspace.load(workspace_dir)
+    res = national_report(root, _settings(ws).utc_offset_min, threads)
+    summary = report_summary(root)
+    if fmt == "json":
+        click.echo(json.dumps({**res, **summary}, default=str, indent=1))
+        return
+    t = Table("region", "schools", "pupils", "CO₂ cat. I–II [%]", "live", "at risk",
+              "kWh/m² (median)")
+    for r in [*summary["regions"], {**summary["nation"], "region": "country"}]:
+        t.add_row(r["region"], f"{r['schools']:,}", f"{r['pupils']:,}",
+                  f"{r['co2_cat_ii_share']:.1f}" if r["co2_cat_ii_share"] is not None else "-",
+                  str(r["live"]), str(r["at_risk"]),
+                  f"{r['kwh_m2']:.1f}" if r["kwh_m2"] is not None else "-")
+    console.print(t)
+    console.print(f"national report of {res['schools']:,} schools in {res['seconds']:.2f} s "
+                  f"-> {root / 'report.parquet'}", highlight=False)

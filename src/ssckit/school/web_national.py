@@ -4,10 +4,10 @@ evaluate``), and the national ranking and map of every school (``ssckit school n
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ssckit.core.i18n import N_
@@ -70,3 +70,89 @@ def evaluation_page(request: Request) -> HTMLResponse:
 def api_evaluation(request: Request) -> dict[str, Any]:
     """The last pilot evaluation (``ssckit school evaluate``), or an empty result."""
     return load_evaluation(request) or {"results": []}
+
+
+# -- national ranking and map ----------------------------------------------------------------------
+STATUS_COLOURS = {"live": "#009E73", "at-risk": "#E69F00", "drop-off": "#B3480B",
+                  "never": "#777777"}
+STATUS_LABELS = {"live": N_("live"), "at-risk": N_("at risk"), "drop-off": N_("drop-off"),
+                 "never": N_("no recent test")}
+NATIONAL_COLUMNS = {
+    "name": N_("School"), "region": N_("Region"), "pupils": N_("Pupils"),
+    "co2_cat_ii_share": N_("Occupied hours in CO₂ category I–II"),
+    "overheating_hours": N_("Hours above 28 °C per room"), "uptime": N_("Uptime"),
+    "benchmark_share": N_("Tests meeting the benchmark"),
+    "download_median": N_("Median download"), "kwh_m2": N_("Energy per m²"),
+    "kwh_pupil": N_("Energy per pupil"),
+}
+PAGE_SIZE = 100
+
+
+def _map_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """Every school as a point at its longitude and latitude, coloured by connectivity
+    status (one trace per status, so the legend names them)."""
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        sel = [r for r in rows if r["status"] == status]
+        if not sel:
+            continue
+        fig.add_scattergl(x=[r["lon"] for r in sel], y=[r["lat"] for r in sel], mode="markers",
+                          marker={"size": 5, "color": colour}, name=_(STATUS_LABELS[status]),
+                          text=[r["name"] for r in sel], hoverinfo="text")
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 30, "b": 30},
+                      xaxis={"title": _("longitude [°]")},
+                      yaxis={"title": _("latitude [°]"), "scaleanchor": "x",
+                             "scaleratio": 1.3},
+                      legend={"orientation": "h", "y": -0.12},
+                      title=_("Schools by connectivity status"))
+    return fig
+
+
+@pages.get("/school/national", response_class=HTMLResponse)
+def national_page(request: Request, region: str | None = None, district: str | None = None,
+                  sort: Annotated[str, Query(pattern="^[a-z_0-9]+$")] = "co2_cat_ii_share",
+                  order: Literal["asc", "desc"] = "desc",
+                  page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
+    from ssckit.school.national import (
+        REPORT_FILE,
+        REPORT_SORT_KEYS,
+        national_root,
+        read_report,
+        report_summary,
+    )
+
+    root = national_root(get_workspace(request).root)
+    if not (root / REPORT_FILE).exists():
+        return render(request, "school/national.html", {"summary": None})
+    if sort not in REPORT_SORT_KEYS:
+        sort = "co2_cat_ii_share"
+    summary = report_summary(root)
+    region = region or None
+    district = district if district and (not region or district.startswith(region)) else None
+    points, total = read_report(root, region, district, sort, order == "desc")
+    rows = points[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return render(request, "school/national.html", {
+        "summary": summary, "rows": rows, "total": total, "region": region,
+        "district": district, "sort": sort, "order": order, "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)), "columns": NATIONAL_COLUMNS,
+        "status_labels": STATUS_LABELS, "first_rank": (page - 1) * PAGE_SIZE + 1,
+        "districts": [d for d in summary["districts"] if not region or d.startswith(
+            region + " / ")],
+        "map_chart": chart_json(_map_figure(points)) if points else None,
+    })
+
+
+@router.get("/national")
+def api_national(request: Request, region: str | None = None, district: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The national ranking (``ssckit school national report``), best CO₂ share first."""
+    from ssckit.school.national import REPORT_FILE, national_root, read_report
+
+    root = national_root(get_workspace(request).root)
+    if not (root / REPORT_FILE).exists():
+        return {"total": 0, "schools": []}
+    rows, total = read_report(root, region, district, limit=limit, offset=offset)
+    for r in rows:
+        r["last_probe"] = r["last_probe"].isoformat() if r["last_probe"] else None
+    return {"total": total, "schools": rows}
