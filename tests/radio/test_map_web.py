@@ -409,7 +409,8 @@ def test_map_in_chromium(demo_server: str, artifacts_dir: Path) -> None:
             # A click reads the values of that place.
             box = page.locator("#radio-map").bounding_box()
             assert box is not None
-            page.mouse.click(box["x"] + box["width"] / 2 + 13, box["y"] + box["height"] / 2 + 7)
+            page.locator("#radio-map").click(position={"x": box["width"] / 2 + 13,
+                                                       "y": box["height"] / 2 + 7})
             popup = page.locator(".leaflet-popup-content")
             popup.get_by_text("dBm").first.wait_for(timeout=10_000)
             assert "RSRP" in popup.inner_text() and "Mbit/s" in popup.inner_text()

@@ -17,7 +17,7 @@
   };
   var readout = document.getElementById('radio-map-readout');
   var map = L.map(el, {attributionControl: false, zoomControl: false, keyboard: true,
-                       maxZoom: cfg.max_zoom, zoomSnap: 1});
+                       maxZoom: cfg.max_zoom, zoomSnap: 0.5});
   L.control.zoom({zoomInTitle: T.zoom_in, zoomOutTitle: T.zoom_out}).addTo(map);
   var bounds = L.latLngBounds(cfg.bounds);
   map.fitBounds(bounds);
@@ -92,6 +92,7 @@
     var dt = document.createElement('dt'); dt.textContent = label;
     var dd = document.createElement('dd'); dd.textContent = value;
     dl.appendChild(dt); dl.appendChild(dd);
+    dl.spoken.push(label + ': ' + value);
   }
   function describe(v) {
     var box = document.createElement('div');
@@ -100,6 +101,7 @@
     head.textContent = T.values_at.replace('{lat}', fmt(v.lat, 5)).replace('{lon}', fmt(v.lon, 5));
     box.appendChild(head);
     var dl = document.createElement('dl');
+    dl.spoken = [];
     var none = T.none;
     row(dl, T.rsrp, v.rsrp_dbm === null ? none : fmt(v.rsrp_dbm, 1) + ' dBm');
     row(dl, T.sinr, v.sinr_db === null ? none : fmt(v.sinr_db, 1) + ' dB');
@@ -109,6 +111,7 @@
     row(dl, T.throughput, v.throughput_mbps === null ? none : fmt(v.throughput_mbps, 0) + ' Mbit/s');
     if (v.covered !== null) { row(dl, T.covered, v.covered ? T.yes : T.no); }
     box.appendChild(dl);
+    box.spoken = head.textContent + ': ' + dl.spoken.join('; ') + '.';
     return box;
   }
   var popup = L.popup({maxWidth: 320, autoPanPadding: [20, 20]});
@@ -124,7 +127,7 @@
         content.textContent = res.status === 404 ? T.outside : T.failed;
       }
       popup.setContent(content);
-      if (readout) { readout.textContent = content.textContent.replace(/\s+/g, ' '); }
+      if (readout) { readout.textContent = content.spoken || content.textContent; }
     }).catch(function () {
       popup.setContent(T.failed);
       if (readout) { readout.textContent = T.failed; }
