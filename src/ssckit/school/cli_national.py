@@ -199,3 +199,35 @@ def national_report_cmd(workspace_dir: Path, root: Path | None, threads: int | N
     console.print(t)
     console.print(f"national report of {res['schools']:,} schools in {res['seconds']:.2f} s "
                   f"-> {root / 'report.parquet'}", highlight=False)
+
+
+@school.command("giga-import", epilog="Example: ssckit school giga-import -w sample-city "
+                                       "measurements.csv")
+@click.argument("measurements", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option("table", "json")
+@with_store
+def giga_import(measurements: Path, fmt: str, ws: Workspace, store: Store) -> None:
+    """Import speed tests in the Giga Meter (Daily Check App) measurements layout: timestamp,
+    giga_id_school or school_id, download and upload [kbit/s], latency [ms]. Schools are
+    matched by the giga_id column of schools.csv (or by their id). Then show each school's
+    Giga category (good > 20 Mbit/s, moderate >= 1 Mbit/s, bad) and whether it is connected."""
+    from ssckit.school.giga import giga_summary, import_measurements, read_giga_ids, store_giga_ids
+
+    reg = _registry(ws)
+    schools_csv = ws.input_path("school", "schools")
+    store_giga_ids(store, read_giga_ids(schools_csv, set(reg.schools)))
+    res = import_measurements(store, measurements, {s: s for s in reg.schools})
+    rows = giga_summary(store)
+    if fmt == "json":
+        click.echo(json.dumps({"imported": res.rows, "new": res.new,
+                               "unknown_schools": res.unknown_schools, "schools": rows},
+                              default=str, indent=1))
+        return
+    console.print(res.line(), highlight=False)
+    t = Table("school", "Giga id", "tests", "download [Mbit/s]", "category", "connected",
+              "status")
+    for r in rows:
+        t.add_row(r["school_id"], r["giga_id"], str(r["tests"]),
+                  f"{r['download_mbps']:.1f}" if r["download_mbps"] is not None else "-",
+                  r["category"], "yes" if r["connected"] else "no", r["status"])
+    console.print(t)
