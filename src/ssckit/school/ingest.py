@@ -79,6 +79,8 @@ class IngestStats:
     started: float = field(default_factory=time.monotonic)
     table_readings: int | None = None      # rows in school_readings after the last batch
     table_quarantine: int | None = None    # rows in school_quarantine after the last batch
+    workers: int | None = None             # worker processes alive (None: one process)
+    restarts: int = 0                      # workers restarted after dying
 
     @property
     def elapsed(self) -> float:
@@ -102,15 +104,19 @@ class IngestStats:
                 "duplicates": self.duplicates, "quarantined": self.quarantined,
                 "reasons": dict(sorted(self.reasons.items())), "batches": self.batches,
                 "rate": round(self.rate, 1), "table_readings": self.table_readings,
-                "table_quarantine": self.table_quarantine}
+                "table_quarantine": self.table_quarantine, "workers": self.workers,
+                "restarts": self.restarts}
 
     def line(self) -> str:
         """One ``key=value`` line for logs."""
         reasons = ",".join(f"{k}:{v}" for k, v in sorted(self.reasons.items())) or "-"
-        return (f"batches={self.batches} messages={self.messages} accepted={self.accepted} "
+        line = (f"batches={self.batches} messages={self.messages} accepted={self.accepted} "
                 f"duplicates={self.duplicates} quarantined={self.quarantined} "
                 f"reasons={reasons} rate={self.rate:.0f}/s "
                 f"table_readings={self.table_readings} table_quarantine={self.table_quarantine}")
+        if self.workers is not None:
+            line += f" workers={self.workers} restarts={self.restarts}"
+        return line
 
 
 @dataclass(frozen=True)
@@ -450,7 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=1883)
     ap.add_argument("--topic", default=DEFAULT_TOPIC)
-    ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID,
+                    help="MQTT client id; with --workers N, worker k is <client-id>-<k>")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="1: one process; N >= 2: a supervisor writing what N worker processes "
+                         "receive on a shared subscription (see ssckit.school.ingest_workers)")
+    ap.add_argument("--group", default="ssckit-ingest",
+                    help="shared-subscription group of the workers")
     ap.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     ap.add_argument("--flush-interval", type=float, default=DEFAULT_FLUSH_INTERVAL,
                     help="seconds")
@@ -477,6 +489,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}")
         return 2
     limits = Limits(max_age=timedelta(days=args.max_age_days) if args.max_age_days > 0 else None)
+    if args.workers != 1:
+        from ssckit.school.ingest_workers import WorkerConfig, run_workers
+
+        config = WorkerConfig(args.host, args.port, args.topic, args.group, args.client_id,
+                              args.batch_size, args.flush_interval, limits=limits)
+        try:
+            stats = run_workers(args.store, registry, config, workers=args.workers,
+                                progress=progress, log=say)
+        except InputError as exc:
+            say(f"error: {exc}")
+            return 2
+        say("ingest stopped " + stats.line())
+        return 0
     stats = run_ingester(args.store, registry, args.host, args.port, topic=args.topic,
                          client_id=args.client_id, batch_size=args.batch_size,
                          flush_interval=args.flush_interval, limits=limits, progress=progress,

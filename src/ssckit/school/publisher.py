@@ -5,7 +5,9 @@ readings, or one simple message per device and time) and published with QoS 1 to
 ``<topic_prefix>/<school_id>/<device_id>``. :func:`publish_readings` returns once the broker
 has acknowledged every message (PUBACK); paho reconnects on its own and resends what was not
 acknowledged, so a broker restart while publishing loses nothing (it may duplicate, which the
-ingester ignores).
+ingester ignores). A broker killed outright (SIGKILL, power loss) forgets what it acknowledged
+since its last save to disk; with ``replay_window`` the publisher sends those messages again
+once it is back.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +37,7 @@ class PublishReport:
     readings: int
     bytes: int
     seconds: float
+    replayed: int = 0      # messages published again after a lost connection
 
     @property
     def rate(self) -> float:
@@ -48,7 +52,9 @@ class PublishReport:
     def line(self) -> str:
         return (f"published {self.readings} readings in {self.messages} messages "
                 f"({self.bytes / max(self.messages, 1):.0f} B each) in {self.seconds:.2f} s: "
-                f"{self.rate:,.0f} readings/s, {self.message_rate:,.0f} messages/s")
+                f"{self.rate:,.0f} readings/s, {self.message_rate:,.0f} messages/s"
+                + (f"; {self.replayed} replayed after a lost connection" if self.replayed
+                   else ""))
 
 
 def group_messages(readings: Iterable[Reading], school_of: Mapping[str, str], fmt: str = "senml",
@@ -85,9 +91,12 @@ def group_messages(readings: Iterable[Reading], school_of: Mapping[str, str], fm
 
 def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, int]], *,
                      qos: int = 1, client_id: str | None = None, max_inflight: int = 1000,
-                     timeout: float = 600.0,
+                     timeout: float = 600.0, replay_window: float = 0.0,
                      progress: Callable[[int, int], None] | None = None) -> PublishReport:
     """Publish (topic, payload, readings in it) messages; wait for every acknowledgement.
+
+    Messages are pipelined: up to ``max_inflight`` QoS 1 messages are on the wire awaiting
+    their PUBACK (MQTT 3.1.1 §4.3.2) while the next ones are sent.
 
     Parameters
     ----------
@@ -100,9 +109,16 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
     client_id : str, optional
         Default: a random ``ssckit-pub-…`` id.
     max_inflight : int
-        Messages sent but not yet acknowledged, at most; more wait in the client.
+        The QoS 1/2 window: messages sent but not yet acknowledged, at most.
     timeout : float
         Give up [s] when the broker has not acknowledged everything by then.
+    replay_window : float
+        [s] After losing the connection, publish again the messages the broker acknowledged
+        in this many seconds before the loss. A broker acknowledges a message before it
+        writes it to disk (Mosquitto saves its state every ``autosave_interval`` seconds), so
+        a broker killed outright forgets what it acknowledged since its last save; a window
+        longer than that interval (plus the time a save takes) covers it, and the receiver's
+        deduplication on (device, quantity, time) makes the second copies harmless. 0: off.
     progress : callable, optional
         ``progress(messages_acknowledged, readings_acknowledged)``, at most ~10 times a second.
     """
@@ -115,31 +131,77 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(1, 2)
     cond = threading.Condition()
-    counts: dict[int, int] = {}        # mid -> readings, until acknowledged
-    acked = [0, 0]                     # messages, readings
+    pending: dict[int, tuple[str, bytes, int]] = {}    # mid -> message, until acknowledged
+    acked = [0, 0]                     # messages, readings (replayed copies not counted)
+    recent: deque[tuple[float, str, bytes]] = deque()  # (when acknowledged, topic, payload)
+    lost_at: list[float] = []          # when the connection was lost, not yet replayed
     connected = threading.Event()
 
     def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if not reason.is_failure:
             connected.set()
 
-    early: set[int] = set()            # acknowledged before publish() returned its mid
+    def on_disconnect(_c: Any, _u: Any, _f: Any, _reason: Any, _p: Any) -> None:
+        connected.clear()
+        if replay_window > 0:
+            with cond:
+                lost_at.append(time.monotonic())
+
+    early: dict[int, float] = {}       # acknowledged before publish() returned its mid
 
     def on_publish(_c: Any, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+        now = time.monotonic()
         with cond:
-            n = counts.pop(mid, None)
-            if n is None:
-                early.add(mid)
+            msg = pending.pop(mid, None)
+            if msg is None:
+                early[mid] = now
             else:
-                acked[0] += 1
-                acked[1] += n
+                _acknowledged(msg, now)
             cond.notify_all()
 
+    def _acknowledged(msg: tuple[str, bytes, int], now: float) -> None:   # holding cond
+        if msg[2] >= 0:
+            acked[0] += 1
+            acked[1] += msg[2]
+        if replay_window > 0:
+            recent.append((now, msg[0], msg[1]))
+            while recent and recent[0][0] < now - replay_window:
+                recent.popleft()
+
+    def send(topic: str, payload: bytes, n: int) -> None:
+        with cond:    # the QoS 1 window: at most max_inflight unacknowledged messages
+            while len(pending) >= max_inflight:
+                if not cond.wait(max(0.0, deadline - time.monotonic())):
+                    raise TimeoutError("the broker stopped acknowledging messages")
+        # never call paho while holding ``cond``: its thread holds its own locks when it
+        # calls on_publish
+        info = client.publish(topic, payload, qos)
+        with cond:
+            when = early.pop(info.mid, None)
+            if qos > 0 and when is None:
+                pending[info.mid] = (topic, payload, n)
+            else:
+                _acknowledged((topic, payload, n), when or time.monotonic())
+
+    def replay() -> None:
+        """After a lost connection, once connected again: the window before the loss again."""
+        with cond:
+            if not lost_at or not connected.is_set():
+                return
+            since = lost_at[0] - replay_window
+            again = [(t, p) for when, t, p in recent if when >= since]
+            lost_at.clear()
+        replayed[0] += len(again)
+        for topic, payload in again:
+            send(topic, payload, -1)      # n = -1: a copy, not counted again
+
     client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
     client.on_publish = on_publish
     client.connect_async(host, port, keepalive=30)
     client.loop_start()
     sent = nbytes = nread = 0
+    replayed = [0]
     last_report = 0.0
     deadline = time.monotonic() + timeout
     started = time.monotonic()
@@ -148,20 +210,9 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
             raise ConnectionError(f"could not connect to the MQTT broker at {host}:{port}")
         started = time.monotonic()
         for topic, payload, n in messages:
-            with cond:    # the QoS 1 window: at most max_inflight unacknowledged messages
-                while len(counts) >= max_inflight:
-                    if not cond.wait(max(0.0, deadline - time.monotonic())):
-                        raise TimeoutError("the broker stopped acknowledging messages")
-            # never call paho while holding ``cond``: its thread holds its own locks when it
-            # calls on_publish
-            info = client.publish(topic, payload, qos)
-            with cond:
-                if qos > 0 and info.mid not in early:
-                    counts[info.mid] = n
-                else:
-                    early.discard(info.mid)
-                    acked[0] += 1
-                    acked[1] += n
+            if lost_at:
+                replay()
+            send(topic, payload, n)
             sent += 1
             nbytes += len(payload)
             nread += n
@@ -169,25 +220,30 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
                 last_report = time.monotonic()
                 with cond:
                     progress(acked[0], acked[1])
-        with cond:
-            while counts:
-                if not cond.wait(max(0.0, deadline - time.monotonic())) and counts:
-                    raise TimeoutError(f"{len(counts)} of {sent} messages were not "
+        while True:
+            if lost_at:
+                replay()
+            with cond:
+                if not pending and not lost_at:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{len(pending)} of {sent} messages were not "
                                        f"acknowledged within {timeout:g} s")
+                cond.wait(0.2)
         seconds = time.monotonic() - started
         if progress is not None:
             progress(acked[0], acked[1])
     finally:
         client.disconnect()
         client.loop_stop()
-    return PublishReport(sent, nread, nbytes, seconds)
+    return PublishReport(sent, nread, nbytes, seconds, replayed[0])
 
 
 def publish_readings(host: str, port: int, readings: Iterable[Reading], *,
                      registry: Registry | Mapping[str, str], fmt: str = "senml", qos: int = 1,
                      per_message: int = 100, topic_prefix: str = DEFAULT_TOPIC_PREFIX,
                      client_id: str | None = None, max_inflight: int = 1000,
-                     timeout: float = 600.0,
+                     timeout: float = 600.0, replay_window: float = 0.0,
                      progress: Callable[[int, int], None] | None = None) -> PublishReport:
     """Publish ``readings`` as ``fmt`` messages (see :func:`group_messages`) and wait until the
     broker has acknowledged all of them.
@@ -200,4 +256,4 @@ def publish_readings(host: str, port: int, readings: Iterable[Reading], *,
     return publish_payloads(host, port, group_messages(readings, school_of, fmt, per_message,
                                                        topic_prefix),
                             qos=qos, client_id=client_id, max_inflight=max_inflight,
-                            timeout=timeout, progress=progress)
+                            timeout=timeout, replay_window=replay_window, progress=progress)
