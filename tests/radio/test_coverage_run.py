@@ -20,7 +20,12 @@ from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.radio import run as radio_run
-from ssckit.radio.coverage import CoverageInputs, RadioSettings, compute_coverage
+from ssckit.radio.coverage import (
+    CoverageInputs,
+    RadioSettings,
+    compute_coverage,
+    coverage_maps,
+)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -69,19 +74,87 @@ def test_coverage_cli_and_thresholds(city: Path):
 
 
 def test_dask_cluster_gives_identical_tiles(demo_workspace: Path):
+    """Two worker processes, other tile sizes: the same per-sector stack and the same maps
+    as local threads, to the bit."""
     from distributed import LocalCluster
 
     ws = Workspace.load(demo_workspace)
     area = radio_run.load_area(ws, 400.0)
-    settings = RadioSettings(tile_size=8)
     sectors, patterns = radio_run.load_sectors(ws.input_path("radio", "sites"), area)
-    inputs = CoverageInputs(area.grid, area.dem, sectors, settings, area.clutter, patterns)
-    local, _ = compute_coverage(inputs, threads=2)
+
+    def inputs(tile: int, radius: float | None = 30.0) -> CoverageInputs:
+        return CoverageInputs(area.grid, area.dem, sectors,
+                              RadioSettings(tile_size=tile, max_radius_km=radius), area.clutter,
+                              patterns)
+
+    local, _ = compute_coverage(inputs(8), threads=2)
+    local_maps, local_stats = coverage_maps(inputs(16, 3.0), threads=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        remote, _ = compute_coverage(inputs, scheduler=cluster.scheduler_address)
+        remote, _ = compute_coverage(inputs(8), scheduler=cluster.scheduler_address)
+        remote_maps, remote_stats = coverage_maps(inputs(9, 3.0),
+                                                  scheduler=cluster.scheduler_address)
     assert_array_equal(local, remote)
     assert np.isfinite(local).all()
+    for name in ("rsrp_dbm", "sinr_db", "server", "throughput_mbps", "covered", "power_mw"):
+        assert_array_equal(getattr(local_maps, name), getattr(remote_maps, name))
+    assert local_stats == remote_stats and local_stats.beyond_radius > 0
+
+
+def _layer(city: Path, name: str) -> tuple[np.ndarray, dict]:
+    with rasterio.open(city / "outputs" / "radio" / f"{name}.tif") as src:
+        return src.read(1), dict(src.profile)
+
+
+def test_results_do_not_depend_on_tiles_or_threads(city: Path):
+    """The same rasters, bit for bit, from 50-pixel tiles on one thread and 128-pixel tiles
+    on two (the P.1812 radial engine's fan belongs to the site, not to the tile)."""
+    out = {}
+    for tile, threads in (("50", "1"), ("128", "2")):
+        r = _cli("radio", "coverage", "-w", str(city), "--quiet", "--tile-size", tile,
+                 "--threads", threads)
+        assert r.returncode == 0, r.stderr
+        out[tile] = {n: _layer(city, n)[0] for n in ("rsrp", "server", "sinr")}
+        summary = json.loads((city / "outputs" / "radio" / "coverage.json").read_text())
+        assert summary["tile_size"] == int(tile)
+    assert_array_equal(out["50"]["rsrp"], out["128"]["rsrp"])
+    assert_array_equal(out["50"]["server"], out["128"]["server"])
+    assert_array_equal(out["50"]["sinr"], out["128"]["sinr"])
+    assert np.isfinite(out["50"]["rsrp"]).all() and (out["50"]["server"] >= 0).all()
+
+
+@pytest.mark.parametrize("model", ["tr38901-uma", "tr38901-rma"])
+def test_empirical_models_run_to_the_end(city: Path, model: str):
+    """Beyond the TR 38.901 validity range (d2D 10 m..5 km; UMa: h_BS = 25 m only) a path has
+    no prediction: NaN, never serving nor interfering, counted in coverage.json and said by
+    the command."""
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "200", "--quiet",
+             "--model", model)
+    assert r.returncode == 0, r.stderr
+    assert "outside the validity range of " + model in " ".join(r.stdout.split())
+    summary = json.loads((city / "outputs" / "radio" / "coverage.json").read_text())
+    assert summary["model"] == model and summary["paths_outside_model_range"] > 0
+    rsrp, profile = _layer(city, "rsrp")
+    server, _ = _layer(city, "server")
+    assert np.isnan(profile["nodata"]) and (np.isnan(rsrp) == (server == -1)).all()
+    assert int((server == -1).sum()) == summary["pixels_without_prediction"]
+    with open(city / "sites.csv") as f:
+        heights = np.array([float(row["height_m"]) for row in csv.DictReader(f)])
+    # every pixel-site path is predicted, outside the range, or has no prediction
+    n_pix = summary["grid"]["shape"][0] * summary["grid"]["shape"][1]
+    n_sites = summary["sectors"] // 3
+    assert summary["pixel_paths"] + summary["paths_outside_model_range"] >= n_pix * n_sites
+    if model == "tr38901-uma":   # only the 25 m sectors ever serve
+        assert set(np.unique(server[server >= 0])) <= set(np.flatnonzero(heights == 25.0))
+
+
+def test_empirical_model_refuses_an_impossible_receiver(small_city: Path):
+    cfg = yaml.safe_load((small_city / "city.yaml").read_text())
+    cfg["settings"] = {"radio": {"rx_height_m": 25.0}}
+    (small_city / "city.yaml").write_text(yaml.safe_dump(cfg))
+    r = _cli("radio", "coverage", "-w", str(small_city), "--quiet", "--model", "tr38901-uma")
+    assert r.returncode == 2 and "rx_height_m" in r.stderr and "1.5..22.5 m" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def _write_matplotlib_dem(path: Path) -> tuple[np.ndarray, float, float, float]:

@@ -31,9 +31,12 @@ from ssckit.core.errors import InputError
 
 __all__ = [
     "DBD_TO_DBI",
+    "GAIN_TABLE_STEP_DEG",
+    "GainTable",
     "MsiPattern",
     "antenna_frame_angles",
     "element_attenuation_38901",
+    "gain_table",
     "gcs_to_lcs",
     "msi_attenuation",
     "msi_gain",
@@ -692,3 +695,62 @@ def msi_gain(pattern: MsiPattern, azimuth_deg: ArrayLike, elevation_deg: ArrayLi
                                           mechanical_tilt_deg=mechanical_tilt_deg)
     att = np.asarray(msi_attenuation(pattern, rel_az, np.clip(rel_el, -90.0, 90.0)))
     return _out(pattern.gain_dbi - att)
+
+
+# --------------------------------------------------------------------------- gain tables
+
+#: Default step of the gain lookup tables [deg] in relative azimuth and elevation.
+GAIN_TABLE_STEP_DEG = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class GainTable:
+    """Gain of one antenna (pattern and tilts) tabulated once over every direction.
+
+    ``gain_dbi[i, j]`` [dBi] is the gain towards elevation ``-90 + i * step_deg`` [deg,
+    positive upward] and azimuth ``-180 + j * step_deg`` [deg] from the boresight's azimuth.
+    The rotations of TR 38.901 §7.1.3 with the bearing alpha only shift the azimuth, so one
+    table serves every sector with the same pattern and tilts, whatever its azimuth.
+    """
+
+    gain_dbi: NDArray[np.float32]
+    step_deg: float
+
+    def lookup(self, azimuth_deg: ArrayLike, elevation_deg: ArrayLike, *,
+               antenna_azimuth_deg: float = 0.0) -> NDArray[np.float64]:
+        """Gain [dBi] towards (azimuth, elevation) [deg], bilinear between table points."""
+        rel = np.mod(_arr(azimuth_deg) - antenna_azimuth_deg + 180.0, 360.0)
+        a = rel / self.step_deg
+        e = (np.clip(_arr(elevation_deg), -90.0, 90.0) + 90.0) / self.step_deg
+        n_e, n_a = self.gain_dbi.shape
+        j = np.minimum(a.astype(np.int64), n_a - 2)
+        i = np.minimum(e.astype(np.int64), n_e - 2)
+        fa = a - j
+        fe = e - i
+        g = self.gain_dbi.astype(np.float64)
+        return ((g[i, j] * (1 - fa) + g[i, j + 1] * fa) * (1 - fe)
+                + (g[i + 1, j] * (1 - fa) + g[i + 1, j + 1] * fa) * fe)
+
+
+def gain_table(gain, step_deg: float = GAIN_TABLE_STEP_DEG) -> GainTable:
+    """Tabulate ``gain(azimuth_deg, elevation_deg)`` [dBi] of an antenna whose boresight
+    points north (e.g. ``functools.partial(msi_gain, pattern, mechanical_tilt_deg=2)``) on a
+    grid of ``step_deg`` [deg] over elevation -90..90 and relative azimuth -180..180 deg.
+
+    With the 0.1 deg step, bilinear lookup reproduces the direct evaluation (sample city's
+    65 deg / 7 deg panel, TR 38.901 element, 2 deg mechanical tilt) within 0.1 dB at every
+    elevation within ±85 deg (99.9 % of directions within 0.02 dB); nearer the antenna
+    frame's poles (a pixel a few metres from the mast foot), where the azimuth of the frame
+    is undefined, it can differ by up to about 3 dB (``tests/radio/test_antenna.py``).
+    """
+    if not 0.0 < step_deg <= 1.0 or abs(180.0 / step_deg - round(180.0 / step_deg)) > 1e-9:
+        raise ValueError(f"step_deg = {step_deg:g} must divide 180 and be in (0, 1] deg")
+    n_a = int(round(360.0 / step_deg)) + 1
+    n_e = int(round(180.0 / step_deg)) + 1
+    az = -180.0 + np.arange(n_a) * step_deg
+    el = -90.0 + np.arange(n_e) * step_deg
+    out = np.empty((n_e, n_a), dtype=np.float32)
+    for i0 in range(0, n_e, 64):       # row blocks keep the temporaries small
+        ee, aa = np.meshgrid(el[i0:i0 + 64], az, indexing="ij")
+        out[i0:i0 + 64] = np.asarray(gain(aa, ee), dtype=np.float64)
+    return GainTable(out, float(step_deg))

@@ -49,12 +49,38 @@ def _coverage_options(f):
         click.option("--indoor", type=click.Choice(["traditional", "thermally_efficient"]),
                      help="Indoor coverage: add the median ITU-R P.2109 building entry loss "
                           "of this building type."),
+        click.option("--tile-size", type=int, help="Tile edge [pixels] of the tiled "
+                     "computation, 8..4096 (default: settings.radio.tile_size, else 128); the "
+                     "results do not depend on it."),
+        click.option("--max-radius-km", type=_RADIUS, help="Service radius of a sector [km], "
+                     "0.5..1000, or 'none' (default: settings.radio.max_radius_km, else 30): "
+                     "beyond it a sector neither serves nor interferes."),
         click.option("--scheduler", help="Dask distributed scheduler address (tcp://HOST:PORT); "
                      "default: local threads."),
         click.option("--threads", default=2, show_default=True, help="Local threads."),
     ]):
         f = opt(f)
     return f
+
+
+class _RadiusType(click.ParamType):
+    """A radius [km] or ``none`` (no limit); 'none' is given to the settings as None."""
+
+    name = "KM|none"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float) or value is _NO_LIMIT:
+            return value
+        if str(value).strip().lower() in ("none", "inf", "unlimited"):
+            return _NO_LIMIT
+        try:
+            return float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a number of km nor 'none'", param, ctx)
+
+
+_NO_LIMIT = object()
+_RADIUS = _RadiusType()
 
 
 def _sites_path(ws: Workspace, given: Path | None, name: str = "sites") -> Path:
@@ -67,21 +93,27 @@ def _sites_path(ws: Workspace, given: Path | None, name: str = "sites") -> Path:
 
 def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, model=None,
                  resolution=None, rsrp_threshold=None, sinr_threshold=None, indoor=None,
-                 scheduler=None, threads: int = 2, quiet: bool = True, times=None):
+                 tile_size=None, max_radius_km=None, scheduler=None, threads: int = 2,
+                 quiet: bool = True, times=None):
     """Compute coverage for the workspace, write its layers and store its indicator values;
     the steps are timed into ``times`` (a :class:`ssckit.radio.run.StepTimes`)."""
     from ssckit.radio import run as r
 
     sites = _sites_path(ws, sites)
     times = times if times is not None else r.StepTimes()
+    if threads < 1:
+        raise InputError("command line", "option --threads", f"{threads} must be >= 1")
     with times("area"):
+        extra = {} if max_radius_km is None else {
+            "max_radius_km": None if max_radius_km is _NO_LIMIT else max_radius_km}
         settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
                                   sinr_threshold_db=sinr_threshold, resolution_m=resolution,
-                                  building_entry=indoor)
+                                  building_entry=indoor, tile_size=tile_size, **extra)
         area = r.load_area(ws, settings.resolution_m)
     progress, update = _progress(quiet, "coverage")
     with progress:
-        result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update, times)
+        result = r.run_coverage(ws, sites, settings, area, scheduler, threads, update, times,
+                                out_dir=ws.output_dir / r.OUTPUT_DIR)
     r.write_run(result, ws, sites, times)
     with times("values"):
         values = r.coverage_values(result, ws, sites)
@@ -98,8 +130,8 @@ def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, mode
 @_coverage_options
 @quiet_option
 @with_store
-def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, scheduler,
-             threads, quiet, ws: Workspace, store: Store) -> None:
+def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, tile_size,
+             max_radius_km, scheduler, threads, quiet, ws: Workspace, store: Store) -> None:
     """Best-server RSRP, SINR, serving sector and throughput maps, and population coverage.
 
     Writes GeoTIFF and PNG layers to WORKSPACE/outputs/radio/ and stores the coverage
@@ -111,8 +143,9 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
     times = StepTimes()
     result, values = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                   rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
-                                  indoor=indoor, scheduler=scheduler, threads=threads,
-                                  quiet=quiet, times=times)
+                                  indoor=indoor, tile_size=tile_size,
+                                  max_radius_km=max_radius_km, scheduler=scheduler,
+                                  threads=threads, quiet=quiet, times=times)
     st = result.settings
     t = Table(title=f"Population coverage (RSRP ≥ {st.rsrp_threshold_dbm:g} dBm, SINR ≥ "
                     f"{st.sinr_threshold_db:g} dB) — {ws.label}")
@@ -134,7 +167,24 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
     console.print(f"{len(result.sectors)} sectors, {result.stats.paths:,} pixel-paths in "
                   f"{result.seconds:.1f} s ({rate:,.0f}/s); layers in "
                   f"{ws.output_dir / 'radio'}")
+    console.print(prediction_line(result))
     console.print(f"steps: {times.line()}")
+
+
+def prediction_line(result) -> str:
+    """What the run could not predict, in words: paths outside the model's validity range or
+    leaving the terrain, pixels no sector reaches, and the service radius."""
+    st = result.stats
+    radius = result.settings.max_radius_km
+    parts = [f"service radius {radius:g} km" if radius is not None else "no service radius"]
+    parts.append(f"{st.beyond_radius:,} pixel-site pairs beyond it" if radius is not None
+                 else "")
+    parts.append(f"{st.outside_range:,} paths outside the validity range of "
+                 f"{result.settings.model} (no prediction)")
+    if st.no_terrain:
+        parts.append(f"{st.no_terrain:,} profiles leaving the terrain (no prediction)")
+    parts.append(f"{st.unserved_pixels:,} pixels without any prediction")
+    return "; ".join(p for p in parts if p)
 
 
 @radio.command(epilog="Example: ssckit radio plan -w sample-city --candidates candidates.csv "
@@ -149,8 +199,8 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, s
 @quiet_option
 @with_store
 def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold,
-         sinr_threshold, indoor, scheduler, threads, fmt, quiet, ws: Workspace,
-         store: Store) -> None:
+         sinr_threshold, indoor, tile_size, max_radius_km, scheduler, threads, fmt, quiet,
+         ws: Workspace, store: Store) -> None:
     """Choose a few candidate sites that bring population coverage to --target.
 
     Greedy with lazy evaluation: each step adds the candidate covering most people not yet
@@ -165,8 +215,9 @@ def plan(candidates, target, max_sites, sites, model, resolution, rsrp_threshold
     times = r.StepTimes()
     existing, _ = coverage_run(ws, store, sites, model=model, resolution=resolution,
                                rsrp_threshold=rsrp_threshold, sinr_threshold=sinr_threshold,
-                               indoor=indoor, scheduler=scheduler, threads=threads, quiet=quiet,
-                               times=times)
+                               indoor=indoor, tile_size=tile_size,
+                               max_radius_km=max_radius_km, scheduler=scheduler,
+                               threads=threads, quiet=quiet, times=times)
     progress, update = _progress(quiet, "candidates")
     with progress, times("plan"):
         result = r.run_plan(ws, existing, cand_path, target, max_sites, scheduler, threads,

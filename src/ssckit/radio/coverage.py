@@ -1,30 +1,52 @@
 """Coverage over the workspace grid: per-sector RSRP, best server, SINR and throughput.
 
-The grid is cut into tiles that are computed independently (:func:`sector_rsrp_tile`), on
-local threads or on a Dask distributed cluster (:func:`run_tiles`); :func:`summarise` then
-turns the per-sector RSRP stack into best-server maps. Pure computation: arrays in, arrays
-out; reading sites, terrain and writing GeoTIFFs happens in ``radio.io``.
+The grid is cut into tiles that are computed independently, on local threads or on a Dask
+distributed cluster (:func:`run_tiles`). Each tile reduces on its own to the best-server maps
+(:func:`coverage_tile`: RSRP, SINR with the interference summed over the sectors, serving
+sector, throughput, covered), so memory is bounded by the tile, not by sectors x grid; the
+per-sector stack (:func:`sector_rsrp_tile`, :func:`compute_coverage`) is only built where the
+site planner needs it. A pixel's values depend on the site, the pixel and the inputs alone —
+never on the tile size, the thread count or the scheduler:
+
+* the P.1812 radial engine uses one fan of radials per site (:func:`ssckit.radio.radial.fan_size`
+  at the site's reach), shared by every tile;
+* a sector reaches the pixels within ``max_radius_km`` of its site (none beyond: no service,
+  no interference), decided pixel by pixel;
+* the reduction visits the sectors in their global order, skipping those without a
+  prediction, so the sum of the interference is the same whatever the tile holds.
+
+Pixels outside a model's validity range (TR 38.901: d2D outside 10 m..5 km, a base-station
+height the scenario does not allow) and P.1812 profiles leaving the terrain get no prediction
+(NaN): they never serve nor interfere, and are counted in :class:`TileStats`. Antenna gains
+come from per-antenna lookup tables computed once (:func:`ssckit.radio.antenna.gain_table`).
+
+Pure computation: arrays in, arrays out; reading sites and terrain and writing GeoTIFFs
+happens in ``radio.run`` and ``radio.io``.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, get_args
 
+import numba
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 
 from ssckit.core.geo import Grid
 from ssckit.radio import antenna as ant
-from ssckit.radio.linkbudget import n_rb, noise_dbm, rsrp_dbm, sinr_db, throughput_mbps
+from ssckit.radio.linkbudget import n_rb, noise_dbm, sinr_db, throughput_mbps
 from ssckit.radio.propagation import p1812, tr38901
-from ssckit.radio.propagation.p525 import free_space_basic_loss
 from ssckit.radio.propagation.p1812 import DN_RANGE, P_RANGE, PL_RANGE
 from ssckit.radio.propagation.p2109 import building_entry_loss
-from ssckit.radio.radial import site_loss_radial
+from ssckit.radio.radial import fan_size, site_loss_radial
 from ssckit.radio.sites import Sectors
 from ssckit.radio.terrain import point_profiles, sample_bilinear
 
@@ -36,6 +58,18 @@ BUILDING_TYPES = ("traditional", "thermally_efficient")
 
 #: Subcarrier spacing assumed for NR FR1 carriers [Hz].
 SCS_HZ = 30e3
+
+#: Default service radius [km] of a sector (see docs/radio-national.md for the measurement
+#: on the sample city that chose it).
+DEFAULT_MAX_RADIUS_KM = 30.0
+
+#: Validity of the TR 38.901 NLOS formulas used in coverage (Table 7.4.1-1): d2D [m],
+#: base-station height h_BS [m] and receiver height h_UT [m], each (min, max).
+EMPIRICAL_RANGES: dict[str, tuple[tuple[float, float], ...]] = {
+    "tr38901-uma": (tr38901._UMX_D2D_M, (tr38901._UMA_H_BS_M,) * 2, tr38901._UMX_H_UT_M),
+    "tr38901-umi": (tr38901._UMX_D2D_M, (tr38901._UMI_H_BS_M,) * 2, tr38901._UMX_H_UT_M),
+    "tr38901-rma": (tr38901._RMA_NLOS_D2D_M, tr38901._RMA_H_BS_M, tr38901._RMA_H_UT_M),
+}
 
 
 class RadioSettings(BaseModel):
@@ -50,10 +84,12 @@ class RadioSettings(BaseModel):
     polarisation 1 horizontal, 2 vertical (2); noise_figure_db: UE noise figure [dB] (7);
     layers: downlink MIMO layers (4); rsrp_threshold_dbm, sinr_threshold_db: the service
     thresholds (−110 dBm, −5 dB; within the reporting ranges of 3GPP TS 38.133);
-    tile_size: tile edge [pixels] of the tiled computation (128); resolution_m: grid
-    resolution [m] (``None``: that of the population raster); pixels closer to a site than
-    P.1812's 0.25 km minimum use ITU-R P.525 free space (3D distance) and are counted in
-    ``near_pixels``; building_entry: ``None`` for outdoor coverage, or ``traditional`` /
+    tile_size: tile edge [pixels] of the tiled computation (128; the results do not depend
+    on it); resolution_m: grid resolution [m] (``None``: that of the population raster);
+    max_radius_km: service radius of a sector [km] (30; ``None``: unlimited): beyond it a
+    sector neither serves nor interferes; pixels closer to a site than P.1812's 0.25 km
+    minimum use ITU-R P.525 free space (3D distance) and are counted in ``near_pixels``;
+    building_entry: ``None`` for outdoor coverage, or ``traditional`` /
     ``thermally_efficient`` for indoor coverage, adding the median ITU-R P.2109 building
     entry loss (horizontal incidence); engine: how P.1812 reaches the pixels: ``radial``
     (default; profiles along radials from the site shared by the pixels on them,
@@ -74,8 +110,10 @@ class RadioSettings(BaseModel):
     layers: int = Field(4, ge=1, le=8)
     rsrp_threshold_dbm: float = Field(-110.0, ge=-156.0, le=-31.0, allow_inf_nan=False)
     sinr_threshold_db: float = Field(-5.0, ge=-23.0, le=40.0, allow_inf_nan=False)
-    tile_size: int = Field(128, ge=1, le=4096)
+    tile_size: int = Field(128, ge=8, le=4096)
     resolution_m: float | None = Field(None, ge=1.0, le=1000.0, allow_inf_nan=False)
+    max_radius_km: float | None = Field(DEFAULT_MAX_RADIUS_KM, ge=0.5, le=1000.0,
+                                        allow_inf_nan=False)
     engine: Literal["radial", "exact"] = "radial"
     building_entry: Literal["traditional", "thermally_efficient"] | None = None
 
@@ -90,7 +128,32 @@ assert get_args(RadioSettings.model_fields["building_entry"].annotation)[0] == L
     BUILDING_TYPES]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """What every tile shares, computed once per run (and shipped once to each worker).
+
+    site_ground [m] per sector; groups: the sectors sharing one path loss (same position,
+    height and frequency); fans: radials of each group's P.1812 fan; tables: antenna gain
+    tables (n_tables, n_el, n_az) [dBi] of step ``table_step`` [deg], ``table_of`` the table
+    of each sector; const_dbm: P_tx − 10 log10(12 N_RB) − building entry loss [dBm] per
+    sector; freq_group: index of each sector's frequency in ``freqs`` [MHz]; radius_m: the
+    service radius [m] (inf: none); valid: sectors whose height the model allows.
+    """
+
+    site_ground: np.ndarray
+    groups: tuple[np.ndarray, ...]
+    fans: np.ndarray
+    tables: np.ndarray
+    table_of: np.ndarray
+    table_step: float
+    const_dbm: np.ndarray
+    freq_group: np.ndarray
+    freqs: np.ndarray
+    radius_m: float
+    valid: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class CoverageInputs:
     """Everything a tile computation needs (sent once to each worker)."""
 
@@ -104,13 +167,93 @@ class CoverageInputs:
     @property
     def site_ground(self) -> np.ndarray:
         """Terrain height [m] under each sector's site."""
-        return sample_bilinear(self.dem, self.grid, self.sectors.x, self.sectors.y)
+        return self.prepared.site_ground
+
+    @cached_property
+    def prepared(self) -> Prepared:
+        """The shared part of every tile (:class:`Prepared`), computed on first use."""
+        return prepare(self)
+
+
+def _gain_function(inputs: CoverageInputs, k: int) -> Callable[..., Any]:
+    """Gain [dBi] of sector k's antenna (pattern and tilts) with its boresight north."""
+    s = inputs.sectors
+    name = str(s.antenna[k])
+    if name.startswith("3gpp"):
+        gmax = float(name.split(":", 1)[1]) if ":" in name else 8.0
+        return functools.partial(ant.sector_gain_38901, mechanical_tilt_deg=s.mech_tilt_deg[k],
+                                 electrical_tilt_deg=s.elec_tilt_deg[k], max_gain_dbi=gmax)
+    return functools.partial(ant.msi_gain, inputs.patterns[name],
+                             mechanical_tilt_deg=s.mech_tilt_deg[k])
+
+
+def _reach_m(grid: Grid, x: float, y: float) -> float:
+    """Distance [m] from (x, y) to the farthest cell centre of ``grid``."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    h = grid.res / 2.0
+    return math.hypot(max(abs(x - xmin - h), abs(xmax - h - x)),
+                      max(abs(y - ymin - h), abs(ymax - h - y)))
+
+
+def prepare(inputs: CoverageInputs) -> Prepared:
+    """Site grounds, path-loss groups, radial fans, gain tables and link-budget constants."""
+    s = inputs.sectors
+    st = inputs.settings
+    ground = sample_bilinear(inputs.dem, inputs.grid, s.x, s.y)
+    keys: dict[tuple[float, float, float, float], list[int]] = {}
+    for k in range(len(s)):
+        keys.setdefault((s.x[k], s.y[k], s.height_m[k], s.freq_mhz[k]), []).append(k)
+    groups = tuple(np.array(ks, dtype=np.int64) for ks in keys.values())
+    radius = math.inf if st.max_radius_km is None else st.max_radius_km * 1000.0
+    fans = np.array([fan_size(min(radius, _reach_m(inputs.grid, s.x[g[0]], s.y[g[0]])),
+                              inputs.grid.res) for g in groups], dtype=np.int64)
+    table_key: dict[tuple[str, float, float], int] = {}
+    tables = []
+    table_of = np.empty(len(s), dtype=np.int64)
+    for k in range(len(s)):
+        key = (str(s.antenna[k]), float(s.mech_tilt_deg[k]),
+               0.0 if not str(s.antenna[k]).startswith("3gpp") else float(s.elec_tilt_deg[k]))
+        if key not in table_key:
+            table_key[key] = len(tables)
+            tables.append(ant.gain_table(_gain_function(inputs, k)).gain_dbi)
+        table_of[k] = table_key[key]
+    bel = 0.0
+    const = np.empty(len(s))
+    nrb = n_rb(s.bandwidth_mhz)
+    for k in range(len(s)):
+        if st.building_entry is not None:
+            bel = float(building_entry_loss(s.freq_mhz[k] / 1000.0, 50.0, st.building_entry,
+                                            0.0))
+        const[k] = s.tx_power_dbm[k] - 10.0 * np.log10(12.0 * nrb[k]) - bel
+    freqs, freq_group = np.unique(np.asarray(s.freq_mhz, dtype=float), return_inverse=True)
+    valid = np.ones(len(s), dtype=bool)
+    if st.model in EMPIRICAL_RANGES:
+        _, (hlo, hhi), _ = EMPIRICAL_RANGES[st.model]
+        valid = (s.height_m >= hlo) & (s.height_m <= hhi)
+    return Prepared(ground, groups, fans, np.stack(tables) if tables else np.zeros((0, 2, 2),
+                    np.float32), table_of, ant.GAIN_TABLE_STEP_DEG, const,
+                    freq_group.astype(np.int64), freqs, radius, valid)
 
 
 @dataclass
 class TileStats:
-    near_pixels: int = 0      # pixel-site pairs closer than the model's minimum distance
-    paths: int = 0            # pixel-site path evaluations
+    """Counts of a tile (or a whole run), in pixel-site paths unless said otherwise."""
+
+    near_pixels: int = 0      # closer than the model's minimum distance (P.1812: free space)
+    paths: int = 0            # path evaluations (pixels within a site's radius)
+    outside_range: int = 0    # outside the model's validity range: no prediction
+    no_terrain: int = 0       # P.1812 profile leaving the terrain grid: no prediction
+    beyond_radius: int = 0    # farther than max_radius_km: not computed
+    unserved_pixels: int = 0  # pixels without any prediction (no server, no RSRP)
+
+    def add(self, other: TileStats) -> None:
+        for k in self.__dataclass_fields__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    @property
+    def no_prediction(self) -> int:
+        """Pixel-site paths without a prediction (outside the model's range or the terrain)."""
+        return self.outside_range + self.no_terrain
 
 
 def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int, int]]:
@@ -120,23 +263,72 @@ def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int,
             for r in range(0, rows, size) for c in range(0, cols, size)]
 
 
-def _antenna_gain(inputs: CoverageInputs, k: int, az: np.ndarray, el: np.ndarray) -> np.ndarray:
-    s = inputs.sectors
-    name = str(s.antenna[k])
-    if name.startswith("3gpp"):
-        gmax = float(name.split(":", 1)[1]) if ":" in name else 8.0
-        return np.asarray(ant.sector_gain_38901(
-            az, el, antenna_azimuth_deg=s.azimuth_deg[k], mechanical_tilt_deg=s.mech_tilt_deg[k],
-            electrical_tilt_deg=s.elec_tilt_deg[k], max_gain_dbi=gmax))
-    return np.asarray(ant.msi_gain(inputs.patterns[name], az, el,
-                                   antenna_azimuth_deg=s.azimuth_deg[k],
-                                   mechanical_tilt_deg=s.mech_tilt_deg[k]))
+# --------------------------------------------------------------------------- kernels
+@numba.njit(cache=True)
+def _sector_rsrp(dx, dy, dz, lb, tables, inv_step, table_of, boresight, const, ks, rows, out):
+    """RSRP [dBm] = const + G(az, el) − Lb of the sectors ``ks`` into ``out[rows[m]]`` at
+    the pixels (dx, dy) [m] from the site, dz [m] above the antenna; G bilinear in the
+    sector's gain table (relative azimuth, elevation)."""
+    n_e = tables.shape[1]
+    n_a = tables.shape[2]
+    for i in range(dx.shape[0]):
+        d = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i])
+        az = math.degrees(math.atan2(dx[i], dy[i]))
+        el = math.degrees(math.atan2(dz[i], max(d, 1.0)))
+        e = (min(max(el, -90.0), 90.0) + 90.0) * inv_step
+        ie = min(int(e), n_e - 2)
+        fe = e - ie
+        for m in range(ks.shape[0]):
+            k = ks[m]
+            rel = az - boresight[k] + 180.0
+            rel -= 360.0 * math.floor(rel / 360.0)
+            a = rel * inv_step
+            ja = min(int(a), n_a - 2)
+            fa = a - ja
+            t = table_of[k]
+            g = ((tables[t, ie, ja] * (1.0 - fa) + tables[t, ie, ja + 1] * fa) * (1.0 - fe)
+                 + (tables[t, ie + 1, ja] * (1.0 - fa) + tables[t, ie + 1, ja + 1] * fa) * fe)
+            out[rows[m], i] = const[k] + g - lb[i]
 
 
+@numba.njit(cache=True)
+def _reduce(stack, sector_of_row, freq_group, n_freq, best, server, interf, power):
+    """Best server and interference per pixel of a per-sector RSRP stack (n_rows, n_pix),
+    rows in increasing sector order: NaN rows never serve nor interfere; the power [mW] on
+    each frequency is summed in sector order; interference = power on the serving
+    frequency − the server's."""
+    tot = np.zeros(n_freq)
+    for i in range(stack.shape[1]):
+        tot[:] = 0.0
+        b = -np.inf
+        arg = -1
+        for m in range(stack.shape[0]):
+            v = np.float64(stack[m, i])
+            if v != v:
+                continue
+            k = sector_of_row[m]
+            tot[freq_group[k]] += 10.0 ** (v / 10.0)
+            if v > b:
+                b = v
+                arg = k
+        for f in range(n_freq):
+            power[f, i] = tot[f]
+        if arg < 0:
+            best[i] = np.nan
+            server[i] = -1
+            interf[i] = np.nan
+        else:
+            best[i] = b
+            server[i] = arg
+            interf[i] = max(tot[freq_group[arg]] - 10.0 ** (b / 10.0), 0.0)
+
+
+# --------------------------------------------------------------------------- path loss
 def _p1812_loss(inputs: CoverageInputs, site_x: float, site_y: float, h_ant: float,
                 f_ghz: float, lat_t: float, lon_t: float, px: np.ndarray, py: np.ndarray,
                 plat: np.ndarray, plon: np.ndarray, d_km: np.ndarray) -> np.ndarray:
-    """P.1812 basic transmission loss [dB] from one site to pixels at d_km >= 0.25 km.
+    """P.1812 basic transmission loss [dB] from one site to pixels at d_km >= 0.25 km,
+    one straight profile per pixel (the ``exact`` engine).
 
     Pixels are grouped by profile length so that each profile is sampled at about the grid
     resolution; every group is one batch call.
@@ -162,101 +354,281 @@ def _p1812_loss(inputs: CoverageInputs, site_x: float, site_y: float, h_ant: flo
     return out
 
 
-def _empirical_loss(model: str, f_ghz: float, d2d_m: np.ndarray, h_bs: float, h_ut: float
-                    ) -> np.ndarray:
-    scenario = {"tr38901-uma": "UMa", "tr38901-rma": "RMa", "tr38901-umi": "UMi"}[model]
-    return np.asarray(tr38901.path_loss(scenario, "NLOS", f_ghz, d2d_m, h_bs_m=h_bs,
-                                        h_ut_m=h_ut))
+def _free_space(f_mhz: float, d3_m: np.ndarray) -> np.ndarray:
+    """ITU-R P.525-4 Eq. (6) free-space basic loss [dB]: 32.4 + 20 log f[MHz] + 20 log d[km]."""
+    return 32.4 + 20.0 * math.log10(f_mhz) + 20.0 * np.log10(d3_m / 1000.0)
+
+
+def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
+                hp: np.ndarray, d_m: np.ndarray, stats: TileStats) -> np.ndarray:
+    """Basic transmission loss [dB] of path-loss group ``gi`` to the pixels (px, py) at
+    distance ``d_m`` [m]; NaN where the model gives no prediction (counted in ``stats``)."""
+    prep = inputs.prepared
+    st = inputs.settings
+    s = inputs.sectors
+    k0 = int(prep.groups[gi][0])
+    sx, sy, h_ant, f_mhz = s.x[k0], s.y[k0], s.height_m[k0], s.freq_mhz[k0]
+    f_ghz = f_mhz / 1000.0
+    zs = prep.site_ground[k0] + h_ant
+    if st.model == "p1812":
+        lb = np.empty(d_m.shape)
+        far = d_m >= p1812.D_RANGE_KM[0] * 1000.0
+        if far.any():
+            t = Transformer.from_crs(inputs.grid.crs, "EPSG:4326", always_xy=True)
+            plon, plat = t.transform(px[far], py[far])
+            if st.engine == "radial":
+                lb[far] = site_loss_radial(
+                    inputs.dem, inputs.grid, sx, sy, s.lat[k0], s.lon[k0], h_ant, f_ghz,
+                    px[far], py[far], plat, plon, rx_height_m=st.rx_height_m,
+                    time_percent=st.time_percent, location_percent=st.location_percent,
+                    dn=st.dn, n0=st.n0, polarisation=st.polarisation, clutter=inputs.clutter,
+                    n_radials=int(prep.fans[gi]))
+            else:
+                lb[far] = _p1812_loss(inputs, sx, sy, h_ant, f_ghz, s.lat[k0], s.lon[k0],
+                                      px[far], py[far], plat, plon, d_m[far] / 1000.0)
+        near = ~far
+        d3 = np.hypot(np.maximum(d_m[near], 1.0), zs - hp[near] - st.rx_height_m)
+        lb[near] = _free_space(f_mhz, d3)
+        stats.near_pixels += int(near.sum())
+        stats.no_terrain += int(np.isnan(lb).sum())
+    elif st.model == "free-space":
+        lb = _free_space(f_mhz, np.hypot(np.maximum(d_m, 1.0), zs - hp - st.rx_height_m))
+    else:
+        (dlo, dhi), _, _ = EMPIRICAL_RANGES[st.model]
+        lb = np.full(d_m.shape, np.nan)
+        ok = (d_m >= dlo) & (d_m <= dhi)
+        scenario = {"tr38901-uma": "UMa", "tr38901-rma": "RMa", "tr38901-umi": "UMi"}[st.model]
+        if ok.any():
+            lb[ok] = tr38901.path_loss(scenario, "NLOS", f_ghz, d_m[ok], h_bs_m=h_ant,
+                                       h_ut_m=st.rx_height_m)
+        stats.outside_range += int((~ok).sum())
+    return lb
+
+
+def _pixels(grid: Grid, window: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """x, y [m] of the cell centres of ``window``, flattened (as ``Grid.cell_centres``)."""
+    r0, r1, c0, c1 = window
+    t = grid.transform
+    c, r = np.meshgrid(np.arange(c0, c1) + 0.5, np.arange(r0, r1) + 0.5)
+    return (t.c + c * t.a).ravel(), (t.f + r * t.e).ravel()
+
+
+def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
+                  ) -> tuple[np.ndarray, np.ndarray, TileStats]:
+    """RSRP [dBm] on one tile of the sectors that reach it: (sector indices in increasing
+    order, float32 array (n_reaching, n_pixels) with NaN where there is no prediction or the
+    pixel is beyond the service radius, stats)."""
+    r0, r1, c0, c1 = window
+    prep = inputs.prepared
+    st = inputs.settings
+    s = inputs.sectors
+    px, py = _pixels(inputs.grid, window)
+    hp = inputs.dem[r0:r1, c0:c1].ravel()
+    stats = TileStats()
+    xlo, xhi, ylo, yhi = px.min(), px.max(), py.min(), py.max()
+    reach = []
+    for gi, ks in enumerate(prep.groups):
+        k0 = int(ks[0])
+        gx = min(max(s.x[k0], xlo), xhi) - s.x[k0]
+        gy = min(max(s.y[k0], ylo), yhi) - s.y[k0]
+        if math.hypot(gx, gy) > prep.radius_m * (1 + 1e-12) + 1e-6:
+            stats.beyond_radius += px.size
+        else:
+            reach.append(gi)
+    sectors = np.sort(np.concatenate([prep.groups[gi] for gi in reach])) if reach else \
+        np.zeros(0, np.int64)
+    row_of = {int(k): m for m, k in enumerate(sectors)}
+    out = np.full((sectors.size, px.size), np.nan, dtype=np.float32)
+    for gi in reach:
+        ks = prep.groups[gi]
+        k0 = int(ks[0])
+        dx, dy = px - s.x[k0], py - s.y[k0]
+        d_m = np.hypot(dx, dy)
+        inside = np.flatnonzero(d_m <= prep.radius_m)
+        stats.beyond_radius += px.size - inside.size
+        live = ks[prep.valid[ks]]
+        if live.size < ks.size:
+            stats.outside_range += inside.size * int(ks.size - live.size) // ks.size
+        if inside.size == 0 or live.size == 0:
+            continue
+        stats.paths += inside.size
+        lb = _group_loss(inputs, gi, px[inside], py[inside], hp[inside], d_m[inside], stats)
+        dz = hp[inside] + st.rx_height_m - (prep.site_ground[k0] + s.height_m[k0])
+        sub = np.full((live.size, inside.size), np.nan, dtype=np.float32)
+        _sector_rsrp(dx[inside], dy[inside], dz, lb, prep.tables, 1.0 / prep.table_step,
+                     prep.table_of, np.asarray(s.azimuth_deg, dtype=float), prep.const_dbm,
+                     live, np.arange(live.size), sub)
+        for m, k in enumerate(live):
+            out[row_of[int(k)], inside] = sub[m]
+    return sectors, out, stats
 
 
 def sector_rsrp_tile(inputs: CoverageInputs, window: tuple[int, int, int, int]
                      ) -> tuple[tuple[int, int, int, int], np.ndarray, TileStats]:
-    """RSRP [dBm] of every sector on one tile: array (n_sectors, rows, cols), float32.
+    """RSRP [dBm] of every sector on one tile: array (n_sectors, rows, cols), float32; NaN
+    where a sector gives no prediction or the pixel is beyond its service radius.
 
     The path loss is computed once per site and shared by its sectors; each sector adds its
     antenna gain towards every pixel (azimuth and elevation from the terrain heights).
     """
     r0, r1, c0, c1 = window
-    g = inputs.grid
+    sectors, sub, stats = _tile_sectors(inputs, window)
+    out = np.full((len(inputs.sectors), sub.shape[1]), np.nan, dtype=np.float32)
+    out[sectors] = sub
+    return window, out.reshape(len(inputs.sectors), r1 - r0, c1 - c0), stats
+
+
+@dataclass
+class TileMaps:
+    """The best-server maps of one tile (window = row0, row1, col0, col1)."""
+
+    window: tuple[int, int, int, int]
+    rsrp_dbm: np.ndarray          # best-server RSRP [dBm], NaN without prediction
+    sinr_db: np.ndarray           # [dB], NaN without prediction
+    server: np.ndarray            # serving sector index, int16, -1 without prediction
+    throughput_mbps: np.ndarray   # [Mbit/s], NaN without prediction
+    covered: np.ndarray           # bool
+    power_mw: np.ndarray          # (n_freq, rows, cols) total received power [mW]
+    stats: TileStats
+
+
+def reduce_stack(sectors: np.ndarray, stack: np.ndarray, inputs: CoverageInputs,
+                 shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """Best server, RSRP, SINR, throughput, covered and power per frequency of a per-sector
+    RSRP stack (rows = ``sectors``, increasing), at full load: interference from every other
+    sector on the serving sector's frequency (3GPP TS 38.215 RSRP, per resource element)."""
+    prep = inputs.prepared
     st = inputs.settings
-    s = inputs.sectors
-    x, y = g.cell_centres()
-    px = x[r0:r1, c0:c1].ravel()
-    py = y[r0:r1, c0:c1].ravel()
-    hp = inputs.dem[r0:r1, c0:c1].ravel()
-    to_ll = Transformer.from_crs(g.crs, "EPSG:4326", always_xy=True)
-    plon, plat = to_ll.transform(px, py)
-    ground = inputs.site_ground
-    stats = TileStats()
-    out = np.empty((len(s), px.size), dtype=np.float32)
-    nrb = n_rb(s.bandwidth_mhz)
-    # one path-loss evaluation per (site position, height, frequency)
-    keys: dict[tuple[float, float, float, float], list[int]] = {}
-    for k in range(len(s)):
-        keys.setdefault((s.x[k], s.y[k], s.height_m[k], s.freq_mhz[k]), []).append(k)
-    for (sx, sy, h_ant, f_mhz), ks in keys.items():
-        dx, dy = px - sx, py - sy
-        d_m = np.hypot(dx, dy)
-        f_ghz = f_mhz / 1000.0
-        k0 = ks[0]
-        if st.model == "p1812":
-            lb = np.empty(d_m.shape)
-            far = d_m >= p1812.D_RANGE_KM[0] * 1000.0
-            if far.any() and st.engine == "radial":
-                lb[far] = site_loss_radial(
-                    inputs.dem, g, sx, sy, s.lat[k0], s.lon[k0], h_ant, f_ghz, px[far], py[far],
-                    plat[far], plon[far], rx_height_m=st.rx_height_m,
-                    time_percent=st.time_percent, location_percent=st.location_percent,
-                    dn=st.dn, n0=st.n0, polarisation=st.polarisation, clutter=inputs.clutter)
-            elif far.any():
-                lb[far] = _p1812_loss(inputs, sx, sy, h_ant, f_ghz, s.lat[k0], s.lon[k0],
-                                      px[far], py[far], plat[far], plon[far], d_m[far] / 1000.0)
-            near = ~far
-            d3 = np.hypot(np.maximum(d_m[near], 1.0),
-                          ground[k0] + h_ant - hp[near] - st.rx_height_m)
-            lb[near] = free_space_basic_loss(f_mhz, d3 / 1000.0)
-            stats.near_pixels += int(near.sum())
-        elif st.model == "free-space":
-            d3 = np.hypot(np.maximum(d_m, 1.0), ground[k0] + h_ant - hp - st.rx_height_m)
-            lb = np.asarray(free_space_basic_loss(f_mhz, d3 / 1000.0))
-        else:
-            lb = _empirical_loss(st.model, f_ghz, np.maximum(d_m, 10.0), h_ant, st.rx_height_m)
-        if st.building_entry is not None:
-            lb = lb + float(building_entry_loss(f_ghz, 50.0, st.building_entry, 0.0))
-        stats.paths += d_m.size
-        az = np.degrees(np.arctan2(dx, dy)) % 360
-        el = np.degrees(np.arctan2(hp + st.rx_height_m - (ground[k0] + h_ant),
-                                   np.maximum(d_m, 1.0)))
-        for k in ks:
-            gain = _antenna_gain(inputs, k, az, el)
-            out[k] = rsrp_dbm(s.tx_power_dbm[k], nrb[k], gain, lb)
-    return window, out.reshape(len(s), r1 - r0, c1 - c0), stats
+    n = stack.shape[1]
+    best = np.empty(n)
+    server = np.empty(n, dtype=np.int64)
+    interf = np.empty(n)
+    power = np.empty((prep.freqs.size, n))
+    _reduce(np.ascontiguousarray(stack), np.asarray(sectors, dtype=np.int64), prep.freq_group,
+            prep.freqs.size, best, server, interf, power)
+    noise_re = noise_dbm(SCS_HZ, st.noise_figure_db)
+    served = server >= 0
+    sinr = np.full(n, np.nan)
+    thr = np.full(n, np.nan)
+    sinr[served] = sinr_db(best[served], interf[served], noise_re)
+    nrb = n_rb(inputs.sectors.bandwidth_mhz)
+    thr[served] = throughput_mbps(sinr[served], nrb[server[served]], layers=st.layers)
+    with np.errstate(invalid="ignore"):
+        covered = (best >= st.rsrp_threshold_dbm) & (sinr >= st.sinr_threshold_db)
+    return (best.astype(np.float32).reshape(shape), sinr.astype(np.float32).reshape(shape),
+            server.astype(np.int16).reshape(shape), thr.astype(np.float32).reshape(shape),
+            covered.reshape(shape), power.reshape(prep.freqs.size, *shape))
 
 
-def run_tiles(fn: Callable[..., tuple], inputs: CoverageInputs,
+def coverage_tile(inputs: CoverageInputs, window: tuple[int, int, int, int]) -> TileMaps:
+    """One tile reduced to its best-server maps (the unit of work of a streamed run)."""
+    r0, r1, c0, c1 = window
+    sectors, stack, stats = _tile_sectors(inputs, window)
+    rsrp, sinr, server, thr, covered, power = reduce_stack(sectors, stack, inputs,
+                                                           (r1 - r0, c1 - c0))
+    stats.unserved_pixels += int((server < 0).sum())
+    return TileMaps(window, rsrp, sinr, server, thr, covered, power, stats)
+
+
+# --------------------------------------------------------------------------- scheduling
+def _numba_threads(task_threads: int) -> int:
+    """Numba threads for each of ``task_threads`` concurrent tasks: the cores shared out."""
+    cores = os.cpu_count() or 1
+    return max(1, min(numba.config.NUMBA_NUM_THREADS, cores // max(task_threads, 1)))
+
+
+def _in_task(fn: Callable[..., Any], inputs: CoverageInputs, window: tuple[int, int, int, int],
+             numba_threads: int) -> Any:
+    """``fn(inputs, window)`` with ``numba_threads`` threads for the kernels of this task
+    (Numba's thread count is per calling thread): task threads and Numba threads never
+    add up to more than the cores."""
+    numba.set_num_threads(numba_threads)
+    return fn(inputs, window)
+
+
+def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
               windows: list[tuple[int, int, int, int]], scheduler: str | None = None,
-              threads: int = 2) -> Iterator[tuple]:
+              threads: int = 2) -> Iterator[Any]:
     """Run ``fn(inputs, window)`` for every window; yield results as they finish.
 
-    ``scheduler`` None runs on ``threads`` local threads (the Numba kernels release the GIL);
-    ``tcp://HOST:PORT`` sends the tiles to that Dask distributed scheduler, with the inputs
-    scattered to the workers once.
+    ``scheduler`` None runs on ``threads`` local threads (the Numba kernels release the GIL;
+    each task gets ``cores // threads`` Numba threads); ``tcp://HOST:PORT`` sends the tiles
+    to that Dask distributed scheduler: the inputs (terrain, clutter, sites, gain tables) are
+    prepared here and broadcast to every worker once, each task carries its window only, and
+    runs its kernels on one Numba thread (start workers with ``--nthreads`` = their cores).
     """
+    inputs.prepared   # noqa: B018 — computed once here, shipped with the inputs
     if scheduler is None:
+        nt = _numba_threads(threads)
         if threads <= 1:
             for w in windows:
-                yield fn(inputs, w)
+                yield _in_task(fn, inputs, w, nt)
             return
         with ThreadPoolExecutor(threads) as pool:
-            yield from pool.map(lambda w: fn(inputs, w), windows)
+            futures = [pool.submit(_in_task, fn, inputs, w, nt) for w in windows]
+            for fut in as_completed(futures):
+                yield fut.result()
         return
-    from distributed import Client, as_completed
+    from distributed import Client
+    from distributed import as_completed as dask_completed
 
     with Client(scheduler) as client:
-        remote = client.scatter(inputs, broadcast=True)
-        futures = [client.submit(fn, remote, w, pure=False) for w in windows]
-        for fut in as_completed(futures):
+        remote = client.scatter(inputs, broadcast=True, hash=False)
+        futures = [client.submit(_in_task, fn, remote, w, 1, pure=False) for w in windows]
+        for fut in dask_completed(futures):
             yield fut.result()
+            fut.release()
+
+
+@dataclass(frozen=True)
+class CoverageMaps:
+    rsrp_dbm: np.ndarray        # best-server RSRP [dBm], NaN without prediction
+    sinr_db: np.ndarray         # SINR of the best server, full-load interference [dB]
+    server: np.ndarray          # index of the serving sector, int16, -1 without prediction
+    throughput_mbps: np.ndarray  # downlink throughput estimate [Mbit/s], NaN without prediction
+    covered: np.ndarray         # RSRP and SINR at or above the thresholds
+    power_mw: np.ndarray | None = None   # (n_freq, rows, cols) total power per frequency [mW]
+    freqs_mhz: np.ndarray | None = None  # the frequencies of power_mw [MHz]
+
+
+def stream_coverage(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
+                    progress: Callable[[int, int], None] | None = None) -> Iterator[TileMaps]:
+    """The best-server maps tile by tile (:func:`coverage_tile`), as the tiles finish."""
+    windows = tile_windows(inputs.grid.shape, inputs.settings.tile_size)
+    for i, tile in enumerate(run_tiles(coverage_tile, inputs, windows, scheduler, threads)):
+        if progress:
+            progress(i + 1, len(windows))
+        yield tile
+
+
+def coverage_maps(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
+                  progress: Callable[[int, int], None] | None = None,
+                  sink: Callable[[TileMaps], None] | None = None
+                  ) -> tuple[CoverageMaps, TileStats]:
+    """The best-server maps over the whole grid, assembled from the streamed tiles; each tile
+    is also handed to ``sink`` (e.g. the GeoTIFF writer of ``radio.io``) as it arrives."""
+    shape = inputs.grid.shape
+    n_f = inputs.prepared.freqs.size
+    rsrp = np.full(shape, np.nan, np.float32)
+    sinr = np.full(shape, np.nan, np.float32)
+    server = np.full(shape, -1, np.int16)
+    thr = np.full(shape, np.nan, np.float32)
+    covered = np.zeros(shape, bool)
+    power = np.zeros((n_f, *shape))
+    total = TileStats()
+    for t in stream_coverage(inputs, scheduler, threads, progress):
+        r0, r1, c0, c1 = t.window
+        rsrp[r0:r1, c0:c1] = t.rsrp_dbm
+        sinr[r0:r1, c0:c1] = t.sinr_db
+        server[r0:r1, c0:c1] = t.server
+        thr[r0:r1, c0:c1] = t.throughput_mbps
+        covered[r0:r1, c0:c1] = t.covered
+        power[:, r0:r1, c0:c1] = t.power_mw
+        total.add(t.stats)
+        if sink is not None:
+            sink(t)
+    return CoverageMaps(rsrp, sinr, server, thr, covered, power,
+                        inputs.prepared.freqs), total
 
 
 def assemble(shape: tuple[int, int], n_sectors: int, results) -> tuple[np.ndarray, TileStats]:
@@ -265,48 +637,25 @@ def assemble(shape: tuple[int, int], n_sectors: int, results) -> tuple[np.ndarra
     total = TileStats()
     for (r0, r1, c0, c1), tile, stats in results:
         stack[:, r0:r1, c0:c1] = tile
-        total.near_pixels += stats.near_pixels
-        total.paths += stats.paths
+        total.add(stats)
     return stack, total
 
 
-@dataclass(frozen=True)
-class CoverageMaps:
-    rsrp_dbm: np.ndarray        # best-server RSRP [dBm]
-    sinr_db: np.ndarray         # SINR of the best server, full-load interference [dB]
-    server: np.ndarray          # index of the serving sector, int16
-    throughput_mbps: np.ndarray  # downlink throughput estimate [Mbit/s]
-    covered: np.ndarray         # RSRP and SINR at or above the thresholds
-
-
-def summarise(stack: np.ndarray, sectors: Sectors, settings: RadioSettings) -> CoverageMaps:
+def summarise(stack: np.ndarray, inputs: CoverageInputs) -> CoverageMaps:
     """Best server, SINR (interference from every other sector on the same frequency, at full
-    load) and throughput from the per-sector RSRP stack."""
-    # A NaN (no prediction, e.g. a profile leaving the terrain) never wins nor interferes.
-    stack = np.where(np.isnan(stack), -np.inf, stack)
-    server = np.argmax(stack, axis=0).astype(np.int16)
-    best = np.take_along_axis(stack, server[None].astype(np.intp), axis=0)[0]
-    lin = 10 ** (stack.astype(np.float64) / 10)
-    freq = sectors.freq_mhz
-    interf = np.zeros(best.shape)
-    for f in np.unique(freq):
-        same = freq == f
-        tot = lin[same].sum(axis=0)
-        on_f = same[server]
-        interf = np.where(on_f, tot - 10 ** (best / 10), interf)
-    noise_re = noise_dbm(SCS_HZ, settings.noise_figure_db)
-    sinr = sinr_db(best, np.maximum(interf, 0.0), noise_re)
-    nrb = n_rb(sectors.bandwidth_mhz)[server]
-    thr = throughput_mbps(sinr, nrb, layers=settings.layers)
-    covered = (best >= settings.rsrp_threshold_dbm) & (sinr >= settings.sinr_threshold_db)
-    return CoverageMaps(best.astype(np.float32), sinr.astype(np.float32), server,
-                        thr.astype(np.float32), covered)
+    load) and throughput from a per-sector RSRP stack (n_sectors, rows, cols), by the same
+    reduction as the streamed tiles."""
+    shape = stack.shape[1:]
+    rsrp, sinr, server, thr, covered, power = reduce_stack(
+        np.arange(stack.shape[0]), stack.reshape(stack.shape[0], -1), inputs, shape)
+    return CoverageMaps(rsrp, sinr, server, thr, covered, power, inputs.prepared.freqs)
 
 
 def compute_coverage(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
                      progress: Callable[[int, int], None] | None = None
                      ) -> tuple[np.ndarray, TileStats]:
-    """The per-sector RSRP stack over the whole grid, tile by tile."""
+    """The per-sector RSRP stack over the whole grid, tile by tile (the site planner's
+    input; coverage maps stream with :func:`coverage_maps` instead)."""
     windows = tile_windows(inputs.grid.shape, inputs.settings.tile_size)
     results = []
     for i, res in enumerate(run_tiles(sector_rsrp_tile, inputs, windows, scheduler, threads)):

@@ -87,7 +87,7 @@ from ssckit.radio.propagation._p1812_core import (
     spherical_earth,
 )
 
-__all__ = ["RadialLosses", "radial_losses", "site_loss_radial"]
+__all__ = ["RadialLosses", "fan_size", "radial_losses", "site_loss_radial"]
 
 #: Minimum path length of ITU-R P.1812-6 [km]; nearer pixels are returned as NaN.
 MIN_DISTANCE_KM = p1812.D_RANGE_KM[0]
@@ -667,14 +667,28 @@ def _params(f_ghz: float, h_ant_m: float, rx_height_m: float, time_percent: floa
     return prm
 
 
+def fan_size(radius_m: float, res_m: float, spacing_px: float = 0.5) -> int:
+    """Number of radials of a site's full fan: ``spacing_px`` grid cells of ``res_m`` [m]
+    apart at ``radius_m`` [m] (the farthest pixel the site reaches), at least 8."""
+    dth = spacing_px * res_m / max(float(radius_m), res_m)
+    return max(int(math.ceil(2.0 * np.pi / dth)), 8)
+
+
 def _assign(dx: np.ndarray, dy: np.ndarray, dist_m: np.ndarray, res_m: float,
-            spacing_px: float) -> tuple[np.ndarray, np.ndarray]:
+            spacing_px: float, n_radials: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Radial azimuths [rad, clockwise from north] and the nearest radial of every point.
 
-    The radials are evenly spaced over the azimuth range of the points (the full circle when
-    they surround the site), ``spacing_px`` grid cells apart at the farthest point.
+    With ``n_radials`` the fan is the site's own: ``n_radials`` evenly spaced over the full
+    circle, so a point's radial depends on its azimuth alone, not on the other points of the
+    call (the coverage run gives every tile the same fan of a site, :func:`fan_size`).
+    Without it, the radials are evenly spaced over the azimuth range of the points (the full
+    circle when they surround the site), ``spacing_px`` grid cells apart at the farthest one.
     """
     az = np.arctan2(dx, dy)
+    if n_radials is not None:
+        width = 2.0 * np.pi / n_radials
+        theta = np.arange(n_radials) * width
+        return theta, np.rint(np.mod(az, 2.0 * np.pi) / width).astype(np.int64) % n_radials
     dth = spacing_px * res_m / float(dist_m.max())
     s, c = float(np.mean(dx / dist_m)), float(np.mean(dy / dist_m))
     full = math.hypot(s, c) < 0.05
@@ -702,7 +716,8 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
                      rx_height_m: float = 1.5, time_percent: float = 50.0,
                      location_percent: float = 50.0, dn: float = 45.0, n0: float = 325.0,
                      polarisation: int = 2, clutter: np.ndarray | None = None,
-                     spacing_px: float = 0.5, step_m: float | None = None) -> np.ndarray:
+                     spacing_px: float = 0.5, step_m: float | None = None,
+                     n_radials: int | None = None) -> np.ndarray:
     """ITU-R P.1812-6 basic transmission loss [dB] from one site to many pixels, along radials.
 
     Parameters
@@ -741,6 +756,11 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
         closer. Smaller is more accurate and slower.
     step_m : float, optional
         Sampling step along the radials [m]; default the grid resolution, at most 62.5 m.
+    n_radials : int, optional
+        The site's fan: this many radials evenly spaced over the full circle (see
+        :func:`fan_size`), so that a pixel's loss does not depend on which other pixels are
+        computed in the same call (the coverage run's tiles). Default: radials fitted to the
+        pixels of the call, ``spacing_px`` apart at the farthest one.
 
     Returns
     -------
@@ -785,7 +805,7 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     sel = np.flatnonzero(dist >= MIN_DISTANCE_KM * 1000.0)
     if sel.size == 0:
         return out
-    theta, ridx = _assign(dx[sel], dy[sel], dist[sel], grid.res, spacing_px)
+    theta, ridx = _assign(dx[sel], dy[sel], dist[sel], grid.res, spacing_px, n_radials)
     d_km = dist[sel] / 1000.0
     # by radial, then by the last interior point (a radix sort of one integer key)
     kpix = np.floor((d_km - step_km) / step_km - 0.5).astype(np.int64)

@@ -24,15 +24,16 @@ from ssckit.core.indicators import IndicatorValue
 from ssckit.core.workspace import Workspace
 from ssckit.radio.antenna import read_msi
 from ssckit.radio.coverage import (
+    EMPIRICAL_RANGES,
     SCS_HZ,
     CoverageInputs,
     CoverageMaps,
     RadioSettings,
     TileStats,
     compute_coverage,
-    summarise,
+    coverage_maps,
 )
-from ssckit.radio.io import write_layers, write_summary
+from ssckit.radio.io import CogWriter, write_layers, write_summary
 from ssckit.radio.linkbudget import noise_dbm
 from ssckit.radio.plan import NetworkState, Plan, greedy_plan_sinr
 from ssckit.radio.sites import Sectors, read_sites_csv
@@ -83,16 +84,17 @@ class CoverageRun:
     area: Area
     sectors: Sectors
     settings: RadioSettings
-    stack: np.ndarray
     maps: CoverageMaps
     stats: TileStats
     seconds: float
+    streamed: dict[str, Path] | None = None   # layers already written as COGs (name -> path)
 
 
 #: The command-line option that overrides each setting.
 OPTION_OF = {"model": "--model", "rsrp_threshold_dbm": "--rsrp-threshold",
              "sinr_threshold_db": "--sinr-threshold", "resolution_m": "--resolution",
-             "building_entry": "--indoor"}
+             "building_entry": "--indoor", "tile_size": "--tile-size",
+             "max_radius_km": "--max-radius-km"}
 
 
 def settings_for(ws: Workspace, **overrides: Any) -> RadioSettings:
@@ -169,6 +171,14 @@ def load_sectors(path: Path, area: Area, model: str = "p1812") -> tuple[Sectors,
         raise InputError(str(path), f"line {sectors.line[i]} (site {sectors.site[i]})",
                          f"lat {sectors.lat[i]:.6f}, lon {sectors.lon[i]:.6f} is outside the "
                          f"terrain grid (x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f} m)")
+    if model in EMPIRICAL_RANGES:
+        _, (hlo, hhi), _ = EMPIRICAL_RANGES[model]
+        n_out = int(((sectors.height_m < hlo) | (sectors.height_m > hhi)).sum())
+        if n_out == len(sectors):
+            allowed = f"{hlo:g} m" if hlo == hhi else f"{hlo:g}..{hhi:g} m"
+            raise InputError(str(path), "field 'height_m'",
+                             f"no sector has a height model {model} allows ({allowed}): every "
+                             f"pixel would be without prediction; use --model p1812")
     patterns = {}
     for name in set(sectors.antenna.tolist()):
         if not name.startswith("3gpp"):
@@ -177,22 +187,44 @@ def load_sectors(path: Path, area: Area, model: str = "p1812") -> tuple[Sectors,
     return sectors, patterns
 
 
+def check_model_settings(settings: RadioSettings) -> None:
+    """Refuse a receiver height the chosen model does not allow (one line naming the
+    setting and the range)."""
+    if settings.model in EMPIRICAL_RANGES:
+        _, _, (lo, hi) = EMPIRICAL_RANGES[settings.model]
+        if not lo <= settings.rx_height_m <= hi:
+            raise InputError("city.yaml", "field 'settings.radio.rx_height_m'",
+                             f"{settings.rx_height_m:g} m is outside the range of model "
+                             f"{settings.model}: {lo:g}..{hi:g} m")
+
+
 def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area,
                  scheduler: str | None = None, threads: int = 2, progress=None,
-                 times: StepTimes | None = None) -> CoverageRun:
+                 times: StepTimes | None = None, out_dir: Path | None = None) -> CoverageRun:
     """Coverage of the sites in ``sites`` over ``area`` (steps ``sites`` and ``coverage``
-    timed into ``times``)."""
+    timed into ``times``). With ``out_dir``, the GeoTIFF layers are streamed there tile by
+    tile as Cloud-Optimized GeoTIFFs (:class:`ssckit.radio.io.CogWriter`)."""
     times = times or StepTimes()
+    check_model_settings(settings)
     with times("sites"):
         sectors, patterns = load_sectors(sites, area, settings.model)
     inputs = CoverageInputs(area.grid, area.dem, sectors, settings, clutter=area.clutter,
                             patterns=patterns)
     t0 = time.perf_counter()
+    streamed = None
     with times("coverage"):
-        stack, stats = compute_coverage(inputs, scheduler=scheduler, threads=threads,
-                                        progress=progress)
-        maps = summarise(stack, sectors, settings)
-    return CoverageRun(area, sectors, settings, stack, maps, stats, time.perf_counter() - t0)
+        writer = CogWriter(out_dir, area.grid) if out_dir is not None else None
+        try:
+            maps, stats = coverage_maps(inputs, scheduler=scheduler, threads=threads,
+                                        progress=progress, sink=writer)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        seconds = time.perf_counter() - t0
+        if writer is not None:
+            streamed = writer.close()
+    return CoverageRun(area, sectors, settings, maps, stats, seconds, streamed)
 
 
 def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[IndicatorValue]:
@@ -216,7 +248,7 @@ def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[Indica
             continue
         cov = run.maps.covered[mask]
         share = 100.0 * float(p[cov].sum() / total)
-        thr = run.maps.throughput_mbps[mask]
+        thr = np.nan_to_num(run.maps.throughput_mbps[mask])   # no prediction: no service
         order = np.argsort(thr)
         cum = np.cumsum(p[order])
         median_thr = float(thr[order][np.searchsorted(cum, cum[-1] / 2)])
@@ -316,14 +348,24 @@ def write_run(run: CoverageRun, ws: Workspace, sites: Path,
 
     with times("layers"):
         paths = write_layers(out_dir, run.maps, run.area.grid, run.sectors,
-                             unary_union(boundary), ws.config.synthetic)
+                             unary_union(boundary), ws.config.synthetic,
+                             geotiff=run.streamed is None)
+        paths.update(run.streamed or {})
     city = run.area.zones["city"]
+    st = run.stats
     summary = {
         "sites": sites.name, "sectors": len(run.sectors), "model": run.settings.model,
         "settings": run.settings.model_dump(),
         "grid": {"shape": list(run.area.grid.shape), "resolution_m": run.area.grid.res,
                  "crs": run.area.grid.crs.to_string(), "bounds": list(run.area.grid.bounds)},
-        "pixel_paths": run.stats.paths, "near_site_pixels_free_space": run.stats.near_pixels,
+        "pixel_paths": st.paths, "near_site_pixels_free_space": st.near_pixels,
+        "max_radius_km": run.settings.max_radius_km,
+        "paths_beyond_radius": st.beyond_radius,
+        "paths_without_prediction": st.no_prediction,
+        "paths_outside_model_range": st.outside_range,
+        "paths_leaving_terrain": st.no_terrain,
+        "pixels_without_prediction": st.unserved_pixels,
+        "tile_size": run.settings.tile_size,
         "seconds": round(run.seconds, 2),
         "pixel_paths_per_second": round(run.stats.paths / max(run.seconds, 1e-9)),
         "population_coverage_pct": {
@@ -359,13 +401,14 @@ def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target
                             patterns=patterns)
     stack, _ = compute_coverage(inputs, scheduler=scheduler, threads=threads,
                                 progress=progress)
+    # no prediction (beyond the radius, outside the model's range): no power
+    stack = np.where(np.isnan(stack), -np.inf, stack)
     city = area.zones["city"]
     pop = np.where(city, area.population, 0.0).ravel()
     site_ids = cand.site_ids
     st = existing.settings
     n_pix = pop.size
-    base = NetworkState.of(existing.stack.reshape(len(existing.sectors), n_pix),
-                           existing.sectors.freq_mhz)
+    base = network_state(existing)
     per_site = [NetworkState.of(stack[cand.site == sid].reshape(-1, n_pix),
                                 cand.freq_mhz[cand.site == sid]) for sid in site_ids]
     noise_mw = 10 ** (noise_dbm(SCS_HZ, st.noise_figure_db) / 10)
@@ -386,6 +429,18 @@ def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target
             "main_districts": [name for people, name in where[:2] if people > 0],
         })
     return PlanResult(plan, cand, site_ids, final_cov, explanation)
+
+
+def network_state(run: CoverageRun) -> NetworkState:
+    """The planner's view of a network (best RSRP, its frequency, power per frequency) from
+    the streamed maps of ``run``, without a per-sector stack."""
+    maps = run.maps
+    assert maps.power_mw is not None and maps.freqs_mhz is not None
+    best = np.where(np.isnan(maps.rsrp_dbm), -np.inf, maps.rsrp_dbm).astype(float).ravel()
+    server = maps.server.ravel().astype(np.int64)
+    freq_of = np.where(server >= 0, run.sectors.freq_mhz[np.maximum(server, 0)], 0.0)
+    totals = {float(f): maps.power_mw[i].ravel() for i, f in enumerate(maps.freqs_mhz)}
+    return NetworkState(best, freq_of, totals)
 
 
 def _concat(a: Sectors, b: Sectors) -> Sectors:
@@ -414,7 +469,8 @@ def compute(ws: Workspace) -> list[IndicatorValue]:
     with times("area"):
         settings = settings_for(ws)
         area = load_area(ws, settings.resolution_m)
-    result = run_coverage(ws, sites, settings, area, times=times)
+    result = run_coverage(ws, sites, settings, area, times=times,
+                          out_dir=ws.output_dir / OUTPUT_DIR)
     write_run(result, ws, sites, times)
     candidates = ws.input_path("radio", "candidates")
     out_dir = ws.output_dir / OUTPUT_DIR
