@@ -16,10 +16,11 @@ ALLOWED_WORDS = {
     "EN", "EC", "SC", "MiB", "UTC", "Wi-Fi", "MIMO", "massive", "TLS", "DNS", "HTTP", "HTTPS",
     "GCI", "WCAG", "n", "x", "y", "lat", "lon", "m", "km", "dB", "dBm", "MHz", "GHz", "W", "V",
     "A", "B", "C", "D", "SE", "ID", "NOT", "GJ", "kWh", "CO2e", "ppm", "Mbit/s", "ICT",
+    "CO", "PM2.5", "BB101", "NGSI-LD", "RH", "F", "A+", "E",
 }
 #: Codes: KPI codes (EC:ICT:ICT:1C), indicator ids, periods, versions, file names.
 CODE = re.compile(r"^([A-Z]{1,4}:)+\w+$|^[\w.-]+:[\w.:-]+$|^\d[\w.\-:/]*$|^[\w-]+\.(csv|yaml|pdf|"
-                  r"json|html|tif)$|^[A-Z]?\d+[A-Za-z]?$|^/\S*$|^[a-z_]+(\.[a-z_]+)+$")
+                  r"json|html|tif)$|^[A-Z]?\d+[A-Za-z]?$|^/\S*$|^[a-z_]+(\.[a-z_]+)+$|^https?://\S+$")
 SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp"}
 TEXT_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",

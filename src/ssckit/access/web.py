@@ -27,21 +27,22 @@ from ssckit.access.cues import Cue, cues_from_json, problems
 from ssckit.access.history import AuditDiff, diff_with_previous, migrate
 from ssckit.access.scoring import impact_rank
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_, gettext, ngettext
 from ssckit.core.store import Store
 from ssckit.core.webkit import Principal, check_csrf, get_store, get_workspace, render, require_role
 from ssckit.core.workspace import Workspace
 
 router = APIRouter(prefix="/access", tags=["access"])
 pages = APIRouter(include_in_schema=False)
-NAV = [("Accessibility", "/access", None)]
+NAV = [(N_("Accessibility"), "/access", None)]
 
-IMPACTS = ("critical", "serious", "moderate", "minor")
+IMPACTS = (N_("critical"), N_("serious"), N_("moderate"), N_("minor"))
 #: Caption files by kind: the suffix :mod:`ssckit.access.captions` gives each, its label and
 #: media type. ``corrected`` is what the offline review page saves.
 CAPTION_KINDS: dict[str, tuple[str, str, str]] = {
-    "corrected": (".corrected.cues.json", "Corrected cues (JSON)", "application/json"),
-    "cues": (".cues.json", "Cues (JSON)", "application/json"),
-    "review": (".review.html", "Offline review page (HTML)", "text/html; charset=utf-8"),
+    "corrected": (".corrected.cues.json", N_("Corrected cues (JSON)"), "application/json"),
+    "cues": (".cues.json", N_("Cues (JSON)"), "application/json"),
+    "review": (".review.html", N_("Offline review page (HTML)"), "text/html; charset=utf-8"),
     "vtt": (".vtt", "WebVTT", "text/vtt; charset=utf-8"),
     "srt": (".srt", "SubRip (SRT)", "application/x-subrip; charset=utf-8"),
 }
@@ -379,7 +380,8 @@ def api_captions(request: Request) -> dict[str, Any]:
 @pages.get("/access", response_class=HTMLResponse)
 def audits_page(request: Request) -> HTMLResponse:
     audits = latest_audits(get_store(request), get_workspace(request))
-    return render(request, "access/index.html", {"audits": audits, "impacts": IMPACTS})
+    return render(request, "access/index.html", {"audits": audits, "impacts": IMPACTS,
+                                                 "tr": gettext})
 
 
 @pages.get("/access/page", response_class=HTMLResponse)
@@ -411,7 +413,7 @@ def page_page(request: Request, url: Annotated[str, Query(max_length=4000)],
     return render(request, "access/page.html", {
         "audit": stored, "page": page, "changes": page_changes,
         "latest": audit_id == _latest_of_site(store, stored.site),
-        "site_of": origin(wanted),
+        "site_of": origin(wanted), "tr": gettext,
     })
 
 
@@ -441,7 +443,7 @@ def captions_page(request: Request) -> HTMLResponse:
     ws = get_workspace(request)
     return render(request, "access/captions.html", {
         "jobs": caption_jobs(ws), "kinds": CAPTION_KINDS,
-        "folder": captions_dir(ws).relative_to(ws.root).as_posix(),
+        "folder": captions_dir(ws).relative_to(ws.root).as_posix(), "tr": gettext,
     })
 
 
@@ -468,7 +470,7 @@ def _edit_page(request: Request, job: CaptionJob, status_code: int = 200,
     return render(request, "access/caption_edit.html", {
         "job": job, "rows": rows, "language": language, "digest": _digest(path),
         "problems": problems(cues), "kinds": CAPTION_KINDS, "max_text": MAX_CUE_TEXT,
-        **context,
+        "tr": gettext, **context,
     }, status_code=status_code)
 
 
@@ -482,8 +484,10 @@ def caption_edit_page(request: Request, stem: str,
                                  f"({job.error or 'missing'})")
     message = None
     if saved is not None:
-        message = (f"Saved {saved} cue{'s' if saved != 1 else ''}; {job.stem}.vtt and "
-                   f"{job.stem}.srt were written again from the corrected text.")
+        message = ngettext("Saved {n} cue; {stem}.vtt and {stem}.srt were written again from "
+                           "the corrected text.",
+                           "Saved {n} cues; {stem}.vtt and {stem}.srt were written again from "
+                           "the corrected text.", saved).format(n=saved, stem=job.stem)
     return _edit_page(request, job, message=message)
 
 
@@ -502,16 +506,19 @@ async def caption_edit_submit(request: Request, stem: str,
     path = captions_dir(ws) / job.files["cues"]
     language, cues = _read_cues(path)
     if digest != _digest(path):
-        return _edit_page(request, job, 409, error="The captions were changed since this form "
-                          "was loaded (by someone else, or a new transcription). This form now "
-                          "shows the current text: make your corrections again.")
+        return _edit_page(request, job, 409, error=gettext(
+            "The captions were changed since this form was loaded (by someone else, or a new "
+            "transcription). This form now shows the current text: make your corrections "
+            "again."))
     if len(texts) != len(cues):
-        return _edit_page(request, job, 422, texts=texts, error=f"The form sent {len(texts)} "
-                          f"cue texts for {len(cues)} cues; reload the page and try again.")
+        return _edit_page(request, job, 422, texts=texts, error=gettext(
+            "The form sent {sent} cue texts for {cues} cues; reload the page and try "
+            "again.").format(sent=len(texts), cues=len(cues)))
     too_long = [i for i, t in enumerate(texts, 1) if len(t) > MAX_CUE_TEXT]
     if too_long:
         return _edit_page(request, job, 422, texts=texts, error=(
-            f"Cue {', '.join(map(str, too_long))}: longer than {MAX_CUE_TEXT} characters."))
+            gettext("Cue {cues}: longer than {n} characters.").format(
+                cues=", ".join(map(str, too_long)), n=MAX_CUE_TEXT)))
     data = {"language": language, "corrected_by": principal.user.name,
             "cues": [{"start": c.start, "end": c.end, "text": t.replace("\r\n", "\n")}
                      for c, t in zip(cues, texts, strict=True)]}

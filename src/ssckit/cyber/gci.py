@@ -209,14 +209,18 @@ def radar_figure(assessment: Assessment) -> Any:
     """Plotly radar chart of the pillar shares [%]."""
     import plotly.graph_objects as go
 
-    names = [p.name for p in assessment.pillars]
+    from ssckit.core.i18n import gettext as _
+
+    names = [_(p.name) for p in assessment.pillars]
     values = [p.share for p in assessment.pillars]
     fig = go.Figure(go.Scatterpolar(r=values + values[:1], theta=names + names[:1], fill="toself",
-                                    name="share of yes (%)", line_color="#0072B2"))
+                                    name=_("share of yes (%)"), line_color="#0072B2"))
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "ticksuffix": " %"}},
                       showlegend=False,
-                      title=f"Cybersecurity self-assessment ({assessment.edition}): "
-                            f"{assessment.overall:.1f}/100, tier {assessment.tier}")
+                      title=_("Cybersecurity self-assessment ({edition}): {score}/100, tier "
+                              "{tier}").format(edition=_(assessment.edition),
+                                               score=f"{assessment.overall:.1f}",
+                                               tier=assessment.tier))
     return fig
 
 

@@ -95,6 +95,8 @@ def services_csv(report: dict[str, Any]) -> str:
 
 def history_figure(report: dict[str, Any]) -> go.Figure:
     """Share of met requirements over time, one line per organisation and one for all."""
+    from ssckit.core.i18n import gettext as _
+
     fig = go.Figure()
     names = sorted({r["organisation"] for r in report["history"]},
                    key=lambda n: (n == "(all)", n))
@@ -102,10 +104,10 @@ def history_figure(report: dict[str, Any]) -> go.Figure:
         pts = [r for r in report["history"] if r["organisation"] == name]
         fig.add_trace(go.Scatter(
             x=[p["started_at"] for p in pts], y=[p["share"] for p in pts],
-            mode="lines+markers", name="all services" if name == "(all)" else name,
+            mode="lines+markers", name=_("all services") if name == "(all)" else _(name),
             line={"dash": "dash"} if name == "(all)" else None))
-    fig.update_layout(yaxis={"title": "requirements met [%]", "range": [0, 100]},
-                      xaxis={"title": "scan (UTC)"}, margin={"l": 60, "r": 20, "t": 20,
+    fig.update_layout(yaxis={"title": _("requirements met [%]"), "range": [0, 100]},
+                      xaxis={"title": _("scan (UTC)")}, margin={"l": 60, "r": 20, "t": 20,
                                                               "b": 60},
                       height=360, legend={"orientation": "h"})
     return fig

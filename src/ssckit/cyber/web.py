@@ -12,6 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_, gettext
+from ssckit.core.i18n import gettext as _
 from ssckit.core.store import Store
 from ssckit.core.webkit import Principal, chart_json, get_store, get_workspace, render, require_role
 from ssckit.core.workspace import Workspace
@@ -21,6 +23,7 @@ from ssckit.cyber.scan import Scan
 from ssckit.cyber.scoring import posture, score_service
 from ssckit.cyber.securitytxt import security_txt
 from ssckit.cyber.store import ServiceChange, diff, load_scan, previous_scan, scan_ids
+from ssckit.cyber.texts import finding_detail
 
 if TYPE_CHECKING:
     from ssckit.cyber.baseline import Profile
@@ -33,15 +36,16 @@ pages = APIRouter(include_in_schema=False)
 def well_known_security_txt(request: Request) -> Response:
     """RFC 9116 security contact of this server (settings.cyber.security_contact)."""
     return Response(security_txt(get_workspace(request)), media_type="text/plain; charset=utf-8")
-NAV = [("Cyber posture", "/cyber", "viewer"), ("Cyber compliance", "/cyber/compliance", "viewer")]
+NAV = [(N_("Cyber posture"), "/cyber", "viewer"),
+       (N_("Cyber compliance"), "/cyber/compliance", "viewer")]
 
 Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 
 #: Category keys -> labels shown in tables.
 CATEGORY_LABELS = {
-    "tls": "TLS", "certificate": "Certificate", "http": "HTTPS and redirect",
-    "headers": "Security headers", "cookies": "Cookies", "security_txt": "security.txt",
-    "dns": "DNS", "mail": "Mail",
+    "tls": "TLS", "certificate": N_("Certificate"), "http": N_("HTTPS and redirect"),
+    "headers": N_("Security headers"), "cookies": N_("Cookies"), "security_txt": "security.txt",
+    "dns": "DNS", "mail": N_("Mail"),
 }
 _BAD = (Status.FAIL, Status.WARN, Status.ERROR)
 _STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.PASS: 3,
@@ -93,17 +97,18 @@ def scan_report(scan: Scan, before: Scan | None) -> dict[str, Any]:
 def change_summary(c: ServiceChange) -> str:
     """One line on what changed for a service, e.g. "grade B → A; fixed: headers.csp"."""
     if c.new_service:
-        return "first scanned now"
+        return _("first scanned now")
     parts = []
     if c.reachable_before != c.reachable_now:
-        parts.append("now reachable" if c.reachable_now else "now unreachable")
+        parts.append(_("now reachable") if c.reachable_now else _("now unreachable"))
     if c.grade_before != c.grade_now:
-        parts.append(f"grade {c.grade_before or '—'} → {c.grade_now or '—'}")
+        parts.append(_("grade {before} → {now}").format(before=c.grade_before or "—",
+                                                         now=c.grade_now or "—"))
     if c.new_failures:
-        parts.append("new failures: " + ", ".join(c.new_failures))
+        parts.append(_("new failures: {checks}").format(checks=", ".join(c.new_failures)))
     if c.fixed:
-        parts.append("fixed: " + ", ".join(c.fixed))
-    return "; ".join(parts) or "no change"
+        parts.append(_("fixed: {checks}").format(checks=", ".join(c.fixed)))
+    return "; ".join(parts) or _("no change")
 
 
 def _assessment(ws: Workspace) -> tuple[gci.Assessment | None, str | None]:
@@ -152,7 +157,7 @@ def posture_page(request: Request, _: Viewer) -> HTMLResponse:
         categories = [c for c in CATEGORIES if c in seen]
     return render(request, "cyber/posture.html", {
         "report": report, "categories": categories, "category_labels": CATEGORY_LABELS,
-        "grade_class": grade_class,
+        "grade_class": grade_class, "detail": finding_detail, "tr": gettext,
         "changed": [c for c in report["changes"] if c["changed"]] if report else [],
     })
 
@@ -163,6 +168,7 @@ def assessment_page(request: Request, _: Viewer) -> HTMLResponse:
     return render(request, "cyber/assessment.html", {
         "result": result, "error": error,
         "radar_chart": chart_json(gci.radar_figure(result)) if result else None,
+        "tr": gettext,
     })
 
 
@@ -241,5 +247,5 @@ def compliance_page(request: Request, _: Viewer) -> HTMLResponse:
         "posture": posture(scores) if scores else None,
         "assessment": assessment,
         "alerts": load_alerts(store, limit=20),
-        "deliveries": delivery_log(store, limit=20),
+        "deliveries": delivery_log(store, limit=20), "detail": finding_detail, "tr": gettext,
     })

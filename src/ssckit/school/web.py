@@ -26,7 +26,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from ssckit.core import i18n
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_
+from ssckit.core.i18n import gettext as _
 from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import chart_json, get_store, get_workspace, render
@@ -46,7 +49,7 @@ from ssckit.school.storage import (
 
 router = APIRouter(prefix="/school", tags=["school"])
 pages = APIRouter(include_in_schema=False)
-NAV = [("Smart School", "/school", None)]
+NAV = [(N_("Smart School"), "/school", None)]
 
 #: Span of minute data the school page summarises (heat map, categories, alerts) [d].
 WINDOW = timedelta(days=28)
@@ -66,21 +69,27 @@ CATEGORY_NAMES = ("I", "II", "III", "IV")
 CATEGORY_COLOURS = ("#009E73", "#56B4E9", "#E69F00", "#B3480B")
 PROBE_QUANTITIES = ("online", "download", "upload", "latency")
 METER_QUANTITIES = ("electricity", "heat")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-STATUS_TEXT = {"live": "live", "at-risk": "at risk", "drop-off": "drop-off",
-               "never": "no recent test"}
+WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+                 N_("Saturday"), N_("Sunday"))
+STATUS_TEXT = {"live": N_("live"), "at-risk": N_("at risk"), "drop-off": N_("drop-off"),
+               "never": N_("no recent test")}
+#: Room types of the registry (schema.ROOM_TYPES) as the pages name them.
+ROOM_TYPE_LABELS = (N_("classroom"), N_("lab"), N_("gym"), N_("library"), N_("office"),
+                    N_("canteen"), N_("hall"), N_("other"))
 _STATUS_ORDER = {"live": 0, "at-risk": 1, "drop-off": 2, "never": 3}
 
 #: Display name of each quantity, in the order the tiles show them.
 QUANTITY_LABELS: dict[str, str] = {
-    "co2": "CO₂", "temperature": "Temperature", "humidity": "Humidity",
-    "occupancy": "Occupancy", "pm25": "PM2.5", "noise": "Noise", "illuminance": "Illuminance",
-    "electricity": "Electricity meter", "heat": "Heat meter", "online": "Internet",
-    "download": "Download", "upload": "Upload", "latency": "Latency", "jitter": "Jitter",
-    "packet_loss": "Packet loss",
+    "co2": "CO₂", "temperature": N_("Temperature"), "humidity": N_("Humidity"),
+    "occupancy": N_("Occupancy"), "pm25": "PM2.5", "noise": N_("Noise"),
+    "illuminance": N_("Illuminance"), "electricity": N_("Electricity meter"),
+    "heat": N_("Heat meter"), "online": N_("Internet"), "download": N_("Download"),
+    "upload": N_("Upload"), "latency": N_("Latency"), "jitter": N_("Jitter"),
+    "packet_loss": N_("Packet loss"),
 }
-UNIT_LABELS = {"Cel": "°C", "%RH": "% RH", "ug/m3": "µg/m³", "count": "people", "bool": "",
-               "dBA": "dB(A)"}
+UNIT_LABELS = {"Cel": "°C", "%RH": N_("% RH"), "ug/m3": N_("µg/m³"), "count": N_("people"),
+               "bool": "", "dBA": N_("dB(A)"), "Mbit/s": N_("Mbit/s"), "ms": N_("ms"),
+               "kWh": N_("kWh"), "lx": N_("lx")}
 _DECIMALS = {"temperature": 1, "pm25": 1, "download": 1, "upload": 1, "jitter": 1,
              "packet_loss": 1}
 
@@ -88,16 +97,17 @@ SortKey = Literal["name", "cat2", "co2", "bb101", "kwh_m2", "kwh_pupil", "status
                   "benchmark", "ict"]
 #: Ranking columns: key -> (header, indicator or None, better when higher?).
 COLUMNS: dict[str, tuple[str, str | None, bool]] = {
-    "name": ("School", None, False),
-    "cat2": ("Classrooms in CO₂ category I–II", "school:classrooms_meeting_category_ii", True),
-    "co2": ("Mean CO₂, occupied", "school:co2_mean_occupied", False),
-    "bb101": ("BB101 days failed", "school:bb101_days_failed", False),
-    "kwh_m2": ("Energy per m²", "school:energy_per_m2", False),
-    "kwh_pupil": ("Energy per pupil", "school:energy_per_pupil", False),
-    "status": ("Connectivity", None, False),
-    "uptime": ("Uptime, school hours", "school:connectivity_uptime", True),
-    "benchmark": ("Tests meeting benchmark", "school:connectivity_benchmark", True),
-    "ict": ("Pupils with ICT access", None, True),
+    "name": (N_("School"), None, False),
+    "cat2": (N_("Classrooms in CO₂ category I–II"), "school:classrooms_meeting_category_ii",
+             True),
+    "co2": (N_("Mean CO₂, occupied"), "school:co2_mean_occupied", False),
+    "bb101": (N_("BB101 days failed"), "school:bb101_days_failed", False),
+    "kwh_m2": (N_("Energy per m²"), "school:energy_per_m2", False),
+    "kwh_pupil": (N_("Energy per pupil"), "school:energy_per_pupil", False),
+    "status": (N_("Connectivity"), None, False),
+    "uptime": (N_("Uptime, school hours"), "school:connectivity_uptime", True),
+    "benchmark": (N_("Tests meeting benchmark"), "school:connectivity_benchmark", True),
+    "ict": (N_("Pupils with ICT access"), None, True),
 }
 
 
@@ -151,7 +161,16 @@ def _tz_label(off: int) -> str:
 
 
 def _local(ts: datetime | None, off: int, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    return "" if ts is None else (ts + timedelta(minutes=off)).strftime(fmt)
+    """A UTC time in the city's local time; weekday and month in the reader's language."""
+    if ts is None:
+        return ""
+    local = ts + timedelta(minutes=off)
+    lang = i18n.current_language()
+    if lang == i18n.DEFAULT_LANGUAGE or "%a" not in fmt:
+        return local.strftime(fmt)
+    from babel.dates import format_datetime
+
+    return format_datetime(local, "EEE d MMM y, HH:mm", locale=lang)
 
 
 def _iso(ts: datetime | None) -> str | None:
@@ -161,12 +180,12 @@ def _iso(ts: datetime | None) -> str | None:
 def _age(seconds: float) -> str:
     s = max(0.0, seconds)
     if s < 90:
-        return f"{s:.0f} s ago"
+        return _("{n} s ago").format(n=f"{s:.0f}")
     if s < 90 * 60:
-        return f"{s / 60:.0f} min ago"
+        return _("{n} min ago").format(n=f"{s / 60:.0f}")
     if s < 48 * 3600:
-        return f"{s / 3600:.0f} h ago"
-    return f"{s / 86400:.0f} days ago"
+        return _("{n} h ago").format(n=f"{s / 3600:.0f}")
+    return _("{n} days ago").format(n=f"{s / 86400:.0f}")
 
 
 def _finite(x: Any) -> float | None:
@@ -179,15 +198,16 @@ def _finite(x: Any) -> float | None:
 
 def unit_label(quantity: str) -> str:
     unit = QUANTITIES[quantity].unit if quantity in QUANTITIES else ""
-    return UNIT_LABELS.get(unit, unit)
+    label = UNIT_LABELS.get(unit, unit)
+    return _(label) if label else ""
 
 
 def format_reading(quantity: str, value: float) -> str:
     """A reading as the tiles show it (fixed decimals per quantity)."""
     if quantity == "online":
-        return "online" if value >= 0.5 else "offline"
+        return _("online") if value >= 0.5 else _("offline")
     d = _DECIMALS.get(quantity, 0)
-    return f"{value:,.{d}f}"
+    return i18n.format_fixed(value, d) if d else i18n.format_number(round(value))
 
 
 # -- registry, indicators, status -------------------------------------------------------------
@@ -318,7 +338,7 @@ def latest_payload(store: Store, school_id: str, utc_offset_min: int,
         v = float(value)
         item: dict[str, Any] = {
             "key": f"{room}|{q}", "room_id": room, "quantity": q,
-            "label": QUANTITY_LABELS.get(q, q), "value": v, "display": format_reading(q, v),
+            "label": _(QUANTITY_LABELS.get(q, q)), "value": v, "display": format_reading(q, v),
             "unit": QUANTITIES[q].unit if q in QUANTITIES else "", "unit_label": unit_label(q),
             "ts": _iso(ts), "age_s": round((now - ts).total_seconds(), 1),
             "age": _age((now - ts).total_seconds()),
@@ -327,7 +347,7 @@ def latest_payload(store: Store, school_id: str, utc_offset_min: int,
         if q == "co2":
             cat = int(co2_category(v))
             item["category"] = cat
-            item["category_label"] = f"Category {CATEGORY_NAMES[cat - 1]}"
+            item["category_label"] = _("Category {name}").format(name=CATEGORY_NAMES[cat - 1])
         readings.append(item)
     order = {q: i for i, q in enumerate(QUANTITY_LABELS)}
     readings.sort(key=lambda r: (r["room_id"] == "", r["room_id"], order.get(r["quantity"], 99)))
@@ -343,7 +363,8 @@ def _tiles(payload: dict[str, Any], rooms: list[Room]) -> list[dict[str, Any]]:
     for r in payload["readings"]:
         g = groups.setdefault(r["room_id"], {
             "room_id": r["room_id"], "type": types.get(r["room_id"], ""),
-            "title": f"Room {r['room_id']}" if r["room_id"] else "Whole building",
+            "title": _("Room {room}").format(room=r["room_id"]) if r["room_id"]
+            else _("Whole building"),
             "readings": []})
         g["readings"].append(r)
     return list(groups.values())
@@ -537,27 +558,28 @@ def category_rows(store: Store, school_id: str, rooms: list[Room], start: dateti
 # -- charts ----------------------------------------------------------------------------------
 def _heatmap_figure(grid: list[list[float | None]]) -> go.Figure:
     fig = go.Figure(go.Heatmap(
-        z=grid, x=[f"{h:02d}:00" for h in range(24)], y=list(WEEKDAY_NAMES),
+        z=grid, x=[f"{h:02d}:00" for h in range(24)], y=[_(d) for d in WEEKDAY_NAMES],
         colorscale="Viridis", colorbar={"title": {"text": "ppm"}}, hoverongaps=False,
         hovertemplate="%{y} %{x}: %{z:.0f} ppm<extra></extra>"))
     fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 40},
-                      yaxis={"autorange": "reversed"}, xaxis={"title": "hour of day (local)"},
-                      title="Mean CO₂ by weekday and hour")
+                      yaxis={"autorange": "reversed"}, xaxis={"title": _("hour of day (local)")},
+                      title=_("Mean CO₂ by weekday and hour"))
     return fig
 
 
 def _categories_figure(rows: list[dict[str, Any]]) -> go.Figure:
     fig = go.Figure()
-    names = [f"Room {r['room_id']}" for r in rows]
+    names = [_("Room {room}").format(room=r["room_id"]) for r in rows]
     for i, name in enumerate(CATEGORY_NAMES):
+        label = _("Category {name}").format(name=name)
         fig.add_bar(y=names, x=[r["share"][i] or 0 for r in rows], orientation="h",
-                    name=f"Category {name}", marker_color=CATEGORY_COLOURS[i],
-                    hovertemplate="%{y}: %{x:.1f} %<extra>" + f"Category {name}</extra>")
+                    name=label, marker_color=CATEGORY_COLOURS[i],
+                    hovertemplate="%{y}: %{x:.1f} %<extra>" + f"{label}</extra>")
     fig.update_layout(barmode="stack", height=max(260, 34 * len(rows) + 110),
-                      xaxis={"title": "share of occupied time (%)", "range": [0, 100]},
+                      xaxis={"title": _("share of occupied time (%)"), "range": [0, 100]},
                       yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.25},
                       margin={"l": 10, "r": 10, "t": 30, "b": 40},
-                      title="CO₂ category of occupied time per room")
+                      title=_("CO₂ category of occupied time per room"))
     return fig
 
 
@@ -567,12 +589,13 @@ def _energy_figure(days: list[tuple[Any, str, float]]) -> go.Figure:
     for q in METER_QUANTITIES:
         sel = [(d, k) for d, qq, k in days if qq == q]
         fig.add_bar(x=[d.isoformat() for d, _ in sel], y=[round(k, 2) for _, k in sel],
-                    name=q, marker_color=colours[q])
+                    name=_("electricity") if q == "electricity" else _("heat"),
+                    marker_color=colours[q])
     fig.update_layout(barmode="stack", height=340, bargap=0,
-                      yaxis={"title": "kWh per day"}, xaxis={"type": "date"},
+                      yaxis={"title": _("kWh per day")}, xaxis={"type": "date"},
                       legend={"orientation": "h", "y": -0.2},
                       margin={"l": 10, "r": 10, "t": 30, "b": 40},
-                      title="Daily energy use (electricity and heat meters)")
+                      title=_("Daily energy use (electricity and heat meters)"))
     return fig
 
 
@@ -593,6 +616,7 @@ def city_page(request: Request, sort: SortKey = "cat2",
         "counts": counts, "status_text": STATUS_TEXT, "pupils": sum(r["pupils"] for r in rows),
         "period": next((r["period"] for r in rows if r["period"]), None),
         "now_local": _local(now, _offset(request)), "tz": _tz_label(_offset(request)),
+        "tr": _,
     })
 
 
@@ -633,7 +657,7 @@ def school_page(request: Request, school_id: str) -> HTMLResponse:
         "connectivity": connectivity, "status_text": STATUS_TEXT,
         "last_probe_local": _local(connectivity["last_measurement"], off),
         "values": values, "ict": _ict_share(registry, school_id),
-        "raise_ppm": ALERT_RAISE_PPM, "clear_ppm": ALERT_CLEAR_PPM,
+        "raise_ppm": ALERT_RAISE_PPM, "clear_ppm": ALERT_CLEAR_PPM, "tr": _,
     })
 
 
