@@ -72,8 +72,8 @@ _mount()
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2, never a traceback
-    (``--debug`` shows it)."""
+    """Entry point: user mistakes become one line on stderr and exit code 2, an unreachable
+    broker or server one line and exit code 1, never a traceback (``--debug`` shows it)."""
     debug = "--debug" in sys.argv[1:]
     try:
         cli.main(standalone_mode=False)
@@ -82,6 +82,14 @@ def main() -> None:
             raise
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except (ConnectionError, TimeoutError) as exc:
+        # a broker, server or service that cannot be reached: the user's setup, not a bug
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc or type(exc).__name__}; check that it "
+                          "runs and that its address and port are right (--debug shows the "
+                          "traceback)", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except click.exceptions.Abort:
         err_console.print("aborted")
         sys.exit(1)
