@@ -274,6 +274,58 @@ def reject(code: str, comment: str, period: str | None, as_user: str | None, ws:
     _decide("rejected", code, comment, period, as_user, ws, store)
 
 
+@kpi.group(epilog="Example: ssckit kpi workbook export -o riverbend-2026.xlsx")
+def workbook() -> None:
+    """The U4SSC verification workbook (.xlsx): export the city's values, import a verifier's
+    answers or corrected values."""
+
+
+@workbook.command("export", epilog="Example: ssckit kpi workbook export -o riverbend-2026.xlsx")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+@PERIOD_OPTION
+@with_store
+def workbook_export(output: Path, period: str | None, ws: Workspace, store: Store) -> None:
+    """Write every KPI's city value in the layout of the U4SSC verification workbook."""
+    from ssckit.kpi.workbook import write_workbook
+
+    card = workspace_scorecard(ws, store, period)
+    evidence: dict[str, list[str]] = {}
+    evidence_rows = []
+    for k in card.kpis:
+        if k.value is None or k.period is None:
+            continue
+        for e in list_evidence(store, (k.code, "city", k.period)):
+            evidence.setdefault(k.code, []).append(e.location)
+            evidence_rows.append([k.code, k.period, e.kind, e.location, e.sha256 or None,
+                                  None if e.read_on is None else e.read_on.isoformat(),
+                                  e.added_by])
+    write_workbook(card, output, evidence, evidence_rows)
+    console.print(f"wrote {output} ({len(card.kpis)} KPIs, {card.totals.n_with_data} with a "
+                  "value)")
+
+
+@workbook.command("import", epilog="Example: ssckit kpi workbook import answered.xlsx --as vera")
+@click.argument("xlsx_file", type=click.Path(dir_okay=False, path_type=Path))
+@PERIOD_OPTION
+@AS_OPTION
+@with_store
+def workbook_import(xlsx_file: Path, period: str | None, as_user: str | None, ws: Workspace,
+                    store: Store) -> None:
+    """Read a workbook back: changed KPI results become manual values (analyst), YES/NO in
+    column S verify or reject submitted values (verifier). Every cell is checked first; on any
+    problem nothing is stored."""
+    from ssckit.kpi.workbook import import_workbook
+
+    user = require_user(store, as_user, "verifier", "imports a workbook")
+    if not xlsx_file.is_file():
+        raise InputError(str(xlsx_file), None, "no such file")
+    n_values, n_decisions = import_workbook(store, ws, xlsx_file, user,
+                                            _choices(ws, store, period))
+    reset_changed_reviews(store, _choices(ws, store, period))
+    console.print(f"{xlsx_file}: {n_values} new value(s), {n_decisions} verification answer(s)")
+
+
 @kpi.command(epilog="Example: ssckit kpi audit EC:ICT:ICT:1C --format json")
 @click.argument("code", required=False)
 @click.option("--last", type=click.IntRange(1), help="Only the last N lines.")

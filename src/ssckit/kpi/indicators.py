@@ -34,8 +34,12 @@ def write_scorecard(ws: Workspace, store: Store) -> list[IndicatorValue]:
     ``outputs/scorecard.html`` (self-contained report) and ``outputs/scorecard.json``."""
     from ssckit.kpi.io import scorecard_json
     from ssckit.kpi.report import write_html_report
-    from ssckit.kpi.scorecard import workspace_scorecard
+    from ssckit.kpi.review import reset_changed_reviews
+    from ssckit.kpi.scorecard import city_choices, workspace_scorecard
 
+    # A run that changed a reviewed value makes it a draft again (with a line in the audit log).
+    reset_changed_reviews(store, city_choices(store, str(ws.config.year),
+                                              kpi_settings(ws).precedence))
     card = workspace_scorecard(ws, store)
     write_html_report(card, ws.output_dir / "scorecard.html")
     (ws.output_dir / "scorecard.json").write_text(scorecard_json(card), encoding="utf-8")
