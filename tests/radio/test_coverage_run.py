@@ -305,3 +305,59 @@ def test_indoor_run_keeps_outdoor_values(city: Path):
                              breakdown={"indoor": "thermally_efficient"})
     assert len(out) == 1 and len(ind) == 1
     assert ind[0].value < out[0].value
+
+
+def _set_input(city: Path, key: str, name: str) -> None:
+    cfg = yaml.safe_load((city / "city.yaml").read_text())
+    if key == "dem":
+        cfg["dem"] = name
+    else:
+        cfg["inputs"]["radio"][key] = name
+    (city / "city.yaml").write_text(yaml.safe_dump(cfg))
+
+
+def test_corrupt_clutter_is_one_line(city: Path):
+    """A clutter GeoTIFF whose deflate blocks are damaged: one line naming the file."""
+    with rasterio.open(city / "clutter.tif") as src:
+        data, profile = src.read(1), dict(src.profile)
+    profile.update(compress="deflate", tiled=True, blockxsize=64, blockysize=64)
+    bad = city / "clutter_corrupt.tif"
+    with rasterio.open(bad, "w", **profile) as dst:
+        dst.write(data, 1)
+        offsets = [int(dst.get_tag_item("BLOCK_OFFSET_0_0", "TIFF", bidx=1) or 0)]
+    raw = bytearray(bad.read_bytes())
+    start = offsets[0] if offsets[0] else len(raw) // 2
+    for i in range(start + 4, min(start + 4000, len(raw))):   # garble the compressed stream
+        raw[i] = (raw[i] * 7 + 13) % 256
+    bad.write_bytes(bytes(raw))
+    _set_input(city, "clutter", bad.name)
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "500", "--quiet")
+    assert r.returncode == 2, r.stderr
+    assert "clutter_corrupt.tif" in r.stderr and "corrupt" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 3
+
+
+@pytest.mark.parametrize("value", [2.6e38, -2.6e38, 12_000.0])
+def test_absurd_dem_is_one_line(city: Path, value: float):
+    """Heights that decode to absurd values (a wrong data type or scale): one line naming
+    the file and the plausible range, not a traceback from the kernels."""
+    with rasterio.open(city / "dem.tif") as src:
+        data, profile = src.read(1).astype(np.float32), dict(src.profile)
+    profile.update(dtype="float32", nodata=None)
+    data[10:20, 10:20] = value
+    with rasterio.open(city / "dem_absurd.tif", "w", **profile) as dst:
+        dst.write(data, 1)
+    _set_input(city, "dem", "dem_absurd.tif")
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "100", "--quiet")
+    assert r.returncode == 2, r.stderr
+    assert "dem_absurd.tif" in r.stderr and "-500..9000 m" in r.stderr.replace("\n", "")
+    assert "Traceback" not in r.stderr
+
+
+def test_absurd_clutter_heights_are_refused(city: Path):
+    from ssckit.radio.terrain import load_clutter
+
+    grid = radio_run.load_area(Workspace.load(city), 500.0).grid
+    with pytest.raises(InputError, match=r"class 4.*0\.\.100 m"):
+        load_clutter(city / "clutter.tif", grid, {1: 10.0, 2: 10.0, 3: 10.0, 4: 2.6e38,
+                                                  5: 20.0})

@@ -6,18 +6,38 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.errors
 from rasterio.warp import Resampling, reproject
 from scipy.ndimage import map_coordinates
 
 from ssckit.core.errors import InputError
 from ssckit.core.geo import Grid
 
+#: Plausible terrain heights [m]: below the Dead Sea shore (−430 m) to above Everest (8 849 m).
+ELEVATION_RANGE_M = (-500.0, 9000.0)
+#: Plausible representative clutter heights [m] (ITU-R P.1812-6 Table 2 gives 10 to 20 m).
+CLUTTER_HEIGHT_RANGE_M = (0.0, 100.0)
+
+
+def _reproject(src, path: Path, what: str, **kw) -> None:
+    """``rasterio.warp.reproject`` of band 1 of ``src``; a file whose data cannot be decoded
+    (corrupt or truncated compressed blocks) is one InputError naming it."""
+    try:
+        reproject(source=rasterio.band(src, 1), **kw)
+    except rasterio.errors.RasterioError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(str(path), "data", f"the {what} cannot be decoded ({first}); the file "
+                         "is corrupt or truncated: export it again (e.g. gdal_translate "
+                         "from the original)") from None
+
 
 def load_dem(path: str | Path, grid: Grid, max_missing: float = 0.0) -> np.ndarray:
     """Heights [m] of a DEM GeoTIFF (any CRS) resampled bilinearly onto ``grid``.
 
     A DEM without a CRS is refused; so is one that leaves more than ``max_missing`` (a share,
-    0..1) of the grid without data — no height is ever invented outside the DEM.
+    0..1) of the grid without data — no height is ever invented outside the DEM —, one whose
+    data cannot be decoded, and one with heights outside :data:`ELEVATION_RANGE_M` (data
+    type, scale or nodata value wrong).
     """
     path = Path(path)
     try:
@@ -29,11 +49,18 @@ def load_dem(path: str | Path, grid: Grid, max_missing: float = 0.0) -> np.ndarr
             raise InputError(str(path), "CRS", "the DEM has no CRS; a georeferenced GeoTIFF "
                              "(any CRS) is required")
         out = np.full(grid.shape, np.nan, dtype=np.float64)
-        reproject(
-            source=rasterio.band(src, 1), destination=out, src_nodata=src.nodata,
-            dst_transform=grid.transform, dst_crs=grid.crs.to_wkt(), dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
-        )
+        _reproject(src, path, "DEM", destination=out, src_nodata=src.nodata,
+                   dst_transform=grid.transform, dst_crs=grid.crs.to_wkt(), dst_nodata=np.nan,
+                   resampling=Resampling.bilinear)
+    lo, hi = ELEVATION_RANGE_M
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(out) & ~((out >= lo) & (out <= hi))
+    if bad.any():
+        vals = out[bad]
+        raise InputError(str(path), "elevations", f"{int(bad.sum())} grid cells have "
+                         f"implausible heights ({np.min(vals):.4g} to {np.max(vals):.4g} m; "
+                         f"plausible {lo:g}..{hi:g} m): check the file's data type, scale "
+                         "and nodata value")
     missing = float(np.isnan(out).mean())
     if missing > max_missing:
         raise InputError(str(path), "extent", f"the DEM leaves {100 * missing:.1f} % of the "
@@ -59,13 +86,23 @@ def load_clutter(path: str | Path, grid: Grid,
     """
     heights = P1812_CLUTTER_HEIGHTS_M if heights is None else heights
     path = Path(path)
-    with rasterio.open(path) as src:
+    lo, hi = CLUTTER_HEIGHT_RANGE_M
+    wrong = {k: h for k, h in heights.items() if not lo <= h <= hi}
+    if wrong:
+        k, h = next(iter(wrong.items()))
+        raise InputError(str(path), f"clutter height of class {k}", f"{h:g} m is outside the "
+                         f"plausible {lo:g}..{hi:g} m")
+    try:
+        src = rasterio.open(path)
+    except rasterio.RasterioIOError as exc:
+        raise InputError(str(path), None, f"not a readable GeoTIFF ({exc})") from None
+    with src:
         if src.crs is None:
             raise InputError(str(path), "CRS", "the clutter raster has no CRS")
         out = np.full(grid.shape, -1, dtype=np.int32)
-        reproject(source=rasterio.band(src, 1), destination=out, src_nodata=src.nodata,
-                  dst_transform=grid.transform, dst_crs=grid.crs.to_wkt(), dst_nodata=-1,
-                  resampling=Resampling.nearest)
+        _reproject(src, path, "clutter raster", destination=out, src_nodata=src.nodata,
+                   dst_transform=grid.transform, dst_crs=grid.crs.to_wkt(), dst_nodata=-1,
+                   resampling=Resampling.nearest)
     classes = set(np.unique(out).tolist()) - {-1}
     unknown = sorted(classes - set(heights))
     if unknown:
