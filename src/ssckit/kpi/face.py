@@ -15,6 +15,7 @@ FACE = ModuleFace(
     web=("ssckit.kpi.web",),
     home="ssckit.kpi.web:home_panel",
     templates="templates",
+    static="static",
     sample="ssckit.kpi.sample:write_sample",
     migrations="ssckit.kpi.records:MIGRATIONS",
 )

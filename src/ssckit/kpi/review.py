@@ -258,6 +258,15 @@ def list_evidence(store: Store, key: Key) -> list[Evidence]:
     return [Evidence(*r) for r in rows]
 
 
+def evidence_by_id(store: Store, evidence_id: int) -> Evidence | None:
+    cur = store.cursor()
+    try:
+        row = cur.execute("SELECT * FROM kpi_evidence WHERE id = ?", [evidence_id]).fetchone()
+    finally:
+        cur.close()
+    return None if row is None else Evidence(*row)
+
+
 def _add_evidence(store: Store, key: Key, kind: str, name: str, location: str, sha256: str,
                   size: int, read_on: date | None, actor: str) -> Evidence:
     with store.transaction() as cur:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
@@ -32,9 +32,23 @@ from ssckit.core.workspace import Workspace
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.charts import achievement_by_group
 from ssckit.kpi.io import read_values_csv
-from ssckit.kpi.records import manual_history
-from ssckit.kpi.review import list_evidence
-from ssckit.kpi.scorecard import KpiScore, Scorecard, workspace_scorecard
+from ssckit.kpi.precedence import Choice
+from ssckit.kpi.records import audit_log, manual_history, parse_date
+from ssckit.kpi.review import (
+    MAX_EVIDENCE_BYTES,
+    add_evidence_bytes,
+    add_evidence_url,
+    decide,
+    effective_status,
+    evidence_by_id,
+    evidence_path,
+    get_review,
+    list_evidence,
+    list_reviews,
+    submit,
+)
+from ssckit.kpi.scorecard import KpiScore, Scorecard, city_choices, workspace_scorecard
+from ssckit.kpi.settings import kpi_settings
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
 pages = APIRouter(include_in_schema=False)
@@ -198,6 +212,132 @@ def import_submit(
     except InputError as exc:
         return render(request, "kpi/import.html", {"error": str(exc)}, status_code=422)
     return render(request, "kpi/import.html", {"imported": values})
+
+
+# -- verification workflow (pages) -------------------------------------------------------------
+def _city_choices(request: Request) -> dict[str, Choice]:
+    ws = get_workspace(request)
+    return city_choices(get_store(request), str(ws.config.year), kpi_settings(ws).precedence)
+
+
+def _lines(request: Request) -> list[dict[str, Any]]:
+    """Every KPI with a city value: code, name, value, origin, status, review."""
+    store = get_store(request)
+    cat = load_catalogue(request_language(request))
+    reviews = {r.key: r for r in list_reviews(store)}
+    out = []
+    for code, ch in _city_choices(request).items():
+        kpi = cat.get(code)
+        if kpi is None or ch.value is None:
+            continue
+        review = reviews.get((code, "city", ch.value.period))
+        out.append({"code": code, "kpi": kpi, "choice": ch, "value": ch.value,
+                    "status": effective_status(review, ch), "review": review})
+    return out
+
+
+@pages.get("/kpi/review", response_class=HTMLResponse)
+def review_queue(request: Request,
+                 principal: Annotated[Principal, Depends(require_role("verifier"))]
+                 ) -> HTMLResponse:
+    """Verifiers' queue (values submitted, waiting for a decision) and every value's status."""
+    lines = _lines(request)
+    return render(request, "kpi/queue.html", {
+        "queue": [x for x in lines if x["status"] == "submitted"], "lines": lines,
+        "can_submit": principal.user.has_role("analyst"),
+    })
+
+
+def _review_context(request: Request, code: str) -> dict[str, Any]:
+    kpi = load_catalogue(request_language(request)).get(code)
+    if kpi is None:
+        raise HTTPException(404, f"no U4SSC KPI {code!r}")
+    choice = _city_choices(request).get(code)
+    if choice is None or choice.value is None:
+        raise HTTPException(404, f"{code} has no value for this period")
+    store = get_store(request)
+    key = (code, "city", choice.value.period)
+    review = get_review(store, key)
+    return {"kpi": kpi, "choice": choice, "value": choice.value, "review": review,
+            "status": effective_status(review, choice), "evidence": list_evidence(store, key),
+            "audit": audit_log(store, code)[-10:], "key": key}
+
+
+@pages.get("/kpi/review/{code}", response_class=HTMLResponse)
+def review_page(request: Request, code: str,
+                principal: Annotated[Principal, Depends(require_role("verifier"))]
+                ) -> HTMLResponse:
+    """One value beside its evidence; verify or reject it (verifiers), or submit it with new
+    evidence (analysts)."""
+    ctx = _review_context(request, code)
+    ctx["can_submit"] = principal.user.has_role("analyst")
+    return render(request, "kpi/review.html", ctx)
+
+
+@pages.post("/kpi/review/{code}", response_class=HTMLResponse)
+def review_submit(
+    request: Request, code: str,
+    principal: Annotated[Principal, Depends(require_role("verifier"))],
+    action: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    url: Annotated[str, Form(max_length=2000)] = "",
+    read_on: Annotated[str, Form(max_length=10)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """``action``: ``evidence`` or ``submit`` (analyst: optional file or URL + date, then
+    submit), ``verified`` or ``rejected`` (verifier, with comment)."""
+    check_csrf(request, csrf_token)
+    ctx = _review_context(request, code)
+    store, ws, user = get_store(request), get_workspace(request), principal.user
+    try:
+        if action in ("evidence", "submit"):
+            if not user.has_role("analyst"):
+                raise HTTPException(403, "adding evidence and submitting need the analyst role")
+            if file is not None and file.filename:
+                data = file.file.read(MAX_EVIDENCE_BYTES + 1)
+                add_evidence_bytes(store, ws, ctx["key"], data, file.filename, user)
+            if url.strip():
+                try:
+                    day = parse_date(read_on)
+                except ValueError:
+                    raise InputError(gettext("Date read"), None, gettext(
+                        "give the date the page was read (YYYY-MM-DD)")) from None
+                add_evidence_url(store, ctx["key"], url.strip(), day, user)
+            if action == "submit":
+                submit(store, code, ctx["choice"], user, comment.strip())
+            message = gettext("Submitted for verification.") if action == "submit" \
+                else gettext("Evidence added.")
+        elif action in ("verified", "rejected"):
+            decide(store, code, ctx["choice"], user, action, comment.strip())
+            message = gettext("Verified.") if action == "verified" else gettext("Rejected.")
+        else:
+            raise HTTPException(422, "unknown action")
+    except InputError as exc:
+        ctx = _review_context(request, code)
+        ctx.update(can_submit=user.has_role("analyst"), error=exc.message)
+        return render(request, "kpi/review.html", ctx, status_code=422)
+    ctx = _review_context(request, code)
+    ctx.update(can_submit=user.has_role("analyst"), message=message)
+    return render(request, "kpi/review.html", ctx)
+
+
+@pages.get("/kpi/evidence/{evidence_id}", response_class=FileResponse)
+def evidence_file(request: Request, evidence_id: int,
+                  _: Annotated[Principal, Depends(require_role("verifier"))]) -> FileResponse:
+    """An evidence file, downloaded as it was kept (never rendered in the page's origin)."""
+    store, ws = get_store(request), get_workspace(request)
+    ev = evidence_by_id(store, evidence_id)
+    if ev is None or ev.kind != "file":
+        raise HTTPException(404, "no such evidence file")
+    try:
+        path = evidence_path(ws, ev)
+    except InputError:
+        raise HTTPException(404, "no such evidence file") from None
+    if not path.is_file():
+        raise HTTPException(404, "the evidence file is missing from the workspace")
+    return FileResponse(path, media_type="application/octet-stream", filename=ev.name,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
 
 def _history_figure(name: str, unit: str, values: list[IndicatorValue]) -> go.Figure:
