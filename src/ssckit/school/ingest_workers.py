@@ -185,6 +185,7 @@ class _Worker:
     proc: Any                                   # multiprocessing.Process (spawn context)
     conn: multiprocessing.connection.Connection
     started: float = field(default_factory=time.monotonic)
+    messages: int = 0                           # messages of the batches it sent
 
 
 def _exit_text(code: int | None) -> str:
@@ -264,6 +265,7 @@ def run_workers(store_path: str | Path, registry: Registry, config: WorkerConfig
             say(f"worker {w.index}: {body}")
             return True
         s = sink(body)
+        w.messages += s.messages
         with contextlib.suppress(OSError):   # died after sending: its messages come again
             w.conn.send(("stored", (s.accepted, s.duplicates, s.quarantined,
                                     s.table_readings, s.table_quarantine)))
@@ -283,7 +285,7 @@ def run_workers(store_path: str | Path, registry: Registry, config: WorkerConfig
         del running[w.index]
         stats.workers = len(running)
         if stopping:
-            say(f"ingest worker {w.index} stopped")
+            say(f"ingest worker {w.index} stopped after {w.messages} messages")
             return
         lived = time.monotonic() - w.started
         pause = pauses.get(w.index, 0.5)
