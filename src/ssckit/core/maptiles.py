@@ -108,10 +108,11 @@ def read_tile(path: str | Path, z: int, x: int, y: int,
     """Band 1 of the GeoTIFF at ``path`` resampled (nearest neighbour) onto tile ``z/x/y``.
 
     Returns a ``size`` x ``size`` float64 masked array, masked where the raster has no data
-    (outside its extent, nodata, NaN). Only the part of the tile over the raster is read,
-    through a :class:`~rasterio.vrt.WarpedVRT` at the raster's native resolution read
-    decimated to the tile's pixels, which GDAL serves from the overview nearest that
-    resolution when the file has overviews.
+    (outside its extent, nodata, NaN). Each tile pixel takes the value of the raster pixel
+    under its centre. Only the part of the tile over the raster is warped, straight onto the
+    tile's pixel grid (:class:`~rasterio.vrt.WarpedVRT`), from the coarsest overview that is
+    still at least as fine as the tile (:func:`overview_level`), so a zoomed-out tile of a
+    national layer reads a few blocks of an overview instead of the whole raster.
     """
     out = np.ma.masked_all((size, size), dtype=np.float64)
     txmin, tymin, txmax, tymax = tile_bounds(z, x, y)
@@ -127,40 +128,47 @@ def read_tile(path: str | Path, z: int, x: int, y: int,
     r1 = min(size, math.ceil((tymax - dymin) / px))
     if c1 <= c0 or r1 <= r0:
         return out
-    wx0, wy1 = txmin + c0 * px, tymax - r0 * px
-    width_m, height_m = (c1 - c0) * px, (r1 - r0) * px
-    # The virtual raster covers that window at the native resolution (at least the tile's).
-    vw = max(c1 - c0, round(width_m / info.res_3857))
-    vh = max(r1 - r0, round(height_m / info.res_3857))
-    vrt_transform = Affine(width_m / vw, 0.0, wx0, 0.0, -height_m / vh, wy1)
+    level = overview_level(info, px)
     floating = np.issubdtype(np.dtype(info.dtype), np.floating)
-    with rasterio.open(path) as src:
-        if info.nodata is not None:
-            nodata: float | None = info.nodata
-        elif floating:
-            nodata = float("nan")
-        else:
-            nodata = None
-        options = dict(crs=WEB_MERCATOR, transform=vrt_transform, width=vw, height=vh,
-                       resampling=Resampling.nearest)
+    if info.nodata is not None:
+        nodata: float | None = info.nodata
+    elif floating:
+        nodata = float("nan")
+    else:
+        nodata = None
+    options: dict[str, object] = dict(
+        crs=WEB_MERCATOR, transform=Affine(px, 0.0, txmin + c0 * px, 0.0, -px, tymax - r0 * px),
+        width=c1 - c0, height=r1 - r0, resampling=Resampling.nearest)
+    if nodata is None:
+        options["add_alpha"] = True
+    else:
+        options.update(src_nodata=nodata, nodata=nodata)
+    with rasterio.open(path, **({} if level < 0 else {"overview_level": level})) as src, \
+            WarpedVRT(src, **options) as vrt:
+        data = vrt.read(1)
         if nodata is None:
-            options["add_alpha"] = True
+            valid = vrt.read(vrt.count) > 0
+        elif math.isnan(nodata):
+            valid = ~np.isnan(data)
         else:
-            options.update(src_nodata=nodata, nodata=nodata)
-        with WarpedVRT(src, **options) as vrt:
-            shape = (r1 - r0, c1 - c0)
-            data = vrt.read(1, out_shape=shape, resampling=Resampling.nearest)
-            if nodata is None:
-                valid = vrt.read(vrt.count, out_shape=shape,
-                                 resampling=Resampling.nearest) > 0
-            elif math.isnan(nodata):
-                valid = ~np.isnan(data)
-            else:
-                valid = data != nodata
+            valid = data != nodata
     values = data.astype(np.float64)
     valid &= np.isfinite(values)
     out[r0:r1, c0:c1] = np.ma.masked_array(values, mask=~valid)
     return out
+
+
+def overview_level(info: RasterInfo, pixel_m: float) -> int:
+    """The overview to read for tile pixels of ``pixel_m`` [m, Web Mercator]: the index of
+    the coarsest overview whose pixels are no larger than the tile's, or -1 for the full
+    resolution (GDAL's own choice for decimated reads, without its 20 % tolerance, so that
+    a tile pixel never spans several overview pixels)."""
+    factor = pixel_m / info.res_3857
+    level = -1
+    for i, decimation in enumerate(info.overviews):
+        if decimation <= factor:
+            level = i
+    return level
 
 
 def read_point(path: str | Path, x: float, y: float) -> float | None:
