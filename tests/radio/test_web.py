@@ -27,3 +27,19 @@ def test_coverage_page_and_api(demo_workspace: Path):
         assert plan["steps"] and plan["target"] == 0.95
         assert client.get("/radio?layer=nonsense").status_code == 422
         assert client.get("/radio/layers/..%2Fcity.yaml.png").status_code in (404, 422)
+
+
+def test_map_before_any_coverage_run(small_city: Path):
+    """A city without a coverage run: the page says what to run, the map's data say why not."""
+    with TestClient(create_app(small_city), base_url="https://testserver") as client:
+        page = client.get("/radio")
+        assert page.status_code == 200 and "ssckit radio coverage" in page.text
+        assert 'id="radio-map"' not in page.text
+        for url in ("/radio/tiles/rsrp/12/2300/1300.png", "/api/v1/radio/point?lat=53&lon=28",
+                    "/api/v1/radio/sites.geojson"):
+            r = client.get(url)
+            assert r.status_code == 404 and "no coverage yet" in r.text, url
+        assert client.get("/api/v1/radio/layers").json() == []
+        # The city's own areas are there before any run.
+        areas = client.get("/api/v1/radio/areas.geojson").json()["features"]
+        assert [f["properties"]["kind"] for f in areas] == ["boundary"]
