@@ -43,8 +43,10 @@ def small(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("national")
     res = nat.generate_national(root, 60, 10, "2026-01-05T00:00", seed=4, piece_schools=25)
     assert res["schools"] == 60
-    assert sorted(p.name for p in (root / "hourly" / "month=2026-01").iterdir()) == [
-        "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    for kind in ("room", "school"):
+        assert sorted(p.name for p in (root / "hourly" / f"kind={kind}" / "month=2026-01"
+                                       ).iterdir()) == [
+            "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     nat.national_report(root, 180, threads=2)
     return root
 
@@ -57,7 +59,7 @@ def test_report_matches_the_parquet_rows(small):
     con = duckdb.connect()
     h = con.execute("SELECT school_id, room_id, quantity, epoch(hour)::BIGINT // 60 AS m, "
                     "mean FROM "
-                    "read_parquet($p)", {"p": str(small / "hourly" / "*" / "*.parquet")}
+                    "read_parquet($p)", {"p": str(small / "hourly" / "*" / "*" / "*.parquet")}
                     ).fetchnumpy()
     styles = dict(con.execute("SELECT id, style FROM read_csv($p)",
                               {"p": str(small / "schools.csv")}).fetchall())

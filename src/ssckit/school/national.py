@@ -7,7 +7,12 @@ Layout of a national data folder (``WORKSPACE/data/school/national`` by default)
 
     schools.csv  rooms.csv  devices.csv      registry (schools.csv adds region, district,
                                              style, giga_id to the city registry's columns)
-    hourly/month=YYYY-MM/part-NNNNN.parquet  hourly aggregates, one file per piece of schools
+    hourly/kind=room/month=YYYY-MM/part-NNNNN.parquet    room CO₂ and temperature
+    hourly/kind=school/month=YYYY-MM/part-NNNNN.parquet  meters and probe
+                                             hourly aggregates, one file per piece of schools
+                                             and month, sorted by quantity, school, device,
+                                             hour (a query for one quantity skips the row
+                                             groups of the others by their statistics)
     report.parquet                           the national report, one row per school
 
 The hourly aggregates come from :class:`ssckit.school.simulate.HourlySimulator` run on pieces
@@ -158,8 +163,13 @@ COPY (SELECT list_extract($schools::VARCHAR[], d + 1) AS school_id,
              list_extract($rooms::VARCHAR[], d + 1) AS room_id,
              list_extract($devices::VARCHAR[], d + 1) AS device_id,
              list_extract($quantities::VARCHAR[], q + 1) AS quantity,
-             make_timestamp(hour * 60000000) AS hour, n, mean, min, max
-      FROM national_batch WHERE keep) TO $path (FORMAT PARQUET, COMPRESSION ZSTD)"""
+             make_timestamp(hour * 60000000) AS hour, n, round(mean, 2) AS mean,
+             round(min, 2) AS min, round(max, 2) AS max
+      FROM national_batch WHERE keep AND room = $room
+      ORDER BY quantity, school_id, device_id, hour)
+TO $path (FORMAT PARQUET, COMPRESSION ZSTD)"""
+#: Which dataset a quantity goes to.
+_ROOM_QUANTITIES = ("co2", "temperature")
 
 
 def _pieces(rows: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]],
@@ -228,20 +238,23 @@ def generate_national(out: str | Path, n_schools: int = 3000, days: int = 30,
                 qn = np.asarray(h.quantities)
                 keep = np.isin(qn[h.quantity], NATIONAL_QUANTITIES) & (h.hour < silent[h.device])
                 month = str(np.datetime64(int(h.hour[0]), "m").astype("datetime64[M]"))
-                folder = hourly / f"month={month}"
-                folder.mkdir(parents=True, exist_ok=True)
-                target = folder / f"part-{i:05d}.parquet"
-                tmp = folder / f".part-{i:05d}.tmp"
                 con.register("national_batch", {
                     "d": h.device, "q": h.quantity, "hour": h.hour, "n": h.n, "mean": h.mean,
-                    "min": h.min, "max": h.max, "keep": keep})
+                    "min": h.min, "max": h.max, "keep": keep,
+                    "room": np.isin(qn[h.quantity], _ROOM_QUANTITIES)})
                 try:
-                    con.execute(_COPY, {"schools": list(h.school_ids), "rooms": list(h.room_ids),
-                                        "devices": list(h.device_ids),
-                                        "quantities": list(h.quantities), "path": str(tmp)})
+                    for kind in ("room", "school"):
+                        folder = hourly / f"kind={kind}" / f"month={month}"
+                        folder.mkdir(parents=True, exist_ok=True)
+                        tmp = folder / f".part-{i:05d}.tmp"
+                        con.execute(_COPY, {"schools": list(h.school_ids),
+                                            "rooms": list(h.room_ids),
+                                            "devices": list(h.device_ids),
+                                            "quantities": list(h.quantities), "path": str(tmp),
+                                            "room": kind == "room"})
+                        os.replace(tmp, folder / f"part-{i:05d}.parquet")
                 finally:
                     con.unregister("national_batch")
-                os.replace(tmp, target)
                 n_rows += int(keep.sum())
             progress(i + 1, total)
     finally:
@@ -264,7 +277,7 @@ def _occupied_table() -> dict[str, Any]:
 
 _REPORT_SQL = """
 WITH s AS (SELECT * FROM read_csv($schools, header = true, all_varchar = false)),
-h AS (SELECT * FROM read_parquet($hourly)),
+h AS (SELECT * FROM read_parquet($school_files)),
 t AS (SELECT max(hour) AS end_hour FROM h),
 room AS (
   SELECT h.school_id,
@@ -275,11 +288,10 @@ room AS (
          count(*) FILTER (quantity = 'co2' AND mean > $c3) AS cat4,
          count(*) FILTER (quantity = 'temperature' AND mean > $hot) AS hot_hours,
          count(DISTINCT room_id) AS rooms
-  FROM h JOIN s ON s.id = h.school_id
+  FROM read_parquet($room_files) h JOIN s ON s.id = h.school_id
   JOIN occupied o ON o.style = s.style
    AND o.how = ((((epoch(h.hour)::BIGINT // 60 + $off) // 1440) + 3) % 7) * 24
                + ((epoch(h.hour)::BIGINT // 60 + $off) % 1440) // 60
-  WHERE quantity IN ('co2', 'temperature')
   GROUP BY h.school_id),
 probe AS (
   SELECT school_id,
@@ -325,11 +337,12 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
     from ssckit.school.giga import connectivity_status_sql, giga_category_sql
 
     root = Path(root)
-    files = root / "hourly" / "*" / "*.parquet"
-    if not (root / "schools.csv").exists() or not any((root / "hourly").glob("*/*.parquet")):
+    files = {k: str(root / "hourly" / f"kind={k}" / "*" / "*.parquet") for k in ("room", "school")}
+    if not (root / "schools.csv").exists() or not all(
+            any((root / "hourly" / f"kind={k}").glob("*/*.parquet")) for k in files):
         raise InputError(str(root), None, "no national data here: run `ssckit school national "
                          "generate` (or put schools.csv and hourly/ Parquet files there)")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
     try:
         con.register("occupied", _occupied_table())
@@ -340,7 +353,8 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
         con.execute(f"COPY (SELECT *, {status} AS status, {category} AS "
                     f"giga_category, {category} IN ('good', 'moderate') AS giga_connected "
                     f"FROM ({_REPORT_SQL})) TO $path (FORMAT PARQUET)",
-                    {"schools": str(root / "schools.csv"), "hourly": str(files), "c1": c1,
+                    {"schools": str(root / "schools.csv"), "room_files": files["room"],
+                     "school_files": files["school"], "c1": c1,
                      "c2": c2, "c3": c3, "hot": OVERHEATING_C, "off": int(utc_offset_min),
                      "path": str(tmp)})
         os.replace(tmp, root / REPORT_FILE)
@@ -348,7 +362,8 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
                         {"p": str(root / REPORT_FILE)}).fetchone()[0]
     finally:
         con.close()
-    return {"schools": int(n), "seconds": time.perf_counter() - t0}
+    return {"schools": int(n), "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0}
 
 
 def read_report(root: str | Path, region: str | None = None, district: str | None = None,
