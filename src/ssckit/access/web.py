@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from ssckit.access import api_models
 from ssckit.access.captions import reexport
 from ssckit.access.crawl import normalise_url, origin
 from ssckit.access.cues import Cue, cues_from_json, problems
@@ -355,7 +356,7 @@ def _timestamp(seconds: float) -> str:
 
 
 # -- API ----------------------------------------------------------------------------------------
-@router.get("/audits/latest")
+@router.get("/audits/latest", response_model=api_models.Audits)
 def api_latest_audits(
     request: Request,
     site: Annotated[str | None, Query(description="only this origin, e.g. https://city.example")
@@ -370,7 +371,7 @@ def api_latest_audits(
     return {"sites": [a.to_dict() for a in audits]}
 
 
-@router.get("/captions")
+@router.get("/captions", response_model=api_models.Captions)
 def api_captions(request: Request) -> dict[str, Any]:
     """Caption jobs in the workspace outputs, with their files."""
     return {"jobs": [j.to_dict() for j in caption_jobs(get_workspace(request))]}

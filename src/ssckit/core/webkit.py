@@ -18,6 +18,7 @@ import plotly.io as pio
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict
 
 from ssckit import __version__
 from ssckit.core import auth, i18n
@@ -34,6 +35,13 @@ PLOTLY_JS_PATH = "/static/plotly.min.js"
 #: A reporting period: YYYY, YYYY-MM or YYYY-MM-DD.
 PERIOD_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _UNSET = object()
+
+
+class Answer(BaseModel):
+    """Base of the ``/api/v1`` response models: the fields a model declares are typed (numbers
+    as numbers, units in their descriptions); fields a newer version adds pass through."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 # -- requests: workspace, store, who is asking ------------------------------------------------

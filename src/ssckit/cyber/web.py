@@ -17,7 +17,7 @@ from ssckit.core.i18n import gettext as _
 from ssckit.core.store import Store
 from ssckit.core.webkit import Principal, chart_json, get_store, get_workspace, render, require_role
 from ssckit.core.workspace import Workspace
-from ssckit.cyber import gci
+from ssckit.cyber import api_models, gci
 from ssckit.cyber.model import CATEGORIES, Status
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.scoring import posture, score_service
@@ -125,7 +125,7 @@ def _assessment(ws: Workspace) -> tuple[gci.Assessment | None, str | None]:
 
 
 # -- JSON API ---------------------------------------------------------------------------------
-@router.get("/scans/latest")
+@router.get("/scans/latest", response_model=api_models.Scan)
 def api_latest_scan(request: Request, _: Viewer) -> dict[str, Any]:
     """The last scan: posture, every service's grade, score, pass rates and findings, and
     what changed since the scan before it (viewer role)."""
@@ -135,7 +135,7 @@ def api_latest_scan(request: Request, _: Viewer) -> dict[str, Any]:
     return scan_report(*found)
 
 
-@router.get("/assessment")
+@router.get("/assessment", response_model=api_models.Assessment)
 def api_assessment(request: Request, _: Viewer) -> dict[str, Any]:
     """The GCI-style self-assessment of ``inputs.cyber.answers`` (viewer role)."""
     result, error = _assessment(get_workspace(request))
@@ -188,7 +188,7 @@ def _compliance(request: Request) -> dict[str, Any] | None:
     return compliance_report(get_store(request), _profile(get_workspace(request)))
 
 
-@router.get("/compliance")
+@router.get("/compliance", response_model=api_models.Compliance)
 def api_compliance(request: Request, _: Viewer) -> dict[str, Any]:
     """Compliance with the baseline (settings.cyber.baseline): per organisation over the last
     scans, per service and requirement in the last scan, worst services, what to fix first
@@ -215,7 +215,7 @@ def api_compliance_csv(request: Request, _: Viewer,
         "Content-Disposition": f'attachment; filename="cyber-compliance-{table}.csv"'})
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=api_models.Alerts)
 def api_alerts(request: Request, _: Viewer) -> dict[str, Any]:
     """Alerts raised by monitoring, newest first, and the log of their deliveries (viewer
     role)."""

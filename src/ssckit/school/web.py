@@ -34,7 +34,7 @@ from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.webkit import chart_json, get_store, get_workspace, render
 from ssckit.core.workspace import Workspace
-from ssckit.school import ngsi
+from ssckit.school import api_models, ngsi
 from ssckit.school.connectivity import connectivity_status, school_connectivity
 from ssckit.school.ieq import co2_category, hysteresis_alerts, ieq_report
 from ssckit.school.run import SchoolSettings, load_registry
@@ -704,13 +704,13 @@ def _api_school(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@router.get("/schools")
+@router.get("/schools", response_model=list[api_models.School])
 def api_schools(request: Request) -> list[dict[str, Any]]:
     """Every school of the registry with its latest indicator values and connectivity status."""
     return [_api_school(r) for r in school_rows(get_workspace(request), get_store(request))]
 
 
-@router.get("/schools/{school_id}/latest")
+@router.get("/schools/{school_id}/latest", response_model=api_models.Latest)
 def api_latest(request: Request, school_id: str) -> dict[str, Any]:
     """The latest reading of each room and quantity of a school (what the live tiles show)."""
     store = get_store(request)
@@ -724,7 +724,7 @@ def _naive_utc(ts: datetime | None) -> datetime | None:
     return ts.astimezone(UTC).replace(tzinfo=None)
 
 
-@router.get("/schools/{school_id}/readings")
+@router.get("/schools/{school_id}/readings", response_model=api_models.Readings)
 def api_readings(
     request: Request, school_id: str,
     room: Annotated[str | None, Query(max_length=100, description="room id")] = None,

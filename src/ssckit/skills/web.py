@@ -38,7 +38,7 @@ from ssckit.core.webkit import (
     render,
     request_language,
 )
-from ssckit.skills import cat
+from ssckit.skills import api_models, cat
 from ssckit.skills import results as res
 from ssckit.skills.bank import LANGUAGES as BANK_LANGUAGES
 from ssckit.skills.frameworks import AREA_IDS, default_frameworks
@@ -268,7 +268,7 @@ def dashboard(request: Request,
     })
 
 
-@router.get("/results")
+@router.get("/results", response_model=api_models.Results)
 def api_results(request: Request) -> dict[str, Any]:
     """Adaptive-test results so far: people and mean trait (θ) and level, for everyone and by
     each optional attribute; groups of fewer than ``min_cell`` people are suppressed."""

@@ -10,6 +10,7 @@ the main navigation); its ``home`` panel is shown on the home page.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -38,6 +40,7 @@ from ssckit.core.webkit import (
     PLOTLY_JS_PATH,
     SAFE_METHODS,
     SESSION_COOKIE,
+    Answer,
     Principal,
     check_csrf,
     client_address,
@@ -100,7 +103,22 @@ api = APIRouter(prefix=API_PREFIX)
 shell = APIRouter(include_in_schema=False)
 
 
-@api.get("/indicators", tags=["indicators"])
+class Indicator(Answer):
+    """One stored indicator value with its provenance."""
+
+    indicator: str = Field(description="Catalogue id, e.g. a U4SSC KPI code")
+    entity: str = Field(description="city, district:<name>, school:<id>, site:<id>, ...")
+    period: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD")
+    value: float = Field(description="In `unit`")
+    unit: str
+    breakdown: dict[str, str | int | float | bool | None] = Field(
+        description="Population group or other breakdown, e.g. {\"sex\": \"F\"}")
+    source: dict[str, Any] = Field(description="Module, inputs and version that produced it")
+    quality: str = Field(description="Data quality grade A-E")
+    computed_at: datetime = Field(description="When it was computed (UTC)")
+
+
+@api.get("/indicators", tags=["indicators"], response_model=list[Indicator])
 def api_indicators(
     request: Request,
     indicator: str | None = None,
