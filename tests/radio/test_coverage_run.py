@@ -268,6 +268,7 @@ def test_malformed_msi_and_dem_without_crs(city: Path):
 
 def test_plan_cli_json(city: Path):
     r = _cli("radio", "plan", "-w", str(city), "--resolution", "250", "--target", "0.99",
+             "--tile-size", "24",
              "--max-sites", "3", "--format", "json", "--quiet")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -361,3 +362,23 @@ def test_absurd_clutter_heights_are_refused(city: Path):
     with pytest.raises(InputError, match=r"class 4.*0\.\.100 m"):
         load_clutter(city / "clutter.tif", grid, {1: 10.0, 2: 10.0, 3: 10.0, 4: 2.6e38,
                                                   5: 20.0})
+
+
+def test_max_radius_option(city: Path):
+    """Beyond --max-radius-km a sector neither serves nor interferes: fewer paths, pixels
+    without prediction far from every site; 'none' lifts the limit; a bad value is one line."""
+    docs = {}
+    for radius in ("2", "none"):
+        r = _cli("radio", "coverage", "-w", str(city), "--resolution", "250", "--quiet",
+                 "--max-radius-km", radius)
+        assert r.returncode == 0, r.stderr
+        docs[radius] = json.loads((city / "outputs" / "radio" / "coverage.json").read_text())
+    near, full = docs["2"], docs["none"]
+    assert near["max_radius_km"] == 2.0 and full["max_radius_km"] is None
+    assert full["paths_beyond_radius"] == 0 and near["paths_beyond_radius"] > 0
+    assert near["pixel_paths"] + near["paths_beyond_radius"] == full["pixel_paths"]
+    assert near["pixels_without_prediction"] > 0 == full["pixels_without_prediction"]
+    r = _cli("radio", "coverage", "-w", str(city), "--resolution", "250", "--quiet",
+             "--max-radius-km", "0.1")
+    assert r.returncode == 2 and "--max-radius-km" in r.stderr and "0.5" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -53,7 +53,7 @@ def _coverage_options(f):
                      "computation, 8..4096 (default: settings.radio.tile_size, else 128); the "
                      "results do not depend on it."),
         click.option("--max-radius-km", type=_RADIUS, help="Service radius of a sector [km], "
-                     "0.5..1000, or 'none' (default: settings.radio.max_radius_km, else 30): "
+                     "0.5..1000, or 'none' (default: settings.radio.max_radius_km, else 15): "
                      "beyond it a sector neither serves nor interferes."),
         click.option("--scheduler", help="Dask distributed scheduler address (tcp://HOST:PORT); "
                      "default: local threads."),
@@ -104,11 +104,13 @@ def coverage_run(ws: Workspace, store: Store, sites: Path | None = None, *, mode
     if threads < 1:
         raise InputError("command line", "option --threads", f"{threads} must be >= 1")
     with times("area"):
-        extra = {} if max_radius_km is None else {
-            "max_radius_km": None if max_radius_km is _NO_LIMIT else max_radius_km}
+        radius = None if max_radius_km is _NO_LIMIT else max_radius_km
         settings = r.settings_for(ws, model=model, rsrp_threshold_dbm=rsrp_threshold,
                                   sinr_threshold_db=sinr_threshold, resolution_m=resolution,
-                                  building_entry=indoor, tile_size=tile_size, **extra)
+                                  building_entry=indoor, tile_size=tile_size,
+                                  max_radius_km=radius)
+        if max_radius_km is _NO_LIMIT:
+            settings = settings.replace(max_radius_km=None)
         area = r.load_area(ws, settings.resolution_m)
     progress, update = _progress(quiet, "coverage")
     with progress:

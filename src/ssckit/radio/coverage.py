@@ -61,7 +61,7 @@ SCS_HZ = 30e3
 
 #: Default service radius [km] of a sector (see docs/radio-national.md for the measurement
 #: on the sample city that chose it).
-DEFAULT_MAX_RADIUS_KM = 30.0
+DEFAULT_MAX_RADIUS_KM = 15.0
 
 #: Validity of the TR 38.901 NLOS formulas used in coverage (Table 7.4.1-1): d2D [m],
 #: base-station height h_BS [m] and receiver height h_UT [m], each (min, max).
@@ -86,7 +86,7 @@ class RadioSettings(BaseModel):
     thresholds (−110 dBm, −5 dB; within the reporting ranges of 3GPP TS 38.133);
     tile_size: tile edge [pixels] of the tiled computation (128; the results do not depend
     on it); resolution_m: grid resolution [m] (``None``: that of the population raster);
-    max_radius_km: service radius of a sector [km] (30; ``None``: unlimited): beyond it a
+    max_radius_km: service radius of a sector [km] (15; ``None``: unlimited): beyond it a
     sector neither serves nor interferes; pixels closer to a site than P.1812's 0.25 km
     minimum use ITU-R P.525 free space (3D distance) and are counted in ``near_pixels``;
     building_entry: ``None`` for outdoor coverage, or ``traditional`` /
