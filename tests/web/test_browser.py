@@ -53,9 +53,12 @@ def test_demo_city_in_chromium(demo_server: str, demo_workspace: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from ssckit.core.store import Store
+    from ssckit.kpi.records import current_manual_values
 
     with Store.open(demo_workspace / "ssckit.duckdb", read_only=True) as store:
-        stored = store.query_values(indicator="EC:ICT:ICT:1C", period="2026", entity="city")[0]
+        stored = [m.value for m in current_manual_values(store, indicator="EC:ICT:ICT:1C",
+                                                         entity="city")
+                  if m.value.period == "2026"][0]
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
     with sync_playwright() as pw:

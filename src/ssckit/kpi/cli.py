@@ -508,9 +508,11 @@ def report(period: str | None, output: Path | None, lang: str, ws: Workspace,
            store: Store) -> None:
     """Write the scorecard as a self-contained HTML report with charts (works offline)."""
     from ssckit.core import i18n
+    from ssckit.kpi.maps import card_maps
     from ssckit.kpi.report import write_html_report
 
     with i18n.language(lang):
-        path = write_html_report(workspace_scorecard(ws, store, period, lang=lang), output or
-                                 ws.output_dir / "scorecard.html")
+        card = workspace_scorecard(ws, store, period, lang=lang)
+        path = write_html_report(card, output or ws.output_dir / "scorecard.html",
+                                 card_maps(ws, store, card))
     console.print(f"wrote {path}")

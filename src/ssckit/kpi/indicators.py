@@ -33,6 +33,7 @@ def write_scorecard(ws: Workspace, store: Store) -> list[IndicatorValue]:
     """The last step: the U4SSC scorecard of everything stored, written to
     ``outputs/scorecard.html`` (self-contained report) and ``outputs/scorecard.json``."""
     from ssckit.kpi.io import scorecard_json
+    from ssckit.kpi.maps import card_maps
     from ssckit.kpi.report import write_html_report
     from ssckit.kpi.review import reset_changed_reviews
     from ssckit.kpi.scorecard import city_choices, workspace_scorecard
@@ -41,6 +42,6 @@ def write_scorecard(ws: Workspace, store: Store) -> list[IndicatorValue]:
     reset_changed_reviews(store, city_choices(store, str(ws.config.year),
                                               kpi_settings(ws).precedence))
     card = workspace_scorecard(ws, store)
-    write_html_report(card, ws.output_dir / "scorecard.html")
+    write_html_report(card, ws.output_dir / "scorecard.html", card_maps(ws, store, card))
     (ws.output_dir / "scorecard.json").write_text(scorecard_json(card), encoding="utf-8")
     return []

@@ -33,6 +33,7 @@ from ssckit.kpi import api_models
 from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.charts import achievement_by_group
 from ssckit.kpi.io import read_values_csv
+from ssckit.kpi.maps import workspace_district_map
 from ssckit.kpi.precedence import Choice
 from ssckit.kpi.records import audit_log, manual_history, parse_date
 from ssckit.kpi.review import (
@@ -367,7 +368,10 @@ def kpi_page(request: Request, code: str) -> HTMLResponse:
     key = (code, "city", score.period) if score.period else None
     evidence = list_evidence(store, key) if key else []
     cat = load_catalogue(lang)
+    district = workspace_district_map(ws, store, code, kpi.name, kpi.unit)
     return render(request, "kpi/kpi.html", {
+        "district_chart": None if district is None else chart_json(district[0]),
+        "district_values": None if district is None else district[1],
         "kpi": kpi, "score": score, "history": history, "city_history": city, "card": card,
         "manual": manual, "evidence": evidence,
         "dimension": cat.dimensions.get(kpi.dimension, kpi.dimension),
