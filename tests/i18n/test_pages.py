@@ -32,7 +32,9 @@ TRANSLATED = {
     "/account": "admin", "/admin/users": "admin", "/kpi/import": "admin",
 }
 #: Pages of the public, in Belarusian too.
-PUBLIC = ("/", "/emf", "/skills", "/skills/test", "/school", "/school/SCH01")
+PUBLIC = ("/", "/emf", "/skills", "/skills/test", "/school", "/school/SCH01", "/login",
+          "/kpi/scorecard", "/kpi/EC:ICT:ICT:1C", "/radio", "/access", "/access/captions",
+          "/access/page?url=http%3A//www.riverbend.test/index.html")
 
 
 @pytest.fixture(scope="module")
