@@ -60,6 +60,14 @@ class KpiScore(Answer):
     band: str | None
     source: dict[str, Any] | None = Field(description="Provenance of the value")
     quality: str | None = Field(description="Data quality grade A-E")
+    origin: str | None = Field(None, description="Where the value used comes from: computed "
+                               "(a module) or manual (import, settings.kpi.values, workbook, "
+                               "web); null without a value")
+    reason: str = Field("", description="Why this value was used (settings.kpi.precedence)")
+    other: dict[str, Any] | None = Field(None, description="The value not used (origin, value, "
+                                         "period, quality, recorded_at, source), kept")
+    status: str | None = Field(None, description="Verification status of the value used: "
+                               "draft, submitted, verified or rejected")
 
 
 class Scorecard(Answer):
@@ -72,6 +80,9 @@ class Scorecard(Answer):
     headline: Headline
     bands: list[Band]
     bands_source: str
+    precedence: str = Field("computed", description="settings.kpi.precedence: computed, manual "
+                            "or newer")
+    verified_only: bool = Field(False, description="Whether only verified values are counted")
     totals: GroupScore
     dimensions: list[GroupScore]
     subdimensions: list[GroupScore]
