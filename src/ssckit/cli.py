@@ -60,11 +60,11 @@ def cli(debug: bool, wait_s: float | None) -> None:
 
 
 def _mount() -> None:
-    from ssckit.commands import compute, demo, runs
+    from ssckit.commands import backup, compute, demo, restore, runs
     from ssckit.core.export_cli import export
     from ssckit.web.cli import serve, users
 
-    for command in (compute, demo, export, runs, serve, users):
+    for command in (backup, compute, demo, export, restore, runs, serve, users):
         cli.add_command(command)
 
 

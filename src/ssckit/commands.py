@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import time
 from pathlib import Path
 
 import click
+import duckdb
 from rich.table import Table
 
 from ssckit.core.cli_support import console, format_option, quiet_option, with_store
 from ssckit.core.errors import InputError
 from ssckit.core.modules import faces
 from ssckit.core.progress import progress_display
-from ssckit.core.store import Store
+from ssckit.core.store import Store, close_idle
 from ssckit.core.workspace import Workspace
 from ssckit.pipeline import PipelineRun, planned_steps, run_all
 
@@ -110,6 +112,107 @@ def runs(limit: int, fmt: str, ws: Workspace, store: Store) -> None:
     console.print(table)
 
 
+#: What a backup leaves out: what any command writes again (reports, maps) and the
+#: store's own side files.
+BACKUP_SKIP = ("outputs", "ssckit.duckdb.wal", "ssckit.duckdb.wait", "ssckit.duckdb.version")
+
+
+def backup_workspace(ws: Workspace, dest: Path) -> int:
+    """Write the workspace (city.yaml, inputs, the store, the Parquet history under data/) to
+    the tar.gz archive ``dest``; return its size [bytes].
+
+    The store is held open for writing meanwhile (with a checkpoint first, so the file holds
+    every committed write), so no process changes it or moves readings to the Parquet history
+    while the archive is written: the copy is consistent. Others wait (``--wait``).
+    """
+    import tarfile
+
+    dest = Path(dest).resolve()
+    if dest.exists():
+        raise InputError(str(dest), None, "exists already; give a new file name")
+    if ws.root.resolve() in dest.parents:
+        raise InputError(str(dest), None, "is inside the workspace; write the backup elsewhere")
+    tmp = dest.with_name(dest.name + ".part")
+    store = Store.open(ws.store_path)
+    with store.holding(), store.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        with tarfile.open(tmp, "w:gz", compresslevel=1) as tar:
+            for item in sorted(ws.root.iterdir()):
+                if item.name not in BACKUP_SKIP:
+                    tar.add(item, arcname=item.name)
+    tmp.rename(dest)
+    return dest.stat().st_size
+
+
+def restore_workspace(archive: Path, workspace_dir: Path) -> Path:
+    """Put the workspace back as ``archive`` (from :func:`backup_workspace`) holds it; the
+    current folder is kept beside it as ``<name>.before-restore-<UTC time>``, which is
+    returned. Nothing may use the store meanwhile (stop `ssckit serve` first)."""
+    import tarfile
+    from datetime import UTC, datetime
+
+    archive = Path(archive)
+    if not archive.is_file():
+        raise InputError(str(archive), None, "no such backup file")
+    root = Path(workspace_dir).resolve()
+    store_path = root / "ssckit.duckdb"
+    if store_path.exists():   # in use? then stop here, before anything moves
+        try:
+            with Store.open(store_path, read_only=True, wait_s=0).cursor():
+                pass
+        except InputError as exc:
+            raise InputError(str(store_path), None, f"{exc.message.split(';')[0]}; stop it "
+                             "(e.g. systemctl stop ssckit-serve) before restoring") from None
+        except duckdb.Error:
+            pass      # a damaged store: what the restore is for
+        finally:
+            close_idle(store_path)
+    tmp = root.with_name(root.name + ".restoring")
+    if tmp.exists():
+        raise InputError(str(tmp), None, "left by an interrupted restore; remove it first")
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(str(archive), None, f"not a readable ssckit backup ({exc})") from None
+    if not (tmp / "city.yaml").is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(str(archive), None, "holds no city.yaml: not an ssckit backup")
+    kept = root.with_name(f"{root.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    if root.exists():
+        root.rename(kept)
+    tmp.rename(root)
+    return kept
+
+
+@click.command(epilog="Example: ssckit backup /var/backups/ssckit/city-$(date +%F).tar.gz "
+                      "-w /srv/ssckit/city")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=Path("."), show_default=True,
+              help="City workspace folder (holds city.yaml).")
+def backup(dest: Path, workspace_dir: Path) -> None:
+    """Back up a workspace (city.yaml, inputs, store, Parquet history) to DEST (.tar.gz),
+    consistently, while the server and the live ingest keep running."""
+    size = backup_workspace(Workspace.load(workspace_dir), dest)
+    console.print(f"backup written: {dest} ({size / 2**20:.1f} MiB)", highlight=False)
+
+
+@click.command(epilog="Example: ssckit restore /var/backups/ssckit/city-2026-12-01.tar.gz "
+                      "-w /srv/ssckit/city")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
+              path_type=Path), default=Path("."), show_default=True,
+              help="City workspace folder to put back.")
+def restore(archive: Path, workspace_dir: Path) -> None:
+    """Put a workspace back from a backup of `ssckit backup` (stop the server first); the
+    current folder is kept beside it."""
+    kept = restore_workspace(archive, workspace_dir)
+    console.print(f"restored {workspace_dir} from {archive}; the previous folder is {kept}",
+                  highlight=False)
+
+
 @click.command(epilog="Example: ssckit demo --workspace sample-city --no-serve")
 @click.option("--workspace", "-w", "workspace_dir", type=click.Path(file_okay=False,
               path_type=Path), default=Path("sample-city"), show_default=True,
@@ -179,5 +282,5 @@ def _first_admin(ws: Workspace) -> str | None:
     return password
 
 
-__all__ = ["compute", "compute_workspace", "demo", "peak_rss_mib", "runs",
-           "steps_table"]
+__all__ = ["backup", "backup_workspace", "compute", "compute_workspace", "demo", "peak_rss_mib",
+           "restore", "restore_workspace", "runs", "steps_table"]

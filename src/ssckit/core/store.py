@@ -362,6 +362,17 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
+def close_idle(path: Path) -> None:
+    """Close this process's lingering connection to the store at ``path`` now, if no unit of
+    work uses it (before the file is moved or replaced)."""
+    with _shared_lock:
+        shared = _shared.get(Path(path).resolve())
+    if shared is not None:
+        with shared.cond:
+            if shared.con is not None and shared.users == 0:
+                shared._close(yielding=False)
+
+
 def _shared_for(path: Path) -> _Shared:
     key = path.resolve()
     with _shared_lock:
