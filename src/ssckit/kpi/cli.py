@@ -326,6 +326,32 @@ def workbook_import(xlsx_file: Path, period: str | None, as_user: str | None, ws
     console.print(f"{xlsx_file}: {n_values} new value(s), {n_decisions} verification answer(s)")
 
 
+@kpi.command(epilog="Example: ssckit kpi factsheet --format pdf -o riverbend-2026.pdf")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: WORKSPACE/outputs/factsheet.<format>).")
+@PERIOD_OPTION
+@click.option("--verified-only", is_flag=True, help="Count only verified values.")
+@LANG_OPTION
+@with_store
+def factsheet(fmt: str, output: Path | None, period: str | None, verified_only: bool, lang: str,
+              ws: Workspace, store: Store) -> None:
+    """The city factsheet: headline, points per dimension and sub-dimension, verified status
+    and the changes since the previous year (PDF or self-contained HTML)."""
+    from ssckit.core import i18n
+    from ssckit.kpi.factsheet import build_factsheet, previous_period, write_factsheet
+
+    period = period or str(ws.config.year)
+    with i18n.language(lang):
+        card = workspace_scorecard(ws, store, period, lang=lang, verified_only=verified_only)
+        before = workspace_scorecard(ws, store, previous_period(period), lang=lang,
+                                     verified_only=verified_only)
+        path = write_factsheet(build_factsheet(card, before),
+                               output or ws.output_dir / f"factsheet.{fmt}", fmt)
+    console.print(f"wrote {path}")
+
+
 @kpi.command(epilog="Example: ssckit kpi audit EC:ICT:ICT:1C --format json")
 @click.argument("code", required=False)
 @click.option("--last", type=click.IntRange(1), help="Only the last N lines.")
