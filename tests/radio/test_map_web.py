@@ -377,6 +377,10 @@ _DRAWN = """() => [...document.querySelectorAll('#radio-map img.leaflet-tile-loa
 })"""
 
 
+_FOCUS_STYLE = """() => { const el = document.activeElement;
+  return {class: el.className, outline: getComputedStyle(el).outlineStyle}; }"""
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
                     "(apt-get install chromium)")
@@ -404,6 +408,13 @@ def test_map_in_chromium(demo_server: str, artifacts_dir: Path) -> None:
             assert drawn and all(d["w"] == 256 for d in drawn)
             assert any(d["opaque"] > 10_000 for d in drawn), drawn
             assert all("/radio/tiles/rsrp/" in u and s == 200 for u, s in tile_answers)
+            # Tab reaches the map and its zoom buttons, each showing its focus outline (Leaflet
+            # clears outlines at each key press unless the page's style keeps them).
+            page.get_by_role("button", name="Show").focus()
+            for expected in ("radio-map", "leaflet-control-zoom-in", "leaflet-control-zoom-out"):
+                page.keyboard.press("Tab")
+                focused = page.evaluate(_FOCUS_STYLE)
+                assert expected in focused["class"] and focused["outline"] == "solid", focused
             # Sites, wedges and the city's areas are drawn as vector paths.
             assert page.locator("#radio-map path").count() > 45
             # A click reads the values of that place.
