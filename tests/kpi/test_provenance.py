@@ -114,3 +114,28 @@ def test_choose_value_rules():
     assert ch.origin == "manual" and ch.other is not None and ch.other.period == "2025"
     assert choose_value(None, None).value is None
     assert choose_value(None, m).reason == "only a manual value"
+
+
+def test_manual_values_of_earlier_versions_move_to_the_kpi_table(tmp_path: Path):
+    """A store written before manual values had their own table: its kpi.import rows leave
+    indicator_values for kpi_manual_values when the store is opened, computed rows stay."""
+    from ssckit.core.store import Store
+    from ssckit.kpi.records import current_manual_values
+
+    path = tmp_path / "old.duckdb"
+    with Store.open(path) as s:
+        with s.transaction() as cur:
+            cur.execute("DROP TABLE kpi_manual_values; DROP TABLE kpi_reviews; "
+                        "DROP TABLE kpi_evidence; DROP TABLE kpi_audit; "
+                        "DELETE FROM meta WHERE key = 'schema_version:kpi'")
+        s.write_values([
+            IndicatorValue("EC:ICT:ICT:1C", 77.7, "%", "2026", quality="A",
+                           source={"module": "kpi.import", "file": "stats.csv", "line": 2}),
+            IndicatorValue("EN:EN:EQ:1C", 94.74, "%", "2026", source={"module": "emf.check"}),
+        ])
+    with Store.open(path) as s:
+        manual = current_manual_values(s)
+        computed = s.query_values()
+    assert [(m.value.indicator, m.value.value, m.origin) for m in manual] == [
+        ("EC:ICT:ICT:1C", 77.7, "import")]
+    assert [v.indicator for v in computed] == ["EN:EN:EQ:1C"]

@@ -136,6 +136,18 @@ class AuditEntry:
                 "comment": self.comment}
 
 
+def read_rows(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a read of the kpi tables; none where the tables do not exist yet (a store of an
+    earlier version opened read-only, which is not migrated)."""
+    cur = store.cursor()
+    try:
+        return list(cur.execute(sql, list(params)).fetchall())
+    except duckdb.CatalogException:
+        return []
+    finally:
+        cur.close()
+
+
 def format_number(x: float | None) -> str:
     """A value as the audit log writes it (shortest exact text)."""
     return "" if x is None else repr(float(x)).removesuffix(".0")
@@ -244,32 +256,21 @@ def current_manual_values(store: Store, *, indicator: str | None = None,
     if latest_until is not None:
         sql = (f"SELECT * FROM ({sql}) QUALIFY row_number() OVER (PARTITION BY indicator, "
                "entity ORDER BY period DESC) = 1")
-    cur = store.cursor()
-    try:
-        rows = cur.execute(sql + " ORDER BY indicator, entity, period", params).fetchall()
-    finally:
-        cur.close()
-    return [_manual(r) for r in rows]
+    return [_manual(r) for r in read_rows(store, sql + " ORDER BY indicator, entity, period",
+                                          params)]
 
 
 def manual_history(store: Store, indicator: str) -> list[ManualValue]:
     """Every manual value ever recorded for ``indicator``, oldest first."""
-    cur = store.cursor()
-    try:
-        rows = cur.execute(f"SELECT {_MANUAL_COLUMNS} FROM kpi_manual_values WHERE indicator = ? "
-                           "ORDER BY id", [indicator]).fetchall()
-    finally:
-        cur.close()
-    return [_manual(r) for r in rows]
+    return [_manual(r) for r in read_rows(
+        store, f"SELECT {_MANUAL_COLUMNS} FROM kpi_manual_values WHERE indicator = ? ORDER BY id",
+        [indicator])]
 
 
 def count_manual_values(store: Store) -> int:
     """How many manual value rows are recorded (every version)."""
-    cur = store.cursor()
-    try:
-        return int(cur.execute("SELECT count(*) FROM kpi_manual_values").fetchone()[0])
-    finally:
-        cur.close()
+    rows = read_rows(store, "SELECT count(*) FROM kpi_manual_values")
+    return int(rows[0][0]) if rows else 0
 
 
 def audit_log(store: Store, indicator: str | None = None, limit: int | None = None
@@ -278,12 +279,7 @@ def audit_log(store: Store, indicator: str | None = None, limit: int | None = No
     sql = "SELECT * FROM kpi_audit" + (" WHERE indicator = ?" if indicator else "")
     sql = f"SELECT * FROM ({sql} ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "") \
         + ") ORDER BY id"
-    cur = store.cursor()
-    try:
-        rows = cur.execute(sql, [indicator] if indicator else []).fetchall()
-    finally:
-        cur.close()
-    return [AuditEntry(*r) for r in rows]
+    return [AuditEntry(*r) for r in read_rows(store, sql, [indicator] if indicator else [])]
 
 
 def parse_date(text: str) -> date:

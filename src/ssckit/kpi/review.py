@@ -26,7 +26,7 @@ from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.precedence import Choice
-from ssckit.kpi.records import Key, append_audit, format_number, utcnow
+from ssckit.kpi.records import Key, append_audit, format_number, read_rows, utcnow
 
 STATUSES = ("draft", "submitted", "verified", "rejected")
 #: Folder of the workspace where evidence files are kept, named by their SHA-256.
@@ -89,27 +89,18 @@ class Evidence:
 
 
 def get_review(store: Store, key: Key) -> Review | None:
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT indicator, entity, period, status, value, origin, author, "
-                          "submitted_by, decided_by, comment, updated_at FROM kpi_reviews "
-                          "WHERE indicator = ? AND entity = ? AND period = ?",
-                          list(key)).fetchone()
-    finally:
-        cur.close()
-    return None if row is None else Review(*row)
+    rows = read_rows(store, "SELECT indicator, entity, period, status, value, origin, author, "
+                     "submitted_by, decided_by, comment, updated_at FROM kpi_reviews "
+                     "WHERE indicator = ? AND entity = ? AND period = ?", list(key))
+    return Review(*rows[0]) if rows else None
 
 
 def list_reviews(store: Store, status: str | None = None) -> list[Review]:
     """Stored reviews (of one status when given), oldest change first."""
-    cur = store.cursor()
-    try:
-        rows = cur.execute("SELECT indicator, entity, period, status, value, origin, author, "
-                           "submitted_by, decided_by, comment, updated_at FROM kpi_reviews"
-                           + (" WHERE status = ?" if status else "") + " ORDER BY updated_at",
-                           [status] if status else []).fetchall()
-    finally:
-        cur.close()
+    rows = read_rows(store, "SELECT indicator, entity, period, status, value, origin, author, "
+                     "submitted_by, decided_by, comment, updated_at FROM kpi_reviews"
+                     + (" WHERE status = ?" if status else "") + " ORDER BY updated_at",
+                     [status] if status else [])
     return [Review(*r) for r in rows]
 
 
@@ -249,22 +240,14 @@ def reset_changed_reviews(store: Store, choices: dict[str, Choice], entity: str 
 
 # -- evidence -----------------------------------------------------------------------------
 def list_evidence(store: Store, key: Key) -> list[Evidence]:
-    cur = store.cursor()
-    try:
-        rows = cur.execute("SELECT * FROM kpi_evidence WHERE indicator = ? AND entity = ? AND "
-                           "period = ? ORDER BY id", list(key)).fetchall()
-    finally:
-        cur.close()
+    rows = read_rows(store, "SELECT * FROM kpi_evidence WHERE indicator = ? AND entity = ? AND "
+                     "period = ? ORDER BY id", list(key))
     return [Evidence(*r) for r in rows]
 
 
 def evidence_by_id(store: Store, evidence_id: int) -> Evidence | None:
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT * FROM kpi_evidence WHERE id = ?", [evidence_id]).fetchone()
-    finally:
-        cur.close()
-    return None if row is None else Evidence(*row)
+    rows = read_rows(store, "SELECT * FROM kpi_evidence WHERE id = ?", [evidence_id])
+    return Evidence(*rows[0]) if rows else None
 
 
 def _add_evidence(store: Store, key: Key, kind: str, name: str, location: str, sha256: str,
