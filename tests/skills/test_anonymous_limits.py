@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.web.app import create_app
 from tests.skills.test_web import base_workspace, csrf_of, workspace  # noqa: F401 (fixtures)
@@ -68,6 +66,7 @@ def test_abandoned_tests_expire_and_are_purged(workspace: Path):  # noqa: F811
 
 def test_limits_are_checked_settings(workspace: Path):  # noqa: F811
     _settings(workspace, tests_per_hour=0)
-    with TestClient(create_app(workspace), base_url="https://testserver") as client, \
-            pytest.raises(InputError, match="settings.skills.tests_per_hour"):
-        _start(client)
+    with TestClient(create_app(workspace), base_url="https://testserver") as client:
+        page = client.get("/skills/test")
+        r = client.post("/skills/test", data={"csrf_token": csrf_of(page.text), "lang": "en"})
+    assert r.status_code == 503 and "settings.skills.tests_per_hour" in r.text

@@ -22,7 +22,7 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import Field
@@ -313,6 +313,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
 
 
+async def _input_error(request: Request, exc: Exception) -> Response:
+    """A store busy past the wait, or a workspace setting that does not validate: 503 with the
+    one line (and ``Retry-After``), logged as one line, never a traceback."""
+    assert isinstance(exc, InputError)
+    import logging
+
+    logging.getLogger("ssckit.web").warning("%s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": "10"}
+    if not _wants_html(request):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+    request.state.principal = None    # the page must not ask the busy store who is logged in
+    return render(request, "error.html", {"status": 503, "detail": str(exc)}, status_code=503,
+                  headers=headers)
+
+
 # -- the factory ------------------------------------------------------------------------------
 def create_app(workspace_dir: Path, cache: bool = True) -> FastAPI:
     """The web app of the city workspace at ``workspace_dir``.
@@ -346,6 +361,7 @@ def create_app(workspace_dir: Path, cache: bool = True) -> FastAPI:
     app.add_middleware(LanguageMiddleware, default=ws.config.language)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InputError, _input_error)
 
     app.include_router(api)
     app.include_router(shell)
