@@ -107,3 +107,72 @@ def test_live_feed_through_mosquitto(city: Path):
     finally:
         feed.stop()
     assert n > 0, "no live reading arrived through the broker within 60 s"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ingest_command_mistakes_are_one_line(city: Path):
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-c", "from ssckit.cli import main; main()", "school", "ingest",
+           "-w", str(city), "--host", "127.0.0.1"]
+    for extra, code, text in (
+            (["--port", "1883", "--workers", "0"], 2, "--workers: 0: at least 1 process"),
+            (["--port", str(_closed_port()), "--workers", "2"], 1,
+             "cannot connect to the MQTT broker at 127.0.0.1:")):
+        r = subprocess.run(run + extra, capture_output=True, text=True, timeout=120)
+        assert r.returncode == code, r.stderr
+        assert text in r.stderr and "Traceback" not in r.stderr + r.stdout
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_ingest_command_with_two_workers_stores_every_reading(city: Path, broker: object):
+    import signal
+    import subprocess
+    import sys
+
+    from ssckit.school.payload import Reading, to_us
+    from ssckit.school.publisher import publish_readings
+
+    ws = Workspace.load(city)
+    reg = load_registry(ws)
+    devs = sorted(d.device_id for d in reg.devices.values() if "co2" in d.quantities)[:10]
+    t0 = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    # 17 s past the minute: keys the sample city's own minute readings do not have
+    rs = [Reading(d, "co2", to_us(t0) - (k + 1) * 60_000_000 + 17_000_000, 600.0 + k)
+          for k in range(50) for d in devs]
+    with Store.open(ws.store_path) as s:
+        before = s.con.execute("SELECT count(*) FROM school_readings").fetchone()[0]
+    cmd = [sys.executable, "-c", "from ssckit.cli import main; main()", "school", "ingest",
+           "-w", str(city), "--host", broker.host, "--port", str(broker.port), "--workers", "2",
+           "--flush-interval", "0.2"]
+    published = False
+    for _ in range(3):          # a stop may come before every message reached a worker
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        lines: list[str] = []
+        deadline = time.monotonic() + 90
+        while sum("ingest subscribed" in x for x in lines) < 2:
+            line = proc.stdout.readline()
+            assert line and time.monotonic() < deadline, "".join(lines)
+            lines.append(line)
+        if not published:
+            publish_readings(broker.host, broker.port, rs, registry=reg, per_message=5)
+            published = True
+        time.sleep(3)
+        proc.send_signal(signal.SIGINT)
+        out = "".join(lines) + proc.communicate(timeout=90)[0]
+        assert proc.returncode == 0, out
+        assert "Traceback" not in out and "workers=0 restarts=0" in out
+        with Store.open(ws.store_path) as s:
+            n = s.con.execute("SELECT count(*) FROM school_readings").fetchone()[0]
+        if n - before == len(rs):
+            break
+    assert n - before == len(rs)

@@ -219,10 +219,14 @@ def malformed(t: datetime) -> list[tuple[str, str, bytes]]:
     ]
 
 
-def paced(messages: Iterator[tuple[str, bytes, int]], per_second: float
-          ) -> Iterator[tuple[str, bytes, int]]:
+def paced(messages: Iterator[tuple[str, bytes, int]], per_second: float,
+          hold: tuple[int, threading.Event] | None = None) -> Iterator[tuple[str, bytes, int]]:
+    """``messages`` at ``per_second`` at most; with ``hold=(i, event)``, message ``i`` waits
+    for ``event`` (so that the publisher is still publishing when the test needs it)."""
     start = time.monotonic()
     for i, m in enumerate(messages):
+        if hold is not None and i == hold[0]:
+            hold[1].wait(120)
         if i % 50 == 0:
             time.sleep(max(0.0, start + i / per_second - time.monotonic()))
         yield m
@@ -253,11 +257,13 @@ def test_reliability_broker_restart_and_ingester_kill(
     ingester = Subprocess(tmp_path, reg_dir, broker, 1)
     acked = [0]
     report = []
+    restarted = threading.Event()
 
     def publish() -> None:
         report.append(publish_payloads(
-            broker.host, broker.port, paced(iter(messages), 1500.0), timeout=120,
-            progress=lambda m, _r: acked.__setitem__(0, m)))
+            broker.host, broker.port,
+            paced(iter(messages), 1500.0, (int(0.85 * len(messages)), restarted)),
+            timeout=180, progress=lambda m, _r: acked.__setitem__(0, m)))
 
     publisher = threading.Thread(target=publish)
     publisher.start()
@@ -276,6 +282,7 @@ def test_reliability_broker_restart_and_ingester_kill(
         wait_for(lambda: acked[0] > 0.6 * len(messages), 60, "two thirds of the stream")
         assert publisher.is_alive()
         broker.restart()
+        restarted.set()
         publisher.join(timeout=150)
         assert not publisher.is_alive() and report, "the publisher did not finish"
         assert report[0].messages == len(messages)

@@ -17,7 +17,7 @@ from ssckit.core.cli_support import (
     workspace_option,
 )
 from ssckit.core.errors import InputError
-from ssckit.core.progress import progress_display, task
+from ssckit.core.progress import active, progress_display, task
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 
@@ -44,41 +44,79 @@ def _settings(ws: Workspace):  # noqa: ANN202
 
 
 @school.command(epilog="Example: ssckit school ingest -w sample-city --host 127.0.0.1 "
-                       "--port 1883")
+                       "--port 1883 --workers 2")
 @workspace_option
 @click.option("--host", help="MQTT broker (default: settings.school.broker_host).")
 @click.option("--port", type=int, help="MQTT port (default: settings.school.broker_port).")
 @click.option("--topic", help="Subscription (default: ssckit/school/+/+).")
 @click.option("--batch-size", default=5000, show_default=True, help="Messages per transaction.")
 @click.option("--flush-interval", default=0.5, show_default=True, help="Seconds per batch.")
+@click.option("--workers", default=1, show_default=True, help="Ingest processes: 1 is one "
+              "process; N >= 2 starts N workers on an MQTT 5 shared subscription, written by "
+              "this process, which restarts any that dies.")
+@click.option("--group", default="ssckit-ingest", show_default=True,
+              help="Shared-subscription group of the workers.")
 @quiet_option
 def ingest(workspace_dir: Path, host: str | None, port: int | None, topic: str | None,
-           batch_size: int, flush_interval: float, quiet: bool) -> None:
-    """Ingest sensor readings from MQTT (QoS 1, persistent session, reconnects) until Ctrl+C.
+           batch_size: int, flush_interval: float, workers: int, group: str,
+           quiet: bool) -> None:
+    """Ingest sensor readings from MQTT (QoS 1, persistent sessions, reconnects) until Ctrl+C.
 
     Payloads: SenML (RFC 8428) or the simple JSON of docs/school.md. Each batch is one
     transaction, acknowledged only once stored; duplicates are stored once; malformed or
-    implausible messages go to the quarantine table with their reason.
+    implausible messages go to the quarantine table with their reason. With --workers N the
+    load is shared by N processes (see "Ingest at national scale" in docs/school.md).
     """
+    import time
+
     from ssckit.school.ingest import run_ingester
+    from ssckit.school.ingest_workers import WorkerConfig, check_broker, run_workers
     from ssckit.school.schema import ensure_tables, store_registry
 
+    if workers < 1:
+        raise InputError("--workers", None, f"{workers}: at least 1 process")
+    if batch_size < 1 or flush_interval <= 0:
+        raise InputError("--batch-size/--flush-interval", None,
+                         f"{batch_size} messages, {flush_interval} s: the batch size must be "
+                         "at least 1 and the flush interval above 0 s")
     ws = Workspace.load(workspace_dir)
     reg = _registry(ws)
     st = _settings(ws)
+    host, port, topic = host or st.broker_host, port or st.broker_port, topic or st.topic
+    check_broker(host, port)
     with Store.open(ws.store_path) as store:
         store_registry(store, reg)
         ensure_tables(store)
-    def progress(stats) -> None:  # noqa: ANN001 - IngestStats
-        if not quiet:
-            console.print(stats.line(), highlight=False)
+    console.print(f"ingesting from mqtt://{host}:{port}/{topic} into {ws.store_path} with "
+                  f"{workers} process{'es' if workers > 1 else ''} (Ctrl+C to stop)",
+                  highlight=False)
+    last = [time.monotonic()]
 
-    console.print(f"ingesting from mqtt://{host or st.broker_host}:{port or st.broker_port}/"
-                  f"{topic or st.topic} into {ws.store_path} (Ctrl+C to stop)")
-    stats = run_ingester(ws.store_path, reg, host or st.broker_host, port or st.broker_port,
-                         topic=topic or st.topic, batch_size=batch_size,
-                         flush_interval=flush_interval, progress=progress)
-    console.print(stats.line(), highlight=False)
+    def say(line: str) -> None:
+        console.print(line, highlight=False)
+
+    with progress_display(enabled=not quiet), task("ingesting") as advance:
+        def progress(stats) -> None:  # noqa: ANN001 - IngestStats
+            alive = "" if stats.workers is None else (f", {stats.workers} workers, "
+                                                       f"{stats.restarts} restarts")
+            advance(0, description=f"ingesting: {stats.table_readings or 0:,} readings stored, "
+                                   f"{stats.rate:,.0f}/s, {stats.quarantined:,} quarantined"
+                                   + alive)
+            if not quiet and not active() and time.monotonic() - last[0] >= 10:
+                last[0] = time.monotonic()
+                say(stats.line())
+
+        if workers == 1:
+            stats = run_ingester(ws.store_path, reg, host, port, topic=topic,
+                                 batch_size=batch_size, flush_interval=flush_interval,
+                                 progress=progress)
+        else:
+            stats = run_workers(ws.store_path, reg,
+                                WorkerConfig(host, port, topic, group,
+                                             batch_size=batch_size,
+                                             flush_interval=flush_interval),
+                                workers=workers, progress=progress, log=say)
+    say(stats.line())
 
 
 @school.command(epilog="Example: ssckit school simulate -w sample-city --port 1883 --days 1 "

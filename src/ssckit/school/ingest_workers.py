@@ -98,15 +98,15 @@ def shared_topic(group: str, topic: str) -> str:
 
 
 def check_broker(host: str, port: int, timeout: float = 5.0) -> None:
-    """Raise a one-line :class:`InputError` when nothing accepts TCP connections at
-    ``host:port``."""
+    """Raise :class:`ConnectionError` (one line for the CLI, exit code 1) when nothing accepts
+    TCP connections at ``host:port``."""
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return
     except OSError as exc:
-        raise InputError("--host/--port", None, f"cannot connect to the MQTT broker at "
-                         f"{host}:{port} ({exc.strerror or exc}); start the broker or give its "
-                         "address (settings.school.broker_host/broker_port)") from None
+        raise ConnectionError(f"cannot connect to the MQTT broker at {host}:{port} "
+                              f"({exc.strerror or exc}; --host/--port or "
+                              "settings.school.broker_host/broker_port)") from None
 
 
 @dataclass(frozen=True)
