@@ -71,7 +71,8 @@ def main() -> None:
 
     rows, _ = read_report(root)
     region = rows[0]["region"]
-    with TestClient(create_app(ws), base_url="https://testserver") as c:
+    # cache=False: every request renders the page (the cache would answer repeats at once)
+    with TestClient(create_app(ws, cache=False), base_url="https://testserver") as c:
         for label, params in (("all schools", {}), (f"one region ({region})",
                                                     {"region": region})):
             c.get("/school/national", params=params)               # warm-up

@@ -286,13 +286,14 @@ room AS (
          count(*) FILTER (quantity = 'co2' AND mean > $c1 AND mean <= $c2) AS cat2,
          count(*) FILTER (quantity = 'co2' AND mean > $c2 AND mean <= $c3) AS cat3,
          count(*) FILTER (quantity = 'co2' AND mean > $c3) AS cat4,
-         count(*) FILTER (quantity = 'temperature' AND mean > $hot) AS hot_hours,
-         count(DISTINCT room_id) AS rooms
+         count(*) FILTER (quantity = 'temperature' AND mean > $hot) AS hot_hours
   FROM read_parquet($room_files) h JOIN s ON s.id = h.school_id
   JOIN occupied o ON o.style = s.style
-   AND o.how = ((((epoch(h.hour)::BIGINT // 60 + $off) // 1440) + 3) % 7) * 24
-               + ((epoch(h.hour)::BIGINT // 60 + $off) % 1440) // 60
+   -- local hour of the week, Monday 00:00 = 0 (1970-01-01 was a Thursday: + 72 h)
+   AND o.how = ((epoch(h.hour)::BIGINT + $off_s) // 3600 + 72) % 168
   GROUP BY h.school_id),
+nrooms AS (SELECT school_id, count(*) AS rooms FROM read_csv($rooms, header = true,
+           all_varchar = true) GROUP BY school_id),
 probe AS (
   SELECT school_id,
          avg(mean) FILTER (quantity = 'online') AS uptime,
@@ -307,13 +308,13 @@ meter AS (
     SELECT school_id, device_id, quantity, max(mean) - min(mean) AS used
     FROM h WHERE quantity IN ('electricity', 'heat') GROUP BY ALL) GROUP BY school_id)
 SELECT s.id AS school_id, s.name, s.region, s.district, s.lat, s.lon, s.pupils,
-       s.floor_area_m2, s.benchmark_down_mbps, s.giga_id, room.rooms,
+       s.floor_area_m2, s.benchmark_down_mbps, s.giga_id, nrooms.rooms,
        100.0 * (room.cat1 + room.cat2) / nullif(room.n_co2, 0) AS co2_cat_ii_share,
        100.0 * room.cat1 / nullif(room.n_co2, 0) AS cat1_share,
        100.0 * room.cat2 / nullif(room.n_co2, 0) AS cat2_share,
        100.0 * room.cat3 / nullif(room.n_co2, 0) AS cat3_share,
        100.0 * room.cat4 / nullif(room.n_co2, 0) AS cat4_share,
-       room.hot_hours / nullif(room.rooms, 0) AS overheating_hours,
+       room.hot_hours / nullif(nrooms.rooms, 0) AS overheating_hours,
        100.0 * probe.uptime AS uptime, probe.download_median, probe.download_mean,
        probe.last_probe,
        100.0 * len(list_filter(probe.downloads, lambda x: x >= s.benchmark_down_mbps))
@@ -321,6 +322,7 @@ SELECT s.id AS school_id, s.name, s.region, s.district, s.lat, s.lon, s.pupils,
        meter.kwh / s.floor_area_m2 AS kwh_m2, meter.kwh / nullif(s.pupils, 0) AS kwh_pupil,
        t.end_hour
 FROM s LEFT JOIN room ON room.school_id = s.id LEFT JOIN probe ON probe.school_id = s.id
+LEFT JOIN nrooms ON nrooms.school_id = s.id
 LEFT JOIN meter ON meter.school_id = s.id, t
 ORDER BY co2_cat_ii_share DESC NULLS LAST, s.id
 """
@@ -355,7 +357,8 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
                     f"FROM ({_REPORT_SQL})) TO $path (FORMAT PARQUET)",
                     {"schools": str(root / "schools.csv"), "room_files": files["room"],
                      "school_files": files["school"], "c1": c1,
-                     "c2": c2, "c3": c3, "hot": OVERHEATING_C, "off": int(utc_offset_min),
+                     "c2": c2, "c3": c3, "hot": OVERHEATING_C, "off_s": 60 * int(utc_offset_min),
+                     "rooms": str(root / "rooms.csv"),
                      "path": str(tmp)})
         os.replace(tmp, root / REPORT_FILE)
         n = con.execute("SELECT count(*) FROM read_parquet($p)",
