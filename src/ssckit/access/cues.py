@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import gettext as _
 
 MAX_CHARS = 42      # characters per line
 MAX_LINES = 2       # lines per cue
@@ -163,23 +164,25 @@ def cues_from_json(data: object, source: str = "cues JSON") -> list[Cue]:
     ``"cues"`` list); text is re-wrapped to the line rules. Bad entries raise InputError."""
     items = data.get("cues") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise InputError(source, None, 'expected a list of cues {"start", "end", "text"}')
+        raise InputError(source, None, _('expected a list of cues {"start", "end", "text"}'))
     cues: list[Cue] = []
     for i, item in enumerate(items):
-        where = f"cue {i + 1}"
+        where = _("cue {n}").format(n=i + 1)
         if not isinstance(item, dict):
-            raise InputError(source, where, 'expected an object {"start", "end", "text"}')
+            raise InputError(source, where, _('expected an object {"start", "end", "text"}'))
         try:
             start, end = float(item["start"]), float(item["end"])
             text = str(item["text"])
         except (KeyError, TypeError, ValueError):
-            raise InputError(source, where, 'needs numeric "start", "end" [s] and "text"'
+            raise InputError(source, where, _('needs numeric "start", "end" [s] and "text"')
                              ) from None
         if not 0 <= start < end:
-            raise InputError(source, where, f"start {start} must be >= 0 and before end {end}")
+            raise InputError(source, where, _("start {start} must be >= 0 and before end "
+                                              "{end}").format(start=start, end=end))
         if cues and start < cues[-1].end:
-            raise InputError(source, where, f"starts at {start} s, before the previous cue "
-                             f"ends ({cues[-1].end} s); cues may not overlap")
+            raise InputError(source, where, _("starts at {start} s, before the previous cue "
+                                              "ends ({end} s); cues may not overlap").format(
+                                                  start=start, end=cues[-1].end))
         text = "\n".join(wrap(" ".join(text.split())))
         if text:
             cues.append(Cue(start, end, text))
@@ -193,14 +196,17 @@ def problems(cues: Sequence[Cue], max_chars: int = MAX_CHARS, max_lines: int = M
     out = []
     for i, c in enumerate(cues, 1):
         if len(c.lines) > max_lines or any(len(line) > max_chars for line in c.lines):
-            out.append(f"cue {i}: more than {max_lines} lines of {max_chars} characters")
+            out.append(_("cue {i}: more than {lines} lines of {chars} characters").format(
+                i=i, lines=max_lines, chars=max_chars))
         if c.end - c.start > max_duration + 1e-9:
-            out.append(f"cue {i}: shown {c.end - c.start:.2f} s, over {max_duration} s")
+            out.append(_("cue {i}: shown {s} s, over {limit} s").format(
+                i=i, s=f"{c.end - c.start:.2f}", limit=max_duration))
         nxt = cues[i].start if i < len(cues) else None
         if c.end - c.start < min_duration - 1e-9 and (nxt is None or c.end < nxt - MIN_GAP):
-            out.append(f"cue {i}: shown {c.end - c.start:.2f} s, under {min_duration} s")
+            out.append(_("cue {i}: shown {s} s, under {limit} s").format(
+                i=i, s=f"{c.end - c.start:.2f}", limit=min_duration))
         if nxt is not None and c.end > nxt + 1e-9:
-            out.append(f"cue {i}: overlaps the next cue")
+            out.append(_("cue {i}: overlaps the next cue").format(i=i))
     return out
 
 

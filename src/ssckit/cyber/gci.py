@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import gettext
 
 
 class Question(BaseModel):
@@ -104,16 +105,17 @@ class _AnswerIn(BaseModel):
 def parse_answers(data: object, source: str, questionnaire: Questionnaire) -> dict[str, Answer]:
     """Validate an answers mapping. Raises :class:`InputError` naming the question and field."""
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-        raise InputError(source, None, "expected a mapping with an 'answers' mapping "
-                         "(question id -> {answer: yes|no, evidence: URL or document})")
+        raise InputError(source, None, gettext(
+            "expected a mapping with an 'answers' mapping (question id -> {answer: yes|no, "
+            "evidence: URL or document})"))
     known = questionnaire.question_ids()
     out: dict[str, Answer] = {}
     for qid, raw in data["answers"].items():
         qid = str(qid)
         where = f"answers.{qid}"
         if qid not in known:
-            raise InputError(source, where, "unknown question id (see `ssckit cyber "
-                             "questionnaire` for the list)")
+            raise InputError(source, where, gettext(
+                "unknown question id (see `ssckit cyber questionnaire` for the list)"))
         if isinstance(raw, bool | str):
             raw = {"answer": raw}
         try:
@@ -121,17 +123,20 @@ def parse_answers(data: object, source: str, questionnaire: Questionnaire) -> di
         except ValidationError as exc:
             err = exc.errors()[0]
             field_ = ".".join(str(x) for x in err["loc"])
-            msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            raise InputError(source, f"{where}, field '{field_}'", msg) from None
+            msg = gettext("unknown field") if err["type"] == "extra_forbidden" else err["msg"]
+            raise InputError(source, gettext("{where}, field '{field}'").format(
+                where=where, field=field_), msg) from None
         value = a.answer
         if isinstance(value, str):
             if value.strip().lower() not in ("yes", "no"):
-                raise InputError(source, f"{where}, field 'answer'",
-                                 f"{value!r} is not allowed (yes or no)")
+                raise InputError(source, gettext("{where}, field '{field}'").format(
+                    where=where, field="answer"), gettext(
+                        "{value} is not allowed (yes or no)").format(value=repr(value)))
             value = value.strip().lower() == "yes"
         if value and not a.evidence.strip():
-            raise InputError(source, f"{where}, field 'evidence'",
-                             "a 'yes' needs evidence: a URL or a document reference")
+            raise InputError(source, gettext("{where}, field '{field}'").format(
+                where=where, field="evidence"), gettext(
+                    "a 'yes' needs evidence: a URL or a document reference"))
         out[qid] = Answer(qid, value, a.evidence.strip(), a.note)
     return out
 
@@ -144,9 +149,11 @@ def load_answers(path: str | Path, questionnaire: Questionnaire | None = None
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
     except OSError as exc:
-        raise InputError(str(path), None, f"cannot read: {exc.strerror}") from None
+        raise InputError(str(path), None, gettext("cannot read: {reason}").format(
+            reason=exc.strerror)) from None
     except yaml.YAMLError as exc:
-        raise InputError(str(path), None, f"not valid YAML: {exc}") from None
+        raise InputError(str(path), None, gettext("not valid YAML: {reason}").format(
+            reason=exc)) from None
     answers = parse_answers(data, str(path), questionnaire)
     header = {k: (v.isoformat() if isinstance(v, date) else v)
               for k, v in data.items() if k != "answers"}
