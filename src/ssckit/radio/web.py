@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import shapely
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from pyproj import Transformer
 from shapely.geometry import mapping
 
@@ -23,7 +23,7 @@ from ssckit.core.errors import InputError
 from ssckit.core.geo import read_polygons
 from ssckit.core.i18n import N_
 from ssckit.core.i18n import gettext as _
-from ssckit.core.webkit import chart_json, get_store, get_workspace, render
+from ssckit.core.webkit import Answer, chart_json, get_store, get_workspace, render
 from ssckit.radio.io import LAYERS
 from ssckit.radio.run import OUTPUT_DIR
 
@@ -84,19 +84,15 @@ def _version(path: Path) -> str:
 
 
 # -- response models of the API ---------------------------------------------------------------
-class GridInfo(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class GridInfo(Answer):
     shape: list[int] = Field(description="Rows and columns of the coverage grid [pixels].")
     resolution_m: float = Field(description="Pixel size of the grid [m].")
     crs: str = Field(description="Projected CRS of the grid, e.g. EPSG:32637.")
     bounds: list[float] = Field(description="xmin, ymin, xmax, ymax of the grid in its CRS [m].")
 
 
-class CoverageSummary(BaseModel):
+class CoverageSummary(Answer):
     """The settings and results of the last coverage run (``coverage.json``)."""
-
-    model_config = ConfigDict(extra="allow")
 
     sites: str = Field(description="The sites file the run read (relative to the workspace).")
     sectors: int = Field(description="Number of sectors computed.")
@@ -116,10 +112,8 @@ class CoverageSummary(BaseModel):
     synthetic: bool = Field(False, description="Whether the inputs are synthetic sample data.")
 
 
-class ZoneCoverage(BaseModel):
+class ZoneCoverage(Answer):
     """Coverage indicators of one zone (the city or a district), as stored."""
-
-    model_config = ConfigDict(extra="allow")
 
     entity: str = Field(description="city or district:NAME.")
     name: str = Field(description="The zone's name.")
@@ -131,14 +125,12 @@ class ZoneCoverage(BaseModel):
         None, description="Median downlink throughput estimate over covered places [Mbit/s].")
 
 
-class CoverageResponse(BaseModel):
+class CoverageResponse(Answer):
     summary: CoverageSummary
     zones: list[ZoneCoverage]
 
 
-class PlanStep(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+class PlanStep(Answer):
     site: str = Field(description="The candidate site added at this step.")
     added_population: float = Field(description="People brought into coverage [persons].")
     coverage_after: float = Field(description="Population covered after the step [%].")
@@ -146,10 +138,8 @@ class PlanStep(BaseModel):
                                       description="Districts where most of them live.")
 
 
-class Plan(BaseModel):
+class Plan(Answer):
     """The last site plan (``plan.json``)."""
-
-    model_config = ConfigDict(extra="allow")
 
     target: float = Field(description="Population coverage aimed at [fraction, 0..1].")
     candidates: str = Field(description="The candidate sites file.")
@@ -161,12 +151,12 @@ class Plan(BaseModel):
     steps: list[PlanStep] = Field(description="Sites in the order the plan adds them.")
 
 
-class LegendStop(BaseModel):
+class LegendStop(Answer):
     value: float = Field(description="A value of the layer, in the layer's unit.")
     colour: str = Field(description="Its colour on the map tiles, #rrggbb.")
 
 
-class MapLayer(BaseModel):
+class MapLayer(Answer):
     """One coverage layer as a map: where its tiles are and how its colours read."""
 
     name: str = Field(description="rsrp, sinr, server or throughput.")
@@ -183,7 +173,7 @@ class MapLayer(BaseModel):
         description="west, south, east, north of the layer [degrees, WGS 84].")
 
 
-class PointValues(BaseModel):
+class PointValues(Answer):
     """The coverage layers at the grid pixel holding a point."""
 
     lat: float = Field(description="Latitude asked for [degrees, WGS 84].")
@@ -209,14 +199,14 @@ class PointValues(BaseModel):
                           "run's thresholds); null without RSRP or SINR.")
 
 
-class Feature(BaseModel):
+class Feature(Answer):
     type: Literal["Feature"] = "Feature"
     geometry: dict[str, Any] = Field(
         description="GeoJSON geometry, [longitude, latitude] in degrees (WGS 84, RFC 7946).")
     properties: dict[str, Any] = Field(description="What the feature is (see the endpoint).")
 
 
-class FeatureCollection(BaseModel):
+class FeatureCollection(Answer):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature]
 
