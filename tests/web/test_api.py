@@ -83,13 +83,17 @@ def test_upload_analyst_token_stores_values(
                     headers={**bearer(tokens["ana"]), "Content-Type": "text/csv"})
     assert r.status_code == 201, r.text
     assert r.json()["written"] == 1
-    stored = store.query_values(indicator="EC:ICT:ICT:4C")
+    from ssckit.kpi.records import current_manual_values
+
+    # manual values are kept beside the computed ones, in kpi's own table
+    stored = [m.value for m in current_manual_values(store, indicator="EC:ICT:ICT:4C")]
     assert [(v.value, v.period, v.quality) for v in stored] == [(55.0, "2024", "A")]
+    assert current_manual_values(store, indicator="EC:ICT:ICT:4C")[0].recorded_by == "ana"
     multipart = client.post("/api/v1/kpi/values", headers=bearer(tokens["ada"]),
                             files={"file": ("more.csv", GOOD_CSV.replace("55", "56"), "text/csv")})
     assert multipart.status_code == 201, multipart.text
-    assert store.query_values(indicator="EC:ICT:ICT:4C")[0].value == 56.0
-    assert store.query_values(indicator="EC:ICT:ICT:4C")[0].source["file"] == "more.csv"
+    latest = current_manual_values(store, indicator="EC:ICT:ICT:4C")[0].value
+    assert latest.value == 56.0 and latest.source["file"] == "more.csv"
 
 
 def test_bad_csv_is_422_and_changes_nothing(

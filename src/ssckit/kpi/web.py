@@ -35,7 +35,7 @@ from ssckit.kpi.charts import achievement_by_group
 from ssckit.kpi.io import read_values_csv
 from ssckit.kpi.maps import workspace_district_map
 from ssckit.kpi.precedence import Choice
-from ssckit.kpi.records import audit_log, manual_history, parse_date
+from ssckit.kpi.records import audit_log, manual_history, parse_date, record_manual_values
 from ssckit.kpi.review import (
     MAX_EVIDENCE_BYTES,
     add_evidence_bytes,
@@ -47,6 +47,7 @@ from ssckit.kpi.review import (
     get_review,
     list_evidence,
     list_reviews,
+    reset_changed_reviews,
     submit,
 )
 from ssckit.kpi.scorecard import KpiScore, Scorecard, city_choices, workspace_scorecard
@@ -79,8 +80,11 @@ def home_panel(request: Request) -> Markup:
                                   points_chart=chart_json(points_distribution(card))))
 
 
-def import_values(ws: Workspace, store: Store, data: bytes, filename: str) -> list[IndicatorValue]:
-    """Validate a CSV of KPI values (see :func:`ssckit.kpi.io.read_values_csv`) and store it.
+def import_values(ws: Workspace, store: Store, data: bytes, filename: str,
+                  actor: str = "web") -> list[IndicatorValue]:
+    """Validate a CSV of KPI values (see :func:`ssckit.kpi.io.read_values_csv`) and record them
+    as manual values by ``actor`` (kept beside computed ones; reviewed values that change are
+    drafts again).
 
     Nothing is stored unless every row is valid; :class:`InputError` names ``filename``.
     """
@@ -94,7 +98,9 @@ def import_values(ws: Workspace, store: Store, data: bytes, filename: str) -> li
             values = read_values_csv(path, load_catalogue(), str(ws.config.year))
         except InputError as exc:
             raise InputError(name, exc.location, exc.message) from None
-    store.write_values(values)
+    record_manual_values(store, values, "web", actor)
+    reset_changed_reviews(store, city_choices(store, str(ws.config.year),
+                                              kpi_settings(ws).precedence))
     return values
 
 
@@ -146,7 +152,8 @@ async def api_upload_values(
         raise HTTPException(413, f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
     try:
         values = await run_in_threadpool(
-            import_values, get_workspace(request), get_store(request), data, filename)
+            import_values, get_workspace(request), get_store(request), data, filename,
+            principal.user.name)
     except InputError as exc:
         raise HTTPException(422, str(exc)) from None
     return JSONResponse({"written": len(values), "user": principal.user.name,
@@ -200,7 +207,7 @@ def import_page(request: Request,
 @pages.post("/kpi/import", response_class=HTMLResponse)
 def import_submit(
     request: Request,
-    _: Annotated[Principal, Depends(require_role("analyst"))],
+    principal: Annotated[Principal, Depends(require_role("analyst"))],
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
@@ -210,7 +217,8 @@ def import_submit(
                       {"error": gettext("Choose a CSV file to import.")}, status_code=422)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     try:
-        values = import_values(get_workspace(request), get_store(request), data, file.filename)
+        values = import_values(get_workspace(request), get_store(request), data, file.filename,
+                               principal.user.name)
     except InputError as exc:
         return render(request, "kpi/import.html", {"error": str(exc)}, status_code=422)
     return render(request, "kpi/import.html", {"imported": values})
