@@ -87,12 +87,15 @@ def compute(workspace_dir: Path, only: tuple[str, ...], quiet: bool) -> None:
 
 
 
-@click.command(epilog="Example: ssckit runs -w sample-city --format json")
+@click.command(epilog="Example: ssckit runs -w sample-city --steps --limit 1")
 @with_store
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="How many runs, newest first.")
+@click.option("--steps", "show_steps", is_flag=True,
+              help="Also list each run's steps (those after publishing included, e.g. the "
+                   "scorecard report): values, seconds, or why a step did not run.")
 @format_option("table", "json")
-def runs(limit: int, fmt: str, ws: Workspace, store: Store) -> None:
+def runs(limit: int, show_steps: bool, fmt: str, ws: Workspace, store: Store) -> None:
     """The compute runs of a workspace: when, complete or not, what each step produced.
 
     A run publishes its values only when every step has run; a failed or killed run
@@ -102,6 +105,16 @@ def runs(limit: int, fmt: str, ws: Workspace, store: Store) -> None:
     listed = store.list_runs(limit)
     if fmt == "json":
         click.echo(json.dumps(listed, default=str, indent=2))
+        return
+    if show_steps:
+        for r in listed:
+            table = Table("Module", "Step", "Values", "Seconds", "Not run because",
+                          title=f"run {r['id']} ({r['status']})", title_justify="left")
+            for st in r["steps"]:
+                table.add_row(st["module"], st["title"], str(st["n_values"]) if st["ran"]
+                              else "", f"{st['seconds']:.1f}" if st["ran"] else "",
+                              st["reason"])
+            console.print(table)
         return
     table = Table("Run", "Started (UTC)", "Status", "Steps run", "Values", "Seconds", "Note")
     for r in listed:

@@ -84,6 +84,10 @@ def test_a_run_of_a_live_process_is_not_taken_for_killed(tmp_path: Path):
         published = store.query_values(indicator="slow:published")
     assert [r["status"] for r in runs] == ["complete", "complete", "killed"]
     assert [v.value for v in published] == [2.0]   # the report saw the two published values
+    shown = subprocess.run([sys.executable, "-m", "ssckit.cli", "runs", "-w", str(root),
+                            "--steps", "--limit", "1"], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120)
+    assert shown.returncode == 0 and "report" in shown.stdout and "complete" in shown.stdout
 
 
 def test_failed_step_publishes_nothing_and_says_why(tmp_path: Path):
