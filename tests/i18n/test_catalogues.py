@@ -40,12 +40,13 @@ def test_committed_mo_is_the_compiled_po(po: Path) -> None:
         f"{mo} is out of date: run python -m ssckit.core.i18n compile")
 
 
-def test_russian_is_complete() -> None:
-    with (i18n.LOCALE_DIR / "ru/LC_MESSAGES/messages.po").open("rb") as fp:
-        catalog = read_po(fp, locale="ru")
+@pytest.mark.parametrize("lang", ["ru", "be"])
+def test_catalogue_is_complete(lang: str) -> None:
+    with (i18n.LOCALE_DIR / f"{lang}/LC_MESSAGES/messages.po").open("rb") as fp:
+        catalog = read_po(fp, locale=lang)
     empty = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str)
                                                      else all(m.string))]
-    assert not empty, f"{len(empty)} Russian texts untranslated: {empty[:10]}"
+    assert not empty, f"{len(empty)} {lang} texts untranslated: {empty[:10]}"
 
 
 def test_placeholder_check_catches_a_broken_translation(tmp_path: Path,
