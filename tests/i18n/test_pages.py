@@ -25,7 +25,8 @@ PASSWORD = "a long enough password for tests"
 TRANSLATED = {
     "/": None, "/login": None, "/kpi/scorecard": None, "/kpi/EC:ICT:ICT:1C": None,
     "/emf": None, "/skills": None, "/skills/test": None, "/no-such-page": None,
-    "/school": None, "/school/SCH01": None,
+    "/school": None, "/school/SCH01": None, "/school/evaluation": None, "/school/national": None,
+    "/kpi/review": "admin",
     "/cyber": "admin", "/cyber/assessment": "admin", "/cyber/compliance": "admin",
     "/access": None, "/access/captions": None, "/radio": None,
     "/access/page?url=http%3A//www.riverbend.test/index.html": None,

@@ -244,4 +244,10 @@ TEXTS = (
     N_('scope attribute should be used correctly'),  # axe-core rule summary
     N_('Fix any of the following:'),  # axe-core failure summary
     N_('Fix all of the following:'),  # axe-core failure summary
+    N_('draft'),  # status of a KPI value
+    N_('submitted'),  # status of a KPI value
+    N_('verified'),  # status of a KPI value
+    N_('rejected'),  # status of a KPI value
+    N_('manual'),  # origin of a KPI value
+    N_('computed'),  # origin of a KPI value
 )
