@@ -58,7 +58,7 @@ def test_bad_config_is_named(ws_copy: Path, change, field, words):
     [
         ({"targets": {"EC:ICT:ICT:1C": "high"}}, "field 'settings.kpi.targets.EC:ICT:ICT:1C'",
          "number"),
-        ({"target": {}}, "field 'settings.kpi.target'", "unknown setting; allowed: targets"),
+        ({"target": {}}, "field 'settings.kpi.target'", "unknown setting; allowed:"),
         ({"values": "one.csv"}, "field 'settings.kpi.values'", "valid list"),
     ],
 )
