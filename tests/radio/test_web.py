@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -43,3 +44,20 @@ def test_map_before_any_coverage_run(small_city: Path):
         # The city's own areas are there before any run.
         areas = client.get("/api/v1/radio/areas.geojson").json()["features"]
         assert [f["properties"]["kind"] for f in areas] == ["boundary"]
+
+
+def test_map_of_an_unreadable_layer_says_which_file(demo_workspace: Path, tmp_path: Path):
+    """A layer file that is not a GeoTIFF: tiles, point and layers answer one line naming
+    it; the page keeps its tables and says why the map is missing."""
+    root = tmp_path / "city"
+    shutil.copytree(demo_workspace, root)
+    (root / "outputs" / "radio" / "rsrp.tif").write_bytes(b"not a GeoTIFF")
+    with TestClient(create_app(root), base_url="https://testserver") as client:
+        for url in ("/radio/tiles/rsrp/12/2491/1540.png", "/api/v1/radio/point?lat=40.7&lon=39.06",
+                    "/api/v1/radio/layers"):
+            r = client.get(url)
+            assert r.status_code == 422 and "rsrp.tif" in r.text, url
+            assert "not a readable GeoTIFF" in r.text and "Traceback" not in r.text
+        page = client.get("/radio")
+        assert page.status_code == 200 and "Population covered" in page.text
+        assert "The map cannot be drawn" in page.text and 'id="radio-map"' not in page.text

@@ -84,7 +84,12 @@ class RasterInfo:
 @functools.lru_cache(maxsize=64)
 def _raster_info(path: str, mtime_ns: int, size: int) -> RasterInfo:
     del mtime_ns, size  # part of the cache key: a replaced file is read again
-    with rasterio.open(path) as src:
+    try:
+        src = rasterio.open(path)
+    except rasterio.RasterioIOError as exc:
+        raise InputError(path, None, f"not a readable GeoTIFF ({exc}); run the command "
+                                     "that writes it again") from None
+    with src:
         if src.crs is None:
             raise InputError(path, "CRS", "the raster has no CRS; a georeferenced GeoTIFF "
                                           "is required for map tiles")
@@ -174,6 +179,7 @@ def overview_level(info: RasterInfo, pixel_m: float) -> int:
 def read_point(path: str | Path, x: float, y: float) -> float | None:
     """Band 1 of the GeoTIFF at ``path`` at the pixel holding ``x``, ``y`` (in the raster's
     CRS [m]); None outside the raster, at nodata or NaN."""
+    raster_info(path)  # a file that is not a georeferenced GeoTIFF is one line
     with rasterio.open(path) as src:
         row, col = src.index(x, y)
         if not (0 <= row < src.height and 0 <= col < src.width):

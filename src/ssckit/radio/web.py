@@ -360,6 +360,7 @@ def point_values(out: Path, lat: float, lon: float, crs: str) -> PointValues | N
     import rasterio
 
     rsrp_path = out / "rsrp.tif"
+    maptiles.raster_info(rsrp_path)  # one line for a file that is not a GeoTIFF
     with rasterio.open(rsrp_path) as src:
         grid_crs = src.crs.to_string() if src.crs else crs
         x, y = Transformer.from_crs("EPSG:4326", grid_crs, always_xy=True).transform(lon, lat)
@@ -426,7 +427,10 @@ def api_plan(request: Request) -> dict[str, Any]:
 @router.get("/layers", response_model=list[MapLayer])
 def api_map_layers(request: Request) -> list[MapLayer]:
     """The coverage layers as web map layers: XYZ tile URLs, value ranges and legends."""
-    return map_layers(request)
+    try:
+        return map_layers(request)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.get("/point", response_model=PointValues)
@@ -440,7 +444,10 @@ def api_point(
     out = _out_dir(request)
     if not (out / "rsrp.tif").is_file():
         raise HTTPException(404, "no coverage yet; run `ssckit radio coverage`")
-    found = point_values(out, lat, lon, _grid_crs(request))
+    try:
+        found = point_values(out, lat, lon, _grid_crs(request))
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
     if found is None:
         raise HTTPException(404, f"lat={lat}, lon={lon} is outside the coverage grid; "
                                  "pick a point inside the computed area")
@@ -490,7 +497,10 @@ def map_tile(request: Request, layer: str, z: int, x: int, y: int) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={TILE_MAX_AGE_S}"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    png = maptiles.render_tile(path, z, x, y, _colour_map(layer))
+    try:
+        png = maptiles.render_tile(path, z, x, y, _colour_map(layer))
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
     return Response(png, media_type="image/png", headers=headers)
 
 
@@ -530,11 +540,16 @@ def coverage_page(request: Request, layer: Layer = "rsrp") -> HTMLResponse:
     out = _out_dir(request)
     summary = _read_json(out / "coverage.json")
     plan = _read_json(out / "plan.json")
-    layers = map_layers(request) if summary else []
+    layers, map_error = [], None
+    if summary:
+        try:
+            layers = map_layers(request)
+        except InputError as exc:
+            map_error = str(exc)
     return render(request, "radio/coverage.html", {
         "summary": summary, "plan": plan, "layer": layer,
         "layers": {name: (_layer_title(name), _layer_unit(name)) for name in MAP_LAYERS},
-        "map_layers": layers,
+        "map_layers": layers, "map_error": map_error,
         "legends": {m.name: {"gradient": None if m.categorical
                              else _colour_map(m.name).css_gradient(), "layer": m}
                     for m in layers},
