@@ -125,7 +125,7 @@ def test_two_workers_survive_worker_broker_and_writer_sigkill(
     def publish() -> None:
         report.append(publish_payloads(
             broker.host, broker.port, paced(messages, 4000.0), timeout=300,
-            replay_window=5.0, progress=lambda m, _r: acked.__setitem__(0, m)))
+            replay_window=8.0, progress=lambda m, _r: acked.__setitem__(0, m)))
 
     publisher = threading.Thread(target=publish)
     publisher.start()

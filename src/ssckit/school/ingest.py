@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -50,6 +50,7 @@ from ssckit.school.payload import (
     parse_senml_fast,
     to_us,
 )
+from ssckit.school.publisher import ChunkReadingClient
 from ssckit.school.schema import Registry, ensure_tables, read_registry
 from ssckit.school.storage import (
     ReadingColumns,
@@ -240,53 +241,6 @@ def ingest_body(store: Store, registry: Registry, body: bytes | str,
     return BodyResult(s.accepted, s.duplicates, s.quarantined, dict(s.reasons))
 
 
-class _ChunkReadingClient(mqtt.Client):
-    """paho's MQTT client reading its socket in large chunks, and every packet that has
-    arrived at each wake-up.
-
-    paho reads a packet with a system call per header byte and handles one packet per
-    ``select()`` when it has nothing of its own in flight (a subscriber's case): four or five
-    system calls a message. Here a wake-up reads what the socket holds in one call and parses
-    the packets from that buffer until it is empty (at most :attr:`MAX_PACKETS` at a time, so
-    acknowledgements still go out)."""
-
-    READ_CHUNK = 1 << 18
-    MAX_PACKETS = 2000
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._chunk = b""
-        self._chunk_at = 0
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        if self._chunk_at >= len(self._chunk):
-            chunk = super()._sock_recv(max(bufsize, self.READ_CHUNK))
-            if len(chunk) <= bufsize:
-                return chunk
-            self._chunk, self._chunk_at = chunk, 0
-        out = self._chunk[self._chunk_at:self._chunk_at + bufsize]
-        self._chunk_at += len(out)
-        return out
-
-    def reconnect(self) -> MQTTErrorCode:
-        self._chunk, self._chunk_at = b"", 0     # nothing of the old connection is parsed
-        return super().reconnect()
-
-    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        n = 0
-        # a packet left in the buffer would wait for select(), which only sees the socket
-        while n < self.MAX_PACKETS or self._chunk_at < len(self._chunk):
-            if self._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = self._packet_read()
-            if rc > 0:
-                return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                break
-            n += 1
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
-
-
 #: Where an ingester hands its parsed batches: returns the batch's counts once it is stored.
 Sink = Callable[[ParsedBatch], IngestStats]
 
@@ -335,7 +289,7 @@ class Ingester:
         self._queue: deque[tuple[int, int, int, Message, float]] = deque()
         self._cond = threading.Condition()
         self._generation = 0
-        self.client = _ChunkReadingClient(CallbackAPIVersion.VERSION2, client_id=client_id,
+        self.client = ChunkReadingClient(CallbackAPIVersion.VERSION2, client_id=client_id,
                                           protocol=MQTTProtocolVersion.MQTTv5,
                                           manual_ack=True)
         self.client.manual_ack_set(True)

@@ -21,12 +21,60 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from ssckit.school.payload import Reading, format_message
 from ssckit.school.schema import Registry
 
 DEFAULT_TOPIC_PREFIX = "ssckit/school"
+
+
+class ChunkReadingClient(mqtt.Client):
+    """paho's MQTT client reading its socket in large chunks, and every packet that has
+    arrived at each wake-up.
+
+    paho reads a packet with a system call per header byte and handles one packet per
+    ``select()`` when it has nothing of its own in flight (a subscriber's case): four or five
+    system calls a message, three for each PUBACK a publisher gets. Here a wake-up reads what
+    the socket holds in one call and parses the packets from that buffer until it is empty
+    (at least :attr:`MAX_PACKETS` at a time, then until the buffer is empty, so that
+    acknowledgements still go out)."""
+
+    READ_CHUNK = 1 << 18
+    MAX_PACKETS = 2000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chunk = b""
+        self._chunk_at = 0
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._chunk_at >= len(self._chunk):
+            chunk = super()._sock_recv(max(bufsize, self.READ_CHUNK))
+            if len(chunk) <= bufsize:
+                return chunk
+            self._chunk, self._chunk_at = chunk, 0
+        out = self._chunk[self._chunk_at:self._chunk_at + bufsize]
+        self._chunk_at += len(out)
+        return out
+
+    def reconnect(self) -> MQTTErrorCode:
+        self._chunk, self._chunk_at = b"", 0     # nothing of the old connection is parsed
+        return super().reconnect()
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        n = 0
+        # a packet left in the buffer would wait for select(), which only sees the socket
+        while n < self.MAX_PACKETS or self._chunk_at < len(self._chunk):
+            if self._sock is None:
+                return MQTTErrorCode.MQTT_ERR_NO_CONN
+            rc = self._packet_read()
+            if rc > 0:
+                return self._loop_rc_handle(rc)
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                break
+            n += 1
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
 
 
 @dataclass(frozen=True)
@@ -114,17 +162,21 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
         Give up [s] when the broker has not acknowledged everything by then.
     replay_window : float
         [s] After losing the connection, publish again the messages the broker acknowledged
-        in this many seconds before the loss. A broker acknowledges a message before it
-        writes it to disk (Mosquitto saves its state every ``autosave_interval`` seconds), so
-        a broker killed outright forgets what it acknowledged since its last save; a window
-        longer than that interval (plus the time a save takes) covers it, and the receiver's
-        deduplication on (device, quantity, time) makes the second copies harmless. 0: off.
+        from this many seconds before the loss until this many seconds after the reconnection
+        (then, once). Before: a broker acknowledges a message before it writes it to disk
+        (Mosquitto saves its state every ``autosave_interval`` seconds), so a broker killed
+        outright forgets what it acknowledged since its last save. After: Mosquitto 2.0 does
+        not restore shared subscriptions (``$share/…``) when it restarts, killed or not, so
+        until the ingest workers have reconnected and subscribed again it drops what it
+        receives. A window longer than the autosave interval and than the subscribers' time
+        to reconnect covers both; the receiver's deduplication on (device, quantity, time)
+        makes the second copies harmless. 0: off.
     progress : callable, optional
         ``progress(messages_acknowledged, readings_acknowledged)``, at most ~10 times a second.
     """
-    client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                         client_id=client_id or f"ssckit-pub-{uuid.uuid4().hex[:12]}",
-                         protocol=MQTTProtocolVersion.MQTTv311, clean_session=True)
+    client = ChunkReadingClient(CallbackAPIVersion.VERSION2,
+                                client_id=client_id or f"ssckit-pub-{uuid.uuid4().hex[:12]}",
+                                protocol=MQTTProtocolVersion.MQTTv311, clean_session=True)
     # paho's own in-flight limit rescans its whole outgoing queue on every PUBACK (quadratic
     # in the window); the window is kept here instead and paho sends every message at once
     client.max_inflight_messages_set(0)
@@ -135,10 +187,12 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
     acked = [0, 0]                     # messages, readings (replayed copies not counted)
     recent: deque[tuple[float, str, bytes]] = deque()  # (when acknowledged, topic, payload)
     lost_at: list[float] = []          # when the connection was lost, not yet replayed
+    back_at = [0.0]                    # when it was connected again
     connected = threading.Event()
 
     def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if not reason.is_failure:
+            back_at[0] = time.monotonic()
             connected.set()
 
     def on_disconnect(_c: Any, _u: Any, _f: Any, _reason: Any, _p: Any) -> None:
@@ -165,7 +219,8 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
             acked[1] += msg[2]
         if replay_window > 0:
             recent.append((now, msg[0], msg[1]))
-            while recent and recent[0][0] < now - replay_window:
+            # kept whole while a loss awaits its replay: the window is before the loss
+            while not lost_at and recent and recent[0][0] < now - replay_window:
                 recent.popleft()
 
     def send(topic: str, payload: bytes, n: int) -> None:
@@ -184,9 +239,11 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
                 _acknowledged((topic, payload, n), when or time.monotonic())
 
     def replay() -> None:
-        """After a lost connection, once connected again: the window before the loss again."""
+        """After a lost connection, once connected again for ``replay_window`` seconds: what
+        was acknowledged from ``replay_window`` seconds before the loss until now, again."""
         with cond:
-            if not lost_at or not connected.is_set():
+            if not lost_at or not connected.is_set() or \
+                    time.monotonic() < back_at[0] + replay_window:
                 return
             since = lost_at[0] - replay_window
             again = [(t, p) for when, t, p in recent if when >= since]
