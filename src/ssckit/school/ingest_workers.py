@@ -35,10 +35,12 @@ Exactly once, whoever dies:
 - the supervisor killed: its workers see the pipe close and exit without acknowledging; the
   store keeps its last committed transaction; the next start resumes every session;
 - the broker killed (SIGKILL) with persistence on: Mosquitto restores its last save
-  (``autosave_interval``); messages it acknowledged after that save are gone from it, which
-  publishers cover by replaying what the broker acknowledged in the last seconds before they
-  lost it (:func:`ssckit.school.publisher.publish_payloads`, ``replay_window``); messages
-  redelivered from the older save are duplicates the key ignores.
+  (``autosave_interval``); messages it acknowledged after that save are gone from it, and
+  Mosquitto 2.0 restores no shared subscription, so it drops what arrives before the workers
+  have subscribed again. Publishers cover both by replaying what the broker acknowledged from
+  a few seconds before they lost it until a few seconds after they are back
+  (:func:`ssckit.school.publisher.publish_payloads`, ``replay_window``); messages redelivered
+  from the older save are duplicates the key ignores.
 
 Known limit: a session keeps what the broker routed to it. Lowering the number of workers
 leaves the sessions of the missing ones holding their messages until they expire: run with the
