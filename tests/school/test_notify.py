@@ -240,3 +240,63 @@ def test_bad_settings_are_one_line():
         nr.alert_settings({"co2": {"raise_ppm": 50}})
     with pytest.raises(InputError, match="neither email nor webhook"):
         nr.alert_settings({"subscriptions": [{"role": "x"}]})
+
+
+def test_cli_dry_run_and_a_bad_setting(tmp_path):
+    import csv
+
+    import yaml
+    from click.testing import CliRunner
+
+    from ssckit.cli import cli
+
+    root = tmp_path / "city"
+    root.mkdir()
+    reg = _registry()
+    s = next(iter(reg.schools.values()))
+    tables = {
+        "schools.csv": [{"id": s.id, "name": s.name, "lat": s.lat, "lon": s.lon,
+                         "pupils": s.pupils, "staff": s.staff,
+                         "floor_area_m2": s.floor_area_m2,
+                         "contracted_down_mbps": s.contracted_down_mbps,
+                         "contracted_up_mbps": s.contracted_up_mbps,
+                         "benchmark_down_mbps": s.benchmark_down_mbps}],
+        "rooms.csv": [{"school_id": r.school_id, "room_id": r.room_id, "type": r.type,
+                       "area_m2": r.area_m2, "capacity": r.capacity, "timetable": r.timetable}
+                      for r in reg.rooms.values()],
+        "devices.csv": [{"device_id": d.device_id, "school_id": d.school_id,
+                         "room_id": d.room_id, "quantities": ";".join(d.quantities)}
+                        for d in reg.devices.values()]}
+    for name, rows in tables.items():
+        with (root / name).open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    (root / "boundary.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[500000, 0], [501000, 0], '
+        '[501000, 1000], [500000, 1000], [500000, 0]]]}}]}')
+    doc = {"name": "Testville", "country": "XX", "year": 2026, "crs": "EPSG:32636",
+           "boundary": "boundary.geojson", "synthetic": True,
+           "inputs": {"school": {"schools": "schools.csv", "rooms": "rooms.csv",
+                                 "devices": "devices.csv"}},
+           "settings": {"school": {"alerts": {"co2": {"minutes": 20}}}}}
+    (root / "city.yaml").write_text(yaml.safe_dump(doc))
+    with Store.open(root / "ssckit.duckdb") as st:
+        store_registry(st, reg)
+        ensure_tables(st)
+        with st.transaction() as cur:
+            cur.executemany("INSERT INTO school_readings VALUES (?, ?, make_timestamp(? * "
+                            "60000000::BIGINT), ?, ?, ?)",
+                            [[d, q, m, v, reg.devices[d].school_id, reg.devices[d].room_id]
+                             for d, q, m, v in _rows()])
+    r = CliRunner().invoke(cli, ["school", "alerts", "-w", str(root), "--dry-run", "--until",
+                                 "2026-03-10T00:00Z", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert sorted(a["rule"] for a in json.loads(r.output)) == [
+        "co2", "co2", "meter", "meter", "offline", "speed", "temperature"]
+    doc["settings"]["school"]["alerts"] = {"co2": {"minutes": 0}}
+    (root / "city.yaml").write_text(yaml.safe_dump(doc))
+    bad = CliRunner().invoke(cli, ["school", "alerts", "-w", str(root), "--dry-run"])
+    assert isinstance(bad.exception, InputError)
+    assert "field 'settings.school.alerts.co2.minutes'" in str(bad.exception)
