@@ -360,9 +360,11 @@ def _free_space(f_mhz: float, d3_m: np.ndarray) -> np.ndarray:
 
 
 def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
-                hp: np.ndarray, d_m: np.ndarray, stats: TileStats) -> np.ndarray:
+                hp: np.ndarray, d_m: np.ndarray, stats: TileStats,
+                lonlat: Callable[[], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Basic transmission loss [dB] of path-loss group ``gi`` to the pixels (px, py) at
-    distance ``d_m`` [m]; NaN where the model gives no prediction (counted in ``stats``)."""
+    distance ``d_m`` [m]; NaN where the model gives no prediction (counted in ``stats``).
+    ``lonlat()`` gives the pixels' longitudes and latitudes [deg] (P.1812 only)."""
     prep = inputs.prepared
     st = inputs.settings
     s = inputs.sectors
@@ -374,8 +376,8 @@ def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
         lb = np.empty(d_m.shape)
         far = d_m >= p1812.D_RANGE_KM[0] * 1000.0
         if far.any():
-            t = Transformer.from_crs(inputs.grid.crs, "EPSG:4326", always_xy=True)
-            plon, plat = t.transform(px[far], py[far])
+            lon, lat = lonlat()
+            plon, plat = lon[far], lat[far]
             if st.engine == "radial":
                 lb[far] = site_loss_radial(
                     inputs.dem, inputs.grid, sx, sy, s.lat[k0], s.lon[k0], h_ant, f_ghz,
@@ -439,6 +441,17 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
         np.zeros(0, np.int64)
     row_of = {int(k): m for m, k in enumerate(sectors)}
     out = np.full((sectors.size, px.size), np.nan, dtype=np.float32)
+    tile_ll: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def lonlat_of(idx: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+        def get() -> tuple[np.ndarray, np.ndarray]:
+            if not tile_ll:   # once per tile, for every site
+                t = Transformer.from_crs(inputs.grid.crs, "EPSG:4326", always_xy=True)
+                lon, lat = t.transform(px, py)
+                tile_ll.append((np.asarray(lon), np.asarray(lat)))
+            return tile_ll[0][0][idx], tile_ll[0][1][idx]
+        return get
+
     for gi in reach:
         ks = prep.groups[gi]
         k0 = int(ks[0])
@@ -452,7 +465,8 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
         if inside.size == 0 or live.size == 0:
             continue
         stats.paths += inside.size
-        lb = _group_loss(inputs, gi, px[inside], py[inside], hp[inside], d_m[inside], stats)
+        lb = _group_loss(inputs, gi, px[inside], py[inside], hp[inside], d_m[inside], stats,
+                         lonlat_of(inside))
         dz = hp[inside] + st.rx_height_m - (prep.site_ground[k0] + s.height_m[k0])
         sub = np.full((live.size, inside.size), np.nan, dtype=np.float32)
         _sector_rsrp(dx[inside], dy[inside], dz, lb, prep.tables, 1.0 / prep.table_step,
