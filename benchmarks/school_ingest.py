@@ -1,19 +1,24 @@
 """Benchmark: sustained end-to-end sensor ingest, publisher -> Mosquitto -> ingester -> DuckDB.
 
 Run with ``python benchmarks/school_ingest.py`` (needs ``mosquitto``: ``scripts/setup-debs``).
-Measures, in the same run and against a private Mosquitto on a free local port:
+Measures, in the same run and against a private Mosquitto on a free local port, with small
+messages (``--per-message``, default 5 readings: one classroom sensor's minute):
 
 1. the baseline, a naive ingester: as each message arrives, one ``INSERT`` per reading, row
    by row, in one transaction per message; automatic acknowledgement; timed on
    ``--naive-readings`` readings (it is slow);
-2. ``ssckit.school.ingest`` (batches of up to 5 000 messages or 0.5 s, one transaction per
-   batch, acknowledgement after commit), on ``--readings`` readings.
+2. ``single``: ``python -m ssckit.school.ingest``, one process (batches of up to 5 000
+   messages or 0.5 s, one transaction per batch, acknowledgement after commit);
+3. ``workers=N``: the same with ``--workers N`` (N processes on an MQTT 5 shared subscription
+   feeding one writer), on the same number of readings.
 
-Both ingesters run as their own process and receive the same kind of message: SenML packs of
-``--per-message`` readings of one device (the size in bytes is printed). The clock runs from
+The publisher pipelines QoS 1 messages with a window of 1 000 in flight. The clock runs from
 the first publish until the ingester reports every reading stored; the stored count is then
-checked in the DuckDB file (exactly the published readings, no duplicates). Prints the rates
-and their ratio. Never used as a CI gate.
+checked in the DuckDB file (exactly the published readings, no duplicates). Each case also
+prints the CPU time the publisher, the broker and the ingester (with its workers) spent per
+reading, and what that makes at most on this machine's CPUs were nothing else running: on a
+shared machine the rate follows the load (printed with the ratios), the CPU time much less.
+Never used as a CI gate.
 """
 
 from __future__ import annotations
@@ -112,9 +117,24 @@ def _last(log: Path, key: str) -> int:
     return int(found[-1]) if found else 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and of its descendants alive now [s]."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / tick
+        kids = [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
+                for c in (t / "children").read_text().split()]
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return own + sum(cpu_seconds(c) for c in kids)
+
+
 def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
-             per_message: int) -> tuple[float, int, float]:
-    """Start the ingester ``cmd``, publish ``n`` readings, time until all are stored."""
+             per_message: int, broker_pid: int, subscriptions: int = 1
+             ) -> tuple[float, int, float]:
+    """Start the ingester ``cmd``, publish ``n`` readings, time until all are stored; print
+    the rate and the CPU time each part (publisher, broker, ingester) spent per reading."""
     log = folder / f"{name}.log"
     store = folder / f"{name}.duckdb"
     with log.open("wb") as out:
@@ -123,7 +143,7 @@ def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
                                 stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
-            while "subscribed" not in log.read_text(errors="replace"):
+            while log.read_text(errors="replace").count("subscribed") < subscriptions:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     sys.exit(f"{name} ingester did not start:\n{log.read_text()}")
                 time.sleep(0.05)
@@ -131,6 +151,7 @@ def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
                          for r in range(ROOMS)}
             messages = list(group_messages(readings(n), school_of, "senml", per_message))
             size = sum(len(m[1]) for m in messages) / len(messages)
+            cpu0 = (time.process_time(), cpu_seconds(broker_pid), cpu_seconds(proc.pid))
             t0 = time.perf_counter()
             report = publish_payloads("127.0.0.1", port, messages, timeout=1800)
             t_pub = time.perf_counter() - t0
@@ -139,6 +160,8 @@ def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
                     sys.exit(f"{name} ingester died:\n{log.read_text()}")
                 time.sleep(0.01)
             seconds = time.perf_counter() - t0
+            cpu = [b - a for a, b in zip(cpu0, (time.process_time(), cpu_seconds(broker_pid),
+                                                 cpu_seconds(proc.pid)), strict=True)]
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
@@ -148,9 +171,13 @@ def run_case(name: str, cmd: list[str], folder: Path, port: int, n: int,
         ).fetchone()
     if not count == distinct == n:
         sys.exit(f"{name}: {count} readings stored ({distinct} distinct), expected {n}")
+    per = [c / n * 1e6 for c in cpu]
     print(f"{name:>9}: {n:>9,} readings in {report.messages:,} messages of {size:,.0f} B; "
           f"published in {t_pub:.2f} s, all stored after {seconds:.2f} s: "
-          f"{n / seconds:>9,.0f} readings/s (count verified)")
+          f"{n / seconds:>9,.0f} readings/s (count verified)\n{'':>11}CPU per reading: "
+          f"publisher {per[0]:.1f} µs, broker {per[1]:.1f} µs, ingester {per[2]:.1f} µs; "
+          f"on {os.cpu_count()} otherwise idle CPUs at most "
+          f"{os.cpu_count() * 1e6 / sum(per):,.0f} readings/s")
     return n / seconds, report.messages, size
 
 
@@ -219,13 +246,15 @@ def main() -> None:
               f"quantities; QoS 1; SenML packs of {args.per_message} readings")
         naive, *_ = run_case(
             "naive", [sys.executable, __file__, "--naive-worker", "--registry", str(reg)],
-            folder, port, args.naive_readings, args.per_message)
+            folder, port, args.naive_readings, args.per_message, broker.pid)
         ingest = [sys.executable, "-m", "ssckit.school.ingest", "--registry", str(reg),
                   "--progress-interval", "0"]
-        single, *_ = run_case("single", ingest, folder, port, args.readings, args.per_message)
+        single, *_ = run_case("single", ingest, folder, port, args.readings, args.per_message,
+                              broker.pid)
         scaled, *_ = run_case(f"workers={args.workers}", ingest + ["--workers",
                                                                   str(args.workers)],
-                              folder, port, args.readings, args.per_message)
+                              folder, port, args.readings, args.per_message, broker.pid,
+                              subscriptions=args.workers)
         best = max(single, scaled)
         print(f"ratio single / naive: {single / naive:,.1f}x; workers={args.workers} / single: "
               f"{scaled / single:,.2f}x  (target: >= 40,000 readings/s with "
