@@ -44,6 +44,7 @@ from ssckit.core.geo import Grid
 from ssckit.radio import antenna as ant
 from ssckit.radio.linkbudget import n_rb, noise_dbm, sinr_db, throughput_mbps
 from ssckit.radio.propagation import p1812, tr38901
+from ssckit.radio.propagation.p525 import free_space_basic_loss
 from ssckit.radio.propagation.p1812 import DN_RANGE, P_RANGE, PL_RANGE
 from ssckit.radio.propagation.p2109 import building_entry_loss
 from ssckit.radio.radial import fan_size, site_loss_radial
@@ -355,8 +356,8 @@ def _p1812_loss(inputs: CoverageInputs, site_x: float, site_y: float, h_ant: flo
 
 
 def _free_space(f_mhz: float, d3_m: np.ndarray) -> np.ndarray:
-    """ITU-R P.525-4 Eq. (6) free-space basic loss [dB]: 32.4 + 20 log f[MHz] + 20 log d[km]."""
-    return 32.4 + 20.0 * math.log10(f_mhz) + 20.0 * np.log10(d3_m / 1000.0)
+    """ITU-R P.525 free-space basic loss [dB] over the 3D distance ``d3_m`` [m]."""
+    return np.asarray(free_space_basic_loss(f_mhz, d3_m / 1000.0))
 
 
 def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
@@ -459,9 +460,9 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
         d_m = np.hypot(dx, dy)
         inside = np.flatnonzero(d_m <= prep.radius_m)
         stats.beyond_radius += px.size - inside.size
-        live = ks[prep.valid[ks]]
-        if live.size < ks.size:
-            stats.outside_range += inside.size * int(ks.size - live.size) // ks.size
+        live = ks[prep.valid[ks]]   # a group shares one height: all its sectors or none
+        if live.size == 0:
+            stats.outside_range += inside.size
         if inside.size == 0 or live.size == 0:
             continue
         stats.paths += inside.size
