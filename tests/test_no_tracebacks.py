@@ -91,3 +91,8 @@ def test_port_in_use(city: Path):
         busy.listen()
         port = busy.getsockname()[1]
         _one_line(["serve", "-w", str(city), "--port", str(port)], f"127.0.0.1:{port}")
+
+
+def test_damaged_store(city: Path):
+    (city / "ssckit.duckdb").write_bytes(b"not a database " * 1000)
+    _one_line(["kpi", "scorecard", "-w", str(city)], "ssckit restore")

@@ -174,10 +174,13 @@ def restore_workspace(archive: Path, workspace_dir: Path) -> Path:
             with Store.open(store_path, read_only=True, wait_s=0).cursor():
                 pass
         except InputError as exc:
-            raise InputError(str(store_path), None, f"{exc.message.split(';')[0]}; stop it "
-                             "(e.g. systemctl stop ssckit-serve) before restoring") from None
+            if "in use by" in exc.message:
+                raise InputError(str(store_path), None, f"{exc.message.split(';')[0]}; stop "
+                                 "it (e.g. systemctl stop ssckit-serve) before restoring"
+                                 ) from None
+            # otherwise the store is damaged: what the restore is for
         except duckdb.Error:
-            pass      # a damaged store: what the restore is for
+            pass      # damaged too
         finally:
             close_idle(store_path)
     tmp = root.with_name(root.name + ".restoring")

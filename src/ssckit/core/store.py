@@ -223,7 +223,7 @@ class _Shared:
         self.idle_since = 0.0      # monotonic
         self.yield_until = 0.0     # monotonic
         self.closing = False
-        self._closer: threading.Thread | None = None
+        self._closer_running = False
 
     def _knocked(self) -> bool:
         try:
@@ -286,30 +286,37 @@ class _Shared:
         self.cond.notify_all()
 
     def _start_closer(self) -> None:
-        if self._closer is None or not self._closer.is_alive():
-            self._closer = threading.Thread(target=self._close_idle, daemon=True,
-                                            name=f"store-closer-{self.path.name}")
-            self._closer.start()
+        """(Under ``cond``.) Start the thread closing the idle connection, unless it runs."""
+        if not self._closer_running:
+            self._closer_running = True
+            threading.Thread(target=self._close_idle, daemon=True,
+                             name=f"store-closer-{self.path.name}").start()
 
     def _close_idle(self) -> None:
         """Close the connection once idle for :data:`LINGER_S` (or at once on a knock)."""
         with self.cond:
-            while self.con is not None:
-                if self.users == 0:
-                    idle = time.monotonic() - self.idle_since
-                    if idle >= LINGER_S or self._knocked():
-                        self._close(yielding=idle < LINGER_S)
-                        return
-                self.cond.wait(0.05)
+            try:
+                while self.con is not None:
+                    if self.users == 0:
+                        idle = time.monotonic() - self.idle_since
+                        if idle >= LINGER_S or self._knocked():
+                            self._close(yielding=idle < LINGER_S)
+                            return
+                    self.cond.wait(0.05)
+            finally:
+                self._closer_running = False
 
     def _connect(self, write: bool, deadline: float, wait_s: float) -> duckdb.DuckDBPyConnection:
         delay = 0.005
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=not write)
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
                 if "lock" not in str(exc).lower():
-                    raise
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    raise InputError(str(self.path), None, f"cannot open the store ({first}); "
+                                     "if it is damaged, put it back with `ssckit restore "
+                                     "BACKUP`") from exc
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise store_busy_error(self.path, exc, wait_s) from None
