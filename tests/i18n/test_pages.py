@@ -56,7 +56,7 @@ def _names(client: TestClient) -> set[str]:
     names = {ws.config.name, ws.config.country, "ada"}  # and the user of the tests
     # The city's own records, written in the city's language: limit sets and accessible places.
     for rule in (ws.config.settings.get("emf") or {}).get("limit_sets", []):
-        names |= {rule["name"], f"({rule.get('source', '')})."}
+        names |= {rule["name"], f"({rule.get('source', '')}).", rule.get("source", "")} - {""}
     # Every CSV input's names (sites, schools, accessible places) and the scanned services.
     for module in ("emf", "radio", "school"):
         for rel in (ws.config.inputs.get(module) or {}).values():
