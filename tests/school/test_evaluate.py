@@ -177,3 +177,20 @@ def test_cli_writes_the_evaluation_and_the_page_shows_it(tmp_path, registry):
         assert page.status_code == 200
         assert "Energy per pupil" in page.text and "a change beyond chance" in page.text
         assert c.get("/api/v1/school/evaluation").json()["results"][0]["n_schools"] == 10
+
+
+def test_sample_city_pilot_evaluates(demo_workspace):
+    """The sample city's pilot.csv over its year of simulated history: every outcome gets an
+    estimate; the sample plants no effect, so the energy interval covers 0."""
+    from click.testing import CliRunner
+
+    from ssckit.cli import cli
+
+    r = CliRunner().invoke(cli, ["school", "evaluate", "-w", str(demo_workspace), "--pilot",
+                                 str(demo_workspace / "pilot.csv"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = __import__("json").loads(r.output)
+    res = {x["outcome"]: x for x in doc["results"]}
+    assert set(res) == set(ev.OUTCOMES)
+    assert all(x["n_schools"] == 20 and x["n_pilot"] == 7 for x in res.values()), res
+    assert res["energy_per_pupil"]["ci_low"] <= 0 <= res["energy_per_pupil"]["ci_high"]

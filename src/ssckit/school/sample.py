@@ -1,9 +1,12 @@
 """The school module's part of the sample city: 20 schools (registry CSVs) with pupils'
-classroom ICT access, and four weeks of simulated minute history (settings.school)."""
+classroom ICT access, four weeks of simulated minute history (settings.school), and a pilot
+file (``pilot.csv``: seven schools that started a pilot 16 weeks ago) for
+``ssckit school evaluate``."""
 
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from pyproj import Transformer
@@ -30,6 +33,11 @@ def write_sample(city: SampleCity) -> SampleInputs:
             w.writeheader()
             w.writerows(rows)
         names[name] = f"{name}.csv"
+    today = datetime.now(UTC).date()
+    start = today - timedelta(weeks=16, days=today.weekday())       # a Monday
+    with open(city.root / "pilot.csv", "w", newline="", encoding="utf-8") as f:
+        f.write("school_id,start\n" + "".join(f"{s['id']},{start.isoformat()}\n"
+                                              for s in schools[1::3]))
     return SampleInputs(inputs=names, settings={
         "utc_offset_min": 180, "simulate_days": 28, "simulate_hourly_days": 337,
         "seed": city.seed})
