@@ -1,49 +1,50 @@
-"""The public EMF page: map and point query, in process and in a real browser."""
+"""The public EMF page without a browser: point query, sites, plain numbers, the limit's title,
+place search and errors shown in the form."""
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 
+from ssckit.core.i18n import language
 from ssckit.core.store import Store
+from ssckit.emf.web import plain_percent
 from ssckit.web.app import create_app
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _r02_terrace(demo_workspace: Path) -> tuple[float, float]:
-    import csv
-
     with (demo_workspace / "accessible.csv").open() as f:
         row = next(r for r in csv.DictReader(f) if r["name"].startswith("neighbour"))
     return float(row["lat"]), float(row["lon"])
 
 
-def test_point_api_agrees_with_the_check(demo_workspace: Path):
+@pytest.fixture(scope="module")
+def client(demo_workspace: Path):
+    with TestClient(create_app(demo_workspace), base_url="https://testserver") as c:
+        yield c
+
+
+def test_point_api_agrees_with_the_check(client: TestClient, demo_workspace: Path):
     lat, lon = _r02_terrace(demo_workspace)
-    with TestClient(create_app(demo_workspace), base_url="https://testserver") as client:
-        # On the ground far from any site: far below the limit.
-        far = client.get("/api/v1/emf/point", params={"lat": 40.66, "lon": 39.02}).json()
-        assert far["compliant"] and far["percent_of_limit"] < 10
-        assert "full power" in far["assumptions"][0]
-        assert "times below" in far["summary"]
-        # Outside the city: refused, not extrapolated.
-        assert client.get("/api/v1/emf/point", params={"lat": 10, "lon": 10}).status_code == 422
-        assert client.get("/api/v1/emf/point").status_code == 422
-        # The public page needs no login and shows the non-compliant rooftop site.
-        page = client.get("/emf")
-        assert page.status_code == 200 and "R02" in page.text and "<strong>no</strong>" in page.text
-        res = client.get("/emf", params={"lat": lat, "lon": lon})
-        assert res.status_code == 200 and "Share of the limit" in res.text
-        # On the terrace itself (21 m roof + 1.5 m) the strict national limit is exceeded,
-        # as `ssckit emf check` found; on the street below it is not.
-        up = client.get("/api/v1/emf/point", params={"lat": lat, "lon": lon, "height_m": 22.5})
-        down = client.get("/api/v1/emf/point", params={"lat": lat, "lon": lon})
-        assert not up.json()["compliant"] and down.json()["compliant"]
-        assert up.json()["contributions"][0]["site"] == "R02"
+    # On the ground far from any site: far below the limit.
+    far = client.get("/api/v1/emf/point", params={"lat": 40.66, "lon": 39.02}).json()
+    assert far["compliant"] and far["percent_of_limit"] < 10
+    assert "full power" in far["assumptions"][0]
+    # Outside the city: refused, not extrapolated.
+    assert client.get("/api/v1/emf/point", params={"lat": 10, "lon": 10}).status_code == 422
+    assert client.get("/api/v1/emf/point").status_code == 422
+    # On the terrace itself (21 m roof + 1.5 m) the strict national limit is exceeded,
+    # as `ssckit emf check` found; on the street below it is not.
+    up = client.get("/api/v1/emf/point", params={"lat": lat, "lon": lon, "height_m": 22.5})
+    down = client.get("/api/v1/emf/point", params={"lat": lat, "lon": lon})
+    assert not up.json()["compliant"] and down.json()["compliant"]
+    assert up.json()["contributions"][0]["site"] == "R02"
+    assert "e+" not in up.json()["summary"] and "exclusion zone" in up.json()["summary"]
     with Store.open(demo_workspace / "ssckit.duckdb", read_only=True) as s:
         kpi = s.query_values(indicator="EN:EN:EQ:1C", entity="city", period="2026", breakdown={})
         worst = s.query_values(indicator="emf:worst_exposure_ratio", entity="site:R02")
@@ -52,9 +53,8 @@ def test_point_api_agrees_with_the_check(demo_workspace: Path):
     assert worst[0].value > 1
 
 
-def test_sites_api_is_typed(demo_workspace: Path):
-    with TestClient(create_app(demo_workspace), base_url="https://testserver") as client:
-        sites = client.get("/api/v1/emf/sites").json()["sites"]
+def test_sites_api_is_typed(client: TestClient):
+    sites = client.get("/api/v1/emf/sites").json()["sites"]
     by_site = {s["site"]: s for s in sites}
     # R02: a neighbour's terrace 12 m in front fails the strict synthetic national limit but
     # meets ICNIRP 2020 (sample city; see ssckit.emf.sample)
@@ -66,34 +66,81 @@ def test_sites_api_is_typed(demo_workspace: Path):
                                                                rel=1e-3)
 
 
-def test_public_page_in_chromium(demo_server: str, browser_page, demo_workspace: Path):
-    page = browser_page
-    page.set_viewport_size({"width": 390, "height": 844})        # a phone
-    page.goto(demo_server + "/emf", wait_until="networkidle")
-    assert page.get_by_role("heading", name="Mobile antennas and your safety").is_visible()
-    page.wait_for_selector("#emf-map .main-svg", timeout=20_000)
-    # Click in the middle of the map: the result appears without reloading the page.
-    drag = page.locator("#emf-map .nsewdrag").first
-    drag.scroll_into_view_if_needed()
-    box = drag.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    result = page.locator("#point-result p.big")
-    result.wait_for(timeout=15_000)
-    assert "% of the limit" in result.inner_text()
-    assert page.locator("#point-result tbody tr").count() >= 1
-    # The form works too, keyboard only.
-    lat, lon = _r02_terrace(demo_workspace)
-    page.get_by_label("Latitude (degrees)").fill(str(lat))
-    page.get_by_label("Longitude (degrees)").fill(str(lon))
-    page.get_by_label("Height above ground (metres)").fill("22.5")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    text = page.locator("#point-result").inner_text()
-    assert "Share of the limit" in text and "exclusion zone" in text
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "emf-phone.png"), full_page=True)
-    assert page.problems == []
+@pytest.mark.parametrize(("p", "en", "ru"), [
+    (378.391, "378 %", "378 %"), (1234.6, "1,235 %", "1\u202f235 %"), (3.44, "3.4 %", "3,4 %"),
+    (0.0344, "0.034 %", "0,034 %"), (0.00004, "less than 0.01 %", None), (55.5, "56 %", "56 %")])
+def test_plain_percent_never_uses_exponents(p: float, en: str, ru: str | None):
+    with language("en"):
+        assert plain_percent(p) == en
+    if ru:
+        with language("ru"):
+            assert plain_percent(p) == ru
+
+
+def test_page_names_the_limit_and_puts_the_failing_site_first(client: TestClient):
+    page = client.get("/emf").text
+    assert "sampleland-national" not in page          # the id is not for residents
+    assert "synthetic national rule: 10 µW/cm² at every frequency" in page
+    assert "<strong>no</strong>" in page and "e+0" not in page
+    rows = re.findall(r"<tr><td>(\w+)</td>", page.split('id="sites-caption"')[1])
+    assert rows[0] == "R02"                          # the non-compliant site first
+    assert "378 %" in page                           # R02's worst place, in plain numbers
+    assert 'id="emf-map"' in page and "/static/leaflet/leaflet.js" in page
+    assert "cdn" not in page.lower() and "plotly" not in page
+
+
+def test_place_search_api(client: TestClient):
+    found = client.get("/api/v1/emf/places", params={"q": "old"}).json()
+    assert [p["name"] for p in found] == ["Old Town"] and found[0]["kind"] == "district"
+    s, w, n, e = found[0]["bounds"]
+    assert s <= found[0]["lat"] <= n and w <= found[0]["lon"] <= e
+    # "ri": the district Riverside before the river line (districts rank first).
+    assert [p["name"] for p in client.get("/api/v1/emf/places",
+                                          params={"q": "RI"}).json()] == ["Riverside", "river"]
+    assert client.get("/api/v1/emf/places", params={"q": "nowhere"}).json() == []
+    kinds = {f["properties"]["kind"] for f in
+             client.get("/api/v1/emf/areas.geojson").json()["features"]}
+    assert kinds == {"boundary", "district", "river"}
+
+
+def test_place_search_without_javascript(client: TestClient):
+    page = client.get("/emf", params={"place": "east park"}).text
+    assert "At East Park:" in page and 'class="big">Here the estimated exposure is' in page
+    missing = client.get("/emf", params={"place": "Atlantis"})
+    assert missing.status_code == 200
+    assert "No place called “Atlantis” in this city" in missing.text
+    assert 'id="place" name="place" type="search"' in missing.text and 'value="Atlantis"' in \
+        missing.text
+
+
+@pytest.mark.parametrize(("query", "field", "says"), [
+    ({"lat": "abc", "lon": "39.05"}, "lat", "Latitude: “abc” is not a number"),
+    ({"lat": "40.7", "lon": "500"}, "lon", "Longitude: 500 is outside -180 to 180"),
+    ({"lat": "40.7", "lon": "39.05", "height_m": "-3"}, "height_m",
+     "Height above ground: -3 is outside 0 to 300"),
+    ({"lat": "40.7"}, "lon", "Give both latitude and longitude"),
+    ({"lat": "10", "lon": "10"}, "lat", "outside the city"),
+])
+def test_bad_input_is_shown_in_the_form(client: TestClient, query: dict, field: str,
+                                        says: str):
+    r = client.get("/emf", params=query)
+    assert r.status_code == 200                         # the page, not a validation answer
+    html = r.text
+    assert says in html
+    # beside the field it concerns, the field marked invalid and keeping what was typed
+    m = re.search(rf'<input id="{field}"[^>]*>', html)
+    assert m and 'aria-invalid="true"' in m.group(0), m
+    assert f'id="{field}-error"' in html
+    if field in query:
+        assert f'value="{query[field]}"' in m.group(0)
+    assert 'role="alert"' in html and 'class="big"' not in html
+
+
+def test_bad_input_in_the_readers_language(client: TestClient):
+    ru = client.get("/emf", params={"lat": "abc", "lon": "39", "lang": "ru"}).text
+    assert "Широта: «abc» — не число" in ru
+    be = client.get("/emf", params={"lat": "abc", "lon": "39", "lang": "be"}).text
+    assert "Шырата: «abc» — не лік" in be
 
 
 def test_lat_lon_roundtrip_helper(demo_workspace: Path):

@@ -1,13 +1,19 @@
-"""The emf module's public web face: a map of sites and exposure, and a point query.
+"""The emf module's public web face: an interactive exposure map, place search, a point query.
 
-No login: this is what residents see. The point query sums every transmitter of the city at
-1.5 m above ground, with the same assumptions as the compliance check (full power, spherical
-model, ground reflection as configured).
+No login: this is what residents see. The map draws the exposure raster of the last check
+(``outputs/emf/ter_1.5m.tif``, total exposure ratio at 1.5 m) as XYZ tiles in bands of % of the
+limit, over the workspace's own vector layers (boundary, districts, and river, roads, buildings
+and places where the workspace has them), with the antenna sites on top; the point query sums
+every transmitter of the city at the place asked for, with the same assumptions as the
+compliance check (full power, spherical model, ground reflection as configured).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import json
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -15,16 +21,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-import plotly.graph_objects as go
+import shapely
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
+from shapely.geometry import mapping, shape
 
+from ssckit.core import maptiles
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
 from ssckit.core.i18n import N_, format_number, gettext
-from ssckit.core.webkit import chart_json, get_workspace, render
+from ssckit.core.webkit import get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, exposure_ratios
 from ssckit.emf.limits import LimitSet
@@ -81,6 +89,23 @@ def _model(ws: Workspace) -> _Model:
     return m
 
 
+#: Titles of the built-in limit sets, for readers (a user set's title is its ``source``).
+_LIMIT_TITLES = {
+    "icnirp2020-public": N_("ICNIRP 2020 guidelines, general public"),
+    "icnirp2020-occupational": N_("ICNIRP 2020 guidelines, workers"),
+    "icnirp1998-public": N_("ICNIRP 1998 guidelines, general public"),
+    "icnirp1998-occupational": N_("ICNIRP 1998 guidelines, workers"),
+}
+
+
+def limit_title(ls: LimitSet) -> str:
+    """What a resident reads as the limit's name: the title of a built-in set, or the
+    document a user-defined (national) set comes from; never its registry id."""
+    if ls.name in _LIMIT_TITLES:
+        return gettext(_LIMIT_TITLES[ls.name])
+    return ls.source
+
+
 def point_exposure(ws: Workspace, x: float, y: float, height_m: float = EVALUATION_HEIGHT_M
                    ) -> dict[str, Any]:
     """Exposure at one place: total as % of the limit, and the sites contributing most."""
@@ -97,7 +122,7 @@ def point_exposure(ws: Workspace, x: float, y: float, height_m: float = EVALUATI
             for s, _ in top}
     return {
         "x": x, "y": y, "height_m": height_m, "limit_set": m.limit_set.name,
-        "limit_source": m.limit_set.source,
+        "limit_title": limit_title(m.limit_set), "limit_source": m.limit_set.source,
         "percent_of_limit": 100 * total,
         "times_below_limit": (1 / total) if total > 0 else None,
         "compliant": total < 1,
@@ -115,20 +140,35 @@ def point_exposure(ws: Workspace, x: float, y: float, height_m: float = EVALUATI
     }
 
 
+def plain_percent(p: float) -> str:
+    """A share of the limit [%] as a resident reads it, in the language in force: whole
+    numbers from 10 % ("380 %"), one decimal from 1 % ("3.4 %"), two significant digits below
+    ("0.034 %"), and "less than 0.01 %" below that; never in exponent notation."""
+    if not math.isfinite(p):
+        return "∞ %" if p > 0 else ""
+    if p < 0.01:
+        return gettext("less than {p} %").format(p=format_number(0.01))
+    if p < 1:
+        return f"{format_number(float(f'{p:.2g}'))} %"
+    if p < 10:
+        return f"{format_number(round(p, 1))} %"
+    return f"{format_number(round(p))} %"
+
+
 def plain_language(result: dict[str, Any]) -> str:
     """The answer for a place in one or two sentences, in the language in force."""
     p = result["percent_of_limit"]
     if p < 1:
         times = result["times_below_limit"]
-        return gettext("Here the estimated exposure is {p} % of the limit — about {times} times "
-                 "below it, even assuming every antenna at full power.").format(
-            p=format_number(float(f"{p:.2g}")), times=format_number(round(times)))
+        return gettext("Here the estimated exposure is {p} of the limit — about {times} times "
+                       "below it, even assuming every antenna at full power.").format(
+            p=plain_percent(p), times=format_number(round(times)))
     if p < 100:
-        return gettext("Here the estimated exposure is {p} % of the limit: below it, under "
-                 "worst-case assumptions.").format(p=format_number(round(p)))
-    return gettext("Here the worst-case estimate is {p} % of the limit. This place is inside an "
-             "antenna's exclusion zone; the operator must restrict access or reduce "
-             "power.").format(p=format_number(round(p)))
+        return gettext("Here the estimated exposure is {p} of the limit: below it, under "
+                       "worst-case assumptions.").format(p=plain_percent(p))
+    return gettext("Here the worst-case estimate is {p} of the limit. This place is inside an "
+                   "antenna's exclusion zone; the operator must restrict access or reduce "
+                   "power.").format(p=plain_percent(p))
 
 
 def _xy(ws: Workspace, lat: float | None, lon: float | None, x: float | None,
@@ -245,63 +285,395 @@ def place_label(place: str) -> str:
     return gettext("ground, {d} m at {a}°").format(d=format_number(float(m["d"])), a=m["a"])
 
 
-def _map_figure(ws: Workspace, sites: list[dict[str, Any]]) -> go.Figure | None:
-    tif = ws.root / "outputs" / OUTPUT_DIR / f"ter_{EVALUATION_HEIGHT_M:g}m.tif"
-    if not tif.is_file():
-        return None
-    ter, grid, _ = read_raster(tif)
-    step = max(1, int(np.ceil(max(grid.shape) / 160)))
-    ter = ter[::step, ::step]
-    x, y = grid.cell_centres()
-    xs, ys = x[0, ::step], y[::step, 0]
-    pct = np.log10(np.clip(100 * ter, 1e-3, 100))
+# -- the exposure map -------------------------------------------------------------------------
+#: Colour bands of the exposure map: (upper edge [% of the limit], colour, words). Below 10 %
+#: calm sequential colours (ColorBrewer GnBu), warm ones only from 10 %, the limit at the top.
+EXPOSURE_BANDS: tuple[tuple[float, str, str], ...] = (
+    (0.1, "#e0f3db", N_("far below the limit")),
+    (1.0, "#a8ddb5", N_("far below the limit")),
+    (10.0, "#5bb5d1", N_("well below the limit")),
+    (50.0, "#fee391", N_("below the limit")),
+    (100.0, "#fe9929", N_("close to the limit")),
+    (math.inf, "#a50026", N_("above the limit: exclusion zone")),
+)
+#: Opacity of the exposure tiles (0..255), so the vector layers below still show.
+TILE_ALPHA = 200
+TILE_MAX_AGE_S = 86_400
+
+
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def exposure_band(percent: np.ndarray) -> np.ndarray:
+    """Index into :data:`EXPOSURE_BANDS` of each exposure [% of the limit] (a value on an
+    edge belongs to the band above it: 10 % is "below the limit", 100 % is above it)."""
+    edges = np.array([b[0] for b in EXPOSURE_BANDS[:-1]])
+    return np.searchsorted(edges, percent, side="right")
+
+
+def exposure_rgba(ter: np.ndarray | np.ma.MaskedArray, alpha: int = TILE_ALPHA) -> np.ndarray:
+    """RGBA uint8 image (rows, cols, 4) of total exposure ratios ``ter`` [1 = the limit],
+    coloured by band of ``100 * ter`` % (ITU-T K.100 total exposure ratio); transparent where
+    masked or not finite."""
+    data = np.ma.getdata(ter).astype(np.float64)
+    valid = ~np.ma.getmaskarray(ter) & np.isfinite(data)
+    lut = np.array([(*_hex_rgb(c), alpha) for _, c, _ in EXPOSURE_BANDS], dtype=np.uint8)
+    rgba = lut[exposure_band(100.0 * np.where(valid, data, 0.0))]
+    rgba[~valid] = 0
+    return rgba
+
+
+def _ter_path(ws: Workspace) -> Path:
+    return ws.root / "outputs" / OUTPUT_DIR / f"ter_{EVALUATION_HEIGHT_M:g}m.tif"
+
+
+def _version(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_mtime_ns:x}-{st.st_size:x}"
+
+
+def legend() -> list[dict[str, str]]:
+    """The map's legend, the limit first: colour, range of % of the limit, words."""
+    out = []
+    lower = 0.0
+    for upper, colour, words in EXPOSURE_BANDS:
+        if lower == 0:
+            span = gettext("under {b}").format(b=plain_percent(upper))
+        elif math.isinf(upper):
+            span = gettext("{a} or more").format(a=plain_percent(lower))
+        else:
+            span = f"{plain_percent(lower).removesuffix(' %')}–{plain_percent(upper)}"
+        out.append({"colour": colour, "range": span,
+                    "words": gettext(words)})
+        lower = upper
+    return out[::-1]
+
+
+@pages.get("/emf/tiles/{z}/{x}/{y}.png")
+def exposure_tile(request: Request, z: int, x: int, y: int) -> Response:
+    """Tile ``z/x/y`` (Web Mercator, 256 px) of the exposure at 1.5 m as PNG, coloured by band
+    of % of the limit, transparent outside the computed area."""
+    path = _ter_path(get_workspace(request))
+    if not path.is_file():
+        raise HTTPException(404, "no EMF exposure map yet; run `ssckit emf check`")
+    try:
+        maptiles.check_tile_address(z, x, y)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    etag = f'"{_version(path)}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={TILE_MAX_AGE_S}"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    try:
+        values = maptiles.read_tile(path, z, x, y)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    png = maptiles.empty_tile_png() if np.ma.getmaskarray(values).all() \
+        else maptiles.encode_png(exposure_rgba(values))
+    return Response(png, media_type="image/png", headers=headers)
+
+
+# -- the workspace's own vector layers and place search -----------------------------------------
+#: Optional vector layers drawn under the exposure and searched by name: kind -> file name in
+#: the workspace folder (or ``inputs.emf.<kind>`` of city.yaml).
+EXTRA_LAYERS = ("river", "roads", "buildings", "places")
+_KIND_ORDER = {"district": 0, "places": 1, "roads": 2, "river": 3, "buildings": 4,
+               "boundary": 5}
+
+
+def _geojson_crs(doc: dict[str, Any], default: str) -> str:
+    crs = ((doc.get("crs") or {}).get("properties") or {}).get("name")
+    return str(crs) if crs else default
+
+
+def read_named_geometries(path: Path, default_crs: str) -> list[tuple[str, Any]]:
+    """The features of a GeoJSON file as (name, shapely geometry in WGS 84 degrees); the
+    file's ``crs`` member (GeoJSON 2008) when it has one, else ``default_crs`` for projected
+    coordinates or WGS 84 (RFC 7946) for coordinates within ±180/±90."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        feats = doc["features"] if doc.get("type") == "FeatureCollection" else [doc]
+        geoms = [(str((f.get("properties") or {}).get("name") or ""), shape(f["geometry"]))
+                 for f in feats if f.get("geometry")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError,
+            shapely.errors.GEOSException) as exc:
+        raise InputError(str(path), None, f"not a readable GeoJSON FeatureCollection ({exc}); "
+                                          "fix or remove the file") from None
+    crs = _geojson_crs(doc, default_crs)
+    if "crs" not in doc and geoms:
+        xmin, ymin, xmax, ymax = shapely.total_bounds([g for _, g in geoms])
+        if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
+            crs = "EPSG:4326"
+    if crs in ("EPSG:4326", "urn:ogc:def:crs:OGC:1.3:CRS84"):
+        return geoms
+    to_ll = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return [(name, shapely.transform(g, lambda xy: np.column_stack(
+        to_ll.transform(xy[:, 0], xy[:, 1])))) for name, g in geoms]
+
+
+def _layer_files(ws: Workspace) -> list[tuple[str, Path]]:
+    files = [("boundary", ws.path(ws.config.boundary))]
+    if ws.config.districts:
+        files.append(("district", ws.path(ws.config.districts)))
+    for kind in EXTRA_LAYERS:
+        path = ws.input_path("emf", kind) or ws.root / f"{kind}.geojson"
+        if path.is_file():
+            files.append((kind, path))
+    return files
+
+
+@functools.lru_cache(maxsize=8)
+def _areas(files: tuple[tuple[str, str, int], ...], crs: str, city: str
+           ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    features: list[dict[str, Any]] = []
+    places: list[dict[str, Any]] = []
+    for kind, path, _mtime in files:
+        for name, geom in read_named_geometries(Path(path), crs):
+            if kind == "boundary":
+                name = city
+            features.append({"type": "Feature", "geometry": _rounded(mapping(geom)),
+                             "properties": {"kind": kind, "name": name}})
+            if name and kind != "boundary":
+                if geom.geom_type in ("LineString", "MultiLineString"):
+                    pt = geom.interpolate(0.5, normalized=True)
+                else:
+                    pt = geom.representative_point()
+                w, s, e, n = geom.bounds
+                places.append({"name": name, "kind": kind, "lat": round(pt.y, 6),
+                               "lon": round(pt.x, 6),
+                               "bounds": [round(v, 6) for v in (s, w, n, e)]})
+    places.sort(key=lambda p: (_KIND_ORDER.get(p["kind"], 9), p["name"].casefold()))
+    return {"type": "FeatureCollection", "features": features}, tuple(places)
+
+
+def _rounded(geom: Any) -> dict[str, Any]:
+    def rnd(c: Any) -> Any:
+        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
+            return [round(float(v), 6) for v in c]
+        return [rnd(v) for v in c]
+    return {"type": geom["type"], "coordinates": rnd(geom["coordinates"])}
+
+
+def areas(ws: Workspace) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    """The workspace's vector layers as one GeoJSON FeatureCollection in WGS 84 (``kind``:
+    boundary, district, river, roads, buildings, places; ``name``) and its named features
+    (name, kind, lat, lon [degrees], bounds [south, west, north, east]) for place search."""
+    files = tuple((kind, str(path), path.stat().st_mtime_ns if path.is_file() else 0)
+                  for kind, path in _layer_files(ws))
+    return _areas(files, ws.config.crs, ws.config.name)
+
+
+def search_places(places: tuple[dict[str, Any], ...] | list[dict[str, Any]], query: str,
+                  limit: int = 10) -> list[dict[str, Any]]:
+    """Named features matching ``query`` (case- and accent-insensitive words): exact names
+    first, then names starting with it, then names containing it."""
+    q = " ".join(query.casefold().split())
+    if not q:
+        return []
+    ranked = []
+    for i, p in enumerate(places):
+        name = " ".join(p["name"].casefold().split())
+        if name == q:
+            rank = 0
+        elif name.startswith(q):
+            rank = 1
+        elif q in name:
+            rank = 2
+        else:
+            continue
+        ranked.append((rank, i, p))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [p for _, _, p in ranked[:limit]]
+
+
+class Place(BaseModel):
+    name: str
+    kind: str = Field(description="district, places, roads, river or buildings")
+    lat: float = Field(description="a point on the feature: latitude [degrees, WGS 84]")
+    lon: float = Field(description="longitude of that point [degrees, WGS 84]")
+    bounds: list[float] = Field(description="south, west, north, east [degrees, WGS 84]")
+
+
+@router.get("/places", response_model=list[Place])
+def api_places(request: Request, q: Annotated[str, Query(max_length=100,
+               description="part of a place's name")] = "") -> list[dict[str, Any]]:
+    """Named features of the workspace (districts, places, roads, river, buildings) whose
+    name contains ``q``, best matches first."""
+    try:
+        _, places = areas(get_workspace(request))
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return search_places(places, q)
+
+
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
+
+@router.get("/areas.geojson", response_class=GeoJSONResponse)
+def api_areas(request: Request) -> dict[str, Any]:
+    """The workspace's own vector layers in WGS 84: boundary, districts, and river, roads,
+    buildings, places where present (``kind``, ``name``)."""
+    try:
+        return areas(get_workspace(request))[0]
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def sites_geojson(ws: Workspace, sites: list[dict[str, Any]]) -> dict[str, Any]:
+    """The checked sites as points in WGS 84 with ``compliant``, ``percent_of_limit`` [%]
+    and its plain text; non-compliant sites last, so a map drawing in order puts them on top."""
     m = _model(ws)
-    fig = go.Figure(go.Heatmap(
-        x=xs, y=ys, z=pct, colorscale="YlOrRd", zmin=-3, zmax=2,
-        colorbar={"title": gettext("% of limit"), "tickvals": [-3, -2, -1, 0, 1, 2],
-                  "ticktext": ["0.001", "0.01", "0.1", "1", "10", "100"]},
-        hovertemplate=gettext("click for the exposure here") + "<extra></extra>"))
-    ok = {s["site"]: s["compliant"] for s in sites}
-    first: dict[str, int] = {}
-    for i, s in enumerate(m.site.tolist()):
-        first.setdefault(s, i)
-    for flag, name, colour in ((True, gettext("compliant site"), "#009E73"),
-                               (False, gettext("site NOT compliant"), "#D55E00")):
-        idx = [i for s, i in first.items() if ok.get(s, True) == flag]
-        if idx:
-            fig.add_scatter(x=m.tx.x_m[idx], y=m.tx.y_m[idx], mode="markers",
-                            marker={"size": 10, "color": colour, "line": {"width": 1,
-                                                                         "color": "black"}},
-                            text=[m.site[i] for i in idx], name=name,
-                            hovertemplate=gettext("site") + " %{text}<extra></extra>")
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      xaxis={"visible": False, "scaleanchor": "y"}, yaxis={"visible": False},
-                      legend={"orientation": "h", "y": -0.02}, clickmode="event")
-    return fig
+    to_ll = Transformer.from_crs(ws.config.crs, "EPSG:4326", always_xy=True)
+    where: dict[str, tuple[float, float]] = {}
+    for s, x, y in zip(m.site.tolist(), m.tx.x_m.tolist(), m.tx.y_m.tolist(), strict=True):
+        where.setdefault(s, (x, y))
+    feats = []
+    for s in sorted(sites, key=lambda s: (not s["compliant"], s["percent_of_limit"])):
+        if s["site"] not in where:
+            continue
+        lon, lat = to_ll.transform(*where[s["site"]])
+        feats.append({"type": "Feature",
+                      "geometry": {"type": "Point", "coordinates": [round(lon, 6),
+                                                                    round(lat, 6)]},
+                      "properties": {"site": s["site"], "compliant": s["compliant"],
+                                     "percent_of_limit": s["percent_of_limit"],
+                                     "percent_text": plain_percent(s["percent_of_limit"])}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+@router.get("/sites.geojson", response_class=GeoJSONResponse)
+def api_sites_geojson(request: Request) -> dict[str, Any]:
+    """The sites of the last check as GeoJSON points (site, compliant, percent_of_limit [%]
+    at the worst place people can reach), non-compliant ones last."""
+    ws = get_workspace(request)
+    sites = _sites(ws)
+    if not sites:
+        raise HTTPException(404, "no EMF check yet; run `ssckit emf check`")
+    try:
+        return sites_geojson(ws, sites)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+# -- the page -----------------------------------------------------------------------------------
+_FIELDS = {
+    "lat": (N_("Latitude"), -90.0, 90.0, "40.7"),
+    "lon": (N_("Longitude"), -180.0, 180.0, "39.05"),
+    "height_m": (N_("Height above ground"), 0.0, 300.0, "1.5"),
+}
+
+
+def parse_form_number(name: str, text: str | None) -> tuple[float | None, str | None]:
+    """A number of the point form (``lat``, ``lon``, ``height_m``): (value, None), or (None,
+    the one-line message to show beside the field, in the reader's language)."""
+    label, lo, hi, example = _FIELDS[name]
+    if text is None or not text.strip():
+        return None, None
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        return None, gettext("{field}: “{value}” is not a number; enter a number from {lo} "
+                             "to {hi}, e.g. {example}.").format(
+            field=gettext(label), value=text.strip()[:40], lo=format_number(lo),
+            hi=format_number(hi), example=example)
+    if not lo <= value <= hi:
+        return None, gettext("{field}: {value} is outside {lo} to {hi}; enter a number in "
+                             "that range.").format(field=gettext(label),
+                                                   value=format_number(value),
+                                                   lo=format_number(lo), hi=format_number(hi))
+    return value, None
+
+
+def _map_config(ws: Workspace, focus: list[float] | None, marker: list[float] | None
+                ) -> dict[str, Any] | None:
+    path = _ter_path(ws)
+    if not path.is_file():
+        return None
+    w, s, e, n = maptiles.raster_info(path).bounds_lonlat
+    return {
+        "tiles": f"/emf/tiles/{{z}}/{{x}}/{{y}}.png?v={_version(path)}",
+        "bounds": [[s, w], [n, e]], "focus": focus, "marker": marker,
+        "areas_url": "/api/v1/emf/areas.geojson", "sites_url": "/api/v1/emf/sites.geojson",
+        "point_url": "/api/v1/emf/point", "max_zoom": maptiles.MAX_ZOOM - 4,
+        "text": {
+            "not_compliant": gettext("not compliant"), "compliant": gettext("compliant"),
+            "site": gettext("Site"), "loading": gettext("Working out the exposure here…"),
+            "failed": gettext("The exposure of this place could not be worked out."),
+            "less_than": gettext("less than {p} %").format(p="{p}"),
+            "zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
+            "no_leaflet": gettext("The interactive map needs Leaflet (Debian package "
+                                  "libjs-leaflet); the form and the table of sites work "
+                                  "without it."),
+        },
+    }
 
 
 @pages.get("/emf", response_class=HTMLResponse)
-def emf_page(request: Request, lat: Lat = None, lon: Lon = None,
-             height_m: Height = EVALUATION_HEIGHT_M) -> HTMLResponse:
+def emf_page(request: Request) -> HTMLResponse:
+    """The public page. Its form works without JavaScript: bad input is shown beside the
+    field it concerns, the form keeps what was typed."""
     ws = get_workspace(request)
+    qp = request.query_params
     sites = _sites(ws)
-    result = error = None
-    if lat is not None and lon is not None:
+    errors: dict[str, str] = {}
+    values: dict[str, float | None] = {}
+    for name in _FIELDS:
+        values[name], err = parse_form_number(name, qp.get(name))
+        if err:
+            errors[name] = err
+    lat, lon = values["lat"], values["lon"]
+    height = values["height_m"] if values["height_m"] is not None else EVALUATION_HEIGHT_M
+    result = place = None
+    focus = marker = None
+    place_q = (qp.get("place") or "").strip()[:100]
+    map_error = None
+    try:
+        places = areas(ws)[1]
+    except InputError as exc:
+        places, map_error = (), str(exc)
+    if place_q and lat is None and lon is None and not errors:
+        found = search_places(places, place_q, limit=1)
+        if found:
+            place = found[0]
+            lat, lon, focus = place["lat"], place["lon"], place["bounds"]
+        else:
+            errors["place"] = gettext("No place called “{q}” in this city; pick a name from "
+                                      "the list, e.g. {example}.").format(
+                q=place_q, example=places[0]["name"] if places else ws.config.name)
+    elif not errors and (lat is None) != (lon is None):
+        errors["lon" if lon is None else "lat"] = gettext(
+            "Give both latitude and longitude (WGS 84 degrees), or search for a place.")
+    if lat is not None and lon is not None and not errors:
         try:
             px, py = _xy(ws, lat, lon, None, None)
             _check_inside(ws, px, py)
-            result = point_exposure(ws, px, py, height_m)
+            result = point_exposure(ws, px, py, height)
             result["summary"] = plain_language(result)
+            marker = [lat, lon]
         except HTTPException as exc:
-            error = str(exc.detail)
-    fig = _map_figure(ws, sites) if sites else None
+            errors["place" if place else "lat"] = str(exc.detail)
+        except InputError as exc:
+            errors["lat"] = str(exc)
     m = _model(ws) if sites else None
+    config = None
+    if sites and map_error is None:
+        try:
+            config = _map_config(ws, focus, marker)
+        except InputError as exc:
+            map_error = str(exc)
     return render(request, "emf/public.html", {
-        "sites": sites, "result": result, "error": error, "lat": lat, "lon": lon,
-        "height_m": height_m,
-        "map_chart": chart_json(fig) if fig else None,
-        "limit_set": m.limit_set if m else None, "settings": m.settings if m else None,
+        "sites": sites, "result": result, "errors": errors, "place": place,
+        "form": {k: qp.get(k, "") for k in ("lat", "lon", "place")}
+        | {"height_m": qp.get("height_m") or f"{EVALUATION_HEIGHT_M:g}"},
+        "place_names": [p["name"] for p in places],
+        "limit_set": m.limit_set if m else None,
+        "limit_title": limit_title(m.limit_set) if m else None,
+        "settings": m.settings if m else None,
         "n_ok": sum(s["compliant"] for s in sites),
-        "place_label": place_label,
-    })
-
+        "place_label": place_label, "pct": plain_percent, "legend": legend(),
+        "map_config": config, "map_error": map_error,
+    }, status_code=200)

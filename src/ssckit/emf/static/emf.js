@@ -1,44 +1,153 @@
-// EMF map: a click on the map asks the API for the exposure there and shows it in plain text.
+/* The public EMF map of /emf (Leaflet): exposure tiles in bands of % of the limit over the
+ * city's own layers (boundary, districts, river, roads, buildings), antenna sites with the
+ * non-compliant ones drawn on top, and the exposure of a place on a click or, with the
+ * keyboard, on Enter at the centre of the map. Everything it needs comes from the JSON block
+ * #emf-map-config; its texts are already in the reader's language. */
 (function () {
-  "use strict";
-  function show(data) {
-    var box = document.getElementById("point-result");
-    var t = box.dataset;
-    var cls = data.compliant ? "result result-ok" : "result result-bad";
-    var rows = data.contributions.map(function (c) {
-      return "<tr><td>" + c.site + "</td><td class=\"num\">" + Math.round(c.distance_m) +
-        " " + t.m + "</td><td class=\"num\">" +
-        c.percent_of_limit.toPrecision(2).replace(".", t.decimal) + " %</td></tr>";
-    }).join("");
-    box.innerHTML = "<div class=\"" + cls + "\"><p class=\"big\"></p><table><caption></caption>" +
-      "<thead><tr><th scope=\"col\"></th><th scope=\"col\" class=\"num\"></th>" +
-      "<th scope=\"col\" class=\"num\"></th></tr></thead><tbody>" + rows + "</tbody></table>" +
-      "<p class=\"muted\"></p></div>";
-    box.querySelector("caption").textContent = t.caption;
-    var heads = box.querySelectorAll("th");
-    heads[0].textContent = t.site;
-    heads[1].textContent = t.distance;
-    heads[2].textContent = t.share;
-    box.querySelector("p.big").textContent = data.summary;
-    box.querySelector("p.muted").textContent = t.assumptions + " " + data.assumptions.join("; ") + ".";
+  'use strict';
+  var cfgEl = document.getElementById('emf-map-config');
+  var el = document.getElementById('emf-map');
+  if (!cfgEl || !el) { return; }
+  var cfg = JSON.parse(cfgEl.textContent);
+  var T = cfg.text;
+  if (!window.L) { el.textContent = T.no_leaflet; return; }
+
+  var lang = document.documentElement.lang || 'en';
+  function pct(p) {
+    if (p < 0.01) { return T.less_than.replace('{p}', new Intl.NumberFormat(lang).format(0.01)); }
+    var opts = p < 1 ? {maximumSignificantDigits: 2}
+      : {maximumFractionDigits: p < 10 ? 1 : 0};
+    return new Intl.NumberFormat(lang, opts).format(p) + ' %';
   }
-  function attach() {
-    var map = document.getElementById("emf-map");
-    if (!map || typeof map.on !== "function") { window.setTimeout(attach, 200); return; }
-    map.on("plotly_click", function (ev) {
-      if (!ev.points || !ev.points.length) { return; }
-      var p = ev.points[0];
-      fetch("/api/v1/emf/point?x=" + encodeURIComponent(p.x) + "&y=" + encodeURIComponent(p.y),
-            {headers: {"Accept": "application/json"}})
-        .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
-        .then(function (res) {
-          if (res[0]) { show(res[1]); } else {
-            document.getElementById("point-result").textContent = res[1].detail || document.getElementById("point-result").dataset.none;
-          }
-        });
+  var map = L.map(el, {attributionControl: false, zoomControl: false, keyboard: true,
+                       maxZoom: cfg.max_zoom, zoomSnap: 0.5});
+  L.control.zoom({zoomInTitle: T.zoom_in, zoomOutTitle: T.zoom_out}).addTo(map);
+  var bounds = L.latLngBounds(cfg.bounds);
+  if (cfg.focus) {
+    map.fitBounds([[cfg.focus[0], cfg.focus[1]], [cfg.focus[2], cfg.focus[3]]],
+                  {maxZoom: 16});
+  } else {
+    map.fitBounds(bounds);
+  }
+  map.createPane('areas').style.zIndex = 350;
+  map.createPane('sitesOk').style.zIndex = 620;
+  map.createPane('sitesBad').style.zIndex = 660;  // over the place names (650)
+  L.tileLayer(cfg.tiles, {bounds: bounds, tileSize: 256, maxZoom: cfg.max_zoom,
+                          className: 'exposure-tiles'}).addTo(map);
+
+  function getJSON(url) {
+    return fetch(url, {headers: {Accept: 'application/json'}}).then(function (r) {
+      return r.json().then(function (body) { return {ok: r.ok, status: r.status, body: body}; });
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", attach);
-  } else { attach(); }
-}());
+  var styles = {
+    boundary: {color: '#1b1f24', weight: 2.5, fill: false},
+    district: {color: '#1b1f24', weight: 1, dashArray: '4 3', fill: false},
+    river: {color: '#2b6cb0', weight: 4, opacity: 0.8, fill: false},
+    roads: {color: '#57606a', weight: 2, fill: false},
+    buildings: {color: '#57606a', weight: 0.5, fillColor: '#8c959f', fillOpacity: 0.5},
+    places: {color: '#1b1f24', weight: 1}
+  };
+  getJSON(cfg.areas_url).then(function (res) {
+    if (!res.ok) { return; }
+    L.geoJSON(res.body, {
+      pane: 'areas', interactive: false,
+      style: function (f) { return styles[f.properties.kind] || styles.district; },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {pane: 'areas', radius: 3, color: '#1b1f24',
+                                       fillColor: '#ffffff', fillOpacity: 1, weight: 1});
+      },
+      onEachFeature: function (f, layer) {
+        var k = f.properties.kind;
+        if (f.properties.name && (k === 'district' || k === 'places' || k === 'river')) {
+          layer.bindTooltip(f.properties.name, {permanent: true, direction: 'center',
+                                                className: 'place-label', interactive: false});
+        }
+      }
+    }).addTo(map);
+  });
+  getJSON(cfg.sites_url).then(function (res) {
+    if (!res.ok) { return; }
+    res.body.features.forEach(function (f) {
+      var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+      var p = f.properties;
+      if (p.compliant) {
+        L.circleMarker(ll, {pane: 'sitesOk', radius: 5, color: '#ffffff', weight: 1.5,
+                            fillColor: '#1b1f24', fillOpacity: 1, interactive: false,
+                            className: 'site-ok'}).addTo(map);
+      } else {
+        var icon = L.divIcon({className: 'site-bad', iconSize: null, iconAnchor: [11, 11],
+                              html: '<span class="site-bad-mark">!</span>' +
+                                    '<span class="site-bad-text"></span>'});
+        var m = L.marker(ll, {pane: 'sitesBad', icon: icon, interactive: false,
+                              keyboard: false}).addTo(map);
+        var text = m.getElement().querySelector('.site-bad-text');
+        text.textContent = T.site + ' ' + p.site + ': ' + T.not_compliant + ' (' +
+          p.percent_text + ')';
+        m.getElement().setAttribute('data-site', p.site);
+      }
+    });
+  });
+
+  function show(data) {
+    var box = document.getElementById('point-result');
+    var t = box.dataset;
+    box.textContent = '';
+    var div = document.createElement('div');
+    div.className = data.compliant ? 'result result-ok' : 'result result-bad';
+    var big = document.createElement('p'); big.className = 'big'; big.textContent = data.summary;
+    div.appendChild(big);
+    var table = document.createElement('table');
+    var cap = table.createCaption(); cap.textContent = t.caption;
+    var head = table.createTHead().insertRow();
+    [t.site, t.distance, t.share].forEach(function (h, i) {
+      var th = document.createElement('th'); th.scope = 'col'; th.textContent = h;
+      if (i) { th.className = 'num'; }
+      head.appendChild(th);
+    });
+    var body = table.createTBody();
+    data.contributions.forEach(function (c) {
+      var tr = body.insertRow();
+      tr.insertCell().textContent = c.site;
+      var d = tr.insertCell(); d.className = 'num';
+      d.textContent = new Intl.NumberFormat(lang).format(Math.round(c.distance_m)) + ' ' + t.m;
+      var s = tr.insertCell(); s.className = 'num'; s.textContent = pct(c.percent_of_limit);
+    });
+    div.appendChild(table);
+    var muted = document.createElement('p'); muted.className = 'muted';
+    muted.textContent = t.assumptions + ' ' + data.assumptions.join('; ') + '.';
+    div.appendChild(muted);
+    box.appendChild(div);
+  }
+  var popup = L.popup({maxWidth: 280, autoPanPadding: [20, 20]});
+  function query(latlng) {
+    popup.setLatLng(latlng).setContent(T.loading).openOn(map);
+    var lat = latlng.lat.toFixed(6), lon = latlng.lng.toFixed(6);
+    getJSON(cfg.point_url + '?lat=' + lat + '&lon=' + lon).then(function (res) {
+      var p = document.createElement('p');
+      if (res.ok) {
+        p.textContent = res.body.summary;
+        show(res.body);
+        var la = document.getElementById('lat'), lo = document.getElementById('lon');
+        if (la && lo) { la.value = lat; lo.value = lon; }
+      } else {
+        p.textContent = typeof res.body.detail === 'string' ? res.body.detail : T.failed;
+        document.getElementById('point-result').textContent = p.textContent;
+      }
+      popup.setContent(p);
+    }).catch(function () {
+      popup.setContent(T.failed);
+      document.getElementById('point-result').textContent = T.failed;
+    });
+  }
+  map.on('click', function (e) { query(e.latlng); });
+  el.addEventListener('keydown', function (ev) {
+    if (ev.target !== el) { return; }
+    if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); query(map.getCenter()); }
+  });
+  if (cfg.marker) {
+    L.circleMarker(cfg.marker, {radius: 8, color: '#1b1f24', weight: 3, fill: false,
+                                interactive: false}).addTo(map);
+    if (!cfg.focus) { map.setView(cfg.marker, Math.max(map.getZoom(), 15)); }
+  }
+})();
