@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 import plotly.graph_objects as go
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import Field
 
 from ssckit.core.i18n import N_
 from ssckit.core.i18n import gettext as _
-from ssckit.core.webkit import chart_json, get_workspace, render
+from ssckit.core.webkit import Answer, chart_json, get_workspace, render
 
 router = APIRouter(prefix="/school", tags=["school"])
 pages = APIRouter(include_in_schema=False)
@@ -23,6 +24,63 @@ OUTCOME_LABELS = {
     "uptime": (N_("Connectivity uptime"), "%"),
     "energy_per_pupil": (N_("Energy per pupil"), N_("kWh/pupil/week")),
 }
+
+
+class EffectAnswer(Answer):
+    """One outcome's difference-in-differences estimate (unit of the outcome)."""
+
+    outcome: str = Field(description="co2_cat_ii_share [%], overheating_hours [h/week per "
+                                     "room], uptime [%] or energy_per_pupil [kWh/pupil/week]")
+    estimate: float
+    se: float = Field(description="cluster-robust (CR1) standard error")
+    ci_low: float
+    ci_high: float
+    df: int = Field(description="degrees of freedom of the t interval (schools - 1)")
+    n_obs: int
+    n_schools: int
+    n_pilot: int
+    pre_pilot: float
+    post_pilot: float
+    pre_other: float
+    post_other: float
+
+
+class EvaluationAnswer(Answer):
+    """The last ``ssckit school evaluate`` (empty ``results`` when none)."""
+
+    pilot_file: str | None = None
+    level: float | None = Field(None, description="confidence level of the intervals [-]")
+    pilot: dict[str, str] = Field(default_factory=dict, description="school -> start date")
+    computed_at: str | None = None
+    results: list[EffectAnswer] = Field(default_factory=list)
+
+
+class NationalSchoolAnswer(Answer):
+    """One school of the national report."""
+
+    school_id: str
+    name: str
+    region: str
+    district: str
+    lat: float
+    lon: float
+    pupils: int
+    rooms: int | None = None
+    co2_cat_ii_share: float | None = Field(None, description="[%] of occupied room hours")
+    overheating_hours: float | None = Field(None, description="[h] per room")
+    uptime: float | None = Field(None, description="[%]")
+    download_median: float | None = Field(None, description="[Mbit/s]")
+    benchmark_share: float | None = Field(None, description="[%] of tests")
+    kwh_m2: float | None = Field(None, description="[kWh/m²]")
+    kwh_pupil: float | None = Field(None, description="[kWh/pupil]")
+    status: str = Field(description="live, at-risk, drop-off or never")
+    giga_category: str = Field(description="good, moderate, bad or unknown (Giga Maps)")
+    giga_connected: bool
+
+
+class NationalAnswer(Answer):
+    total: int = Field(description="schools matching the filters")
+    schools: list[NationalSchoolAnswer]
 
 
 def load_evaluation(request: Request) -> dict[str, Any] | None:
@@ -66,7 +124,7 @@ def evaluation_page(request: Request) -> HTMLResponse:
     })
 
 
-@router.get("/evaluation")
+@router.get("/evaluation", response_model=EvaluationAnswer)
 def api_evaluation(request: Request) -> dict[str, Any]:
     """The last pilot evaluation (``ssckit school evaluate``), or an empty result."""
     return load_evaluation(request) or {"results": []}
@@ -142,7 +200,7 @@ def national_page(request: Request, region: str | None = None, district: str | N
     })
 
 
-@router.get("/national")
+@router.get("/national", response_model=NationalAnswer)
 def api_national(request: Request, region: str | None = None, district: str | None = None,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 100,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
