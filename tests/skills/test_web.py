@@ -334,3 +334,47 @@ def test_keyboard_only_test_in_chromium(workspace: Path, browser_page: object,
     finally:
         server.close()
     assert page.problems == []
+
+
+def test_web_test_shuffles_options_and_scores_by_key(client: TestClient,
+                                                      workspace: Path) -> None:
+    """Answered by the key's *text* on every page: all answers score correct whatever order
+    the options were shown in, each shown order is stable on reload and recorded."""
+    import html as htmlmod
+
+    from ssckit.skills import cat
+
+    start = client.get("/skills/test")
+    r = client.post("/skills/test", data={"csrf_token": csrf_of(start.text), "lang": "en"},
+                    follow_redirects=False)
+    url = r.headers["location"]
+    test_id = url.rsplit("/", 1)[1]
+    tb = results.question_bank()
+    seen: list[tuple[str, ...]] = []
+    for _ in range(results.TEST_CONFIG.max_items + 1):
+        page = client.get(url)
+        if 'name="item"' not in page.text:
+            break
+        assert client.get(url).text == page.text  # the same order on reload
+        item = tb.items[[it.id for it in tb.items].index(
+            re.search(r'name="item" value="([^"]+)"', page.text)[1])]  # type: ignore[index]
+        pairs = [(v, htmlmod.unescape(lab)) for v, lab in re.findall(
+            r'name="choice" value="([^"]+)" required><label for="[^"]+">([^<]*)</label>',
+            page.text)]
+        if item.type == "multiple_choice":
+            seen.append(tuple(v for v, _ in pairs[:-1]))
+            key_text = next(o.text.en for o in item.options if o.id == item.key)
+        else:
+            key_text = "True" if item.key else "False"
+        value = next(v for v, lab in pairs if lab == key_text)
+        r = client.post(url, data={"csrf_token": csrf_of(page.text), "item": item.id,
+                                   "choice": value}, follow_redirects=False)
+        assert r.status_code == 303
+    with Store.open(Workspace.load(workspace).store_path) as store:
+        _, state = results.load_test(store, test_id)  # type: ignore[misc]
+    assert set(state.responses) == {1}
+    theta, se = cat.estimate_theta(tb.cat, state.items, [1] * len(state.items))
+    assert state.theta == pytest.approx(theta) and state.se == pytest.approx(se)
+    mc_shown = [s for s in state.shown if s]
+    assert [tuple(s.split(",")) for s in mc_shown] == seen
+    assert any(list(s) != sorted(s) for s in seen)  # not the order of the bank file

@@ -172,6 +172,10 @@ class CATState:
         Whether a stopping rule has been met.
     stop_reason : str or None
         ``"se"``, ``"max_items"`` or ``"bank_exhausted"``.
+    shown : tuple of str
+        How each answered item was presented, in the order of ``items`` (for a shuffled
+        multiple-choice item the option ids in the order shown, e.g. ``"c,a,d,b"``; ``""``
+        when not recorded). Kept for review; scoring never reads it.
     """
 
     config: CATConfig
@@ -184,6 +188,7 @@ class CATState:
     se: float = 1.0
     finished: bool = False
     stop_reason: str | None = None
+    shown: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """Serialise to a JSON string."""
@@ -197,7 +202,7 @@ class CATState:
         if cfg.get("content_targets") is not None:
             cfg["content_targets"] = tuple(cfg["content_targets"])
         return cls(config=CATConfig(**cfg), items=tuple(d.pop("items")),
-                   responses=tuple(d.pop("responses")), **d)
+                   responses=tuple(d.pop("responses")), shown=tuple(d.pop("shown", ())), **d)
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,7 +385,7 @@ def next_item(bank: ItemBank, state: CATState) -> tuple[CATState, int | None]:
     return replace(state, pending=item), item
 
 
-def answer(bank: ItemBank, state: CATState, response: int) -> CATState:
+def answer(bank: ItemBank, state: CATState, response: int, shown: str = "") -> CATState:
     """Record the answer to the pending item, update the estimate and apply the stop rules.
 
     Parameters
@@ -391,6 +396,9 @@ def answer(bank: ItemBank, state: CATState, response: int) -> CATState:
         Current state, with an item pending (see :func:`next_item`).
     response : int
         Category code of the answer (0/1 for dichotomous items).
+    shown : str
+        How the item was presented (e.g. the shuffled option order), recorded in
+        ``state.shown`` beside the answer; it does not change the estimate.
 
     Returns
     -------
@@ -409,11 +417,13 @@ def answer(bank: ItemBank, state: CATState, response: int) -> CATState:
     cfg = state.config
     items = state.items + (int(state.pending),)
     responses = state.responses + (int(response),)
+    # older states recorded no presentation: pad so that shown[i] belongs to items[i]
+    shown_all = state.shown + ("",) * (len(state.items) - len(state.shown)) + (str(shown),)
     theta, se = estimate_theta(bank, items, responses, estimator=cfg.estimator,
                                prior_mean=cfg.prior_mean, prior_sd=cfg.prior_sd)
     reason = _stop_reason(bank, cfg, len(items), se)
     return replace(state, items=items, responses=responses, pending=None, theta=theta, se=se,
-                   finished=reason is not None, stop_reason=reason)
+                   finished=reason is not None, stop_reason=reason, shown=shown_all)
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import json
 import math
 import re
 import secrets
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -101,12 +102,33 @@ def question_bank() -> QuestionBank:
     return QuestionBank(items, cat.ItemBank(params, areas=areas))
 
 
-def choices(item: Item, lang: str) -> list[tuple[str, str]]:
-    """The answer choices of an item as ``(value, label)``, "I don't know" last."""
+def option_order(item: Item, seed: int) -> tuple[str, ...]:
+    """The order in which a multiple-choice item's options are shown in one test.
+
+    A uniform random permutation of the option ids drawn from ``(seed, CRC-32 of the item
+    id)``: the same test (``seed`` of its :class:`~ssckit.skills.cat.CATState`) shows an item
+    the same way on every reload, other tests show it in other orders, so the position of the
+    key carries no cue. True/false items keep their fixed order (``()``).
+    """
+    if item.type != "multiple_choice":
+        return ()
+    rng = np.random.default_rng([int(seed), zlib.crc32(item.id.encode())])
+    ids = item.option_ids
+    return tuple(ids[i] for i in rng.permutation(len(ids)))
+
+
+def choices(item: Item, lang: str, order: tuple[str, ...] | None = None
+            ) -> list[tuple[str, str]]:
+    """The answer choices of an item as ``(value, label)``, "I don't know" last.
+
+    ``order`` (see :func:`option_order`) gives the order of a multiple-choice item's options;
+    the values stay the option ids, so scoring uses the bank's key whatever the order shown.
+    """
     if item.type == "true_false":
         out = [("true", WORDS["true"][lang]), ("false", WORDS["false"][lang])]
     else:
-        out = [(o.id, o.text.get(lang)) for o in item.options]
+        texts = {o.id: o.text.get(lang) for o in item.options}
+        out = [(i, texts[i]) for i in (order or item.option_ids)]
     return out + [(DONT_KNOW, WORDS["dont_know"][lang])]
 
 

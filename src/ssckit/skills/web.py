@@ -349,7 +349,8 @@ def _question_page(request: Request, test_id: str, lang: str, state: cat.CATStat
     t = _t(lang)
     n = len(state.items) + 1
     content = content_language(lang)
-    choices = res.choices(item, content)
+    order = res.option_order(item, state.seed)
+    choices = res.choices(item, content, order)
     if lang != content:  # "True", "False", "I don't know" in the language of the test
         words = dict(res.choices(item, "en"))
         with i18n.language(lang):
@@ -448,7 +449,8 @@ def answer_question(
         code = res.response_code(question, choice)
     except ValueError:
         return _question_page(request, test_id, lang, state, _t(lang)["no_choice"], 422)
-    state = cat.answer(tb.cat, state, code)
+    state = cat.answer(tb.cat, state, code,
+                       shown=",".join(res.option_order(question, state.seed)))
     if not state.finished:
         state, _ = cat.next_item(tb.cat, state)
     res.save_test(_store(request), test_id, lang, state)
