@@ -355,8 +355,10 @@ class Ingester:
         # committed: now, and only now, acknowledge (in the order received)
         with self._cond:
             generation = self._generation
+        self.client.ack_many(mid for gen, mid, qos, _msg, _t in batch
+                             if qos == 1 and gen == generation)
         for gen, mid, qos, _msg, _t in batch:
-            if qos > 0 and gen == generation:
+            if qos == 2 and gen == generation:
                 self.client.ack(mid, qos)
         self.stats.add(s)
         self.stats.table_readings = s.table_readings
