@@ -33,10 +33,13 @@
         updated.setAttribute("datetime", data.server_time);
         updated.textContent = data.server_time_local;
       }
-      if (mode) { mode.textContent = "Live"; }
+      if (mode) { mode.textContent = mode.getAttribute("data-live") || "Live"; }
     };
     source.onerror = function () {
-      if (mode) { mode.textContent = "Reconnecting (values may be out of date)"; }
+      if (mode) {
+        mode.textContent = mode.getAttribute("data-reconnecting")
+          || "Reconnecting (values may be out of date)";
+      }
     };
     window.addEventListener("pagehide", function () { source.close(); });
   }
