@@ -250,4 +250,7 @@ TEXTS = (
     N_('rejected'),  # status of a KPI value
     N_('manual'),  # origin of a KPI value
     N_('computed'),  # origin of a KPI value
+    N_('manual value'),  # action in the KPI audit log
+    N_('status'),  # action in the KPI audit log
+    N_('evidence'),  # action in the KPI audit log
 )
