@@ -50,7 +50,9 @@ def test_choices_follow_the_order_and_keep_option_ids() -> None:
     assert [v for v, _ in shown] == [*order, "dont_know"]
     texts = {o.id: o.text.en for o in item.options}
     assert all(label == texts[v] for v, label in shown[:-1])
-    assert results.response_code(item, shown[1][0]) == 1  # "b" is the key wherever it is shown
+    at = [v for v, _ in shown].index(item.key)
+    assert results.response_code(item, shown[at][0]) == 1  # the key, wherever it is shown
+    assert all(results.response_code(item, v) == 0 for v, _ in shown if v != item.key)
 
 
 def _run(seed: int, order_of) -> cat.CATState:  # noqa: ANN001
