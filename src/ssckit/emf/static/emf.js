@@ -66,6 +66,16 @@
       }
     }).addTo(map);
   });
+  // A non-compliant site's words go on the side of the map with more room, so they stay in view.
+  var badMarkers = [];
+  function placeWords() {
+    var half = map.getSize().x / 2;
+    badMarkers.forEach(function (m) {
+      var x = map.latLngToContainerPoint(m.getLatLng()).x;
+      m.getElement().classList.toggle('site-bad-left', x > half);
+    });
+  }
+  map.on('zoomend moveend resize', placeWords);
   getJSON(cfg.sites_url).then(function (res) {
     if (!res.ok) { return; }
     res.body.features.forEach(function (f) {
@@ -85,8 +95,10 @@
         text.textContent = T.site + ' ' + p.site + ': ' + T.not_compliant + ' (' +
           p.percent_text + ')';
         m.getElement().setAttribute('data-site', p.site);
+        badMarkers.push(m);
       }
     });
+    placeWords();
   });
 
   function show(data) {
