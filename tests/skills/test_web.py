@@ -130,7 +130,7 @@ def test_russian_test(client: TestClient) -> None:
     test_id, html = take_test(client, "ru", pick=99)  # always "I don't know"
     assert "Ваш результат" in html and "Что изучить дальше" in html
     # Every answer wrong: the lowest level everywhere.
-    assert "Базовый · уровень 1" in html
+    assert "Базовый (уровень 1)" in html
 
 
 def test_stale_or_empty_answer(client: TestClient) -> None:
@@ -378,3 +378,51 @@ def test_web_test_shuffles_options_and_scores_by_key(client: TestClient,
     mc_shown = [s for s in state.shown if s]
     assert [tuple(s.split(",")) for s in mc_shown] == seen
     assert any(list(s) != sorted(s) for s in seen)  # not the order of the bank file
+
+
+def test_result_page_speaks_level_words_and_shows_the_scale_only_to_analysts(
+        client: TestClient) -> None:
+    from ssckit.core import auth
+
+    test_id, html = take_test(client, "en", pick=0)
+    store: Store = client.app.state.store
+    _, _, result = results.load_result(store, test_id)  # type: ignore[misc]
+    words = {"foundation": "Foundation", "intermediate": "Intermediate",
+             "advanced": "Advanced", "highly_specialised": "Highly specialised"}
+    # the public reads a DigComp level word per area (DigComp 2.2 proficiency groups) ...
+    assert f"{words[result.group]} (level {result.level})" in html
+    for a in result.areas:
+        assert f"{words[a.group]} (level {a.level})" in html
+    # ... and no scale score
+    for hidden in ("θ", "±", "Scale score", "For analysts", f"{result.theta:.2f}"):
+        assert hidden not in html, hidden
+    password = "correct horse battery staple 42"
+    auth.add_user(store, "vic", "viewer", password)
+    auth.add_user(store, "ana", "analyst", password)
+
+    def page_as(name: str) -> str:
+        client.cookies.clear()
+        r = client.post("/login", follow_redirects=False, data={
+            "username": name, "password": password,
+            "csrf_token": csrf_of(client.get("/login").text)})
+        assert r.status_code == 303, r.text
+        return client.get(f"/skills/result/{test_id}").text
+
+    assert "For analysts" not in page_as("vic")
+    analyst = page_as("ana")
+    assert "For analysts" in analyst and "Scale score (θ ± standard error)" in analyst
+    from ssckit.core.i18n import format_fixed
+
+    assert f'<td class="num scale-score">{format_fixed(result.theta, 2, "en")}</td>' in analyst
+    for a in result.areas:
+        assert f"{words[a.group]} (level {a.level})" in analyst
+
+
+def test_russian_result_page_level_words(client: TestClient) -> None:
+    test_id, html = take_test(client, "ru", pick=0)
+    _, _, result = results.load_result(client.app.state.store, test_id)  # type: ignore[misc]
+    assert "θ" not in html and "±" not in html
+    words = {"foundation": "Базовый", "intermediate": "Средний", "advanced": "Продвинутый",
+             "highly_specialised": "Высокоспециализированный"}
+    for a in result.areas:
+        assert f"{words[a.group]} (уровень {a.level})" in html

@@ -90,7 +90,11 @@ UI: dict[str, str] = {
     "keep_id": N_("Keep it to open this page again. It is not linked to your name."),
     "overall": N_("Overall level"),
     "questions": N_("Questions answered"),
-    "estimate": N_("Estimate (θ ± standard error)"),
+    "estimate": N_("Scale score (θ ± standard error)"),
+    "analysts_h": N_("For analysts"),
+    "analysts_p": N_("The trait estimate on the test's scale, in standard deviations of the "
+                     "population, with its standard error. It is shown only to analysts."),
+    "level_word": N_("{group} (level {n})"),
     "areas_h": N_("Your level in each area"),
     "area": N_("Area"),
     "level": N_("Level"),
@@ -498,11 +502,16 @@ def result_page(request: Request, test_id: str) -> HTMLResponse:
     taken_at, lang, result = _result(request, test_id)
     t = _t(lang)
     fw = default_frameworks()
+    principal = current_principal(request)
     nxt = result.level + 1 if result.level < 8 else None
     return render(request, "skills/result.html", {
         "t": t, "lang": lang, "test_id": test_id, "taken_at": taken_at, "r": result,
         "content_lang": content_language(lang),
         "group": group_name(result.group, lang),
+        "level_word": lambda group, n: t["level_word"].format(group=group_name(group, lang),
+                                                              n=n),
+        # the scale score is for analysts; the public reads the DigComp level words
+        "show_scale": principal is not None and principal.user.has_role("analyst"),
         "area_name": lambda a: area_name(a, lang),
         "group_name": lambda g: group_name(g, lang),
         "weakest": area_name(result.weakest_area, lang),
