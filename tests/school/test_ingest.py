@@ -315,3 +315,48 @@ def test_reliability_broker_restart_and_ingester_kill(
         assert hits, f"no quarantine row for {code}: {quarantine}"
         if code in ("bad_json", "bad_structure", "missing_field"):     # the whole message
             assert hits[0][1] == payload.decode()
+
+
+HOLD_STORE = """
+import sys, time, duckdb
+deadline = time.monotonic() + 20
+while True:
+    try:
+        con = duckdb.connect(sys.argv[1])
+        break
+    except duckdb.IOException:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.05)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def test_ingester_outlasts_a_store_busy_longer_than_the_wait(
+        tmp_path: Path, registry: object, broker: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds the store past the wait: the ingester (as inside `ssckit serve
+    --live`) keeps its batch unacknowledged, says so in one line, and stores it afterwards."""
+    monkeypatch.setenv("SSCKIT_STORE_WAIT", "0.3")
+    db = tmp_path / "s.duckdb"
+    t0 = now_minute() - timedelta(hours=1)
+    rs = [Reading(DEV, "temperature", to_us(t0 + timedelta(minutes=m)), 20.0 + m / 10)
+          for m in range(40)]
+    with InProcess(db, registry, broker, batch_size=10, flush_interval=0.1) as ing:
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_STORE, str(db), "3"],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            publish_readings(broker.host, broker.port, rs, registry=registry, per_message=5)
+            wait_for(lambda: any("ingest waiting" in line for line in ing.log), 20,
+                     "the ingester to find the store busy")
+            assert ing.thread.is_alive()
+        finally:
+            holder.wait(timeout=30)
+            holder.stdout.close()
+        wait_for(lambda: ing.readings() == 40, 30, "40 readings after the store was freed")
+    busy = [line for line in ing.log if "ingest waiting" in line]
+    assert busy and all("\n" not in line and str(db) in line for line in busy), busy
+    n, distinct, _q = stored(db)
+    assert n == distinct == 40

@@ -257,7 +257,7 @@ class _Shared:
                     # draining for a writer or a knocking process, or yielding to one
                     remaining = deadline - now
                     if remaining <= 0:
-                        raise InputError(str(self.path), None, "the store stayed busy for "
+                        raise StoreBusyError(str(self.path), None, "the store stayed busy for "
                                          f"{wait_s:g} s; try again, or wait longer with "
                                          f"`ssckit --wait SECONDS` (or {WAIT_ENV})")
                     self.cond.wait(min(remaining, 0.05))
@@ -833,6 +833,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class StoreBusyError(InputError):
+    """The store stayed in use by another process for the whole wait (one line, names it)."""
+
+
 def store_busy_error(path: Path, exc: Exception, waited_s: float | None = None) -> Exception:
     """One line for a store another process holds (DuckDB lets one process write), naming
     that process and its command; other I/O errors pass through unchanged."""
@@ -845,7 +849,7 @@ def store_busy_error(path: Path, exc: Exception, waited_s: float | None = None) 
         pid = int(holder.group(2))
         who = f"process {pid} ({_command_of(pid) or Path(holder.group(1)).name})"
     waited = f" for {waited_s:g} s" if waited_s else ""
-    return InputError(str(path), None, f"the store is in use by {who}; waited{waited} — try "
+    return StoreBusyError(str(path), None, f"the store is in use by {who}; waited{waited} — try "
                       f"again when it finishes, or wait longer with `ssckit --wait SECONDS` "
                       f"(or {WAIT_ENV})")
 
@@ -861,7 +865,7 @@ def _command_of(pid: int) -> str:
         if Path(arg).name == "ssckit":
             args = ["ssckit", *args[i + 1:]]
             break
-    line = " ".join(args)
+    line = " ".join(" ".join(args).split())     # one line, whatever the arguments hold
     return line if len(line) <= 80 else line[:77] + "..."
 
 

@@ -38,7 +38,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from ssckit.core.errors import InputError
-from ssckit.core.store import Store
+from ssckit.core.store import Store, StoreBusyError
 from ssckit.school.payload import (
     DEFAULT_LIMITS,
     MAX_AGE,
@@ -63,6 +63,7 @@ DEFAULT_TOPIC = "ssckit/school/+/+"
 DEFAULT_CLIENT_ID = "ssckit-school-ingest"
 DEFAULT_BATCH_SIZE = 5000
 DEFAULT_FLUSH_INTERVAL = 0.5
+BUSY_RETRY_S = 1.0   # pause before writing a batch again after the store stayed busy [s]
 #: Seconds the broker keeps the ingester's session (and queues for it) while it is away.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 #: Longest payload kept verbatim in the quarantine table [characters].
@@ -349,9 +350,22 @@ class Ingester:
             n = min(len(self._queue), self.batch_size)
             return [self._queue.popleft() for _ in range(n)]
 
-    def _write(self, batch: list[tuple[int, int, int, Message, float]]) -> None:
-        s = self.sink(parse_messages(self.codes, self.registry, [b[3] for b in batch],
-                                     limits=self.limits))
+    def _write(self, batch: list[tuple[int, int, int, Message, float]],
+               stop: threading.Event | None = None) -> None:
+        parsed = parse_messages(self.codes, self.registry, [b[3] for b in batch],
+                                limits=self.limits)
+        while True:
+            try:
+                s = self.sink(parsed)
+                break
+            except StoreBusyError as exc:
+                # nothing acknowledged yet: the batch is kept and written once the store is
+                # free again (an ingester inside `ssckit serve --live` must not die of it)
+                self.log(f"ingest waiting: {exc}")
+                if stop is not None and stop.wait(BUSY_RETRY_S):
+                    raise
+                if stop is None:
+                    time.sleep(BUSY_RETRY_S)
         # committed: now, and only now, acknowledge (in the order received)
         with self._cond:
             generation = self._generation
@@ -380,14 +394,14 @@ class Ingester:
             while not stop.is_set():
                 batch = self._next_batch(stop)
                 if batch:
-                    self._write(batch)
+                    self._write(batch, stop)
             while True:     # drain what was received before the stop
                 with self._cond:
                     batch = [self._queue.popleft()
                              for _ in range(min(len(self._queue), self.batch_size))]
                 if not batch:
                     break
-                self._write(batch)
+                self._write(batch, stop)
         finally:
             self.client.disconnect()
             self.client.loop_stop()
