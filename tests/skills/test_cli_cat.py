@@ -116,7 +116,7 @@ def _answers_for(lang: str, seed: int, correct: bool) -> str:
         if index is None:
             break
         item = tb.item(index)
-        opts = results.choices(item, lang)
+        opts = results.choices(item, lang, results.option_order(item, seed))
         pick = next(k for k, (v, _) in enumerate(opts) if results.response_code(item, v)) \
             if correct else len(opts) - 1
         keys.append(str(pick + 1))

@@ -381,6 +381,7 @@ def take_test(lang: str, seed: int | None, max_items: int) -> None:
         choices,
         competence_name,
         group_name,
+        option_order,
         question_bank,
         response_code,
         score_test,
@@ -398,14 +399,16 @@ def take_test(lang: str, seed: int | None, max_items: int) -> None:
         if index is None:
             break
         item = tb.item(index)
-        opts = choices(item, lang)
+        order = option_order(item, state.seed)  # shuffled per test and question
+        opts = choices(item, lang, order)
         click.echo("")
         click.echo(f"{tr('question', i=len(state.items) + 1)} · {area_name(item.area, lang)}")
         click.echo(item.stem.get(lang))
         for k, (_, label) in enumerate(opts, 1):
             click.echo(f"  {k}) {label}")
         pick = click.prompt(tr("answer"), type=click.IntRange(1, len(opts)))
-        state = cat.answer(tb.cat, state, response_code(item, opts[pick - 1][0]))
+        state = cat.answer(tb.cat, state, response_code(item, opts[pick - 1][0]),
+                           shown=",".join(order))
     res = score_test(tb, state)
     click.echo("")
     console.print(f"[bold]{tr('overall')}: {escape(group_name(res.group, lang))}, "
