@@ -426,3 +426,33 @@ def test_russian_result_page_level_words(client: TestClient) -> None:
              "highly_specialised": "Высокоспециализированный"}
     for a in result.areas:
         assert f"{words[a.group]} (уровень {a.level})" in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium")
+def test_analyst_result_page_in_chromium(workspace: Path, browser_page: object) -> None:
+    """The analysts' view of a result (level words and the scale-score table) has no axe-core
+    WCAG 2.2 A/AA violation."""
+    from ssckit.core import auth
+
+    with TestClient(create_app(workspace), base_url="https://testserver") as c:
+        test_id, _ = take_test(c, "en", pick=1)
+    password = "correct horse battery staple 42"
+    with Store.open(Workspace.load(workspace).store_path) as store:
+        auth.add_user(store, "ana", "analyst", password)
+    page: Any = browser_page
+    server = serve_workspace(workspace)
+    url = next(server)
+    try:
+        page.goto(url + "/login", wait_until="load")
+        page.fill("#username", "ana")
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        assert "/login" not in page.url
+        page.goto(f"{url}/skills/result/{test_id}", wait_until="load")
+        assert page.locator("#analysts-h").inner_text() == "For analysts"
+        assert page.locator("td.scale-score").count() == 1
+        no_axe_violations(page)
+    finally:
+        server.close()
