@@ -77,3 +77,21 @@ def test_model_errors(tmp_path: Path) -> None:
         caption_media(media, tmp_path / "out", model=model, language="fr")
     with pytest.raises(InputError, match="no such media"):
         caption_media(tmp_path / "missing.mp4", tmp_path / "out", model=model)
+
+
+def test_damaged_model_is_one_line(tmp_path: Path) -> None:
+    """A model folder whose files are not a CTranslate2 model: one line through the CLI."""
+    import sys
+
+    folder = tmp_path / "broken-model"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"\x00not a model" * 64)
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    media = speech_video(tmp_path)
+    res = subprocess.run([sys.executable, "-m", "ssckit.cli", "access", "captions", str(media),
+                          "--model", str(folder), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode != 0
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    assert len(lines) == 1 and "cannot load this Whisper model" in lines[0], lines
+    assert str(folder) in lines[0]

@@ -88,8 +88,14 @@ def load_model(path: str | Path, threads: int = 0) -> Any:
     folder = resolve_model(path)
     key = (str(folder.resolve()), threads)
     if key not in _MODELS:
-        _MODELS[key] = WhisperModel(str(folder), device="cpu", compute_type="int8",
-                                    cpu_threads=threads, local_files_only=True)
+        try:
+            _MODELS[key] = WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                        cpu_threads=threads, local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as exc:   # CTranslate2 / tokenizer errors
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise InputError(str(folder), None, f"cannot load this Whisper model ({first}); "
+                             "point --model (or SSCKIT_WHISPER_MODEL) at an intact CTranslate2 "
+                             "Whisper folder, e.g. convert or download the model again") from exc
     return _MODELS[key]
 
 
