@@ -121,7 +121,11 @@ _ON_TOP = """() => {
   const m = document.querySelector('.site-bad .site-bad-mark');
   const b = m.getBoundingClientRect();
   const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+  const t = document.querySelector('.site-bad .site-bad-text').getBoundingClientRect();
+  const map = document.getElementById('emf-map').getBoundingClientRect();
   return {on_top: m.contains(hit) || hit === m.parentElement, hit: hit.className,
+          words_in_map: t.left >= map.left && t.right <= map.right && t.top >= map.top
+                        && t.bottom <= map.bottom,
           text: document.querySelector('.site-bad .site-bad-text').textContent}; }"""
 _HIT_THROUGH = """() => document.querySelectorAll('#emf-map .leaflet-marker-icon,'
   + ' #emf-map .leaflet-marker-icon *, #emf-map svg path').forEach(
@@ -168,7 +172,7 @@ def test_map_in_chromium(demo_server: str, artifacts_dir: Path, width: int) -> N
             # The non-compliant site is drawn over every compliant one, with words.
             page.locator("#emf-map").scroll_into_view_if_needed()
             top = page.evaluate(_ON_TOP)
-            assert top["on_top"], top
+            assert top["on_top"] and top["words_in_map"], top
             assert top["text"] == "Site R02: not compliant (378 %)"
             page.evaluate(_HIT_THROUGH)
             page.screenshot(path=str(artifacts_dir / f"emf-map-{width}.png"), full_page=True)
