@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ssckit.access.crawl import Frontier, normalise_url, origin, same_origin_links
+from ssckit.access.documents import MAX_PDF_BYTES, DocumentCheck, check_pdf, pdf_links
 from ssckit.access.scoring import (
     WCAG_TAGS,
     impact_rank,
@@ -159,6 +160,7 @@ class PageAudit:
     error: str | None = None
     axe_version: str = ""
     links: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
 
     @property
     def weighted(self) -> int:
@@ -176,6 +178,7 @@ class PageAudit:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("links")
+        d.pop("documents")
         d.pop("axe_version")
         d["score"] = self.score
         return d
@@ -190,6 +193,7 @@ class SiteAudit:
     started_at: datetime
     axe_version: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    documents: list[DocumentCheck] = field(default_factory=list)
 
     @property
     def audited(self) -> list[PageAudit]:
@@ -215,7 +219,8 @@ class SiteAudit:
     def to_dict(self) -> dict[str, Any]:
         return {"site": self.site, "started_at": self.started_at.isoformat(timespec="seconds"),
                 "axe_version": self.axe_version, "settings": self.settings, "score": self.score,
-                "violations": self.violation_count, "pages": [p.to_dict() for p in self.pages]}
+                "violations": self.violation_count, "pages": [p.to_dict() for p in self.pages],
+                "documents": [d.to_dict() for d in self.documents]}
 
 
 def _finding(raw: dict[str, Any]) -> Finding:
@@ -297,6 +302,7 @@ class AuditSettings:
     viewport: tuple[int, int] = (1280, 900)
     chromium: Path = CHROMIUM
     host_map: dict[str, int] = field(default_factory=dict)
+    documents: bool = True
 
     def browser_args(self) -> list[str]:
         """Chromium's command-line switches for these settings."""
@@ -309,7 +315,7 @@ class AuditSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {"depth": self.depth, "max_pages": self.max_pages,
-                "best_practice": self.best_practice}
+                "best_practice": self.best_practice, "documents": self.documents}
 
 
 async def audit_page(page: Any, url: str, settings: AuditSettings, depth: int = 0) -> PageAudit:
@@ -340,6 +346,7 @@ async def audit_page(page: Any, url: str, settings: AuditSettings, depth: int = 
     hrefs = await page.eval_on_selector_all("a[href]",
                                             "els => els.map(e => e.getAttribute('href'))")
     result.links = same_origin_links(hrefs, final)
+    result.documents = pdf_links(hrefs, final)
     result.axe_version = raw["version"]
     if settings.screenshots is not None:
         targets = [[n.target, OUTLINE_COLOURS.get(f.impact or "", "#d00000")]
@@ -402,11 +409,64 @@ async def _audit_site(browser: Any, site: str, seeds: list[str], settings: Audit
 
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, settings.concurrency))))
+        documents = await check_documents(context, pages, settings) if settings.documents else []
     finally:
         await context.close()
     pages.sort(key=lambda p: (p.depth, p.url))
     return SiteAudit(site=site, pages=pages, started_at=started, axe_version=version,
-                     settings=settings.to_dict())
+                     settings=settings.to_dict(), documents=documents)
+
+
+_FETCH_BYTES = """async ([url, limit]) => {
+  const r = await fetch(url, {credentials: 'same-origin'});
+  if (!r.ok) return {status: r.status, error: 'HTTP ' + r.status};
+  const buf = new Uint8Array(await r.arrayBuffer());
+  if (buf.length > limit) return {status: r.status, error: 'larger than ' + limit + ' bytes'};
+  let s = '';
+  for (let i = 0; i < buf.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  }
+  return {status: r.status, data: btoa(s)};
+}"""
+
+
+async def check_documents(context: Any, pages: list[PageAudit],
+                          settings: AuditSettings) -> list[DocumentCheck]:
+    """Fetch the PDFs linked from the audited ``pages`` and check each
+    (:func:`ssckit.access.documents.check_pdf`).
+
+    The files are fetched by the browser from a page of the same site, so they travel the same
+    network path (host mapping, cookies) as the pages. At most ``settings.max_pages`` documents.
+    """
+    import base64
+
+    linked: dict[str, list[str]] = {}
+    for p in sorted(pages, key=lambda p: (p.depth, p.url)):
+        for url in p.documents:
+            linked.setdefault(url, []).append(p.url)
+    if not linked:
+        return []
+    host = next((p.url for p in pages if p.error is None), None)
+    if host is None:
+        return []
+    tab = await context.new_page()
+    out: list[DocumentCheck] = []
+    try:
+        await tab.goto(host, wait_until="load", timeout=settings.timeout_s * 1000)
+        for url, sources in list(linked.items())[:settings.max_pages]:
+            try:
+                got = await tab.evaluate(_FETCH_BYTES, [url, MAX_PDF_BYTES])
+            except Exception as exc:  # Playwright's own errors
+                got = {"error": f"fetch failed: {str(exc).splitlines()[0]}"}
+            if got.get("error"):
+                doc = DocumentCheck(url=url, error=got["error"])
+            else:
+                doc = await asyncio.to_thread(check_pdf, base64.b64decode(got["data"]), url)
+            doc.linked_from = sources
+            out.append(doc)
+    finally:
+        await tab.close()
+    return out
 
 
 def group_by_site(urls: Iterable[str]) -> dict[str, list[str]]:
