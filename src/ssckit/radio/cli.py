@@ -170,7 +170,16 @@ def coverage(sites, model, resolution, rsrp_threshold, sinr_threshold, indoor, t
                   f"{result.seconds:.1f} s ({rate:,.0f}/s); layers in "
                   f"{ws.output_dir / 'radio'}")
     console.print(prediction_line(result))
+    if result.calibration is not None:
+        console.print(calibration_line(result.calibration))
     console.print(f"steps: {times.line()}")
+
+
+def calibration_line(applied: dict[str, Any]) -> str:
+    """The drive-test calibration a coverage run applied, in words."""
+    offs = ", ".join(f"class {c} {o:+.1f} dB" for c, o in applied["offsets_db"].items())
+    return (f"calibrated against {applied['n']} drive-test point(s) ({applied['file']}): "
+            f"RSRP offset per clutter class {offs}")
 
 
 def prediction_line(result) -> str:
@@ -360,3 +369,70 @@ def pathloss(cases, scenario, condition, freq_ghz, h_bs_m, h_ut_m, d2d_m, h_buil
                   f"{o['h_ut_m']:g}", f"{o['d2d_m']:g}", f"{o['path_loss_db']:.3f}")
     console.print(t)
 
+
+
+@radio.group(epilog="Example: ssckit radio measurements import drive-test.csv -w sample-city")
+def measurements() -> None:
+    """Drive-test measurements (RSRP at WGS 84 points) stored in the workspace."""
+
+
+@measurements.command(name="import",
+                      epilog="Example: ssckit radio measurements import drive-test.csv")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_store
+def measurements_import(file: Path, ws: Workspace, store: Store) -> None:
+    """Import a drive-test CSV: lat, lon, rsrp_dbm (required; RSRP -156..-31 dBm, 3GPP TS
+    38.133) and time, site, sector, pci, band, sinr_db (optional). Every row is checked
+    first; nothing is stored when one is wrong."""
+    from ssckit.radio.measurements import import_measurements
+
+    batch, n = import_measurements(store, file)
+    console.print(f"{n} measurement(s) imported from {file.name} (batch {batch})")
+
+
+@radio.command(epilog="Example: ssckit radio calibrate -w sample-city --format json")
+@click.option("--folds", type=int, default=5, show_default=True,
+              help="Folds of the cross-validation grouped by route/day (2..100).")
+@format_option("table", "json")
+@with_store
+def calibrate(folds: int, fmt: str, ws: Workspace, store: Store) -> None:
+    """Compare the stored drive tests with the last coverage run (best-server RSRP at the
+    same points), fit an RSRP offset per clutter class by least squares and store it in
+    outputs/radio/calibration.json; later `radio coverage` runs apply it.
+
+    Reports mean error (measured - predicted), RMSE and standard deviation before and
+    after, overall, per clutter class and cross-validated by route/day."""
+    from ssckit.radio.measurements import calibrate_workspace
+
+    doc = calibrate_workspace(ws, store, folds)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+
+    def st(d: dict[str, Any] | None) -> list[str]:
+        return ["" if d is None or d[k] is None else f"{d[k]:+.2f}" if k == "bias_db"
+                else f"{d[k]:.2f}" for k in ("bias_db", "rmse_db", "std_db")]
+
+    t = Table(title=f"Drive-test calibration — {ws.label} ({doc['n']} points, "
+                    f"{doc['groups']} route/day group(s))")
+    for col in ("clutter class", "points", "offset [dB]", "± SE", "bias before", "RMSE before",
+                "std before", "bias after", "RMSE after", "std after"):
+        t.add_column(col, justify="left" if col == "clutter class" else "right")
+    for c in doc["by_clutter"]:
+        t.add_row(f"{c['class']} {c['name']}", str(c["n"]), f"{c['offset_db']:+.2f}",
+                  "" if c["se_db"] is None else f"{c['se_db']:.2f}",
+                  *st(c["before"]), *st(c["after"]))
+    t.add_row("all", str(doc["n"]), "", "", *st(doc["before"]), *st(doc["after"]))
+    console.print(t)
+    cv = doc["cross_validated"]
+    if cv is not None:
+        console.print(f"cross-validated over {doc['folds']} folds (whole routes/days held "
+                      f"out): bias {cv['bias_db']:+.2f} dB, RMSE {cv['rmse_db']:.2f} dB, "
+                      f"std {cv['std_db']:.2f} dB")
+    else:
+        console.print("one route/day only: no cross-validation")
+    for note in doc["notes"]:
+        console.print(f"note: {note}")
+    console.print(f"prediction: {doc['prediction']}; stored in "
+                  f"{ws.output_dir / 'radio' / 'calibration.json'}; the next `ssckit radio "
+                  "coverage` applies it")

@@ -164,6 +164,7 @@ class CoverageInputs:
     settings: RadioSettings
     clutter: np.ndarray | None = None  # representative clutter heights [m] on the grid
     patterns: dict[str, Any] = field(default_factory=dict)   # antenna name -> MsiPattern
+    rx_offset_db: np.ndarray | None = None  # per-pixel correction [dB] (drive-test calibration)
 
     @property
     def site_ground(self) -> np.ndarray:
@@ -475,6 +476,8 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
                      live, np.arange(live.size), sub)
         for m, k in enumerate(live):
             out[row_of[int(k)], inside] = sub[m]
+    if inputs.rx_offset_db is not None:
+        out += inputs.rx_offset_db[r0:r1, c0:c1].ravel().astype(np.float32)
     return sectors, out, stats
 
 

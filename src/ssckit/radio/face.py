@@ -14,5 +14,6 @@ FACE = ModuleFace(
     templates="templates",
     static="static",
     sample="ssckit.radio.sample:write_sample",
+    migrations="ssckit.radio.measurements:MIGRATIONS",
     requires=("numba", "rasterio", "scipy"),
 )

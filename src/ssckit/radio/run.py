@@ -35,6 +35,7 @@ from ssckit.radio.coverage import (
 )
 from ssckit.radio.io import CogWriter, write_layers, write_summary
 from ssckit.radio.linkbudget import noise_dbm
+from ssckit.radio.measurements import offset_grid
 from ssckit.radio.plan import NetworkState, Plan, greedy_plan_sinr
 from ssckit.radio.sites import Sectors, read_sites_csv
 from ssckit.radio.terrain import load_clutter, load_dem, sample_bilinear
@@ -88,6 +89,7 @@ class CoverageRun:
     stats: TileStats
     seconds: float
     streamed: dict[str, Path] | None = None   # layers already written as COGs (name -> path)
+    calibration: dict[str, Any] | None = None  # drive-test calibration applied, if any
 
 
 #: The command-line option that overrides each setting.
@@ -208,8 +210,9 @@ def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area
     check_model_settings(settings)
     with times("sites"):
         sectors, patterns = load_sectors(sites, area, settings.model)
+        offsets, calibration = offset_grid(ws, area.grid)
     inputs = CoverageInputs(area.grid, area.dem, sectors, settings, clutter=area.clutter,
-                            patterns=patterns)
+                            patterns=patterns, rx_offset_db=offsets)
     t0 = time.perf_counter()
     streamed = None
     with times("coverage"):
@@ -224,7 +227,7 @@ def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area
         seconds = time.perf_counter() - t0
         if writer is not None:
             streamed = writer.close()
-    return CoverageRun(area, sectors, settings, maps, stats, seconds, streamed)
+    return CoverageRun(area, sectors, settings, maps, stats, seconds, streamed, calibration)
 
 
 def coverage_values(run: CoverageRun, ws: Workspace, sites: Path) -> list[IndicatorValue]:
@@ -374,6 +377,7 @@ def write_run(run: CoverageRun, ws: Workspace, sites: Path,
             for e, m in run.area.zones.items()},
         "city_area_coverage_pct": round(100 * float(run.maps.covered[city].mean()), 2),
         "synthetic": ws.config.synthetic,
+        "calibration": run.calibration,
         "step_seconds": times.rounded(),
     }
     paths["coverage.json"] = write_summary(out_dir / "coverage.json", summary)
@@ -397,8 +401,9 @@ def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target
     every site counted (see :func:`ssckit.radio.plan.greedy_plan_sinr`)."""
     area = existing.area
     cand, patterns = load_sectors(candidates_path, area, existing.settings.model)
+    offsets, _ = offset_grid(ws, area.grid)
     inputs = CoverageInputs(area.grid, area.dem, cand, existing.settings, clutter=area.clutter,
-                            patterns=patterns)
+                            patterns=patterns, rx_offset_db=offsets)
     stack, _ = compute_coverage(inputs, scheduler=scheduler, threads=threads,
                                 progress=progress)
     # no prediction (beyond the radius, outside the model's range): no power
