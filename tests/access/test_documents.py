@@ -134,14 +134,14 @@ def test_linked_pdfs_checked_beside_pages(pdf_site: str) -> None:
 @pytest.mark.browser
 @needs_chromium
 def test_cli_lists_document_failures(pdf_site: str) -> None:
-    from ssckit.cli import main
+    from ssckit.access.cli import access
 
-    res = CliRunner().invoke(main, ["access", "audit", pdf_site, "--depth", "1", "--quiet"])
+    res = CliRunner().invoke(access, ["audit", pdf_site, "--depth", "1", "--quiet"])
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
     assert "scan.pdf" in out and "WCAG 1.1.1" in out and "OCR" in out
     assert "WCAG 3.1.1 (PDF16)" in out and "WCAG 2.4.2 (PDF18)" in out
-    res = CliRunner().invoke(main, ["access", "audit", pdf_site, "--format", "json"])
+    res = CliRunner().invoke(access, ["audit", pdf_site, "--format", "json"])
     assert res.exit_code == 0, res.output
     docs = json.loads(res.output)["sites"][0]["documents"]
     bare = next(d for d in docs if d["url"].endswith("/bare.pdf"))

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ssckit.core.cli_support import console, err_console, format_option, quiet_option
@@ -37,17 +38,22 @@ def access() -> None:
                    "(default with -w: outputs/access/screenshots).")
 @click.option("--no-best-practice", is_flag=True,
               help="Skip axe-core's best-practice rules (advisories, never scored).")
+@click.option("--no-documents", is_flag=True,
+              help="Skip checking the PDFs linked from the pages (tagged, language, title, "
+                   "text layer).")
 @format_option("table", "json")
 @quiet_option
 def audit(urls: tuple[str, ...], sitemap: str | None, depth: int, max_pages: int, parallel: int,
           workspace_dir: Path | None, screenshots: Path | None, no_best_practice: bool,
-          fmt: str, quiet: bool) -> None:
+          no_documents: bool, fmt: str, quiet: bool) -> None:
     """Audit web pages against WCAG 2.2 A/AA with axe-core in headless Chromium.
 
     Crawls each site (same origin only) from the given URLs. Per page: violations with impact,
     WCAG success criteria and failing elements; checks that need a person's review
     ("incomplete") separately; a score (100 x passes / (passes + impact-weighted violations),
-    critical 10, serious 5, moderate 2, minor 1).
+    critical 10, serious 5, moderate 2, minor 1). PDFs linked from the pages (same origin)
+    are checked for the machine-checkable basics: tagged (PDF/UA-1 7.1), language (WCAG
+    3.1.1), title shown by the viewer (WCAG 2.4.2) and a text layer (not an image-only scan).
     """
     from ssckit.access.audit import AuditSettings, audit_sites
     from ssckit.access.crawl import normalise_url, origin, read_sitemap
@@ -67,7 +73,8 @@ def audit(urls: tuple[str, ...], sitemap: str | None, depth: int, max_pages: int
         if screenshots is None:
             screenshots = ws.output_dir / "access" / "screenshots"
     settings = AuditSettings(depth=depth, max_pages=max_pages, concurrency=parallel,
-                             screenshots=screenshots, best_practice=not no_best_practice)
+                             screenshots=screenshots, best_practice=not no_best_practice,
+                             documents=not no_documents)
 
     def progress(page) -> None:
         if not quiet and fmt == "table":
@@ -112,6 +119,8 @@ def _print_site(site, change) -> None:
                       for f in p.violations) or "[green]none[/]",
             ", ".join(f.rule for f in p.incomplete), ", ".join(f.rule for f in p.advisories))
     console.print(t)
+    if site.documents:
+        _print_documents(site)
     if change is None:
         return
     delta = change.score_change
@@ -124,6 +133,24 @@ def _print_site(site, change) -> None:
     for label, items in (("worse", change.worse), ("better", change.better)):
         for url, rule, b, a in items:
             console.print(f"  {label}: {rule} on {url} ({b} → {a} elements)", highlight=False)
+
+
+def _print_documents(site) -> None:
+    """The linked PDFs, one line per document and problem (criterion, what is wrong, the fix)."""
+    bad = sum(not d.ok for d in site.documents)
+    console.print(f"PDF documents: {bad} of {len(site.documents)} with problems", highlight=False)
+    for d in site.documents:
+        where = f" (linked from {', '.join(d.linked_from)})"
+        if d.error:
+            console.print(f"  {d.url}: [yellow]{d.error}[/]{where}", highlight=False,
+                          soft_wrap=True)
+        elif d.ok:
+            console.print(f"  {d.url}: [green]ok[/] (tagged, language {d.language}, title, "
+                          "text)", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"  {d.url}{where}", highlight=False, soft_wrap=True)
+            for p in d.problems:
+                console.print(f"    [red]{escape(p.line())}[/]", highlight=False, soft_wrap=True)
 
 
 @access.command(epilog="Example: ssckit access captions council-meeting.mp4 "
