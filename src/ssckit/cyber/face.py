@@ -11,7 +11,7 @@ FACE = ModuleFace(
                 inputs=("inputs.cyber.targets",), order=60),),
     cli="ssckit.cyber.cli:cyber",
     web=("ssckit.cyber.web",),
-    templates="templates",
+    templates="templates", static="static",
     migrations="ssckit.cyber.store:MIGRATIONS",
     sample="ssckit.cyber.sample:write_sample",
     live="ssckit.cyber.monitor:start_monitor",

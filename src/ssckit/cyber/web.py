@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ssckit.core.errors import InputError
@@ -227,7 +227,12 @@ def api_alerts(request: Request, _: Viewer) -> dict[str, Any]:
 
 
 @pages.get("/cyber/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, _: Viewer) -> HTMLResponse:
+def compliance_page(request: Request, _: Viewer,
+                    print_view: Annotated[bool, Query(alias="print")] = False) -> HTMLResponse:
+    """The compliance report; ``?print=1`` shows it as printed on A4 (no navigation, charts sized
+    for the page, link addresses written out)."""
+    from datetime import UTC, datetime
+
     from ssckit.cyber.alerts import delivery_log, load_alerts
     from ssckit.cyber.reports import history_figure
 
@@ -243,9 +248,11 @@ def compliance_page(request: Request, _: Viewer) -> HTMLResponse:
     store = get_store(request)
     return render(request, "cyber/compliance.html", {
         "report": report, "error": error,
-        "chart": chart_json(history_figure(report)) if report else None,
+        "history_chart": chart_json(history_figure(report)) if report else None,
         "posture": posture(scores) if scores else None,
         "assessment": assessment,
         "alerts": load_alerts(store, limit=20),
         "deliveries": delivery_log(store, limit=20), "detail": finding_detail, "tr": gettext,
+        "print_view": print_view, "site_origin": str(request.base_url).rstrip("/"),
+        "printed_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
     })
