@@ -147,3 +147,21 @@ def test_cli_lists_document_failures(pdf_site: str) -> None:
     bare = next(d for d in docs if d["url"].endswith("/bare.pdf"))
     assert {p["criterion"] for p in bare["problems"]} >= {"WCAG 3.1.1 (PDF16)",
                                                           "WCAG 2.4.2 (PDF18)"}
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_sample_portal_pdf_lacks_a_language(tmp_path: Path) -> None:
+    from ssckit.access import sample
+    from ssckit.access.indicators import audit_values
+
+    sample.write_site(tmp_path / "site", "Sampleton")
+    for url in serve(tmp_path / "site"):
+        [site] = audit_sites([url + "index.html"], AuditSettings(depth=1, concurrency=2))
+    [doc] = site.documents
+    assert doc.url.endswith("/" + sample.PDF_FILE)
+    assert doc.linked_from == [site.site + "/news.html"]
+    assert doc.tagged and doc.text_layer and doc.title.startswith("Road works plan")
+    assert [(p.check, p.criterion) for p in doc.problems] == [("language", "WCAG 3.1.1 (PDF16)")]
+    by = {v.indicator: v.value for v in audit_values(site) if not v.breakdown}
+    assert (by["access:documents"], by["access:documents_failing"]) == (1, 1)

@@ -52,6 +52,9 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "access:violations": ("Violated WCAG 2.2 A/AA rules, counted once per rule and page",
                           "count"),
     "access:pages": ("Pages audited for web accessibility", "count"),
+    "access:documents": ("PDF documents linked from the audited pages and checked", "count"),
+    "access:documents_failing": ("Linked PDF documents failing a basic check (tagged, "
+                                 "language, title, text layer) or unreadable", "count"),
 }
 
 _HOST = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
@@ -107,7 +110,8 @@ def why_not_ready(ws: Workspace, chromium: Path | None = None) -> str | None:
 
 def audit_values(audit: SiteAudit, quality: str = "B") -> list[IndicatorValue]:
     """Values for one site audit: ``access:score``, ``access:violations`` and ``access:pages``
-    for entity ``site:<origin>``, and ``access:score`` / ``access:violations`` per page with the
+    for entity ``site:<origin>`` (with ``access:documents`` and ``access:documents_failing``
+    where the pages link PDFs), and ``access:score`` / ``access:violations`` per page with the
     page URL as breakdown ``{"page": url}``. The period is the audit's day (``YYYY-MM-DD``)."""
     period = audit.started_at.strftime("%Y-%m-%d")
     src = {"module": "access.audit", "axe": audit.axe_version, **audit.settings}
@@ -118,6 +122,10 @@ def audit_values(audit: SiteAudit, quality: str = "B") -> list[IndicatorValue]:
         out.append(IndicatorValue("access:score", audit.score, "score 0-100", **common))
     out.append(IndicatorValue("access:violations", audit.violation_count, "count", **common))
     out.append(IndicatorValue("access:pages", len(audit.audited), "count", **common))
+    if audit.documents:
+        out.append(IndicatorValue("access:documents", len(audit.documents), "count", **common))
+        out.append(IndicatorValue("access:documents_failing",
+                                  sum(not d.ok for d in audit.documents), "count", **common))
     for p in audit.audited:
         bd = {"page": p.url}
         out.append(IndicatorValue("access:score", p.score or 0.0, "score 0-100", breakdown=bd,

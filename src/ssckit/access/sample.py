@@ -12,6 +12,8 @@ services.html  the licence-plate field has no label    4.1.2 Name, Role, Value  
 news.html      grey notice text on white (2.3:1)       1.4.3 Contrast (Minimum)    color-contrast
 =============  ======================================  ==========================  ===========
 
+``news.html`` also links ``road-works.pdf``, a tagged PDF with a title and text but no document
+language (WCAG 3.1.1, technique PDF16), which the audit's document check reports.
 ``contact.html`` has none. city.yaml::
 
     inputs:
@@ -21,6 +23,8 @@ news.html      grey notice text on white (2.3:1)       1.4.3 Contrast (Minimum) 
 from __future__ import annotations
 
 import html
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ssckit.core.sample import SampleCity, SampleInputs
@@ -51,6 +55,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "news.html": ("News", """
       <h1>City news</h1>
       <p class="notice">Notice: the river bridge is closed to cars from 3 to 14 March.</p>
+      <p><a href="road-works.pdf">Road works plan for March (PDF)</a></p>
       <h2>New cycle lanes along the river</h2>
       <p>Four kilometres of protected cycle lanes open this spring.</p>"""),
     "contact.html": ("Contact", """
@@ -109,6 +114,35 @@ def _page(city: str, file: str, title: str, body: str) -> str:
 """
 
 
+#: The linked PDF: its file name, and its one deliberate defect (no /Lang).
+PDF_FILE = "road-works.pdf"
+
+
+def write_road_works_pdf(path: Path, city_name: str) -> Path:
+    """The sample portal's PDF: tagged (a figure with alternative text), a title the viewer
+    shows and real text, but no document language (WCAG 3.1.1, PDF16) on purpose.
+    Deterministic: fixed creation date, image drawn in code."""
+    from fpdf import FPDF, ViewerPreferences
+    from PIL import Image
+
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
+    pdf.set_title(f"Road works plan for March, {city_name}")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.multi_cell(0, 8, text=f"{city_name}: road works plan for March (synthetic sample data)",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, text="The river bridge is closed to cars from 3 to 14 March. "
+                   "Buses use the north bridge; cyclists and pedestrians may cross.")
+    img = io.BytesIO()
+    Image.new("RGB", (240, 80), (47, 127, 176)).save(img, format="PNG")
+    pdf.image(img, x=10, y=50, w=120, alt_text="Map of the closed river bridge")
+    pdf.output(str(path))
+    return path
+
+
 def write_site(folder: Path, city_name: str) -> Path:
     """Write the sample portal into ``folder``; return its home page."""
     folder = Path(folder)
@@ -117,6 +151,7 @@ def write_site(folder: Path, city_name: str) -> Path:
         (folder / file).write_text(_page(city_name, file, title, body), encoding="utf-8")
     (folder / "style.css").write_text(STYLE, encoding="utf-8")
     (folder / "river.svg").write_text(RIVER, encoding="utf-8")
+    write_road_works_pdf(folder / PDF_FILE, city_name)
     return folder / "index.html"
 
 
