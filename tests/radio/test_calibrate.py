@@ -157,7 +157,7 @@ def test_fit_with_slope_and_grouped_folds():
     cls = rng.integers(1, 4, 400)
     e = np.array([0.0, -2.0, 5.0, 1.0])[cls] - 8.0 * np.log10(d / 1000) + rng.normal(0, 2, 400)
     fit = fit_clutter_offsets(e, cls, d)
-    assert fit.slope_db_per_decade == pytest.approx(-8.0, abs=3 * 2 / np.sqrt(400) * 3)
+    assert fit.slope_db_per_decade == pytest.approx(-8.0, abs=1.0)   # SE about 0.3 dB/decade
     np.testing.assert_allclose(fit.offsets_db, [-2.0, 5.0, 1.0], atol=0.6)
     folds = group_folds(np.array(["a", "a", "b", "c", "c", "d"]), 3)
     assert folds[0] == folds[1] and folds[3] == folds[4] and len(set(folds)) == 3

@@ -32,7 +32,7 @@ class ErrorStats:
 
     def as_dict(self) -> dict[str, float | None]:
         def r(v: float) -> float | None:
-            return round(v, 3) if np.isfinite(v) else None
+            return round(v, 3) + 0.0 if np.isfinite(v) else None   # no -0.0
         return {"bias_db": r(self.bias_db), "rmse_db": r(self.rmse_db), "std_db": r(self.std_db)}
 
 

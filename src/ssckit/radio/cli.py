@@ -409,20 +409,22 @@ def calibrate(folds: int, fmt: str, ws: Workspace, store: Store) -> None:
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
 
-    def st(d: dict[str, Any] | None) -> list[str]:
-        return ["" if d is None or d[k] is None else f"{d[k]:+.2f}" if k == "bias_db"
-                else f"{d[k]:.2f}" for k in ("bias_db", "rmse_db", "std_db")]
+    def st(d: dict[str, Any] | None) -> str:
+        if d is None or d["rmse_db"] is None:
+            return ""
+        bias = d["bias_db"] + 0.0 if abs(d["bias_db"]) >= 0.005 else 0.0
+        return f"{bias:+.2f} / {d['rmse_db']:.2f} / {d['std_db']:.2f}"
 
     t = Table(title=f"Drive-test calibration — {ws.label} ({doc['n']} points, "
-                    f"{doc['groups']} route/day group(s))")
-    for col in ("clutter class", "points", "offset [dB]", "± SE", "bias before", "RMSE before",
-                "std before", "bias after", "RMSE after", "std after"):
+                    f"{doc['groups']} route/day group(s)); errors measured − predicted \\[dB]")
+    for col in ("clutter class", "points", "offset ± SE \\[dB]", "before: bias / RMSE / std",
+                "after: bias / RMSE / std"):
         t.add_column(col, justify="left" if col == "clutter class" else "right")
     for c in doc["by_clutter"]:
-        t.add_row(f"{c['class']} {c['name']}", str(c["n"]), f"{c['offset_db']:+.2f}",
-                  "" if c["se_db"] is None else f"{c['se_db']:.2f}",
-                  *st(c["before"]), *st(c["after"]))
-    t.add_row("all", str(doc["n"]), "", "", *st(doc["before"]), *st(doc["after"]))
+        se = "" if c["se_db"] is None else f" ± {c['se_db']:.2f}"
+        t.add_row(f"{c['class']} {c['name']}", str(c["n"]), f"{c['offset_db']:+.2f}{se}",
+                  st(c["before"]), st(c["after"]))
+    t.add_row("all", str(doc["n"]), "", st(doc["before"]), st(doc["after"]))
     console.print(t)
     cv = doc["cross_validated"]
     if cv is not None:
