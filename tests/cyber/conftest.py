@@ -184,9 +184,38 @@ def smtp_servers(mail_ca: LocalCA) -> Iterator[dict[str, int]]:
         without.stop()
 
 
+def dkim_txt(bits: int) -> str:
+    """A DKIM key record (RFC 6376 3.6.1) for a fresh RSA public key of ``bits``, in 255-byte
+    TXT strings. Under 1024 bits the key is built from a random odd modulus: only its size is
+    judged, and current OpenSSL refuses to generate such keys."""
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if bits >= 1024:
+        public = rsa.generate_private_key(65537, bits).public_key()
+    else:
+        n = secrets.randbits(bits) | (1 << (bits - 1)) | 1
+        public = rsa.RSAPublicNumbers(65537, n).public_key()
+    der = public.public_bytes(serialization.Encoding.DER,
+                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    text = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+    return " ".join(f'"{text[i:i + 255]}"' for i in range(0, len(text), 255))
+
+
 @pytest.fixture(scope="session")
 def dns_server() -> Iterator[TinyDns]:
     records = {
+        # Mail authentication: good at city.test, misconfigured on purpose at weak.test
+        # (512-bit DKIM key, MTA-STS id empty, TLS-RPT without rua).
+        ("mail2026._domainkey.city.test", "TXT"): [dkim_txt(2048)],
+        ("_mta-sts.city.test", "TXT"): ["\"v=STSv1; id=20260105T080000\""],
+        ("_smtp._tls.city.test", "TXT"): ["\"v=TLSRPTv1; rua=mailto:tls-reports@city.test\""],
+        ("mail2026._domainkey.weak.test", "TXT"): [dkim_txt(512)],
+        ("_mta-sts.weak.test", "TXT"): ["\"v=STSv1; id=\""],
+        ("_smtp._tls.weak.test", "TXT"): ["\"v=TLSRPTv1;\""],
         ("city.test", "SOA"): ["ns.city.test. admin.city.test. 1 3600 600 86400 300"],
         ("city.test", "TXT"): ["\"v=spf1 mx -all\""],
         ("_dmarc.city.test", "TXT"): ["\"v=DMARC1; p=reject; rua=mailto:dmarc@city.test\""],

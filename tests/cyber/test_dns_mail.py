@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ssckit.cyber.checks.dns import DnsConfig, evaluate
 from ssckit.cyber.model import Status
 
@@ -73,3 +75,74 @@ def test_mail_domain_in_a_full_service_scan(lab, dns_server, smtp_servers, mail_
     assert r.error is None
     assert r.finding("dns.spf").status == Status.WARN
     assert r.finding("tls.protocols").status == Status.PASS
+
+
+# -- DKIM (RFC 6376, RFC 8301), MTA-STS (RFC 8461), TLS-RPT (RFC 8460) --------------------------
+
+def test_mail_authentication_records_good(dns_server):
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
+                    dkim_selectors=("mail2026",))
+    found = _by_check(evaluate("city.test", cfg, loopback_only=True))
+    dkim = found["mail.dkim"]
+    assert dkim.status == Status.PASS, dkim.detail
+    assert dkim.evidence["selectors"]["mail2026"] == {"present": True, "type": "rsa", "bits": 2048}
+    assert found["mail.mta_sts"].status == Status.PASS
+    assert found["mail.mta_sts"].evidence["id"] == "20260105T080000"
+    assert found["mail.tls_rpt"].status == Status.PASS
+    assert found["mail.tls_rpt"].evidence["rua"] == ["mailto:tls-reports@city.test"]
+
+
+def test_mail_authentication_records_misconfigured(dns_server):
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
+                    dkim_selectors=("mail2026", "absent"))
+    found = _by_check(evaluate("weak.test", cfg, loopback_only=True))
+    dkim = found["mail.dkim"]
+    assert (dkim.status, dkim.code) == (Status.FAIL, "dkim-weak")
+    assert "512 bits" in dkim.detail and "absent._domainkey.weak.test: no key record" in dkim.detail
+    assert dkim.evidence["min_rsa_bits"] == 512
+    assert found["mail.mta_sts"].code == "mta-sts-invalid"
+    assert found["mail.tls_rpt"].code == "tls-rpt-invalid"
+    missing = _by_check(evaluate("nomail.test", cfg, loopback_only=True))
+    assert missing["mail.dkim"].code == "dkim-missing"
+    assert missing["mail.mta_sts"].code == "mta-sts-missing"
+    assert missing["mail.tls_rpt"].code == "tls-rpt-missing"
+
+
+def test_no_dkim_selectors_leaves_dkim_unjudged(dns_server):
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3)
+    dkim = _by_check(evaluate("city.test", cfg, loopback_only=True))["mail.dkim"]
+    assert dkim.status == Status.NOT_APPLICABLE and "settings.cyber.dkim_selectors" in dkim.detail
+
+
+@pytest.mark.parametrize(("record", "verdict"), [
+    # RFC 8301 3.2: 1024 bits is the floor; 2048 recommended (warn under it, still valid).
+    ("v=DKIM1; k=rsa; p=", "empty p=: the key is revoked"),
+    ("v=DKIM1; k=rsa; p=!!!", "p= is not base64"),
+    ("v=DKIM1; k=ed25519; p=" + "A" * 43 + "=", None),  # RFC 8463: 32-byte key
+    ("v=DKIM2; p=AAAA", "v=DKIM2 is not DKIM1"),
+])
+def test_dkim_record_syntax(record, verdict):
+    from ssckit.cyber.checks.mailauth import dkim_key_bits
+
+    assert dkim_key_bits(record)[2] == verdict
+
+
+def test_each_misconfiguration_is_caught_by_its_baseline_requirement(dns_server):
+    from ssckit.cyber.baseline import evaluate as judge_service
+    from ssckit.cyber.baseline import load_profile
+    from ssckit.cyber.model import ServiceResult
+
+    profile = load_profile("national-baseline")
+    for rid in ("dkim-key", "mta-sts", "tls-rpt"):
+        assert profile.requirement(rid).source in profile.sources
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
+                    dkim_selectors=("mail2026",))
+
+    def verdicts(domain: str) -> dict[str, str]:
+        svc = ServiceResult(domain, f"https://{domain}/",
+                            findings=evaluate(domain, cfg, loopback_only=True))
+        return {r.requirement: r.status for r in judge_service(profile, svc).results}
+
+    good, weak = verdicts("city.test"), verdicts("weak.test")
+    for rid in ("dkim-key", "mta-sts", "tls-rpt"):
+        assert (good[rid], weak[rid]) == ("pass", "fail"), rid

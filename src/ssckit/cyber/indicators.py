@@ -53,6 +53,9 @@ class CyberSettings(BaseModel):
     baseline: str | None = Field(default=None, description="Policy profile the services are "
                                  "judged against: a built-in name (national-baseline) or a "
                                  "profile YAML file of the workspace.")
+    dkim_selectors: list[str] = Field(
+        default_factory=list, description="DKIM selectors looked up at "
+        "<selector>._domainkey.<mail domain> (RFC 6376); empty: DKIM is not judged.")
     monitor: MonitorSettings | None = Field(default=None, description="Scheduled scans and "
                                             "alerts (ssckit serve --live).")
 
@@ -72,7 +75,8 @@ def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     targets = load_targets(path)
     rel = path.relative_to(ws.root).as_posix() if path.is_relative_to(ws.root) else str(path)
     options = ScanOptions(concurrency=s.concurrency, timeout=s.timeout_s,
-                          connect_timeout=s.connect_timeout_s, loopback_only=s.loopback_only)
+                          connect_timeout=s.connect_timeout_s, loopback_only=s.loopback_only,
+                          dkim_selectors=tuple(s.dkim_selectors))
     with contextlib.ExitStack() as stack:
         if s.local_lab:
             from ssckit.cyber.sample import sample_lab

@@ -245,7 +245,7 @@ def run_round(ws: Workspace, store: Store, log: Callable[[str], None] = lambda m
     targets = load_targets(path)
     options = ScanOptions(concurrency=m.concurrency, timeout=m.timeout_s,
                           connect_timeout=m.connect_timeout_s, loopback_only=s.loopback_only,
-                          per_host=m.per_host)
+                          per_host=m.per_host, dkim_selectors=tuple(s.dkim_selectors))
     with contextlib.ExitStack() as stack:
         if s.local_lab:
             from ssckit.cyber.sample import sample_lab

@@ -30,7 +30,8 @@ class ScanOptions:
 
     ``concurrency``: services scanned at once; ``timeout``: wall-clock limit per service [s];
     ``connect_timeout``: limit per network operation [s]; ``loopback_only``: never contact an
-    address outside 127.0.0.0/8 and ::1; ``per_host``: at most this many services of one
+    address outside 127.0.0.0/8 and ::1; ``dkim_selectors``: DKIM selectors looked up on
+    every mail domain; ``per_host``: at most this many services of one
     host (the address connected to) scanned at once, 0 for no limit (politeness).
     """
 
@@ -40,6 +41,7 @@ class ScanOptions:
     connect_timeout: float = 5.0
     loopback_only: bool = field(default_factory=loopback_only_default)
     now: datetime | None = None
+    dkim_selectors: tuple[str, ...] = ()
 
 
 @dataclass
@@ -80,7 +82,8 @@ def scan_service(target: Target, dns: DnsSettings | None = None,
         if target.mail_domain:
             cfg = dns_checks.DnsConfig(
                 nameservers=list(dns.nameservers) if dns else [],
-                port=dns.port if dns else 53, timeout=options.connect_timeout)
+                port=dns.port if dns else 53, timeout=options.connect_timeout,
+                dkim_selectors=tuple(options.dkim_selectors))
             findings += dns_checks.evaluate(target.mail_domain, cfg,
                                             loopback_only=options.loopback_only,
                                             smtp_port=target.smtp_port,

@@ -18,7 +18,7 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from ssckit.cyber.checks import tls
+from ssckit.cyber.checks import mailauth, tls
 from ssckit.cyber.model import Check, Finding, Status
 from ssckit.cyber.netpolicy import Unreachable, is_loopback
 
@@ -36,7 +36,7 @@ STARTTLS = Check("mail.starttls", "mail", "MX offers STARTTLS",
                  "RFC 3207 (SMTP STARTTLS); NCSC-NL TLS guidelines apply to the TLS that follows",
                  "Enable STARTTLS on every MX host with a certificate for its name.")
 
-DNS_CHECKS = (SPF, DMARC, DNSSEC, STARTTLS)
+DNS_CHECKS = (SPF, DMARC, DNSSEC, STARTTLS, *mailauth.MAIL_AUTH_CHECKS)
 MAX_MX = 3
 
 
@@ -45,6 +45,7 @@ class DnsConfig:
     nameservers: list[str] = field(default_factory=list)
     port: int = 53
     timeout: float = 5.0
+    dkim_selectors: tuple[str, ...] = ()
 
 
 def make_resolver(cfg: DnsConfig, loopback_only: bool) -> dns.resolver.Resolver:
@@ -201,7 +202,7 @@ def check_mx(res: dns.resolver.Resolver, domain: str, *, smtp_port: int, timeout
 
 def evaluate(domain: str, cfg: DnsConfig, *, loopback_only: bool, smtp_port: int = 25,
              ca_bundle: Path | None = None) -> list[Finding]:
-    """SPF, DMARC, DNSSEC and MX STARTTLS findings for ``domain``."""
+    """SPF, DMARC, DNSSEC, DKIM, MTA-STS, TLS-RPT and MX STARTTLS findings for ``domain``."""
     try:
         res = make_resolver(cfg, loopback_only)
     except Unreachable as exc:
@@ -209,6 +210,7 @@ def evaluate(domain: str, cfg: DnsConfig, *, loopback_only: bool, smtp_port: int
     findings: list[Finding] = []
     try:
         findings += [check_spf(res, domain), check_dmarc(res, domain), check_dnssec(res, domain)]
+        findings += mailauth.evaluate(res, domain, cfg.dkim_selectors)
         findings += check_mx(res, domain, smtp_port=smtp_port, timeout=cfg.timeout,
                              loopback_only=loopback_only, ca_bundle=ca_bundle)
     except (OSError, dns.exception.DNSException) as exc:
