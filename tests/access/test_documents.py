@@ -165,3 +165,29 @@ def test_sample_portal_pdf_lacks_a_language(tmp_path: Path) -> None:
     assert [(p.check, p.criterion) for p in doc.problems] == [("language", "WCAG 3.1.1 (PDF16)")]
     by = {v.indicator: v.value for v in audit_values(site) if not v.breakdown}
     assert (by["access:documents"], by["access:documents_failing"]) == (1, 1)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_stored_and_shown_on_the_access_page(pdf_site: str, workspace: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ssckit.access.history import save_audit
+    from ssckit.access.web import latest_audits
+    from ssckit.core.store import Store
+    from ssckit.web.app import create_app
+
+    [site] = audit_sites([pdf_site], AuditSettings(depth=0, concurrency=1))
+    with Store.open(workspace / "ssckit.duckdb") as store:
+        save_audit(store, site)
+        [stored] = latest_audits(store)
+    assert [(d.url, d.ok, [p.check for p in d.problems], d.error) for d in stored.documents] == [
+        (d.url, d.ok, [p.check for p in d.problems], d.error)
+        for d in sorted(site.documents, key=lambda d: d.url)]
+    with TestClient(create_app(workspace), base_url="https://testserver") as client:
+        html = client.get("/access").text
+    section = html.split('id="site-1-documents"', 1)[1].split("</section>", 1)[0]
+    assert "Annual report 2025" in section and "No problem found" in section
+    assert "WCAG 3.1.1 (PDF16)" in section and "set the document language" in section
+    assert "WCAG 1.1.1, 1.4.5 (PDF7)" in section and "OCR" in section
+    assert "HTTP 404" in section

@@ -1,8 +1,8 @@
 """Audit history in the workspace store: save each site audit, load the last one, compare two.
 
 Tables (module migrations ``access``): ``access_audits`` (one row per site audit),
-``access_pages`` (one per audited page) and ``access_findings`` (one per rule and page:
-violations, advisories and incomplete checks).
+``access_pages`` (one per audited page), ``access_findings`` (one per rule and page:
+violations, advisories and incomplete checks) and ``access_documents`` (one per linked PDF).
 """
 
 from __future__ import annotations
@@ -53,6 +53,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (audit_id, url, kind, rule)
     );
     """,
+    """
+    CREATE TABLE access_documents (
+        audit_id    BIGINT NOT NULL,
+        url         VARCHAR NOT NULL,
+        linked_from VARCHAR NOT NULL,   -- JSON list of page URLs
+        pages       INTEGER,
+        title       VARCHAR NOT NULL,
+        language    VARCHAR NOT NULL,
+        tagged      BOOLEAN NOT NULL,
+        text_layer  BOOLEAN NOT NULL,
+        problems    VARCHAR NOT NULL,   -- JSON list of {check, criterion, message, fix}
+        error       VARCHAR,
+        PRIMARY KEY (audit_id, url)
+    );
+    """,
 ]
 
 
@@ -84,6 +99,11 @@ def save_audit(store: Store, audit: SiteAudit) -> int:
             if rows:
                 cur.executemany(
                     "INSERT INTO access_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        for d in audit.documents:
+            cur.execute("INSERT INTO access_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [audit_id, d.url, json.dumps(d.linked_from), d.pages, d.title,
+                         d.language, d.tagged, d.text_layer,
+                         json.dumps([p.__dict__ for p in d.problems]), d.error])
     return audit_id
 
 

@@ -25,6 +25,7 @@ from ssckit.access import api_models
 from ssckit.access.captions import reexport
 from ssckit.access.crawl import normalise_url, origin
 from ssckit.access.cues import Cue, cues_from_json, problems
+from ssckit.access.documents import DocumentCheck, DocumentProblem
 from ssckit.access.history import AuditDiff, diff_with_previous, migrate
 from ssckit.access.scoring import impact_rank
 from ssckit.core.errors import InputError
@@ -128,6 +129,7 @@ class StoredAudit:
     violations: int
     pages: list[StoredPage]
     changes: AuditDiff | None = None
+    documents: list[DocumentCheck] = field(default_factory=list)
 
     @property
     def audited(self) -> list[StoredPage]:
@@ -210,6 +212,9 @@ def load_audit(store: Store, audit_id: int, ws: Workspace | None = None,
         found = cur.execute(
             "SELECT url, kind, rule, impact, criteria, help, nodes FROM access_findings "
             "WHERE audit_id = ?", [audit_id]).fetchall()
+        doc_rows = cur.execute(
+            "SELECT url, linked_from, pages, title, language, tagged, text_layer, problems, "
+            "error FROM access_documents WHERE audit_id = ? ORDER BY url", [audit_id]).fetchall()
     finally:
         cur.close()
     axe_version = row[3]
@@ -238,7 +243,12 @@ def load_audit(store: Store, audit_id: int, ws: Workspace | None = None,
     except ValueError:
         settings = {}
     audit = StoredAudit(id=row[0], site=row[1], started_at=row[2], axe_version=axe_version,
-                        settings=settings, score=row[5], violations=row[6], pages=pages_)
+                        settings=settings, score=row[5], violations=row[6], pages=pages_,
+                        documents=[DocumentCheck(
+                            url=u, linked_from=json.loads(lf), pages=n, title=t, language=lg,
+                            tagged=tg, text_layer=tl, error=e,
+                            problems=[DocumentProblem(**x) for x in json.loads(pr)])
+                            for u, lf, n, t, lg, tg, tl, pr, e in doc_rows])
     if with_changes:
         audit.changes = diff_with_previous(store, audit.id)
     return audit
