@@ -146,3 +146,15 @@ def test_each_misconfiguration_is_caught_by_its_baseline_requirement(dns_server)
     good, weak = verdicts("city.test"), verdicts("weak.test")
     for rid in ("dkim-key", "mta-sts", "tls-rpt"):
         assert (good[rid], weak[rid]) == ("pass", "fail"), rid
+
+
+def test_mail_authentication_details_read_in_russian_and_belarusian(dns_server):
+    from ssckit.cyber.texts import finding_detail
+
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
+                    dkim_selectors=("mail2026",))
+    found = _by_check(evaluate("weak.test", cfg, loopback_only=True))
+    text, lang = finding_detail(found["mail.dkim"].detail, "ru")
+    assert lang == "ru" and "ключ RSA длиной 512 бит" in text
+    for check in ("mail.mta_sts", "mail.tls_rpt"):
+        assert finding_detail(found[check].detail, "be")[1] == "be", found[check].detail

@@ -103,6 +103,10 @@ MODIFIERS: dict[str, int] = {
     "dmarc-missing": -5, "dmarc-invalid": -5, "dmarc-monitor-only": 0,
     "dnssec-missing": -5, "dnssec-unvalidated": 0,
     "mail-no-starttls": -20,
+    # ssckit: DKIM (RFC 8301), MTA-STS (RFC 8461), TLS-RPT (RFC 8460)
+    "dkim-missing": -5, "dkim-weak": -10, "dkim-short": 0,
+    "mta-sts-missing": 0, "mta-sts-multiple": -5, "mta-sts-invalid": -5,
+    "tls-rpt-missing": 0, "tls-rpt-multiple": 0, "tls-rpt-invalid": 0,
 }
 #: Mail TLS findings reuse the TLS codes with a ``mail-`` prefix at half weight.
 MAIL_TLS_FACTOR = 0.5
