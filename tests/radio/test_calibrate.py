@@ -104,6 +104,12 @@ def test_planted_offsets_recovered_and_rmse_falls(city: Path, drive_test: Path):
     cv = doc["cross_validated"]
     assert doc["after"]["rmse_db"] <= cv["rmse_db"] < doc["before"]["rmse_db"]
     assert (city / "outputs" / "radio" / "calibration.json").is_file()
+    # no distance trend was planted: the fitted slope is zero within its standard errors
+    slope = json.loads(_invoke("radio", "calibrate", "-w", str(city), "--format", "json",
+                               "--folds", "4", "--distance-slope").output)["distance_slope"]
+    assert slope["n"] == doc["n"] and slope["applied"] is False
+    assert abs(slope["slope_db_per_decade"]) < 3 * slope["slope_se_db"]
+    assert slope["slope_se_db"] < 2.0
 
 
 def test_coverage_after_calibration_applies_offsets(city: Path, drive_test: Path):

@@ -58,6 +58,7 @@ class ClutterFit:
     se_db: np.ndarray
     n: np.ndarray
     slope_db_per_decade: float = 0.0
+    slope_se_db: float = float("nan")
 
     def correction_db(self, classes: np.ndarray, distance_m: np.ndarray | None = None
                       ) -> np.ndarray:
@@ -100,7 +101,8 @@ def fit_clutter_offsets(error_db: np.ndarray, classes: np.ndarray,
         se = np.full(x.shape[1], np.nan)
     counts = np.bincount(inverse, minlength=uniq.size)
     slope = float(beta[-1]) if distance_m is not None else 0.0
-    return ClutterFit(uniq, beta[:uniq.size], se[:uniq.size], counts, slope)
+    slope_se = float(se[-1]) if distance_m is not None else float("nan")
+    return ClutterFit(uniq, beta[:uniq.size], se[:uniq.size], counts, slope, slope_se)
 
 
 def group_folds(groups: np.ndarray, k: int) -> np.ndarray:
@@ -160,3 +162,22 @@ def calibration_report(measured_dbm: np.ndarray, predicted_dbm: np.ndarray,
     doc["folds"] = int(min(folds, n_groups)) if cv is not None else 0
     doc["cross_validated"] = error_stats(cv).as_dict() if cv is not None else None
     return fit, doc
+
+
+def distance_slope_report(measured_dbm: np.ndarray, predicted_dbm: np.ndarray,
+                          classes: np.ndarray, groups: np.ndarray, distance_m: np.ndarray,
+                          folds: int = 5) -> dict:
+    """The per-class offsets fitted together with a common slope on log10(distance to the
+    serving site / 1 km) [dB/decade]: the slope and its standard error, the offsets at 1 km,
+    and the in-sample and cross-validated error statistics of that model."""
+    error = np.asarray(measured_dbm, dtype=float) - np.asarray(predicted_dbm, dtype=float)
+    classes = np.asarray(classes)
+    fit = fit_clutter_offsets(error, classes, distance_m)
+    after = error - fit.correction_db(classes, distance_m)
+    cv = cross_validated_errors(error, classes, np.asarray(groups), folds, distance_m)
+    return {"slope_db_per_decade": round(fit.slope_db_per_decade, 3),
+            "slope_se_db": round(fit.slope_se_db, 3) if np.isfinite(fit.slope_se_db) else None,
+            "offsets_db_at_1km": {str(int(c)): round(float(o), 3)
+                                  for c, o in zip(fit.classes, fit.offsets_db, strict=True)},
+            "after": error_stats(after).as_dict(),
+            "cross_validated": error_stats(cv).as_dict() if cv is not None else None}

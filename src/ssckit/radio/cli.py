@@ -393,9 +393,13 @@ def measurements_import(file: Path, ws: Workspace, store: Store) -> None:
 @radio.command(epilog="Example: ssckit radio calibrate -w sample-city --format json")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Folds of the cross-validation grouped by route/day (2..100).")
+@click.option("--distance-slope", is_flag=True,
+              help="Also fit a common slope on log10 distance to the serving site and report "
+                   "it (coverage runs apply the per-class offsets only).")
 @format_option("table", "json")
 @with_store
-def calibrate(folds: int, fmt: str, ws: Workspace, store: Store) -> None:
+def calibrate(folds: int, distance_slope: bool, fmt: str, ws: Workspace,
+              store: Store) -> None:
     """Compare the stored drive tests with the last coverage run (best-server RSRP at the
     same points), fit an RSRP offset per clutter class by least squares and store it in
     outputs/radio/calibration.json; later `radio coverage` runs apply it.
@@ -404,7 +408,7 @@ def calibrate(folds: int, fmt: str, ws: Workspace, store: Store) -> None:
     after, overall, per clutter class and cross-validated by route/day."""
     from ssckit.radio.measurements import calibrate_workspace
 
-    doc = calibrate_workspace(ws, store, folds)
+    doc = calibrate_workspace(ws, store, folds, distance_slope)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
@@ -433,6 +437,14 @@ def calibrate(folds: int, fmt: str, ws: Workspace, store: Store) -> None:
                       f"std {cv['std_db']:.2f} dB")
     else:
         console.print("one route/day only: no cross-validation")
+    ds = doc.get("distance_slope")
+    if ds is not None:
+        cvs = ds["cross_validated"]
+        console.print(f"with a distance slope: {ds['slope_db_per_decade']:+.2f} ± "
+                      f"{ds['slope_se_db']:.2f} dB per decade of distance; RMSE "
+                      f"{ds['after']['rmse_db']:.2f} dB"
+                      + (f", cross-validated {cvs['rmse_db']:.2f} dB" if cvs else "")
+                      + " (reported only: coverage runs apply the per-class offsets)")
     for note in doc["notes"]:
         console.print(f"note: {note}")
     console.print(f"prediction: {doc['prediction']}; stored in "

@@ -20,7 +20,7 @@ from ssckit.core.errors import InputError
 from ssckit.core.geo import Grid
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from ssckit.radio.calibrate import calibration_report
+from ssckit.radio.calibrate import calibration_report, distance_slope_report
 from ssckit.radio.terrain import CLUTTER_CLASSES
 
 #: RSRP reporting range [dBm], 3GPP TS 38.133 §10.1.6.1 (SS-RSRP report mapping).
@@ -181,7 +181,30 @@ def offset_grid(ws: Workspace, grid: Grid) -> tuple[np.ndarray | None, dict[str,
     return out, applied
 
 
-def calibrate_workspace(ws: Workspace, store: Store, folds: int = 5) -> dict[str, Any]:
+def serving_distance_m(ws: Workspace, grid: Grid, row: np.ndarray, col: np.ndarray
+                       ) -> np.ndarray:
+    """Distance [m] from each pixel (row, col) of ``grid`` to the site of its serving sector
+    in the last coverage run (``server.tif`` and ``sectors.csv``); NaN without a server."""
+    from ssckit.radio.run import OUTPUT_DIR, read_layer
+
+    server, _ = read_layer(ws, "server")
+    table = ws.output_dir / OUTPUT_DIR / "sectors.csv"
+    sx: dict[int, tuple[float, float]] = {}
+    for r in read_csv_rows(table, ("index", "x", "y")):
+        sx[int(r.number("index", 0, integer=True))] = (r.number("x"), r.number("y"))
+    t = grid.transform
+    px = t.c + (col + 0.5) * t.a
+    py = t.f + (row + 0.5) * t.e
+    out = np.full(row.shape, np.nan)
+    for i, (r_, c_) in enumerate(zip(row, col, strict=True)):
+        k = int(server[r_, c_]) if np.isfinite(server[r_, c_]) else -1
+        if k in sx:
+            out[i] = float(np.hypot(px[i] - sx[k][0], py[i] - sx[k][1]))
+    return out
+
+
+def calibrate_workspace(ws: Workspace, store: Store, folds: int = 5,
+                        distance_slope: bool = False) -> dict[str, Any]:
     """Compare the stored measurements with the last coverage run's best-server RSRP at the
     same points, fit an offset per clutter class, write ``outputs/radio/calibration.json``
     and return its document. The prediction is taken without any calibration that run
@@ -218,6 +241,14 @@ def calibrate_workspace(ws: Workspace, store: Store, folds: int = 5) -> dict[str
                          "the coverage grid; at least 2 are needed")
     _, doc = calibration_report(meas.rsrp_dbm[use], pred[use], cls[use], meas.group[use],
                                 folds, class_names=CLUTTER_CLASSES)
+    if distance_slope:
+        d = serving_distance_m(ws, grid, r[use], c[use])
+        ok = np.isfinite(d)
+        doc["distance_slope"] = {
+            **distance_slope_report(meas.rsrp_dbm[use][ok], pred[use][ok], cls[use][ok],
+                                    meas.group[use][ok], d[ok], folds),
+            "n": int(ok.sum()),
+            "applied": False}
     named = bool(np.any(meas.sector[use] != "") or np.any(meas.site[use] != ""))
     doc["prediction"] = "best server"
     doc["notes"] = []
