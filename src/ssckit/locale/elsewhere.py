@@ -77,6 +77,9 @@ TEXTS = (
     N_("Publish _dmarc.<domain> TXT 'v=DMARC1; p=reject; rua=mailto:...' (quarantine as an intermediate step)."),  # cyber check dns.dmarc: remediation
     N_('Sign the zone and publish its DS record at the parent (ask the registrar).'),  # cyber check dns.dnssec: remediation
     N_('Enable STARTTLS on every MX host with a certificate for its name.'),  # cyber check mail.starttls: remediation
+    N_("Publish <selector>._domainkey.<domain> TXT 'v=DKIM1; k=rsa; p=<key>' with an RSA key of 2048 bits (or k=ed25519, RFC 8463) for every selector in use."),  # cyber check mail.dkim: remediation
+    N_("Publish _mta-sts.<domain> TXT 'v=STSv1; id=<1-32 letters or digits>' and the policy at https://mta-sts.<domain>/.well-known/mta-sts.txt."),  # cyber check mail.mta_sts: remediation
+    N_("Publish _smtp._tls.<domain> TXT 'v=TLSRPTv1; rua=mailto:tls-reports@<domain>'."),  # cyber check mail.tls_rpt: remediation
     N_('Serve the site over HTTPS.'),  # cyber check http.https: remediation
     N_('Answer every plain-HTTP request with a 301 to https:// on the same host (nginx: return 301 https://$host$request_uri;).'),  # cyber check http.redirect: remediation
     N_('Send Strict-Transport-Security: max-age=31536000; includeSubDomains on HTTPS responses.'),  # cyber check headers.hsts: remediation
@@ -118,6 +121,12 @@ TEXTS = (
     N_("Publish _dmarc.<domain> TXT 'v=DMARC1; p=reject; rua=mailto:...'."),  # cyber baseline requirement dmarc-reject: remediation
     N_('Domain signed with DNSSEC'),  # cyber baseline requirement dnssec: title
     N_('Every MX host offers STARTTLS'),  # cyber baseline requirement mail-starttls: title
+    N_('DKIM key published at every selector, RSA of at least 1024 bits'),  # cyber baseline requirement dkim-key: title
+    N_("Publish <selector>._domainkey.<domain> TXT 'v=DKIM1; k=rsa; p=...' with a 2048-bit RSA key."),  # cyber baseline requirement dkim-key: remediation
+    N_('MTA-STS record v=STSv1 with a valid id'),  # cyber baseline requirement mta-sts: title
+    N_("Publish _mta-sts.<domain> TXT 'v=STSv1; id=20260101' and the policy file on https://mta-sts.<domain>/."),  # cyber baseline requirement mta-sts: remediation
+    N_('TLS-RPT record with a report address'),  # cyber baseline requirement tls-rpt: title
+    N_("Publish _smtp._tls.<domain> TXT 'v=TLSRPTv1; rua=mailto:tls-reports@<domain>'."),  # cyber baseline requirement tls-rpt: remediation
     N_('GCI 2024 (5th edition)'),  # GCI edition
     N_('Role-modelling'),  # GCI tier T1
     N_('Advancing'),  # GCI tier T2
