@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ def read_measurements_csv(path: Path) -> list[dict[str, Any]]:
                 raise row.error("time", f"{row['time']!r} is not an ISO 8601 date-time "
                                         "(e.g. 2026-05-04T10:15:00)") from None
             if t.tzinfo is not None:
-                t = datetime.fromtimestamp(t.timestamp(), tz=None)
+                t = t.astimezone(UTC).replace(tzinfo=None)   # stored in UTC
         sinr = row.number("sinr_db", *SINR_RANGE_DB) if row["sinr_db"] else None
         pci = int(row.number("pci", 0, 1007, integer=True)) if row["pci"] else None
         rows.append({"line": row.line, "lat": row.number("lat", -90.0, 90.0),
