@@ -71,3 +71,20 @@ def test_questionnaire_and_assess(tmp_path):
     assert "L1.1" in csv_out.output and "yes,https://x.test" in csv_out.output
     as_json = runner.invoke(cyber, ["questionnaire", "--format", "json"])
     assert len(json.loads(as_json.output)["pillars"]) == 5
+
+
+def test_scan_looks_up_dkim_selectors_of_the_workspace(lab, workspace, tmp_path, dns_server):
+    entry = next(t for t in lab.targets() if t["name"] == "good")
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(yaml.safe_dump({
+        "dns": {"nameservers": ["127.0.0.1"], "port": dns_server.port},
+        "services": [{**entry, "mail_domain": "weak.test", "smtp_port": 9}]}))
+    cfg = yaml.safe_load((workspace / "city.yaml").read_text())
+    cfg.setdefault("settings", {})["cyber"] = {"dkim_selectors": ["mail2026"]}
+    (workspace / "city.yaml").write_text(yaml.safe_dump(cfg))
+    out = CliRunner().invoke(cyber, ["scan", "--targets", str(targets), "-w", str(workspace),
+                                     "--format", "json", "--loopback-only", "--timeout", "30"])
+    assert out.exit_code == 0, out.output
+    findings = {f["check"]: f for f in json.loads(out.output)["services"][0]["findings"]}
+    assert findings["mail.dkim"]["code"] == "dkim-weak"
+    assert findings["mail.dkim"]["evidence"]["min_rsa_bits"] == 512

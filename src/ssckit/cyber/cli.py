@@ -43,18 +43,27 @@ def cyber() -> None:
 @click.option("--loopback-only", is_flag=True, default=loopback_only_default,
               help="Never contact an address outside 127.0.0.0/8 and ::1 "
                    "(also SSCKIT_CYBER_LOOPBACK_ONLY=1).")
+@click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SELECTOR",
+              help="DKIM selector to look up on each mail domain (repeatable; default: "
+                   "settings.cyber.dkim_selectors of the workspace).")
 @format_option("table", "json")
 @quiet_option
 def scan(targets_file: Path, workspace_dir: Path | None, concurrency: int, timeout: float,
-         loopback_only: bool, fmt: str, quiet: bool) -> None:
+         loopback_only: bool, dkim_selectors: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """Scan every service of the targets file: grade, findings and changes since the last scan.
 
     A service that cannot be reached (DNS failure, refused port, timeout, no TLS) is reported as
     error/unreachable with the reason; the others are still scanned.
     """
     targets = load_targets(targets_file)
+    if not dkim_selectors and workspace_dir is not None:
+        from ssckit.core.workspace import Workspace
+        from ssckit.cyber.indicators import settings
+
+        dkim_selectors = tuple(settings(Workspace.load(workspace_dir)).dkim_selectors)
     options = ScanOptions(concurrency=concurrency, timeout=timeout,
-                          connect_timeout=min(5.0, timeout), loopback_only=loopback_only)
+                          connect_timeout=min(5.0, timeout), loopback_only=loopback_only,
+                          dkim_selectors=dkim_selectors)
 
     with progress_display(enabled=not quiet and fmt == "table", console=err_console):
         result = scan_targets(targets, options, source=str(targets_file))
