@@ -169,3 +169,20 @@ def test_fit_with_slope_and_grouped_folds():
     assert folds[0] == folds[1] and folds[3] == folds[4] and len(set(folds)) == 3
     s = error_stats(np.array([1.0, 3.0]))
     assert (s.bias_db, s.rmse_db, s.std_db) == (2.0, pytest.approx(np.sqrt(5)), 1.0)
+
+
+def test_groups_are_days_else_files(tmp_path: Path):
+    from ssckit.radio.measurements import import_measurements, load_measurements
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("lat,lon,rsrp_dbm\n54.0,27.0,-90\n54.1,27.0,-95\n")
+    b.write_text("lat,lon,rsrp_dbm,time\n54.0,27.0,-80,2026-05-04T23:30:00+02:00\n"
+                 "54.0,27.1,-85,2026-05-05T08:00:00Z\n")
+    with Store.open(tmp_path / "s.duckdb") as store:
+        import_measurements(store, a)
+        import_measurements(store, b)
+        m = load_measurements(store)
+    assert len(m) == 4
+    groups = dict(zip(m.rsrp_dbm.tolist(), m.group.tolist(), strict=True))
+    assert groups[-90.0] == groups[-95.0] and groups[-90.0].startswith("file:")
+    assert groups[-80.0] == "2026-05-04" and groups[-85.0] == "2026-05-05"
