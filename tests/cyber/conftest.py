@@ -213,6 +213,7 @@ def dns_server() -> Iterator[TinyDns]:
         ("mail2026._domainkey.city.test", "TXT"): [dkim_txt(2048)],
         ("_mta-sts.city.test", "TXT"): ["\"v=STSv1; id=20260105T080000\""],
         ("_smtp._tls.city.test", "TXT"): ["\"v=TLSRPTv1; rua=mailto:tls-reports@city.test\""],
+        ("mta-sts.city.test", "A"): ["127.0.0.1"],
         ("mail2026._domainkey.weak.test", "TXT"): [dkim_txt(512)],
         ("_mta-sts.weak.test", "TXT"): ["\"v=STSv1; id=\""],
         ("_smtp._tls.weak.test", "TXT"): ["\"v=TLSRPTv1;\""],
@@ -227,6 +228,10 @@ def dns_server() -> Iterator[TinyDns]:
         ("_dmarc.weak.test", "TXT"): ["\"v=DMARC1; p=none\""],
         ("weak.test", "MX"): ["10 mx.weak.test."],
         ("mx.weak.test", "A"): ["127.0.0.1"],
+        # sts.test: a valid MTA-STS record whose policy file is broken (served by mta_sts_lab).
+        ("sts.test", "SOA"): ["ns.sts.test. admin.sts.test. 1 3600 600 86400 300"],
+        ("_mta-sts.sts.test", "TXT"): ["\"v=STSv1; id=2026a\""],
+        ("mta-sts.sts.test", "A"): ["127.0.0.1"],
         ("nomail.test", "SOA"): ["ns.nomail.test. admin.nomail.test. 1 3600 600 86400 300"],
         ("outside.test", "SOA"): ["ns.outside.test. admin.outside.test. 1 3600 600 86400 300"],
         ("outside.test", "MX"): ["10 mx.outside.test."],
@@ -234,6 +239,23 @@ def dns_server() -> Iterator[TinyDns]:
     }
     with TinyDns(records, signed={"city.test"}) as server:
         yield server
+
+
+GOOD_STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mail.city.test\r\nmax_age: 604800\r\n"
+#: Misconfigured on purpose: enforce without an mx line, max_age over RFC 8461's one year.
+BAD_STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmax_age: 99999999\r\n"
+
+
+@pytest.fixture(scope="session")
+def mta_sts_lab() -> Iterator[dict[str, object]]:
+    """The MTA-STS policy hosts of city.test (good) and sts.test (broken policy) over HTTPS."""
+    path = "/.well-known/mta-sts.txt"
+    good = Site("sts-good", host="mta-sts.city.test", security_txt=None,
+                files={path: GOOD_STS_POLICY})
+    bad = Site("sts-bad", host="mta-sts.sts.test", security_txt=None,
+               files={path: BAD_STS_POLICY})
+    with Lab([good, bad]) as lab:
+        yield {"city.test": good.tls_port, "sts.test": bad.tls_port, "ca": lab.ca.bundle}
 
 
 def write_workspace(root: Path) -> Path:

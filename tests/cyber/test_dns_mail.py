@@ -79,15 +79,20 @@ def test_mail_domain_in_a_full_service_scan(lab, dns_server, smtp_servers, mail_
 
 # -- DKIM (RFC 6376, RFC 8301), MTA-STS (RFC 8461), TLS-RPT (RFC 8460) --------------------------
 
-def test_mail_authentication_records_good(dns_server):
+def test_mail_authentication_records_good(dns_server, mta_sts_lab):
     cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
-                    dkim_selectors=("mail2026",))
-    found = _by_check(evaluate("city.test", cfg, loopback_only=True))
+                    dkim_selectors=("mail2026",), mta_sts_port=mta_sts_lab["city.test"])
+    found = _by_check(evaluate("city.test", cfg, loopback_only=True,
+                               ca_bundle=mta_sts_lab["ca"]))
     dkim = found["mail.dkim"]
     assert dkim.status == Status.PASS, dkim.detail
     assert dkim.evidence["selectors"]["mail2026"] == {"present": True, "type": "rsa", "bits": 2048}
-    assert found["mail.mta_sts"].status == Status.PASS
-    assert found["mail.mta_sts"].evidence["id"] == "20260105T080000"
+    sts = found["mail.mta_sts"]
+    assert sts.status == Status.PASS, sts.detail
+    assert sts.evidence["id"] == "20260105T080000"
+    # The policy file fetched over HTTPS (RFC 8461 3.2): mode, max_age [s], mx.
+    assert (sts.evidence["mode"], sts.evidence["max_age"], sts.evidence["mx"]) == \
+        ("enforce", 604800, ["mail.city.test"])
     assert found["mail.tls_rpt"].status == Status.PASS
     assert found["mail.tls_rpt"].evidence["rua"] == ["mailto:tls-reports@city.test"]
 
@@ -106,6 +111,40 @@ def test_mail_authentication_records_misconfigured(dns_server):
     assert missing["mail.dkim"].code == "dkim-missing"
     assert missing["mail.mta_sts"].code == "mta-sts-missing"
     assert missing["mail.tls_rpt"].code == "tls-rpt-missing"
+
+
+def test_mta_sts_policy_file_broken_or_not_served(dns_server, mta_sts_lab):
+    cfg = DnsConfig(nameservers=["127.0.0.1"], port=dns_server.port, timeout=3,
+                    mta_sts_port=mta_sts_lab["sts.test"])
+    sts = _by_check(evaluate("sts.test", cfg, loopback_only=True,
+                             ca_bundle=mta_sts_lab["ca"]))["mail.mta_sts"]
+    assert (sts.status, sts.code) == (Status.FAIL, "mta-sts-policy-invalid")
+    assert "max_age" in sts.detail and "31557600" in sts.detail
+    # city.test's policy host asked on a port where nothing listens: the record alone is not
+    # enough.
+    from ssckit.cyber.locallab import free_port
+
+    cfg.mta_sts_port = free_port()
+    sts = _by_check(evaluate("city.test", cfg, loopback_only=True,
+                             ca_bundle=mta_sts_lab["ca"]))["mail.mta_sts"]
+    assert (sts.status, sts.code) == (Status.FAIL, "mta-sts-no-policy")
+    assert "https://mta-sts.city.test/.well-known/mta-sts.txt not served" in sts.detail
+
+
+@pytest.mark.parametrize(("policy", "problem"), [
+    # RFC 8461 section 3.2
+    ("version: STSv1\nmode: testing\nmx: *.city.test\nmax_age: 86400\n", None),
+    ("version: STSv1\nmode: none\nmax_age: 86400\n", None),
+    ("version: STSv2\nmode: enforce\nmx: a\nmax_age: 1\n", "version is 'STSv2', not STSv1"),
+    ("version: STSv1\nmode: strict\nmx: a\nmax_age: 1\n",
+     "mode is 'strict', not enforce, testing or none"),
+    ("version: STSv1\nmode: enforce\nmx: a\nmax_age: 31557601\n",
+     "max_age '31557601' is not a whole number of seconds up to 31557600"),
+])
+def test_mta_sts_policy_syntax(policy, problem):
+    from ssckit.cyber.checks.mailauth import parse_mta_sts_policy
+
+    assert parse_mta_sts_policy(policy)[1] == problem
 
 
 def test_no_dkim_selectors_leaves_dkim_unjudged(dns_server):
@@ -127,7 +166,7 @@ def test_dkim_record_syntax(record, verdict):
     assert dkim_key_bits(record)[2] == verdict
 
 
-def test_each_misconfiguration_is_caught_by_its_baseline_requirement(dns_server):
+def test_each_misconfiguration_is_caught_by_its_baseline_requirement(dns_server, mta_sts_lab):
     from ssckit.cyber.baseline import evaluate as judge_service
     from ssckit.cyber.baseline import load_profile
     from ssckit.cyber.model import ServiceResult
@@ -139,13 +178,15 @@ def test_each_misconfiguration_is_caught_by_its_baseline_requirement(dns_server)
                     dkim_selectors=("mail2026",))
 
     def verdicts(domain: str) -> dict[str, str]:
-        svc = ServiceResult(domain, f"https://{domain}/",
-                            findings=evaluate(domain, cfg, loopback_only=True))
+        cfg.mta_sts_port = mta_sts_lab.get(domain, 443)
+        svc = ServiceResult(domain, f"https://{domain}/", findings=evaluate(
+            domain, cfg, loopback_only=True, ca_bundle=mta_sts_lab["ca"]))
         return {r.requirement: r.status for r in judge_service(profile, svc).results}
 
     good, weak = verdicts("city.test"), verdicts("weak.test")
     for rid in ("dkim-key", "mta-sts", "tls-rpt"):
         assert (good[rid], weak[rid]) == ("pass", "fail"), rid
+    assert verdicts("sts.test")["mta-sts"] == "fail"  # the broken policy file
 
 
 def test_mail_authentication_details_read_in_russian_and_belarusian(dns_server):
@@ -158,3 +199,7 @@ def test_mail_authentication_details_read_in_russian_and_belarusian(dns_server):
     assert lang == "ru" and "ключ RSA длиной 512 бит" in text
     for check in ("mail.mta_sts", "mail.tls_rpt"):
         assert finding_detail(found[check].detail, "be")[1] == "be", found[check].detail
+    text, lang = finding_detail("policy file https://mta-sts.sts.test/.well-known/mta-sts.txt: "
+                                "no mx line", "ru")
+    assert (text, lang) == ("файл политики https://mta-sts.sts.test/.well-known/mta-sts.txt: "
+                            "нет строки mx", "ru")

@@ -202,7 +202,8 @@ class Site:
     ``headers`` / ``cookies``: sent with every response of the site; ``security_txt``:
     ``"default"``, a text, or None for none; ``redirect_http``: plain HTTP answers 301 to
     HTTPS (else it serves the page); ``plain``: no TLS at all on the TLS port; ``closed``:
-    nothing listens (connections are refused). Ports of 0 are chosen when the lab starts.
+    nothing listens (connections are refused); ``files``: more paths served as text/plain
+    (e.g. ``/.well-known/mta-sts.txt``). Ports of 0 are chosen when the lab starts.
     """
 
     name: str
@@ -219,6 +220,7 @@ class Site:
     redirect_http: bool = True
     plain: bool = False
     closed: bool = False
+    files: dict[str, str] = field(default_factory=dict)
     tls_port: int = 0
     http_port: int = 0
 
@@ -285,6 +287,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             text = default_security_txt() if site.security_txt == "default" else \
                 site.security_txt
             self._send(200, "text/plain", text.encode())
+        elif path in site.files:
+            self._send(200, "text/plain", site.files[path].encode())
         else:
             self._send(404, "text/html", b"<!doctype html><title>404</title><p>not found</p>\n")
 

@@ -83,7 +83,7 @@ def scan_service(target: Target, dns: DnsSettings | None = None,
             cfg = dns_checks.DnsConfig(
                 nameservers=list(dns.nameservers) if dns else [],
                 port=dns.port if dns else 53, timeout=options.connect_timeout,
-                dkim_selectors=tuple(options.dkim_selectors))
+                dkim_selectors=tuple(options.dkim_selectors), mta_sts_port=target.mta_sts_port)
             findings += dns_checks.evaluate(target.mail_domain, cfg,
                                             loopback_only=options.loopback_only,
                                             smtp_port=target.smtp_port,

@@ -67,6 +67,9 @@ class Target(BaseModel):
     mail_domain: str | None = Field(default=None, description="Mail domain for SPF, DMARC, "
                                     "DNSSEC and MX STARTTLS.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port of the MX hosts.")
+    mta_sts_port: int = Field(default=443, ge=1, le=65535, description="HTTPS port of "
+                              "mta-sts.<mail domain> for the MTA-STS policy file (RFC 8461: "
+                              "443; another only for a test lab).")
     ca_bundle: Path | None = Field(default=None, description="PEM file of trust anchors.")
     tags: list[str] = Field(default_factory=list)
     organisation: str | None = Field(default=None, min_length=1, max_length=200,

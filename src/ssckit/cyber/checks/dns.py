@@ -46,6 +46,7 @@ class DnsConfig:
     port: int = 53
     timeout: float = 5.0
     dkim_selectors: tuple[str, ...] = ()
+    mta_sts_port: int = 443
 
 
 def make_resolver(cfg: DnsConfig, loopback_only: bool) -> dns.resolver.Resolver:
@@ -210,7 +211,13 @@ def evaluate(domain: str, cfg: DnsConfig, *, loopback_only: bool, smtp_port: int
     findings: list[Finding] = []
     try:
         findings += [check_spf(res, domain), check_dmarc(res, domain), check_dnssec(res, domain)]
-        findings += mailauth.evaluate(res, domain, cfg.dkim_selectors)
+
+        def fetch_policy(host: str) -> str:
+            return mailauth.fetch_mta_sts_policy(host, _address(res, host, loopback_only),
+                                                 cfg.mta_sts_port, ca_bundle=ca_bundle,
+                                                 timeout=cfg.timeout)
+
+        findings += mailauth.evaluate(res, domain, cfg.dkim_selectors, fetch_policy)
         findings += check_mx(res, domain, smtp_port=smtp_port, timeout=cfg.timeout,
                              loopback_only=loopback_only, ca_bundle=ca_bundle)
     except (OSError, dns.exception.DNSException) as exc:

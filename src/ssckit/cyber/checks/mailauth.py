@@ -1,22 +1,28 @@
 """Mail authentication records in DNS: DKIM keys (RFC 6376, RFC 8301), MTA-STS (RFC 8461) and
 TLS-RPT (RFC 8460).
 
-The ``judge_*`` functions are pure: TXT strings in, a :class:`Finding` out. ``evaluate`` asks the
-resolver for the records. MTA-STS is judged on its ``_mta-sts`` TXT record only; the policy file
-(``https://mta-sts.<domain>/.well-known/mta-sts.txt``) is not fetched.
+The ``judge_*`` functions are pure: TXT strings (and the MTA-STS policy text) in, a :class:`Finding`
+out. ``evaluate`` asks the resolver for the records and, through the ``fetch_policy`` it is
+given, fetches the MTA-STS policy file (``https://mta-sts.<domain>/.well-known/mta-sts.txt``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import re
+import socket
+import ssl
+from collections.abc import Callable
+from pathlib import Path
 
 import dns.resolver
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from ssckit.cyber.model import Check, Finding, Status
+from ssckit.cyber.netpolicy import Unreachable
 
 #: RFC 8301 section 3.2: verifiers MUST NOT consider RSA keys shorter than 1024 bits valid;
 #: signers SHOULD use at least 2048 bits.
@@ -24,13 +30,19 @@ DKIM_MIN_RSA_BITS = 1024
 DKIM_RECOMMENDED_RSA_BITS = 2048
 #: RFC 8461 section 3.1: id is 1 to 32 letters and digits.
 MTA_STS_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+#: RFC 8461 section 3.2: max_age is at most 31557600 seconds (about one year).
+MTA_STS_MAX_AGE = 31557600
+MTA_STS_MODES = ("enforce", "testing", "none")
+MTA_STS_POLICY_PATH = "/.well-known/mta-sts.txt"
+#: RFC 8461 section 3.3: senders read at most 64 KiB of policy.
+MTA_STS_POLICY_LIMIT = 64 * 1024
 
 DKIM = Check("mail.dkim", "mail", "DKIM public keys",
              "RFC 6376 section 3.6.1 (key record); RFC 8301 section 3.2 (RSA >= 1024 bit)",
              "Publish <selector>._domainkey.<domain> TXT 'v=DKIM1; k=rsa; p=<key>' with an RSA "
              "key of 2048 bits (or k=ed25519, RFC 8463) for every selector in use.")
 MTA_STS = Check("mail.mta_sts", "mail", "MTA-STS record",
-                "RFC 8461 section 3.1 (_mta-sts TXT record)",
+                "RFC 8461 sections 3.1-3.3 (_mta-sts TXT record, policy file)",
                 "Publish _mta-sts.<domain> TXT 'v=STSv1; id=<1-32 letters or digits>' and the "
                 "policy at https://mta-sts.<domain>/.well-known/mta-sts.txt.")
 TLS_RPT = Check("mail.tls_rpt", "mail", "TLS-RPT record",
@@ -131,6 +143,78 @@ def judge_mta_sts(txts: list[str], domain: str) -> Finding:
                           **ev)
 
 
+def parse_mta_sts_policy(text: str) -> tuple[dict[str, object], str | None]:
+    """The fields of an MTA-STS policy file (RFC 8461 section 3.2) and its first problem (None
+    when valid): ``version`` STSv1, ``mode`` enforce/testing/none, ``max_age`` 0..31557600 [s],
+    one ``mx`` line or more unless the mode is none."""
+    fields: dict[str, object] = {"mx": []}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip(), value.strip()
+        if key == "mx":
+            fields["mx"].append(value)  # type: ignore[union-attr]
+        else:
+            fields.setdefault(key, value)
+    if fields.get("version") != "STSv1":
+        return fields, f"version is {fields.get('version')!r}, not STSv1"
+    if fields.get("mode") not in MTA_STS_MODES:
+        return fields, f"mode is {fields.get('mode')!r}, not enforce, testing or none"
+    age = str(fields.get("max_age", ""))
+    if not age.isdigit() or int(age) > MTA_STS_MAX_AGE:
+        return fields, f"max_age {age!r} is not a whole number of seconds up to {MTA_STS_MAX_AGE}"
+    fields["max_age"] = int(age)
+    if fields["mode"] != "none" and not fields["mx"]:
+        return fields, "no mx line"
+    return fields, None
+
+
+def judge_mta_sts_policy(record: Finding, policy: str | None, problem: str | None,
+                         domain: str) -> Finding:
+    """The MTA-STS finding once the policy file was asked for: ``policy`` its text, or None with
+    ``problem`` saying why it could not be read."""
+    url = f"https://mta-sts.{domain}{MTA_STS_POLICY_PATH}"
+    ev = dict(record.evidence)
+    if policy is None:
+        return MTA_STS.result(Status.FAIL, f"policy file {url} not served: {problem}",
+                              "mta-sts-no-policy", **ev)
+    fields, invalid = parse_mta_sts_policy(policy)
+    ev.update(mode=fields.get("mode"), max_age=fields.get("max_age"), mx=fields["mx"])
+    if invalid:
+        return MTA_STS.result(Status.FAIL, f"policy file {url}: {invalid}",
+                              "mta-sts-policy-invalid", **ev)
+    if fields["mode"] == "none":
+        return MTA_STS.result(Status.WARN, "policy mode none: senders do not enforce TLS",
+                              "mta-sts-mode-none", **ev)
+    mx = ", ".join(fields["mx"])  # type: ignore[arg-type]
+    return MTA_STS.result(Status.PASS, f"policy mode {fields['mode']}, max_age "
+                          f"{fields['max_age']} s, mx {mx}", "mta-sts-ok", **ev)
+
+
+def fetch_mta_sts_policy(host: str, address: str, port: int = 443, *,
+                         ca_bundle: Path | None = None, timeout: float = 5.0) -> str:
+    """GET ``https://<host>/.well-known/mta-sts.txt`` from ``address``: a certificate valid for
+    ``host``, status 200, no redirect followed (RFC 8461 section 3.3). Raises OSError or
+    ValueError with the reason."""
+    ctx = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    with socket.create_connection((address, port), timeout=timeout) as raw, \
+            ctx.wrap_socket(raw, server_hostname=host) as tls:
+        tls.sendall(f"GET {MTA_STS_POLICY_PATH} HTTP/1.1\r\nHost: {host}\r\n"
+                    "User-Agent: ssckit\r\nConnection: close\r\n\r\n".encode("ascii"))
+        response = http.client.HTTPResponse(tls)  # type: ignore[arg-type]
+        response.begin()
+        if response.status != 200:
+            raise ValueError(f"HTTP {response.status}")
+        body = response.read(MTA_STS_POLICY_LIMIT + 1)
+    if len(body) > MTA_STS_POLICY_LIMIT:
+        raise ValueError("larger than 64 KiB")
+    return body.decode("utf-8", "replace")
+
+
+PolicyFetch = Callable[[str], str]
+
+
 def judge_tls_rpt(txts: list[str], domain: str) -> Finding:
     """TLS-RPT finding from the TXT strings at ``_smtp._tls.<domain>`` (RFC 8460 section 3)."""
     name = f"_smtp._tls.{domain}"
@@ -157,8 +241,20 @@ def _txt(res: dns.resolver.Resolver, name: str) -> list[str]:
 
 
 def evaluate(res: dns.resolver.Resolver, domain: str,
-             dkim_selectors: tuple[str, ...] | list[str] = ()) -> list[Finding]:
-    """DKIM (at ``dkim_selectors``), MTA-STS and TLS-RPT findings for ``domain``."""
+             dkim_selectors: tuple[str, ...] | list[str] = (),
+             fetch_policy: PolicyFetch | None = None) -> list[Finding]:
+    """DKIM (at ``dkim_selectors``), MTA-STS and TLS-RPT findings for ``domain``.
+
+    ``fetch_policy(host)`` returns the policy file of ``host`` (``mta-sts.<domain>``) or raises
+    OSError/ValueError (or :class:`~ssckit.cyber.netpolicy.Unreachable`); without it the
+    MTA-STS record alone is judged."""
     dkim = {s: _txt(res, f"{s}._domainkey.{domain}") for s in dkim_selectors}
-    return [judge_dkim(dkim, domain), judge_mta_sts(_txt(res, f"_mta-sts.{domain}"), domain),
+    sts = judge_mta_sts(_txt(res, f"_mta-sts.{domain}"), domain)
+    if fetch_policy is not None and sts.status == Status.PASS:
+        try:
+            policy, problem = fetch_policy(f"mta-sts.{domain}"), None
+        except (OSError, ValueError, http.client.HTTPException, Unreachable) as exc:
+            policy, problem = None, str(exc) or type(exc).__name__
+        sts = judge_mta_sts_policy(sts, policy, problem, domain)
+    return [judge_dkim(dkim, domain), sts,
             judge_tls_rpt(_txt(res, f"_smtp._tls.{domain}"), domain)]
