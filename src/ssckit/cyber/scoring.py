@@ -106,6 +106,7 @@ MODIFIERS: dict[str, int] = {
     # ssckit: DKIM (RFC 8301), MTA-STS (RFC 8461), TLS-RPT (RFC 8460)
     "dkim-missing": -5, "dkim-weak": -10, "dkim-short": 0,
     "mta-sts-missing": 0, "mta-sts-multiple": -5, "mta-sts-invalid": -5,
+    "mta-sts-no-policy": -5, "mta-sts-policy-invalid": -5, "mta-sts-mode-none": 0,
     "tls-rpt-missing": 0, "tls-rpt-multiple": 0, "tls-rpt-invalid": 0,
 }
 #: Mail TLS findings reuse the TLS codes with a ``mail-`` prefix at half weight.
