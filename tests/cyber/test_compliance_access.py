@@ -92,12 +92,16 @@ def test_compliance_page_has_no_wcag_violations(workspace: Path, tmp_path: Path)
                                           AuditSettings(chromium=CHROMIUM))
                 assert page.url.endswith("/cyber/compliance")
                 assert "What to fix first" in await page.content()
+                printable = await audit_page(page, base + "/cyber/compliance?print=1",
+                                             AuditSettings(chromium=CHROMIUM))
                 await browser.close()
-                return result
+                return result, printable
 
-        result = asyncio.run(audit())
+        result, printable = asyncio.run(audit())
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     assert result.error is None, result.error
     assert [(f.rule, f.help) for f in result.violations] == []
+    assert printable.error is None, printable.error
+    assert [(f.rule, [n.target for n in f.nodes]) for f in printable.violations] == []
