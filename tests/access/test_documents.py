@@ -173,6 +173,7 @@ def test_stored_and_shown_on_the_access_page(pdf_site: str, workspace: Path) -> 
     from fastapi.testclient import TestClient
 
     from ssckit.access.history import save_audit
+    from ssckit.access.indicators import latest_values
     from ssckit.access.web import latest_audits
     from ssckit.core.store import Store
     from ssckit.web.app import create_app
@@ -181,6 +182,10 @@ def test_stored_and_shown_on_the_access_page(pdf_site: str, workspace: Path) -> 
     with Store.open(workspace / "ssckit.duckdb") as store:
         save_audit(store, site)
         [stored] = latest_audits(store)
+        from_store = {v.indicator: v.value for v in latest_values(None, store)
+                      if not v.breakdown}
+    # good.pdf passes; scan.pdf, bare.pdf and the missing one fail
+    assert (from_store["access:documents"], from_store["access:documents_failing"]) == (4, 3)
     assert [(d.url, d.ok, [p.check for p in d.problems], d.error) for d in stored.documents] == [
         (d.url, d.ok, [p.check for p in d.problems], d.error)
         for d in sorted(site.documents, key=lambda d: d.url)]

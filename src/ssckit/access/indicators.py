@@ -215,6 +215,17 @@ def latest_values(ws: Workspace, store: Store) -> list[IndicatorValue]:
             out.append(IndicatorValue("access:score", s.score, "score 0-100", **common))
         out.append(IndicatorValue("access:violations", violations, "count", **common))
         out.append(IndicatorValue("access:pages", len(s.page_scores), "count", **common))
+        cur = store.cursor()
+        try:
+            docs = cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL OR problems <> '[]') "
+                "FROM access_documents WHERE audit_id = ?", [audit_id]).fetchone()
+        finally:
+            cur.close()
+        if docs and docs[0]:
+            out.append(IndicatorValue("access:documents", int(docs[0]), "count", **common))
+            out.append(IndicatorValue("access:documents_failing", int(docs[1]), "count",
+                                      **common))
         per_page: dict[str, int] = {}
         for (url, _rule) in s.violations:
             per_page[url] = per_page.get(url, 0) + 1
