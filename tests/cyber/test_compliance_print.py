@@ -69,7 +69,7 @@ def test_printed_pdf_holds_the_report(workspace: Path, tmp_path: Path):
 
         problems: list[str] = []
 
-        async def print_pdf() -> tuple[bytes, int]:
+        async def print_pdf() -> tuple[bytes, int, str]:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
                                                    args=CHROMIUM_ARGS)
@@ -88,15 +88,21 @@ def test_printed_pdf_holds_the_report(workspace: Path, tmp_path: Path):
                 # Chromium's print to PDF (DevTools Page.printToPDF, the path of --print-to-pdf),
                 # with the page's own @page size.
                 pdf = await page.pdf(prefer_css_page_size=True)
+                # Before printing, the chart is redrawn at the A4 text width (180 mm = 680 px).
+                width = await page.evaluate(
+                    "() => { window.dispatchEvent(new Event('beforeprint'));"
+                    " return new Promise(r => setTimeout(() => r(document.querySelector("
+                    "'#compliance-history .main-svg').getAttribute('width')), 300)); }")
                 await browser.close()
-                return pdf, drawn
+                return pdf, drawn, width
 
-        pdf, drawn = asyncio.run(print_pdf())
+        pdf, drawn, width = asyncio.run(print_pdf())
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     assert problems == []
     assert drawn > 0  # the chart was drawn before printing
+    assert width == "680"
     reader = PdfReader(io.BytesIO(pdf))
     text = "\n".join(p.extract_text() for p in reader.pages)
     flat = " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬁ" ligatures to "fi"
