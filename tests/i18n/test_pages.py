@@ -73,6 +73,10 @@ def _names(client: TestClient) -> set[str]:
     # Titles of the web pages the access step audited: the audited sites' own words.
     audits = client.get("/api/v1/access/audits/latest").json()
     names |= {p["title"] for a in audits["sites"] for p in a["pages"] if p["title"]}
+    # ... and the titles of the PDF documents those pages link to (the documents' own words)
+    cur = client.app.state.store.cursor()  # type: ignore[attr-defined]
+    names |= {t for (t,) in cur.execute(
+        "SELECT DISTINCT title FROM access_documents WHERE title <> ''").fetchall()}
     if ws.config.districts:
         gj = json.loads(ws.path(ws.config.districts).read_text(encoding="utf-8"))
         names |= {f["properties"]["name"] for f in gj["features"]}

@@ -55,7 +55,8 @@ from ssckit.kpi.settings import kpi_settings
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
 pages = APIRouter(include_in_schema=False)
-NAV = [(N_("Scorecard"), "/kpi/scorecard", None), (N_("Import values"), "/kpi/import", "analyst")]
+NAV = [(N_("Scorecard"), "/kpi/scorecard", None), (N_("Import values"), "/kpi/import", "analyst"),
+       (N_("Verification"), "/kpi/review", "verifier")]
 
 #: Largest CSV of KPI values accepted in one upload [bytes].
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

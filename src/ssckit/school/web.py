@@ -49,7 +49,9 @@ from ssckit.school.storage import (
 
 router = APIRouter(prefix="/school", tags=["school"])
 pages = APIRouter(include_in_schema=False)
-NAV = [(N_("Smart School"), "/school", None)]
+NAV = [(N_("Smart School"), "/school", None),
+       (N_("Schools of the country"), "/school/national", None),
+       (N_("Pilot evaluation"), "/school/evaluation", None)]
 
 #: Span of minute data the school page summarises (heat map, categories, alerts) [d].
 WINDOW = timedelta(days=28)
