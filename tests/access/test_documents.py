@@ -191,6 +191,11 @@ def test_stored_and_shown_on_the_access_page(pdf_site: str, workspace: Path) -> 
         for d in sorted(site.documents, key=lambda d: d.url)]
     with TestClient(create_app(workspace), base_url="https://testserver") as client:
         html = client.get("/access").text
+        api = client.get("/api/v1/access/audits/latest").json()
+    [api_site] = api["sites"]
+    assert [(d["url"], d["ok"], [p["check"] for p in d["problems"]], d["error"])
+            for d in api_site["documents"]] == [
+        (d.url, d.ok, [p.check for p in d.problems], d.error) for d in stored.documents]
     section = html.split('id="site-1-documents"', 1)[1].split("</section>", 1)[0]
     assert "Annual report 2025" in section and "No problem found" in section
     assert "WCAG 3.1.1 (PDF16)" in section and "set the document language" in section

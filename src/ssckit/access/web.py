@@ -166,6 +166,7 @@ class StoredAudit:
                 "violations": self.violations,
                 "by_impact": self.by_impact(),
                 "pages": [p.to_dict() for p in self.pages],
+                "documents": [d.to_dict() for d in self.documents],
                 "changes": self.changes.to_dict() if self.changes else None}
 
 
