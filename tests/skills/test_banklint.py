@@ -122,3 +122,16 @@ def test_command_line(tmp_path: Path) -> None:
 def test_command_line_usage(args: list[str]) -> None:
     r = _lint(*args)
     assert r.returncode == 2 and r.stderr.startswith("usage:")
+
+
+def test_ssckit_skills_lint_bank(tmp_path: Path) -> None:
+    """The same lint as `ssckit skills lint-bank`; a broken file is one line, exit 2."""
+    ssckit = [sys.executable, "-m", "ssckit.cli", "skills", "lint-bank"]
+    ok = subprocess.run(ssckit, capture_output=True, text=True, timeout=120, check=False)
+    assert ok.returncode == 0 and "0 finding(s)" in ok.stderr, ok.stdout + ok.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("items: [", encoding="utf-8")
+    r = subprocess.run([*ssckit, str(broken)], capture_output=True, text=True, timeout=120,
+                       check=False)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stderr.startswith(f"error: {broken}: is not valid YAML")

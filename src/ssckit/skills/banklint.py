@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bank = load_bank(Path(args[0]) if args else None)
     except InputError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)   # one line
         return 2
     findings = lint_bank(bank)
     for f in findings:

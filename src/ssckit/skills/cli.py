@@ -424,3 +424,16 @@ def take_test(lang: str, seed: int | None, max_items: int) -> None:
     console.print(tr("next", area=area_name(res.weakest_area, lang)))
     for comp in res.advice:
         console.print(f"  • {comp} {escape(competence_name(comp, lang))}")
+
+
+@skills.command("lint-bank", epilog="Example: ssckit skills lint-bank  (the packaged bank), or "
+                "ssckit skills lint-bank my-bank.yaml")
+@click.argument("bank", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def lint_bank_command(bank: Path | None) -> None:
+    """Check an item bank for cues a test taker could use: key positions, the key as the
+    longest option, duplicate stems, reading load (one line per finding; exit 1 if any)."""
+    from ssckit.skills.banklint import main as banklint_main
+
+    code = banklint_main([str(bank)] if bank is not None else [])
+    if code:
+        raise SystemExit(code)
