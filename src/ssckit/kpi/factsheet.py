@@ -8,16 +8,14 @@ that data out.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ssckit import __version__
 from ssckit.core import i18n
+from ssckit.core.fonts import unicode_font
 from ssckit.kpi.scorecard import GroupScore, Headline, Scorecard
-
-_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
 @dataclass(frozen=True)
@@ -101,19 +99,6 @@ def render_factsheet_html(fs: Factsheet) -> str:
 
 
 # -- PDF --------------------------------------------------------------------------------------
-def _unicode_font() -> tuple[Path, Path] | None:
-    """Regular and bold DejaVu Sans, from the system or from matplotlib's data."""
-    dirs = list(_FONT_DIRS)
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [Path(p) / "mpl-data" / "fonts" / "ttf" for p in spec.submodule_search_locations]
-    for d in dirs:
-        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
-
-
 def render_factsheet_pdf(fs: Factsheet, *, core_font: bool = False,
                          compress: bool = True) -> bytes:
     """The factsheet as PDF bytes (A4 portrait): headline, bars of the score per dimension and
@@ -126,7 +111,7 @@ def render_factsheet_pdf(fs: Factsheet, *, core_font: bool = False,
     pdf = FPDF(format="A4")
     pdf.set_compression(compress)
     pdf.set_auto_page_break(True, margin=15)
-    font = None if core_font else _unicode_font()
+    font = None if core_font else unicode_font()
     if font is not None:
         pdf.add_font("DejaVu", "", str(font[0]))
         pdf.add_font("DejaVu", "B", str(font[1]))

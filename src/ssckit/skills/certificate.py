@@ -7,14 +7,11 @@ certificate is written in English with a core PDF font.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
-from pathlib import Path
 
 from ssckit.core import i18n
+from ssckit.core.fonts import unicode_font
 from ssckit.skills.results import SkillsResult, area_name, group_name
-
-_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"))
 
 TEXT = {
     "title": {"en": "Digital skills certificate", "ru": "Сертификат о цифровых навыках"},
@@ -42,19 +39,6 @@ TEXT = {
 }
 
 
-def _unicode_font() -> tuple[Path, Path] | None:
-    """Regular and bold DejaVu Sans, from the system or from matplotlib's data."""
-    dirs = list(_FONT_DIRS)
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [Path(p) / "mpl-data" / "fonts" / "ttf" for p in spec.submodule_search_locations]
-    for d in dirs:
-        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
-
-
 def certificate_pdf(test_id: str, taken_at: datetime, result: SkillsResult, lang: str,
                     issuer: str) -> bytes:
     """The certificate of one result as PDF bytes (A4 portrait).
@@ -78,7 +62,7 @@ def certificate_pdf(test_id: str, taken_at: datetime, result: SkillsResult, lang
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(TEXT["title"]["en"])
     pdf.set_creator("ssckit")
-    font = _unicode_font()
+    font = unicode_font()
     if font is not None:
         pdf.add_font("DejaVu", "", str(font[0]))
         pdf.add_font("DejaVu", "B", str(font[1]))
