@@ -5,9 +5,7 @@ twice)."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,70 +18,21 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.cyber import alerts
 from ssckit.cyber.baseline import load_profile
-from ssckit.cyber.locallab import Lab, Site, free_port
+from ssckit.cyber.locallab import Lab, Site
 from ssckit.cyber.model import Finding, ServiceResult, Status
 from ssckit.cyber.monitor import Cron, Monitor, monitor_settings, start_monitor
 from ssckit.cyber.scan import Scan
+from tests.notify_receivers import WebhookReceiver, local_mailbox
 
 from .conftest import write_workspace
 
 SECRET = "lab-webhook-secret"
 
 
-class Hooks:
-    """A webhook receiver on 127.0.0.1 that answers 500 to its first request."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.refused = 0
-        hooks = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hooks.refused == 0:
-                    hooks.refused += 1
-                    self.send_response(500)
-                else:
-                    hooks.received.append(({k.lower(): v for k, v in self.headers.items()},
-                                           body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Hooks:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[int, list]]:
-    pytest.importorskip("aiosmtpd", reason="needs aiosmtpd for the local SMTP server")
-    from aiosmtpd.controller import Controller
-
-    got: list = []
-
-    class Sink:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
-            got.append(envelope)
-            return "250 OK"
-
-    ctl = Controller(Sink(), hostname="127.0.0.1", port=free_port(), ready_timeout=10)
-    ctl.start()
-    try:
-        yield ctl.port, got
-    finally:
-        ctl.stop()
+    with local_mailbox() as box:
+        yield box
 
 
 def _monitored_workspace(root: Path, lab: Lab, smtp_port: int, hook_url: str) -> Workspace:
@@ -106,7 +55,7 @@ def test_planted_regression_raises_one_alert(tmp_path, mailbox, monkeypatch):
     smtp_port, mails = mailbox
     site = Site("portal", host="portal.city.test")
     lines: list[str] = []
-    with Lab([site]) as lab, Hooks() as hooks:
+    with Lab([site]) as lab, WebhookReceiver(refuse_status=500) as hooks:
         ws = _monitored_workspace(tmp_path / "city", lab, smtp_port, hooks.url)
         monitor = start_monitor(ws, lines.append)
         assert isinstance(monitor, Monitor)
@@ -241,7 +190,7 @@ def test_monitor_command_runs_one_round(tmp_path, mailbox, monkeypatch):
 
     monkeypatch.setenv("SSCKIT_TEST_HOOK_SECRET", SECRET)
     site = Site("portal", host="portal.city.test")
-    with Lab([site]) as lab, Hooks() as hooks:
+    with Lab([site]) as lab, WebhookReceiver(refuse_status=500) as hooks:
         ws = _monitored_workspace(tmp_path / "city", lab, mailbox[0], hooks.url)
         first = CliRunner().invoke(cyber, ["monitor", "-w", str(ws.root)])
         assert first.exit_code == 0, first.output

@@ -4,9 +4,7 @@ its first request), rate-limited, held in quiet hours, never sent twice after a 
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -19,61 +17,17 @@ from ssckit.core.store import Store
 from ssckit.school import notify_rules as nr
 from ssckit.school.schema import ensure_tables, store_registry
 from ssckit.school.simulate import registry_from_rows
-
-from .conftest import free_port
+from tests.notify_receivers import WebhookReceiver, local_mailbox
 
 SECRET = "school-hook-secret"
 END = datetime(2026, 3, 10)
 M0 = int((END - timedelta(hours=48) - datetime(1970, 1, 1)).total_seconds() // 60)
 
 
-class Hooks:
-    def __init__(self, refuse_first: bool = True) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.refused = 0 if refuse_first else 1
-        hooks = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hooks.refused == 0:
-                    hooks.refused += 1
-                    self.send_response(503)
-                else:
-                    hooks.received.append(({k.lower(): v for k, v in self.headers.items()},
-                                           body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[int, list]]:
-    from aiosmtpd.controller import Controller
-
-    got: list = []
-
-    class Sink:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
-            got.append(envelope)
-            return "250 OK"
-
-    ctl = Controller(Sink(), hostname="127.0.0.1", port=free_port(), ready_timeout=10)
-    ctl.start()
-    try:
-        yield ctl.port, got
-    finally:
-        ctl.stop()
+    with local_mailbox() as box:
+        yield box
 
 
 def _registry():
@@ -183,7 +137,7 @@ def test_sustained_episodes_hysteresis_and_gap():
 def test_delivery_email_and_signed_webhook_once(store, mailbox, monkeypatch):
     monkeypatch.setenv("SSCKIT_SCHOOL_HOOK", SECRET)
     port, mails = mailbox
-    hooks = Hooks()
+    hooks = WebhookReceiver(refuse_status=503)
     try:
         cfg = _settings(port, hooks.url)
         r1 = nr.run_alerts(store, _registry(), cfg, None, END)
@@ -218,7 +172,7 @@ def test_delivery_email_and_signed_webhook_once(store, mailbox, monkeypatch):
 def test_rate_limit_and_quiet_hours(store, mailbox, monkeypatch):
     monkeypatch.setenv("SSCKIT_SCHOOL_HOOK", SECRET)
     port, mails = mailbox
-    hooks = Hooks(refuse_first=False)
+    hooks = WebhookReceiver()
     try:
         quiet = _settings(port, hooks.url, quiet_hours="00:00-23:59")
         r = nr.run_alerts(store, _registry(), quiet, None, END, now=datetime(2026, 3, 10, 12))
