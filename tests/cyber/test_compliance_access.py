@@ -4,10 +4,6 @@ served by the real app with scans, alerts and a self-assessment on it."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,8 +12,7 @@ import yaml
 from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.cyber import sample
-from ssckit.cyber.locallab import free_port
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
 
 from .test_compliance_web import PASSWORD
 
@@ -58,24 +53,9 @@ def test_compliance_page_has_no_wcag_violations(workspace: Path, tmp_path: Path)
     from ssckit.access.audit import AuditSettings, audit_page
 
     _fill(workspace)
-    port = free_port()
-    code = ("import sys; from pathlib import Path; from ssckit.web.cli import run_server; "
-            "run_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", code, str(workspace), str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = serve_workspace(workspace)
+    base = next(server)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/login", timeout=2):
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-
         async def audit():
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
@@ -99,8 +79,7 @@ def test_compliance_page_has_no_wcag_violations(workspace: Path, tmp_path: Path)
 
         result, printable = asyncio.run(audit())
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.close()
     assert result.error is None, result.error
     assert [(f.rule, f.help) for f in result.violations] == []
     assert printable.error is None, printable.error

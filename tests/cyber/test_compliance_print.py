@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
-import sys
-import time
 import unicodedata
-import urllib.request
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from ssckit.cyber.locallab import free_port
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
 
 from .test_compliance_access import _fill
 from .test_compliance_web import PASSWORD, _login
@@ -49,24 +44,9 @@ def test_printed_pdf_holds_the_report(workspace: Path, tmp_path: Path):
     from pypdf import PdfReader
 
     _fill(workspace)
-    port = free_port()
-    code = ("import sys; from pathlib import Path; from ssckit.web.cli import run_server; "
-            "run_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))")
-    log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", code, str(workspace), str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = serve_workspace(workspace)
+    base = next(server)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/login", timeout=2):
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-
         problems: list[str] = []
 
         async def print_pdf() -> tuple[bytes, int, str]:
@@ -98,8 +78,7 @@ def test_printed_pdf_holds_the_report(workspace: Path, tmp_path: Path):
 
         pdf, drawn, width = asyncio.run(print_pdf())
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.close()
     assert problems == []
     assert drawn > 0  # the chart was drawn before printing
     assert width == "680"
