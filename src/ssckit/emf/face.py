@@ -15,5 +15,6 @@ FACE = ModuleFace(
     templates="templates",
     static="static",
     sample="ssckit.emf.sample:write_sample",
+    migrations="ssckit.emf.migrations:MIGRATIONS",
     requires=("numba", "matplotlib"),
 )
