@@ -74,6 +74,25 @@ def test_language_order(query: str | None, cookie: str | None, accept: str | Non
     assert i18n.choose_language(query, cookie, accept, city) == expected
 
 
+@pytest.mark.parametrize(("city", "own", "expected"), [
+    ("ru", None, "ru"), ("ru", "be", "be"), ("en", "ru", "ru"), (None, None, "en"),
+    ("ru", "xx", "ru"), (None, "de", "en"),
+])
+def test_notice_language_is_the_subscribers_then_the_citys(city: str | None, own: str | None,
+                                                           expected: str) -> None:
+    assert i18n.notice_language(city, own) == expected
+
+
+def test_notice_language_reads_the_workspace(tmp_path: Path) -> None:
+    from ssckit.core.workspace import CityConfig, Workspace
+
+    config = CityConfig(name="Town", country="BY", year=2026, crs="EPSG:32635",
+                        boundary="boundary.geojson", language="be")
+    assert i18n.notice_language(Workspace(tmp_path, config)) == "be"
+    assert i18n.notice_language(Workspace(tmp_path, config), "ru") == "ru"
+    assert i18n.notice_language(config.model_copy(update={"language": "en"})) == "en"
+
+
 def test_numbers_and_dates_per_language() -> None:
     from datetime import date
 

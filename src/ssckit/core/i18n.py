@@ -62,6 +62,22 @@ def language(lang: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def notice_language(city: object = None, own: str | None = None) -> str:
+    """The language of a notice (an alert's e-mail or webhook text) to one subscriber: the
+    subscriber's own ``language`` where the module's settings give one, else the city's
+    ``language:`` of city.yaml (``city`` is the :class:`~ssckit.core.workspace.Workspace`, its
+    ``CityConfig`` or a language code), else English.
+
+    A notice is built inside ``with language(notice_language(ws, own)):`` so that
+    :func:`gettext` and the formatters write it in that language."""
+    config = getattr(city, "config", city)  # a Workspace, its CityConfig, or a code
+    city_lang = getattr(config, "language", config)
+    for candidate in (own, city_lang):
+        if candidate in LANGUAGES:
+            return candidate  # type: ignore[return-value]
+    return DEFAULT_LANGUAGE
+
+
 def parse_accept_language(header: str) -> list[str]:
     """Primary language tags of an ``Accept-Language`` header, most preferred first
     (RFC 9110 §12.5.4: q-values; q=0 means "not acceptable")."""
