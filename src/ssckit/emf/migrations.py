@@ -49,4 +49,31 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (notice_key, channel, destination, attempt)
     );
     """,
+    # lab reports of the EMF measurement register (ssckit.emf.register): one row per report,
+    # its E-field per band; a report imported again replaces its rows
+    """
+    CREATE TABLE emf_lab_reports (
+        report_id        VARCHAR NOT NULL,
+        measured_on      DATE NOT NULL,
+        lab              VARCHAR NOT NULL,
+        protocol         VARCHAR NOT NULL,
+        lat              DOUBLE NOT NULL,
+        lon              DOUBLE NOT NULL,
+        height_m         DOUBLE NOT NULL,
+        e_total_v_m      DOUBLE NOT NULL,
+        total_measured   BOOLEAN NOT NULL,
+        uncertainty      DOUBLE NOT NULL,
+        uncertainty_unit VARCHAR NOT NULL,
+        report_file      VARCHAR NOT NULL DEFAULT '',
+        source           VARCHAR NOT NULL,
+        line             INTEGER NOT NULL,
+        imported_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE TABLE emf_lab_bands (
+        report_id VARCHAR NOT NULL,
+        band      VARCHAR NOT NULL,
+        freq_mhz  DOUBLE NOT NULL,
+        e_v_m     DOUBLE NOT NULL
+    );
+    """,
 ]
