@@ -40,6 +40,8 @@ QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
     Quantity("jitter", "ms", ("ms",), 0.0, 60_000.0),
     Quantity("packet_loss", "%", ("%",), 0.0, 100.0),
     Quantity("online", "bool", ("bool", "/"), 0.0, 1.0),
+    # RF electric field strength, rms, of an EMF probe (no SenML unit; V/m as in IEC 62232)
+    Quantity("e_field_v_m", "V/m", ("V/m",), 0.0, 1000.0),
 )}
 
 ROOM_TYPES = ("classroom", "lab", "gym", "library", "office", "canteen", "hall", "other")
