@@ -74,6 +74,15 @@ _OUTLINE = """(targets) => {
 }"""
 
 
+_PAGE_TEXT = "() => [document.documentElement.outerHTML, document.documentElement.lang || '']"
+
+
+def content_hash(markup: str) -> str:
+    """SHA-256 (hex) of a page's markup as the browser built it (``outerHTML`` of ``<html>``
+    after load, before axe-core is added): what a reviewer's verdict on the page was about."""
+    return hashlib.sha256(markup.encode("utf-8")).hexdigest()
+
+
 def axe_script_path() -> Path:
     """Where ``axe.min.js`` is read from, first found of:
 
@@ -161,6 +170,10 @@ class PageAudit:
     axe_version: str = ""
     links: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    #: :func:`content_hash` of the page as loaded; a reviewer's verdict expires when it changes
+    content_hash: str = ""
+    #: the page's ``<html lang>``, as written
+    lang: str = ""
 
     @property
     def weighted(self) -> int:
@@ -339,6 +352,7 @@ async def audit_page(page: Any, url: str, settings: AuditSettings, depth: int = 
     if status is not None and status >= 400:
         return PageAudit(url=url, depth=depth, status=status, error=f"HTTP {status}")
     final = normalise_url(page.url) or url
+    markup, lang = await page.evaluate(_PAGE_TEXT)  # before axe adds its script
     await page.add_script_tag(content=axe_script())
     raw = await page.evaluate(_RUN_AXE, axe_options(settings.best_practice))
     result = page_from_axe(final, raw, best_practice=settings.best_practice)
@@ -348,6 +362,7 @@ async def audit_page(page: Any, url: str, settings: AuditSettings, depth: int = 
     result.links = same_origin_links(hrefs, final)
     result.documents = pdf_links(hrefs, final)
     result.axe_version = raw["version"]
+    result.content_hash, result.lang = content_hash(markup), str(lang or "")
     if settings.screenshots is not None:
         targets = [[n.target, OUTLINE_COLOURS.get(f.impact or "", "#d00000")]
                    for f in result.violations for n in f.nodes]

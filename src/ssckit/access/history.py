@@ -68,6 +68,29 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (audit_id, url)
     );
     """,
+    # Manual review (ssckit.access.manual): each page's content hash and language as the audit
+    # loaded it, and reviewers' verdicts (append-only; the latest per key counts).
+    """
+    ALTER TABLE access_pages ADD COLUMN content_hash VARCHAR;
+    ALTER TABLE access_pages ADD COLUMN lang VARCHAR;
+    CREATE SEQUENCE access_review_ids START 1;
+    CREATE TABLE access_reviews (
+        id              BIGINT PRIMARY KEY,
+        site            VARCHAR NOT NULL,
+        url             VARCHAR NOT NULL,
+        kind            VARCHAR NOT NULL,   -- criterion | rule
+        item            VARCHAR NOT NULL,   -- WCAG criterion (1.4.10) or axe-core rule id
+        selector        VARCHAR NOT NULL,   -- element (CSS selector); '' for the whole page
+        verdict         VARCHAR NOT NULL,   -- pass | fail | na
+        note            VARCHAR NOT NULL,
+        evidence_file   VARCHAR,            -- path under the workspace outputs
+        evidence_sha256 VARCHAR,
+        evidence_url    VARCHAR,
+        page_hash       VARCHAR NOT NULL,   -- content hash of the page when reviewed
+        reviewer        VARCHAR NOT NULL,
+        reviewed_at     TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 
@@ -87,9 +110,12 @@ def save_audit(store: Store, audit: SiteAudit) -> int:
              json.dumps(audit.settings, sort_keys=True), len(audit.pages), audit.score,
              audit.violation_count])
         for p in audit.pages:
-            cur.execute("INSERT INTO access_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur.execute("INSERT INTO access_pages (audit_id, url, depth, status, title, score, "
+                        "passes, weighted, screenshot, error, content_hash, lang) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [audit_id, p.url, p.depth, p.status, p.title, p.score, len(p.passes),
-                         p.weighted, p.screenshot, p.error])
+                         p.weighted, p.screenshot, p.error, p.content_hash or None,
+                         p.lang or None])
             rows = [(audit_id, p.url, kind, f.rule, f.impact, json.dumps(list(f.criteria)),
                      f.help, json.dumps([n.__dict__ for n in f.nodes]))
                     for kind, findings in (("violation", p.violations),
