@@ -53,6 +53,8 @@ def lab_sites() -> list[Site]:
         Site("badheaders", host="badheaders.city.test", headers=dict(BAD_HEADERS),
              cookies=["sessionid=abc; Path=/"], security_txt=EXPIRED_TXT),
         Site("plain", host="plain.city.test", plain=True),
+        # Misconfigured on purpose: honours client-initiated renegotiation (TLS 1.2 only).
+        Site("reneg", host="reneg.city.test", protocols="TLSv1.2", client_renegotiation=True),
     ]
 
 

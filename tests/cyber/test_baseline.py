@@ -54,6 +54,7 @@ def test_good_service_meets_every_web_requirement(results):
     ("weakcert", {"cert-trusted", "cert-key", "cert-signature"}),
     ("bare", {"https-redirect", "hsts-one-year", "csp-present", "security-txt"}),
     ("badheaders", {"hsts-one-year", "security-txt"}),
+    ("reneg", {"tls-renegotiation"}),
 ])
 def test_each_misconfigured_service_fails_exactly_what_it_breaks(results, service, broken):
     st = _status(results[service])

@@ -187,6 +187,10 @@ MODERN_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" 
                  "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:" \
                  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 
+#: OpenSSL 3.0's SSL_OP_ALLOW_CLIENT_RENEGOTIATION (ssl.h), which Python does not name: a server
+#: with it set honours a client's renegotiation requests (off by default since OpenSSL 3.0).
+OP_ALLOW_CLIENT_RENEGOTIATION = 1 << 8
+
 #: Protocol names (as in nginx's ``ssl_protocols``) -> Python's TLS versions.
 _VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1,
              "TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
@@ -203,7 +207,9 @@ class Site:
     ``"default"``, a text, or None for none; ``redirect_http``: plain HTTP answers 301 to
     HTTPS (else it serves the page); ``plain``: no TLS at all on the TLS port; ``closed``:
     nothing listens (connections are refused); ``files``: more paths served as text/plain
-    (e.g. ``/.well-known/mta-sts.txt``). Ports of 0 are chosen when the lab starts.
+    (e.g. ``/.well-known/mta-sts.txt``); ``client_renegotiation``: honour client-initiated
+    TLS 1.2 renegotiation (a denial-of-service risk, on purpose). Ports of 0 are chosen when
+    the lab starts.
     """
 
     name: str
@@ -221,6 +227,7 @@ class Site:
     plain: bool = False
     closed: bool = False
     files: dict[str, str] = field(default_factory=dict)
+    client_renegotiation: bool = False
     tls_port: int = 0
     http_port: int = 0
 
@@ -241,6 +248,8 @@ class Site:
             ctx.minimum_version, ctx.maximum_version = min(versions), max(versions)
         ctx.set_ciphers(f"{self.ciphers}:@SECLEVEL=0")
         ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_TICKET
+        if self.client_renegotiation:
+            ctx.options |= OP_ALLOW_CLIENT_RENEGOTIATION
         ctx.load_cert_chain(crt, key)
         return ctx
 

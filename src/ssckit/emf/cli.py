@@ -14,11 +14,15 @@ from ssckit.core.cli_support import console, format_option, quiet_option, with_s
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import CONFIG_NAME, Workspace
+from ssckit.emf.register_cli import measurements as register_measurements
 
 
 @click.group(epilog="Example: ssckit emf check --workspace sample-city")
 def emf() -> None:
     """EMF exposure compliance of antenna sites (ITU-T K.52/K.70/K.100, IEC 62232, ICNIRP)."""
+
+
+emf.add_command(register_measurements)
 
 
 def _user_sets(workspace_dir: Path | None):

@@ -10,6 +10,7 @@ import numpy as np
 from pyproj import Transformer
 
 from ssckit.core.sample import SampleCity, SampleInputs
+from ssckit.emf.register_sample import write_sample_register
 from ssckit.radio.sample import MSI_NAME
 from ssckit.radio.sites import OPTIONAL, REQUIRED
 
@@ -18,8 +19,10 @@ def write_sample(city: SampleCity) -> SampleInputs:
     """Rooftop sites and accessible places; the national limit set and ICNIRP 2020 side by
     side in the report."""
     rooftops, accessible = write_sample_rooftops(city.root, city.centre_xy, city.crs)
+    register = dict(zip(("lab_reports", "probes"), write_sample_register(
+        city.root, city.crs, rooftops, max(city.years)), strict=True))
     return SampleInputs(
-        inputs={"extra_sites": rooftops, "accessible": accessible},
+        inputs={**register, "extra_sites": rooftops, "accessible": accessible},
         settings={
             "limit_set": "sampleland-national",
             "report_limit_sets": ["icnirp2020-public"],

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID
 
-from ssckit.cyber.checks import ncsc
+from ssckit.cyber.checks import ncsc, tlsscan, tlsvulns
 from ssckit.cyber.model import Check, Finding, Status
 from ssckit.cyber.netpolicy import Unreachable
 
@@ -67,7 +67,7 @@ OCSP = Check(
     "Enable OCSP stapling (nginx: ssl_stapling on; ssl_stapling_verify on;).")
 
 TLS_CHECKS = (PROTOCOLS, CIPHERS, KEY_EXCHANGE, TRUST, HOSTNAME, KEY_SIZE, SIGNATURE, EXPIRY,
-              OCSP)
+              OCSP, *tlsvulns.VULN_CHECKS)
 
 EXPIRY_WARN_DAYS = 30
 
@@ -91,6 +91,9 @@ class TlsData:
     chain: list[x509.Certificate] = field(default_factory=list)
     ocsp_stapled: bool = False
     ca_bundle: Path | None = None
+    ocsp_der: bytes | None = None  # the stapled OCSP response (RFC 6066 8), DER
+    vulnerabilities: dict[str, Any] = field(default_factory=dict)  # sslyze results, by probe
+    handshakes: int = 0
 
     @property
     def versions(self) -> list[str]:
@@ -154,9 +157,29 @@ def prepare() -> None:
 
 
 def collect(host: str, port: int, ip: str, *, ca_bundle: Path | None = None,
-            timeout: float = 5.0, smtp: bool = False) -> TlsData:
-    """Scan ``host:port`` (connecting to ``ip``) with sslyze; raise :class:`Unreachable`
-    when no TLS connection can be made. ``smtp``: SMTP with STARTTLS (RFC 3207)."""
+            timeout: float = 5.0, smtp: bool = False, vulnerabilities: bool = True) -> TlsData:
+    """Scan ``host:port`` (connecting to ``ip``): suites by elimination, the chain, the
+    stapled OCSP response and sslyze's vulnerability probes
+    (:mod:`ssckit.cyber.checks.tlsscan`); raise :class:`Unreachable` when no TLS connection
+    can be made. ``smtp``: SMTP with STARTTLS (RFC 3207)."""
+    prepare()
+    raw = tlsscan.scan_endpoint(host, port, ip, timeout=timeout, smtp=smtp,
+                                reason=_unreachable_reason,
+                                probe_vulnerabilities=vulnerabilities)
+    data = TlsData(host=host, port=port, ip=ip, ca_bundle=ca_bundle, ocsp_der=raw.ocsp_der,
+                   vulnerabilities=raw.vulnerabilities, handshakes=raw.handshakes)
+    data.suites = {v: [AcceptedSuite(name, _kex(key)) for name, key in accepted]
+                   for v, accepted in raw.suites.items()}
+    data.chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in raw.chain_pem]
+    data.ocsp_stapled = raw.ocsp_der is not None
+    return data
+
+
+def collect_per_suite(host: str, port: int, ip: str, *, ca_bundle: Path | None = None,
+                      timeout: float = 5.0, smtp: bool = False) -> TlsData:
+    """The same through sslyze's own scan commands, one handshake per cipher suite it knows
+    (about 530): the reference :func:`collect` is tested against, and the benchmark's
+    earlier scanner. No vulnerability probes."""
     from sslyze import (
         ProtocolWithOpportunisticTlsEnum,
         ScanCommand,
@@ -471,7 +494,8 @@ def evaluate(data: TlsData, now: datetime | None = None, prefix: str = "",
     rename the check ids and put them in the ``mail`` category, for MX hosts."""
     findings = [check_protocols(data), check_ciphers(data), check_key_exchange(data),
                 check_trust(data), check_hostname(data), check_key_size(data),
-                check_signature(data), check_expiry(data, now), check_ocsp(data)]
+                check_signature(data), check_expiry(data, now), check_ocsp(data),
+                *tlsvulns.evaluate(data.vulnerabilities)]
     if prefix or suffix:
         from dataclasses import replace
 
