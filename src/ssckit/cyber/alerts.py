@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ssckit.core import notify
+from ssckit.core.i18n import (
+    DEFAULT_LANGUAGE,
+    format_date,
+    format_number,
+    language,
+    ngettext,
+    notice_language,
+)
+from ssckit.core.i18n import gettext as _
 from ssckit.core.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, Notice, sign, verify_signature
 from ssckit.core.store import Store
 from ssckit.cyber.baseline import FAIL, PASS, Profile, evaluate
@@ -31,13 +40,17 @@ from ssckit.cyber.netpolicy import Unreachable, resolve
 from ssckit.cyber.scan import Scan
 from ssckit.cyber.scoring import GRADE_BANDS, score_service
 from ssckit.cyber.store import migrate
+from ssckit.cyber.texts import finding_detail
 
 #: Delivery attempts per alert and destination before it is given up.
 MAX_ATTEMPTS = notify.DEFAULT_MAX_ATTEMPTS
 __all__ = ["MAX_ATTEMPTS", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Alert", "EmailChannel",
-           "WebhookChannel", "delivery_log", "deliver", "detect", "load_alerts", "record",
-           "sign", "to_notice", "verify_signature"]
-_GRADE_RANK = {g: i for i, (_, g) in enumerate(GRADE_BANDS)}  # 0 = best
+           "WebhookChannel", "delivery_log", "deliver", "detect", "load_alerts", "reason_text",
+           "record", "sign", "summary_text", "to_notice", "verify_signature"]
+_GRADE_RANK = {g: i for i, (_lo, g) in enumerate(GRADE_BANDS)}  # 0 = best
+#: Fields of a reason kept to write it in the reader's language; they are left out of the
+#: alert's key, which is made of what the English ``text`` says.
+_WORDING_FIELDS = frozenset({"error", "title", "detail", "days_left"})
 
 
 @dataclass
@@ -87,7 +100,8 @@ def detect(before: Scan | None, now: Scan, profile: Profile,
         reasons: list[dict[str, Any]] = []
         if prev is not None:
             if prev.reachable and not r.reachable:
-                reasons.append({"kind": "unreachable", "text": f"now unreachable: {r.error}"})
+                reasons.append({"kind": "unreachable", "text": f"now unreachable: {r.error}",
+                                "error": r.error or ""})
             g0, g1 = score_service(prev).grade, score_service(r).grade
             if g0 and g1 and _GRADE_RANK[g1] > _GRADE_RANK[g0]:
                 reasons.append({"kind": "grade_drop", "text": f"grade {g0} → {g1}",
@@ -100,7 +114,8 @@ def detect(before: Scan | None, now: Scan, profile: Profile,
                         reasons.append({"kind": "requirement_failing",
                                         "requirement": x.requirement,
                                         "text": f"{req.title}: now failing ({x.detail})",
-                                        "weight": req.weight})
+                                        "weight": req.weight, "title": req.title,
+                                        "detail": x.detail})
         days_now = _days_left(r)
         days_before = _days_left(prev) if prev is not None else None
         if days_now is not None:
@@ -109,7 +124,7 @@ def detect(before: Scan | None, now: Scan, profile: Profile,
                     text = ("certificate expired" if days_now < 0
                             else f"certificate expires in {days_now:.0f} days (< {t})")
                     reasons.append({"kind": "certificate_expiring", "threshold_days": t,
-                                    "text": text})
+                                    "text": text, "days_left": round(days_now)})
                     break
         if not reasons:
             continue
@@ -117,7 +132,9 @@ def detect(before: Scan | None, now: Scan, profile: Profile,
                    or (x["kind"] == "certificate_expiring" and x["threshold_days"] <= 7)
                    for x in reasons)
         fingerprint = json.dumps([before.scan_id if before and prev else "",
-                                  sorted(json.dumps(x, sort_keys=True) for x in reasons)])
+                                  sorted(json.dumps({k: v for k, v in x.items()
+                                                     if k not in _WORDING_FIELDS},
+                                                    sort_keys=True) for x in reasons)])
         key = f"{r.name}:{hashlib.sha256(fingerprint.encode()).hexdigest()[:24]}"
         alerts.append(Alert(key, now.scan_id, r.name, r.organisation,
                             "high" if high else "medium",
@@ -162,40 +179,127 @@ def delivery_log(store: Store, limit: int = 500) -> list[dict[str, Any]]:
 
 
 # -- delivery (ssckit.core.notify) --------------------------------------------------------------
-def to_notice(alert: Alert) -> Notice:
-    """The alert as a :class:`~ssckit.core.notify.Notice`: e-mail subject and text, webhook
-    JSON (``type`` ``ssckit.cyber.alert``)."""
-    lines = [alert.summary, "", f"Service: {alert.service}",
-             f"Organisation: {alert.organisation or '-'}", f"Scan: {alert.scan_id}",
-             f"Severity: {alert.severity}", ""]
-    lines += [f"- {r['text']}" for r in alert.reasons]
-    return Notice(alert.key, f"[ssckit cyber] {alert.severity}: {alert.summary}",
-                  "\n".join(lines) + "\n", {"type": "ssckit.cyber.alert", **alert.to_dict()})
+def _check_detail(text: str) -> str:
+    """A requirement's detail (``"<check>: <finding>"``, parts joined by ``"; "``) with each
+    finding in the language in force where a pattern of ``findings.i18n.yaml`` covers it."""
+    parts = []
+    for part in text.split("; "):
+        check, sep, finding = part.partition(": ")
+        if sep and " " not in check:
+            parts.append(f"{check}: {finding_detail(finding)[0]}")
+        else:
+            parts.append(finding_detail(part)[0])
+    return "; ".join(parts)
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """One reason of an alert in the language in force (an alert stored before its reasons
+    kept their wording fields: the English ``text``)."""
+    kind = reason.get("kind")
+    if kind == "unreachable" and "error" in reason:
+        return _("now unreachable: {error}").format(
+            error=finding_detail(str(reason["error"]))[0])
+    if kind == "grade_drop":
+        return _("grade {before} → {now}").format(before=reason["before"], now=reason["now"])
+    if kind == "requirement_failing" and "title" in reason:
+        return _("{requirement}: now failing ({detail})").format(
+            requirement=_(str(reason["title"])), detail=_check_detail(str(reason["detail"])))
+    if kind == "certificate_expiring" and "days_left" in reason:
+        days = int(reason["days_left"])
+        if days < 0:
+            return _("certificate expired")
+        return ngettext("certificate expires in {days} day (< {threshold})",
+                        "certificate expires in {days} days (< {threshold})", days).format(
+            days=format_number(days), threshold=format_number(reason["threshold_days"]))
+    return str(reason.get("text", ""))
+
+
+def summary_text(alert: Alert) -> str:
+    """The alert's summary in the language in force: the service, then each reason."""
+    return f"{alert.service}: " + "; ".join(reason_text(r) for r in alert.reasons)
+
+
+def to_notice(alert: Alert, lang: str = DEFAULT_LANGUAGE) -> Notice:
+    """The alert as a :class:`~ssckit.core.notify.Notice` in ``lang`` (see
+    :func:`ssckit.core.i18n.notice_language`): e-mail subject and text through the gettext
+    catalogues, numbers and dates as readers of ``lang`` write them; webhook JSON (``type``
+    ``ssckit.cyber.alert``: the alert's fields, with ``language``, ``subject`` and ``text`` in
+    ``lang``)."""
+    with language(lang):
+        severity = _(alert.severity)
+        summary = summary_text(alert)
+        subject = _("[ssckit cyber] {severity}: {summary}").format(severity=severity,
+                                                                  summary=summary)
+        lines = [summary, "",
+                 _("Service: {service}").format(service=alert.service),
+                 _("Organisation: {organisation}").format(
+                     organisation=alert.organisation or "—"),
+                 _("Scan: {scan}").format(scan=alert.scan_id),
+                 _("Severity: {severity}").format(severity=severity),
+                 _("Raised: {time} UTC").format(
+                     time=format_date(alert.created_at, with_time=True)), ""]
+        lines += [f"- {reason_text(r)}" for r in alert.reasons]
+        lines += ["", _("Alert key: {key}").format(key=alert.key)]
+    text = "\n".join(lines) + "\n"
+    payload = {"type": "ssckit.cyber.alert", **alert.to_dict(), "language": lang,
+               "subject": subject, "text": text}
+    return Notice(alert.key, subject, text, payload)
+
+
+@dataclass
+class _EmailChannel(notify.EmailChannel):
+    language: str | None = None
+
+
+@dataclass
+class _WebhookChannel(notify.WebhookChannel):
+    language: str | None = None
 
 
 def EmailChannel(smtp_host: str, smtp_port: int, sender: str, to: list[str],  # noqa: N802
                  starttls: bool = False, timeout: float = 10.0,
-                 ca_bundle: str | None = None) -> notify.EmailChannel:
-    """Alerts by e-mail over SMTP (STARTTLS when ``starttls``)."""
-    return notify.EmailChannel(smtp_host, smtp_port, sender, list(to), starttls, timeout,
-                               ca_bundle, local_hostname="ssckit.monitor")
+                 ca_bundle: str | None = None, language: str | None = None
+                 ) -> notify.EmailChannel:
+    """Alerts by e-mail over SMTP (STARTTLS when ``starttls``), written in ``language`` (None:
+    the city's)."""
+    return _EmailChannel(smtp_host, smtp_port, sender, list(to), starttls, timeout,
+                         ca_bundle, local_hostname="ssckit.monitor", language=language)
 
 
-def WebhookChannel(url: str, secret: bytes, timeout: float = 10.0  # noqa: N802
-                   ) -> notify.WebhookChannel:
-    """Alerts as signed JSON POSTs."""
-    return notify.WebhookChannel(url, secret, timeout)
+def WebhookChannel(url: str, secret: bytes, timeout: float = 10.0,  # noqa: N802
+                   language: str | None = None) -> notify.WebhookChannel:
+    """Alerts as signed JSON POSTs, their texts in ``language`` (None: the city's)."""
+    return _WebhookChannel(url, secret, timeout, language=language)
+
+
+def _notices(alerts: list[Alert], channels: list[Any], city_language: str | None
+             ) -> list[Notice]:
+    """One notice per alert and language of the channels, each sent to the channels of its
+    language (a channel's own ``language``, else the city's)."""
+    by_lang: dict[str, dict[str, list[str]]] = {}
+    for ch in channels:
+        lang = notice_language(city_language, getattr(ch, "language", None))
+        by_lang.setdefault(lang, {}).setdefault(ch.name, []).extend(ch.destinations)
+    out: list[Notice] = []
+    for a in alerts:
+        for lang, destinations in by_lang.items():
+            n = to_notice(a, lang)
+            out.append(Notice(n.key, n.subject, n.text, n.payload, destinations))
+    return out
 
 
 def deliver(store: Store, channels: list[Any], loopback_only: bool,
-            log: Callable[[str], None] = lambda m: None) -> dict[str, int]:
+            log: Callable[[str], None] = lambda m: None,
+            city_language: str | None = None) -> dict[str, int]:
     """Send every stored alert not yet delivered to each destination (at most
     :data:`MAX_ATTEMPTS` tries each, through :func:`ssckit.core.notify.deliver`), logging every
-    attempt in ``cyber_alert_deliveries``. Returns counts of sent and failed attempts."""
+    attempt in ``cyber_alert_deliveries``. Each channel gets the alert in its own
+    ``language``, else in ``city_language`` (``language:`` of city.yaml), else English.
+    Returns counts of sent and failed attempts."""
     migrate(store)
     alerts = sorted(load_alerts(store, limit=10_000), key=lambda a: a.created_at)
     counts = notify.deliver(
-        store, "cyber_alert_deliveries", [to_notice(a) for a in alerts], channels,
+        store, "cyber_alert_deliveries", _notices(alerts, channels, city_language), channels,
         resolve=lambda host, port: resolve(host, port, None, loopback_only),
         errors=(Unreachable,), max_attempts=MAX_ATTEMPTS,
         log=lambda m: log("cyber alert " + m.removeprefix("notice ")))

@@ -13,7 +13,7 @@ city.yaml::
           per_host: 2                      # at most so many services of one host at once
           expiry_days: [30, 7]             # certificate alert thresholds [days]
           email: {smtp_host: 127.0.0.1, smtp_port: 25, sender: cert@city.example,
-                  to: [soc@city.example], starttls: false}
+                  to: [soc@city.example], starttls: false}  # language: ru (else the city's)
           webhook: {url: "https://hooks.city.example/ssckit",
                     secret_env: SSCKIT_CYBER_WEBHOOK_SECRET}
 
@@ -131,6 +131,9 @@ class EmailSettings(BaseModel):
     to: list[str] = Field(min_length=1)
     starttls: bool = False
     ca_bundle: str | None = None
+    language: str | None = Field(default=None, pattern=r"^(en|ru|be)$",
+                                 description="Language of these recipients' alerts "
+                                             "(default: the city's).")
 
     @field_validator("to")
     @classmethod
@@ -148,6 +151,9 @@ class WebhookSettings(BaseModel):
     secret_env: str = Field(default="SSCKIT_CYBER_WEBHOOK_SECRET",
                             pattern=r"^[A-Z_][A-Z0-9_]*$",
                             description="Environment variable holding the HMAC secret.")
+    language: str | None = Field(default=None, pattern=r"^(en|ru|be)$",
+                                 description="Language of the payload's subject and text "
+                                             "(default: the city's).")
 
 
 class MonitorSettings(BaseModel):
@@ -190,14 +196,16 @@ class MonitorSettings(BaseModel):
         if self.email is not None:
             e = self.email
             out.append(alerting.EmailChannel(e.smtp_host, e.smtp_port, e.sender, list(e.to),
-                                             e.starttls, ca_bundle=e.ca_bundle))
+                                             e.starttls, ca_bundle=e.ca_bundle,
+                                             language=e.language))
         if self.webhook is not None:
             secret = os.environ.get(self.webhook.secret_env, "")
             if not secret:
                 raise InputError(where, "field 'settings.cyber.monitor.webhook.secret_env'",
                                  f"environment variable {self.webhook.secret_env} is not set "
                                  "(the webhook's HMAC secret)")
-            out.append(alerting.WebhookChannel(self.webhook.url, secret.encode()))
+            out.append(alerting.WebhookChannel(self.webhook.url, secret.encode(),
+                                               language=self.webhook.language))
         return out
 
 
@@ -263,7 +271,8 @@ def run_round(ws: Workspace, store: Store, log: Callable[[str], None] = lambda m
     store.write_values(indicator_values(scores, scan.started_at.strftime("%Y-%m-%d"),
                                         {"targets": path.name, "scan_id": scan.scan_id,
                                          "monitor": True}))
-    deliveries = alerting.deliver(store, channels, s.loopback_only, log) if channels else {}
+    deliveries = (alerting.deliver(store, channels, s.loopback_only, log, ws.config.language)
+                  if channels else {})
     report = RoundReport(scan.scan_id, len(scan.results), new, deliveries)
     log(report.line())
     return report
