@@ -10,7 +10,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ssckit.core.cli_support import console, err_console, format_option, quiet_option
+from ssckit.core.cli_support import (
+    console,
+    err_console,
+    format_option,
+    quiet_option,
+    with_store,
+)
 from ssckit.core.errors import InputError
 
 
@@ -206,3 +212,129 @@ def captions_export(cues_json: Path, out_dir: Path | None) -> None:
     console.print(f"{len(res.cues)} cues → {res.vtt}, {res.srt}", highlight=False)
     for p in res.problems:
         console.print(f"  [yellow]{p}[/]")
+
+
+# -- manual review and the accessibility statement ---------------------------------------------
+@access.group(epilog="Example: ssckit access review list http://www.city.test -w sample-city")
+def review() -> None:
+    """Manual review: WCAG 2.2 A/AA criteria axe-core cannot decide, and its undecided elements.
+
+    Verdicts (pass, fail, na) carry over to later audits and expire when the page's content
+    changes.
+    """
+
+
+@review.command("list", epilog="Example: ssckit access review list http://www.city.test "
+                "--status open --page http://www.city.test/news.html -w sample-city")
+@click.argument("site", required=False)
+@click.option("--page", "page_url", help="Only this page (its URL as audited).")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["open", "expired", "pass", "fail", "na"]),
+              help="Only items with this status (repeatable; default: all).")
+@format_option("table", "json")
+@with_store
+def review_list(site: str | None, page_url: str | None, statuses: tuple[str, ...], fmt: str,
+                ws, store) -> None:
+    """The review checklist of SITE's latest audit (every audited site when not given)."""
+    from ssckit.access.manual import audited_sites, checklist
+
+    sites = [site] if site else audited_sites(store)
+    if not sites:
+        raise InputError(str(ws.store_path), None, "no stored audit; run ssckit access audit "
+                         "URL -w WORKSPACE first")
+    reviews = [checklist(store, s) for s in sites]
+    for r in reviews:
+        if page_url:
+            if r.page(page_url) is None:
+                raise InputError("--page", None, f"{page_url} is not a page of the latest audit "
+                                 f"of {r.site}; pages: {', '.join(p.url for p in r.pages)}")
+            r.pages = [p for p in r.pages if p.url == page_url]
+        if statuses:
+            for p in r.pages:
+                p.items = [i for i in p.items if i.status in statuses]
+    if fmt == "json":
+        click.echo(json.dumps({"sites": [r.to_dict() for r in reviews]}, indent=2,
+                              ensure_ascii=False))
+        return
+    for r in reviews:
+        c = r.counts()
+        t = Table(title=f"Manual review — {r.site} — audit {r.audit_id}: {c['total']} items, "
+                        f"{c['open']} open, {c['expired']} expired, {c['pass']} pass, "
+                        f"{c['fail']} fail, {c['na']} n/a")
+        for col in ("page", "item", "element", "status", "what to check"):
+            t.add_column(col, overflow="fold")
+        for p in r.pages:
+            for i in p.items:
+                what = i.title if i.kind == "rule" else f"{i.title} ({i.level})"
+                status = i.status + (f" ({i.verdict.reviewer})" if i.verdict else "")
+                t.add_row(p.url, i.item, i.selector or "—", status, escape(what))
+        console.print(t)
+
+
+@review.command("set", epilog="Example: ssckit access review set "
+                "http://www.city.test/news.html 2.4.7 fail --note 'no focus ring on the menu' "
+                "--evidence focus.png -w sample-city")
+@click.argument("page_url", metavar="PAGE")
+@click.argument("item")
+@click.argument("verdict", type=click.Choice(["pass", "fail", "na"]))
+@click.option("--selector", default="", help="Element (CSS selector as axe-core reported it), "
+              "for an element a rule left undecided.")
+@click.option("--note", default="", help="What was checked or found (required for fail).")
+@click.option("--evidence", "evidence", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file (screenshot, recording) kept with the verdict and its SHA-256.")
+@click.option("--evidence-url", help="A link to the evidence instead of a file.")
+@click.option("--reviewer", help="Who reviewed (default: the login name).")
+@with_store
+def review_set(page_url: str, item: str, verdict: str, selector: str, note: str,
+               evidence: Path | None, evidence_url: str | None, reviewer: str | None,
+               ws, store) -> None:
+    """Record a verdict on ITEM of PAGE: a WCAG criterion (1.4.10) or, with --selector, an
+    axe-core rule (color-contrast) for one element it could not decide."""
+    import getpass
+
+    from ssckit.access.crawl import origin
+    from ssckit.access.manual import keep_evidence_file, record_verdict
+
+    kind = "criterion" if item[:1].isdigit() else "rule"
+    if kind == "rule" and not selector:
+        raise InputError("--selector", None, f"rule {item!r} needs the element: give "
+                         "--selector as listed by ssckit access review list")
+    file = digest = None
+    if evidence is not None:
+        file, digest = keep_evidence_file(evidence, ws.output_dir)
+    v = record_verdict(store, origin(page_url), page_url, kind, item, verdict,
+                       reviewer or getpass.getuser(), selector=selector, note=note,
+                       evidence_file=file, evidence_sha256=digest, evidence_url=evidence_url)
+    console.print(f"{v.verdict}: {v.item}{' ' + v.selector if v.selector else ''} on {v.url} "
+                  f"(verdict {v.id}, page {v.page_hash[:12]})"
+                  + (f", evidence {file} sha256 {digest}" if file else ""), highlight=False)
+
+
+@access.command(epilog="Example: ssckit access statement http://www.city.test --format pdf "
+                "-o statement.pdf -w sample-city")
+@click.argument("site")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "json"]), default="html",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
+@click.option("--language", type=click.Choice(["en", "ru", "be"]),
+              help="Language of the statement (default: the site's, from the statement file, "
+                   "else its pages' lang, else city.yaml's).")
+@with_store
+def statement(site: str, fmt: str, output: Path, language: str | None, ws, store) -> None:
+    """Write SITE's accessibility statement (EU model, Decision (EU) 2018/1523) from its latest
+    audit, the manual review and the workspace's statement file (inputs.access.statement)."""
+    from ssckit.access.statement import build_statement, render_html, render_pdf
+
+    st = build_statement(ws, store, site, language=language)
+    if fmt == "pdf":
+        data = render_pdf(st)
+    elif fmt == "html":
+        data = render_html(st).encode("utf-8")
+    else:
+        data = json.dumps(st.to_dict(), indent=2, ensure_ascii=False).encode("utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    console.print(f"{output}: {st.status} compliance, {len(st.non_compliance)} criteria not "
+                  f"met, {len(st.not_checked)} not yet checked by a person, language "
+                  f"{st.language}", highlight=False)

@@ -155,7 +155,38 @@ def write_site(folder: Path, city_name: str) -> Path:
     return folder / "index.html"
 
 
+#: The sample city's accessibility statement file (:mod:`ssckit.access.statement`).
+STATEMENT_FILE = "access-statement.yaml"
+
+
+def write_statement_settings(path: Path, city_name: str) -> Path:
+    """The statement file of the sample city: a body, a contact, an enforcement body and one
+    exemption claimed as a disproportionate burden (all synthetic)."""
+    import yaml
+
+    slug = "".join(c if c.isalnum() else "-" for c in city_name.lower()).strip("-") or "city"
+    data = {
+        "body": f"City of {city_name} (synthetic sample)",
+        "contact": {"email": f"accessibility@{slug}.example", "phone": "+000 000 000",
+                    "address": f"City hall, 1 Market Square, {city_name}", "response_days": 10},
+        "enforcement": {"body": "National web accessibility supervisor (synthetic sample)",
+                        "url": "https://supervisor.example/complaints"},
+        "sites": {f"http://www.{slug}.test": {
+            "name": f"{city_name} city portal",
+            "exemptions": [{
+                "criterion": "1.2.2", "reason": "disproportionate_burden",
+                "content": "video recordings of council sessions before 2020",
+                "explanation": "captioning 600 hours of archived video would cost more than "
+                               "the portal's yearly budget",
+                "alternative": "written minutes of every session, on request"}]}},
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def write_sample(city: SampleCity) -> SampleInputs:
-    """The sample city's portal in ``site/``, audited by the access step."""
+    """The sample city's portal in ``site/``, audited by the access step, and its
+    accessibility statement file."""
     write_site(Path(city.root) / SITE_DIR, city.name)
-    return SampleInputs(inputs={"site": f"{SITE_DIR}/index.html"})
+    write_statement_settings(Path(city.root) / STATEMENT_FILE, city.name)
+    return SampleInputs(inputs={"site": f"{SITE_DIR}/index.html", "statement": STATEMENT_FILE})

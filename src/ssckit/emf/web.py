@@ -32,10 +32,11 @@ from ssckit.core import maptiles
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
 from ssckit.core.i18n import N_, format_number, gettext
-from ssckit.core.webkit import get_workspace, render
+from ssckit.core.webkit import get_store, get_workspace, render
 from ssckit.core.workspace import Workspace
 from ssckit.emf.exposure import Transmitters, exposure_ratios
 from ssckit.emf.limits import LimitSet
+from ssckit.emf.register_web import public_rows
 from ssckit.emf.run import (
     OUTPUT_DIR,
     EmfSettings,
@@ -676,4 +677,5 @@ def emf_page(request: Request) -> HTMLResponse:
         "n_ok": sum(s["compliant"] for s in sites),
         "place_label": place_label, "pct": plain_percent, "legend": legend(),
         "map_config": config, "map_error": map_error,
+        "measurements": public_rows(ws, get_store(request)) if sites else [],
     }, status_code=200)
