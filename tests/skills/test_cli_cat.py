@@ -131,6 +131,10 @@ def test_terminal_test_all_right_in_english() -> None:
     assert r.output.count("Your answer") == 15
     assert "Your overall level: Highly specialised" in r.output
     assert "Level per area" in r.output and "What to learn next" in r.output
+    # level words per area for the test taker, as on the public page; no scale score
+    assert "θ" not in r.output and "±" not in r.output
+    for area in ("Information and data literacy", "Problem solving"):
+        assert area in r.output
 
 
 def test_terminal_test_in_russian_with_a_wrong_key_first() -> None:
@@ -140,6 +144,7 @@ def test_terminal_test_in_russian_with_a_wrong_key_first() -> None:
     assert "Вопрос 1" in r.output and "Не знаю" in r.output
     assert "9 is not in the range" in r.output  # the prompt asks again
     assert "Ваш общий уровень: Базовый, уровень 1" in r.output
+    assert "θ" not in r.output and "±" not in r.output
     assert "Что изучить дальше" in r.output
 
 

@@ -137,7 +137,8 @@ def survey(data: Path | None, design_path: Path | None, ws: Workspace, store: St
     res = skills_indicators(data, design_path, str(ws.config.year),
                             "D" if ws.config.synthetic else "C")
     n = store.write_values(res.values, replace=lambda cur: cur.execute(
-        "DELETE FROM indicator_values WHERE starts_with(indicator, 'skills:')"))
+        "DELETE FROM indicator_values WHERE starts_with(indicator, 'skills:') AND NOT "
+        "starts_with(indicator, 'skills:campaign:')"))
     overall = [v for v in res.values if v.indicator == "skills:overall_basic_or_above"]
     t = Table(title="Share of people with at least basic overall ICT skills")
     for col in ("group", "value", "share", "95 % CI", "n"):
@@ -411,8 +412,9 @@ def take_test(lang: str, seed: int | None, max_items: int) -> None:
                            shown=",".join(order))
     res = score_test(tb, state)
     click.echo("")
+    # level words, as on the public result page; the scale score is for analysts only
     console.print(f"[bold]{tr('overall')}: {escape(group_name(res.group, lang))}, "
-                  f"{WORDS['level'][lang]} {res.level}[/] (θ = {res.theta:.2f} ± {res.se:.2f})")
+                  f"{WORDS['level'][lang]} {res.level}[/]")
     t = Table(title=tr("areas"))
     for col in (tr("area"), WORDS["level"][lang], tr("answers")):
         t.add_column(col.capitalize())
@@ -437,3 +439,342 @@ def lint_bank_command(bank: Path | None) -> None:
     code = banklint_main([str(bank)] if bank is not None else [])
     if code:
         raise SystemExit(code)
+
+
+# -- assessment campaigns ---------------------------------------------------------------------
+def _date(value: str, option: str) -> object:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(option, None, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(option, None, f"{text!r}: give numbers separated by commas") from None
+
+
+def _campaign_store(store: Store) -> Store:
+    from ssckit.skills.results import migrate
+
+    migrate(store)
+    return store
+
+
+@skills.group(epilog="Example: ssckit skills campaign create teachers-pre --name 'Teachers, "
+                     "before the course' --group 'Teachers of the region' --opens 2026-09-01 "
+                     "--closes 2026-09-30")
+def campaign() -> None:
+    """Assessment campaigns for groups: codes for participants, proctored sessions, results by
+    group and before/after reports (non-probability samples, kept apart from the survey)."""
+
+
+@campaign.command("create", epilog="Example: ssckit skills campaign create teachers-post "
+                  "--name 'Teachers, after the course' --group 'Teachers of the region' "
+                  "--pre teachers-pre --opens 2026-11-01 --closes 2026-11-30 --proctored")
+@click.argument("campaign_id")
+@click.option("--name", required=True, help="Title participants and reports show.")
+@click.option("--group", "group_", default="", help="Who is assessed, e.g. 'Library "
+              "programme, pensioners'.")
+@click.option("--langs", default="en,ru", show_default=True, help="Languages offered "
+              "(en, ru, be), comma-separated.")
+@click.option("--max-items", type=int, default=15, show_default=True,
+              help="Longest test [questions], 5-50.")
+@click.option("--area-shares", default="0.2,0.2,0.2,0.2,0.2", show_default=True,
+              help="Share of the questions per DigComp area 1-5 (sum 1).")
+@click.option("--performance-share", type=float, default=0.0, show_default=True,
+              help="Share of performance tasks (reserved: the bank has none yet, keep 0).")
+@click.option("--opens", required=True, help="First day participants can take the test "
+              "(YYYY-MM-DD).")
+@click.option("--closes", required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--proctored", is_flag=True, help="Tests start only while a proctor has a "
+              "session open (web: /skills/campaigns/ID/proctor).")
+@click.option("--pre", "pre_id", help="The pre-training campaign this one follows: the same "
+              "codes, the report shows the change.")
+@with_store
+def campaign_create(campaign_id: str, name: str, group_: str, langs: str, max_items: int,
+                    area_shares: str, performance_share: float, opens: str, closes: str,
+                    proctored: bool, pre_id: str | None, ws: Workspace, store: Store) -> None:
+    """Create a campaign (its id: lower-case letters, digits and '-')."""
+    from ssckit.skills import campaign as cp
+
+    del ws
+    _campaign_store(store)
+    pre = cp.load_campaign(store, pre_id) if pre_id else None
+    mix = cp.ItemMix(max_items, _floats(area_shares, "--area-shares"),
+                     {"knowledge": 1.0 - performance_share, "performance": performance_share})
+    c = cp.new_campaign(campaign_id, name, group_, tuple(langs.split(",")), mix,
+                        _date(opens, "--opens"), _date(closes, "--closes"),  # type: ignore[arg-type]
+                        proctored, pre, "command line")
+    cp.save_campaign(store, c)
+    console.print(f"created campaign {c.campaign_id} ({c.opens} – {c.closes}"
+                  + (f", after {c.pre_id}" if c.pre_id else "") + "); next: ssckit skills "
+                  f"campaign codes {c.campaign_id} --count N")
+
+
+@campaign.command("codes", epilog="Example: ssckit skills campaign codes teachers-pre "
+                  "--attributes people.csv --base-url https://skills.city.example > codes.csv")
+@click.argument("campaign_id")
+@click.option("--count", type=click.IntRange(0, 100_000), default=0,
+              help="New codes to add without attributes.")
+@click.option("--attributes", "attributes_path", type=click.Path(dir_okay=False,
+              path_type=Path), help="CSV with one row per new participant and any of the "
+              "columns age_group, sex, region, disability (values may be empty).")
+@click.option("--base-url", default="", help="Address of the ssckit server, to print each "
+              "participant's link.")
+@format_option("csv", "table", default="csv")
+@with_store
+def campaign_codes(campaign_id: str, count: int, attributes_path: Path | None, base_url: str,
+                   fmt: str, ws: Workspace, store: Store) -> None:
+    """Add participant codes (no personal data) and list all codes of the campaign's cohort
+    with their attributes and links. A post campaign lists its pre campaign's codes."""
+    import csv
+    import io
+
+    from ssckit.skills import campaign as cp
+
+    del ws
+    c = cp.load_campaign(_campaign_store(store), campaign_id)
+    new: list[dict[str, str]] = [{} for _ in range(count)]
+    if attributes_path is not None:
+        rows = read_csv_rows(attributes_path, (), tuple(cp.ATTRIBUTES), strict=True)
+        for row in rows:
+            new.append(cp.check_attributes({k: row[k] for k in rows.columns},
+                                           str(attributes_path), f"line {row.line}"))
+    if new and c.pre_id:
+        raise InputError("--count", None, f"{c.campaign_id} follows {c.pre_id} and uses its "
+                         f"codes; add codes to {c.pre_id}")
+    cp.add_participants(store, c, new)
+    people = cp.participants(store, c)
+    base = base_url.rstrip("/")
+    rows_out = [{**p, "link": f"{base}/skills/join/{c.campaign_id}?code={p['code']}"}
+                for p in people]
+    if fmt == "csv":
+        buf = io.StringIO()
+        wr = csv.DictWriter(buf, fieldnames=["code", *cp.ATTRIBUTES, "link"],
+                            lineterminator="\n")
+        wr.writeheader()
+        wr.writerows(rows_out)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    t = Table(title=f"Codes of {c.campaign_id} ({len(people)})")
+    for col in ("code", *cp.ATTRIBUTES, "link"):
+        t.add_column(col)
+    for r in rows_out:
+        t.add_row(*(r[k] for k in ("code", *cp.ATTRIBUTES, "link")))
+    console.print(t)
+
+
+@campaign.command("status", epilog="Example: ssckit skills campaign status teachers-pre")
+@click.argument("campaign_id", required=False)
+@format_option("table", "json")
+@with_store
+def campaign_status(campaign_id: str | None, fmt: str, ws: Workspace, store: Store) -> None:
+    """Progress of one campaign (codes, started, finished, sessions), or of all."""
+    from ssckit.skills import campaign as cp
+
+    del ws
+    _campaign_store(store)
+    chosen = [cp.load_campaign(store, campaign_id)] if campaign_id else cp.list_campaigns(store)
+    out = [{"id": c.campaign_id, "name": c.name, "group": c.group, "pre": c.pre_id,
+            "opens": str(c.opens), "closes": str(c.closes), "proctored": c.proctored,
+            **cp.progress(store, c),
+            "sessions": [{k: (str(v) if k.endswith("_at") and v else v) for k, v in s.items()}
+                         for s in cp.sessions(store, c)]} for c in chosen]
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+        return
+    t = Table(title="Assessment campaigns")
+    for col in ("id", "name", "dates", "codes", "started", "finished", "open sessions"):
+        t.add_column(col, justify="right" if col in ("codes", "started", "finished") else "left")
+    for r in out:
+        t.add_row(r["id"], r["name"], f"{r['opens']} – {r['closes']}", str(r["codes"]),
+                  str(r["started"]), str(r["finished"]),
+                  ", ".join(s["label"] for s in r["sessions"] if not s["closed_at"]) or "–")
+    console.print(t)
+
+
+@campaign.command("report", epilog="Example: ssckit skills campaign report teachers-post "
+                  "--format csv > change.csv")
+@click.argument("campaign_id")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="Confidence level of the intervals.")
+@format_option("table", "json", "csv")
+@with_store
+def campaign_report_command(campaign_id: str, level: float, fmt: str, ws: Workspace,
+                            store: Store) -> None:
+    """Results by group (mean score, share at intermediate level or above, with intervals)
+    and, for a post campaign, the paired change per DigComp area since the pre campaign
+    (interval, Cohen's d_z, share who moved up a level). Stores them as indicator values of
+    entity campaign:ID, marked as a non-probability sample. CSV: the before/after table."""
+    import csv
+    import io
+
+    from ssckit.skills import campaign as cp
+
+    del ws
+    c = cp.load_campaign(_campaign_store(store), campaign_id)
+    rep = cp.campaign_report(store, c, level)
+    n = cp.store_indicator_values(store, rep)
+    if fmt == "json":
+        click.echo(json.dumps(rep.to_dict(), indent=2, default=str))
+        return
+    if fmt == "csv":
+        rows = cp.change_rows(rep) if rep.change else [
+            {"campaign": c.campaign_id, **g.__dict__} for g in rep.groups]
+        buf = io.StringIO()
+        if rows:
+            wr = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+            wr.writeheader()
+            wr.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    pct = int(round(100 * level))
+    p = rep.progress
+    console.print(f"[bold]{c.name}[/] ({c.campaign_id}) · {p['finished']} of {p['codes']} "
+                  f"finished, {p['in_progress']} in progress · non-probability sample"
+                  + (" · SIMULATED participants" if rep.simulated else ""))
+    t = Table(title=f"Results by group ({pct} % intervals)")
+    for col in ("variable", "group", "n", "mean θ", "interval", "level 3+ %", "interval"):
+        t.add_column(col, justify="left" if col in ("variable", "group") else "right")
+    for g in rep.groups:
+        if g.suppressed:
+            t.add_row(g.variable, g.group, f"<{res_min_cell()}", "–", "–", "–", "–")
+            continue
+        t.add_row(g.variable, g.group, str(g.n), f"{g.mean_theta:.2f}",
+                  f"{g.mean_low:.2f} – {g.mean_high:.2f}", f"{g.share_intermediate:.1f}",
+                  f"{g.share_low:.1f} – {g.share_high:.1f}")
+    console.print(t)
+    if rep.change:
+        t = Table(title=f"Change since {c.pre_id} (paired, {pct} % intervals)")
+        for col in ("score", "n", "before", "after", "change", "interval", "d_z",
+                    "moved up %", "moved down %"):
+            t.add_column(col, justify="left" if col == "score" else "right")
+        for ch in rep.change:
+            if ch.mean_change is None:
+                t.add_row(ch.score, str(ch.n), *["–"] * 7)
+                continue
+            t.add_row(ch.score, str(ch.n), f"{ch.mean_before:.2f}", f"{ch.mean_after:.2f}",
+                      f"{ch.mean_change:+.2f}", f"{ch.ci_low:+.2f} – {ch.ci_high:+.2f}",
+                      "–" if ch.d_z is None else f"{ch.d_z:.2f}", f"{ch.moved_up:.1f}",
+                      f"{ch.moved_down:.1f}")
+        console.print(t)
+    console.print(f"stored {n} indicator values (entity campaign:{c.campaign_id})")
+
+
+def res_min_cell() -> int:
+    from ssckit.skills.results import MIN_CELL
+
+    return MIN_CELL
+
+
+@campaign.command("simulate", epilog="Example: ssckit skills campaign simulate teachers-post "
+                  "--seed 7 --shift 0.3,0.5,0.4,0.6,0.2")
+@click.argument("campaign_id")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the simulated people: the same seed gives each code the same "
+                   "person in the pre and the post campaign.")
+@click.option("--shift", default="0,0,0,0,0", show_default=True,
+              help="Planted improvement per DigComp area 1-5 [SD of theta] (0 for a pre "
+                   "campaign).")
+@click.option("--lang", type=click.Choice(["en", "ru", "be"]), default="en", show_default=True)
+@with_store
+def campaign_simulate(campaign_id: str, seed: int, shift: str, lang: str, ws: Workspace,
+                      store: Store) -> None:
+    """Let simulated people take the test for every code without an attempt (answers drawn
+    from the bank's 2PL parameters); marked as simulated in the store and the report."""
+    from ssckit.skills import campaign as cp
+
+    del ws
+    c = cp.load_campaign(_campaign_store(store), campaign_id)
+    planted = _floats(shift, "--shift")
+    if len(planted) != 5:
+        raise InputError("--shift", None, "give 5 numbers, one per DigComp area")
+    n = cp.simulate_campaign(store, c, seed, planted, lang)
+    console.print(f"{n} simulated attempts added to {c.campaign_id}")
+
+
+# -- differential item functioning ------------------------------------------------------------
+@skills.command("dif", epilog="Example: ssckit skills dif responses.csv --group lang "
+                "--reference en --focal ru")
+@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--group", "group_col", required=True, help="Column of the group (lang, "
+              "age_group, sex, ...).")
+@click.option("--reference", required=True, help="Value of the reference group.")
+@click.option("--focal", help="Value of the focal group (default: each other value in turn).")
+@click.option("--match", "match_col", help="Column to match people on (e.g. strata of θ for "
+              "an adaptive test); default: the total score over the item columns.")
+@click.option("--level", type=click.FloatRange(0.001, 0.2), default=0.05, show_default=True,
+              help="Significance level of the ETS classification.")
+@format_option("table", "json", "csv")
+def dif_command(responses: Path, group_col: str, reference: str, focal: str | None,
+                match_col: str | None, level: float, fmt: str) -> None:
+    """Differential item functioning by the Mantel-Haenszel procedure with the ETS A/B/C
+    classes. RESPONSES: one row per person, one 0/1 column per item (empty = not presented),
+    the group column and optionally the matching column. Exit 1 if an item is in class C."""
+    from ssckit.skills.dif import dif_mantel_haenszel
+
+    rows = read_csv_rows(responses, (group_col,) + ((match_col,) if match_col else ()),
+                         allow_empty=False)
+    items = [c for c in rows.columns if c not in (group_col, match_col)]
+    x = np.full((len(rows), len(items)), np.nan)
+    groups, match = [], []
+    for i, row in enumerate(rows):
+        groups.append(row[group_col].strip())
+        if match_col:
+            match.append(row[match_col].strip())
+        for j, item in enumerate(items):
+            cell = row[item].strip()
+            if cell.lower() in _MISSING:
+                continue
+            if cell not in ("0", "1"):
+                raise row.error(item, f"{cell!r} is not 0, 1 or empty")
+            x[i, j] = float(cell)
+    g = np.array(groups, dtype=object)
+    values = sorted(set(groups) - {"", reference})
+    if reference not in groups:
+        raise InputError(str(responses), f"field '{group_col}'", f"no row has {reference!r}; "
+                         f"values: {', '.join(sorted(set(groups)))}")
+    focals = [focal] if focal else values
+    if focal and focal not in groups:
+        raise InputError(str(responses), f"field '{group_col}'", f"no row has {focal!r}; "
+                         f"values: {', '.join(sorted(set(groups)))}")
+    out = []
+    for f in focals:
+        sel = (g == reference) | (g == f)
+        m = np.array(match, dtype=object)[sel] if match_col else None
+        for r in dif_mantel_haenszel(x[sel], g[sel] == f, items, m, level):
+            out.append({"group": group_col, "reference": reference, "focal": f,
+                        **{k: (round(v, 4) if isinstance(v, float) and np.isfinite(v) else v)
+                           for k, v in r.to_dict().items()}})
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        wr = csv.DictWriter(buf, fieldnames=list(out[0]), lineterminator="\n")
+        wr.writeheader()
+        wr.writerows(out)
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        t = Table(title=f"Mantel-Haenszel DIF by {group_col} (reference {reference})")
+        for col in ("focal", "item", "n ref", "n focal", "alpha MH", "MH D-DIF", "SE",
+                    "p", "ETS class"):
+            t.add_column(col, justify="left" if col in ("focal", "item") else "right")
+        for r in out:
+            t.add_row(r["focal"], r["item"], str(r["n_reference"]), str(r["n_focal"]),
+                      f"{r['alpha']:.3f}", f"{r['d_dif']:+.2f}", f"{r['se_d']:.2f}",
+                      f"{r['p']:.3g}", r["ets_class"])
+        console.print(t)
+        flagged = [r for r in out if r["ets_class"] != "A"]
+        console.print(f"{len(flagged)} item(s) in class B or C: "
+                      + (", ".join(f"{r['item']} ({r['ets_class']}, {r['focal']})"
+                                   for r in flagged) or "none"))
+    if any(r["ets_class"] == "C" for r in out):
+        raise SystemExit(1)

@@ -284,6 +284,49 @@ MIGRATIONS: list[str] = [
         disability VARCHAR
     );
     """,
+    # assessment campaigns (ssckit.skills.campaign): cohorts of codes, sessions, attempts
+    """
+    CREATE TABLE skills_campaigns (
+        campaign_id VARCHAR PRIMARY KEY,
+        name        VARCHAR NOT NULL,
+        grp         VARCHAR NOT NULL,
+        cohort      VARCHAR NOT NULL,
+        pre_id      VARCHAR,
+        langs       VARCHAR NOT NULL,
+        mix         VARCHAR NOT NULL,
+        opens       DATE NOT NULL,
+        closes      DATE NOT NULL,
+        proctored   BOOLEAN NOT NULL,
+        created_at  TIMESTAMP NOT NULL
+    );
+    CREATE TABLE skills_participants (
+        cohort     VARCHAR NOT NULL,
+        code       VARCHAR NOT NULL,
+        age_group  VARCHAR,
+        sex        VARCHAR,
+        region     VARCHAR,
+        disability VARCHAR,
+        PRIMARY KEY (cohort, code)
+    );
+    CREATE TABLE skills_sessions (
+        campaign_id VARCHAR NOT NULL,
+        session_no  INTEGER NOT NULL,
+        label       VARCHAR NOT NULL,
+        opened_at   TIMESTAMP NOT NULL,
+        closed_at   TIMESTAMP,
+        PRIMARY KEY (campaign_id, session_no)
+    );
+    CREATE TABLE skills_attempts (
+        campaign_id VARCHAR NOT NULL,
+        code        VARCHAR NOT NULL,
+        test_id     VARCHAR NOT NULL UNIQUE,
+        session_no  INTEGER,
+        started_at  TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        simulated   BOOLEAN NOT NULL,
+        PRIMARY KEY (campaign_id, code)
+    );
+    """,
 ]
 
 
@@ -350,7 +393,8 @@ def load_result(store: Store, test_id: str) -> tuple[datetime, str, SkillsResult
 
 
 def aggregate(store: Store, min_cell: int = MIN_CELL) -> list[dict[str, Any]]:
-    """Counts and mean trait of stored results, overall and by each attribute.
+    """Counts and mean trait of stored public test results, overall and by each attribute
+    (campaign attempts are reported by their campaign, not here).
 
     A group with fewer than ``min_cell`` people is suppressed: its ``n`` and means are None
     and ``suppressed`` is true. People who gave no answer for an attribute form the group
@@ -363,7 +407,8 @@ def aggregate(store: Store, min_cell: int = MIN_CELL) -> list[dict[str, Any]]:
             key = "'all'" if var == "all" else f"coalesce({var}, 'not stated')"
             rows += [(var, *r) for r in cur.execute(
                 f"SELECT {key} AS grp, count(*), avg(theta), avg(level) "
-                "FROM skills_results GROUP BY grp ORDER BY grp").fetchall()]
+                "FROM skills_results WHERE test_id NOT IN (SELECT test_id FROM "
+                "skills_attempts) GROUP BY grp ORDER BY grp").fetchall()]
     finally:
         cur.close()
     out = []

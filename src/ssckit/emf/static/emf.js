@@ -101,6 +101,34 @@
     placeWords();
   });
 
+  // Measurements of the register (lab reports, probes) beside the prediction, in plain words;
+  // the ones above the prediction drawn last, on top.
+  if (el.dataset.measurementsUrl) {
+    map.createPane('measurements').style.zIndex = 640;
+    getJSON(el.dataset.measurementsUrl).then(function (res) {
+      if (!res.ok) { return; }
+      res.body.features.forEach(function (f) {
+        var p = f.properties;
+        var icon = L.divIcon({className: 'measure-mark' +
+                                (p.exceeds_prediction ? ' measure-high' : ''),
+                              iconSize: [20, 20], iconAnchor: [10, 10],
+                              html: p.kind === 'probe' ? 'P' : 'M'});
+        var m = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]],
+                         {pane: 'measurements', icon: icon, keyboard: true}).addTo(map);
+        var box = document.createElement('div');
+        var h = document.createElement('p'); h.className = 'measure-title';
+        h.textContent = p.title;
+        var s = document.createElement('p'); s.textContent = p.summary;
+        box.appendChild(h); box.appendChild(s);
+        m.bindPopup(box, {maxWidth: 280, autoPanPadding: [20, 20]});
+        var mark = m.getElement();
+        mark.setAttribute('role', 'button');
+        mark.setAttribute('aria-label', p.title + ': ' + p.summary);
+        mark.setAttribute('data-measurement', p.id);
+      });
+    });
+  }
+
   function show(data) {
     var box = document.getElementById('point-result');
     var t = box.dataset;
