@@ -55,3 +55,9 @@ class Captions(Answer):
     """Caption jobs and their files."""
 
     jobs: list[dict[str, Any]]
+
+
+class Reviews(Answer):
+    """The manual review checklist of each audited site."""
+
+    sites: list[dict[str, Any]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -543,3 +544,167 @@ async def caption_edit_submit(request: Request, stem: str,
             return _edit_page(request, job, 422, texts=texts, error=str(exc))
     return RedirectResponse(f"/access/captions/{quote(job.stem)}?saved={len(result.cues)}",
                             status_code=303)
+
+
+# -- manual review and the accessibility statement ----------------------------------------------
+#: Verdict labels, in the order the form offers them.
+VERDICT_LABELS = {"pass": N_("Pass"), "fail": N_("Fail"), "na": N_("Not applicable")}
+STATUS_LABELS = {"open": N_("Not reviewed"), "expired": N_("Expired: the page changed"),
+                 "pass": N_("Pass"), "fail": N_("Fail"), "na": N_("Not applicable")}
+
+
+def _review_of(store: Store, site: str) -> Any:
+    from ssckit.access.manual import checklist
+
+    try:
+        return checklist(store, site)
+    except InputError as exc:
+        raise HTTPException(404, exc.message) from None
+
+
+@router.get("/review", response_model=api_models.Reviews)
+def api_review(request: Request,
+               _: Annotated[Principal, Depends(require_role("analyst"))],
+               site: Annotated[str | None, Query(description="only this origin")] = None,
+               ) -> dict[str, Any]:
+    """The manual review checklist of every audited site (or ``site``): per page, the WCAG
+    2.2 A/AA criteria axe-core cannot decide and the elements it left undecided, each with its
+    latest verdict and status (open, expired, pass, fail, na)."""
+    from ssckit.access.manual import audited_sites
+
+    store = get_store(request)
+    sites = [site.rstrip("/")] if site else audited_sites(store)
+    return {"sites": [_review_of(store, s).to_dict() for s in sites]}
+
+
+@pages.get("/access/review", response_class=HTMLResponse)
+def review_index_page(request: Request,
+                      _: Annotated[Principal, Depends(require_role("analyst"))]) -> HTMLResponse:
+    from ssckit.access.manual import audited_sites
+
+    store = get_store(request)
+    reviews = [_review_of(store, s) for s in audited_sites(store)]
+    return render(request, "access/review_index.html", {"reviews": reviews, "tr": gettext})
+
+
+def _review_page(request: Request, url: str, status_code: int = 200,
+                 **context: Any) -> HTMLResponse:
+    from ssckit.access.manual import MAX_NOTE, audited_sites, criterion
+
+    store = get_store(request)
+    site = origin(url)
+    if site not in audited_sites(store):
+        raise HTTPException(404, f"no stored audit of {site}")
+    review = _review_of(store, site)
+    page = review.page(url)
+    if page is None:
+        raise HTTPException(404, f"{url} is not a page of the latest audit of {site}")
+    rules = [i for i in page.items if i.kind == "rule"]
+    crits = [i for i in page.items if i.kind == "criterion"]
+    lang = context.pop("lang", None) or "en"
+    titles = {i.item: (c.title_in(lang) if (c := criterion(i.item)) else i.title)
+              for i in crits}
+    return render(request, "access/review_page.html", {
+        "review": review, "page": page, "rules": rules, "criteria_items": crits,
+        "titles": titles, "verdicts": VERDICT_LABELS, "statuses": STATUS_LABELS,
+        "max_note": MAX_NOTE, "tr": gettext, **context}, status_code=status_code)
+
+
+@pages.get("/access/review/page", response_class=HTMLResponse)
+def review_page(request: Request, _: Annotated[Principal, Depends(require_role("analyst"))],
+                url: Annotated[str, Query(max_length=4000)],
+                saved: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+    from ssckit.core.webkit import request_language
+
+    message = gettext("Verdict saved.") if saved else None
+    return _review_page(request, url, message=message, lang=request_language(request))
+
+
+@pages.post("/access/review/page", response_class=HTMLResponse)
+async def review_submit(request: Request,
+                        principal: Annotated[Principal, Depends(require_role("analyst"))],
+                        ) -> Response:
+    from starlette.datastructures import UploadFile
+
+    from ssckit.access.manual import MAX_EVIDENCE_BYTES, keep_evidence, record_verdict
+    from ssckit.core.webkit import request_language
+
+    async with request.form(max_files=1, max_fields=20) as form:
+        check_csrf(request, str(form.get("csrf_token") or ""))
+        fields = {k: str(form.get(k) or "") for k in
+                  ("url", "kind", "item", "selector", "verdict", "note", "evidence_url",
+                   "ident")}
+        upload = form.get("evidence")
+        data, name = b"", ""
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_EVIDENCE_BYTES + 1)
+            name = upload.filename
+    url = fields["url"]
+    ws, store = get_workspace(request), get_store(request)
+    try:
+        file = digest = None
+        if name:
+            file, digest = keep_evidence(data, name, ws.output_dir)
+        record_verdict(store, origin(url), url, fields["kind"], fields["item"],
+                       fields["verdict"], principal.user.name, selector=fields["selector"],
+                       note=fields["note"].replace("\r\n", "\n"), evidence_file=file,
+                       evidence_sha256=digest, evidence_url=fields["evidence_url"] or None)
+    except InputError as exc:
+        return _review_page(request, url, 422, error=str(exc), failed=fields,
+                            lang=request_language(request))
+    return RedirectResponse(f"/access/review/page?url={quote(url, safe='')}&saved=1"
+                            f"#item-{quote(fields['ident'])}", status_code=303)
+
+
+@pages.get("/access/review/evidence/{name}", response_class=FileResponse)
+def review_evidence(request: Request, name: str,
+                    _: Annotated[Principal, Depends(require_role("analyst"))]) -> FileResponse:
+    from ssckit.access.manual import evidence_dir
+
+    folder = evidence_dir(get_workspace(request).output_dir)
+    if name != Path(name).name or name.startswith(".") or not folder.is_dir() \
+            or name not in {p.name for p in folder.iterdir()}:
+        raise HTTPException(404, "no such evidence file")
+    return FileResponse(folder / name, filename=name, content_disposition_type="attachment")
+
+
+def _statement(request: Request, site: str, language: str | None) -> Any:
+    from ssckit.access.statement import build_statement
+
+    try:
+        return build_statement(get_workspace(request), get_store(request), site,
+                               language=language)
+    except InputError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@pages.get("/access/statement", response_class=HTMLResponse)
+def statement_page(request: Request,
+                   site: Annotated[str, Query(max_length=2000)]) -> HTMLResponse:
+    """The accessibility statement of ``site`` in the reader's language, with the files in the
+    site's language."""
+    from ssckit.access.statement import statement_texts
+    from ssckit.core.webkit import request_language
+
+    st = _statement(request, site, request_language(request))
+    own = _statement(request, site, None).language
+    return render(request, "access/statement.html", {
+        "st": st, "parts": statement_texts(st), "site_language": own, "tr": gettext})
+
+
+@pages.get("/access/statement/file")
+def statement_file(request: Request, site: Annotated[str, Query(max_length=2000)],
+                   format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",  # noqa: A002
+                   language: Annotated[str | None, Query(pattern="^(en|ru|be)$")] = None,
+                   ) -> Response:
+    """The statement as a file (HTML or PDF), in the site's language unless ``language``."""
+    from ssckit.access.statement import render_html, render_pdf
+
+    st = _statement(request, site, language)
+    stem = "accessibility-statement-" + re.sub(r"[^A-Za-z0-9]+", "-",
+                                               st.site.split("://")[-1]).strip("-")
+    if format == "pdf":
+        return Response(render_pdf(st), media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{stem}-{st.language}.pdf"'})
+    return Response(render_html(st), media_type="text/html; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{stem}-{st.language}.html"'})
