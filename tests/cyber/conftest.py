@@ -7,13 +7,17 @@ sent elsewhere.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from ssckit.core.sample import SampleCity
 from ssckit.cyber.locallab import Lab, LocalCA, Site, free_port
@@ -55,6 +59,8 @@ def lab_sites() -> list[Site]:
         Site("plain", host="plain.city.test", plain=True),
         # Misconfigured on purpose: honours client-initiated renegotiation (TLS 1.2 only).
         Site("reneg", host="reneg.city.test", protocols="TLSv1.2", client_renegotiation=True),
+        # Misconfigured on purpose: IPv4 only (no address6, no AAAA for its name).
+        Site("v4only", host="v4only.city.test", ipv6=False),
     ]
 
 
@@ -159,8 +165,10 @@ def mail_ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
 
 
 @pytest.fixture(scope="session")
-def smtp_servers(mail_ca: LocalCA) -> Iterator[dict[str, int]]:
-    """Two aiosmtpd servers on 127.0.0.1: one with STARTTLS, one without."""
+def smtp_servers(mail_ca: LocalCA) -> Iterator[dict[str, Any]]:
+    """Two aiosmtpd servers on 127.0.0.1: one with STARTTLS (also on ::1, same port), one
+    without; ``spki_sha256``: the SHA-256 of the STARTTLS server's public key (its DANE-EE
+    TLSA data, RFC 6698 2.1.2-2.1.3)."""
     pytest.importorskip("aiosmtpd", reason="needs aiosmtpd for the local SMTP server")
     from aiosmtpd.controller import Controller
 
@@ -178,11 +186,20 @@ def smtp_servers(mail_ca: LocalCA) -> Iterator[dict[str, int]]:
     without = Controller(Sink(), hostname="127.0.0.1", port=free_port(),
                          server_hostname="mx.weak.test", ready_timeout=10)
     with_tls.start()
+    with_tls6 = Controller(Sink(), hostname="::1", port=with_tls.port, tls_context=ctx,
+                           require_starttls=False, server_hostname="mail.city.test",
+                           ready_timeout=10)
+    with_tls6.start()
     without.start()
+    cert = x509.load_pem_x509_certificate(crt.read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
     try:
-        yield {"tls": with_tls.port, "plain": without.port}
+        yield {"tls": with_tls.port, "plain": without.port,
+               "spki_sha256": hashlib.sha256(spki).hexdigest()}
     finally:
         with_tls.stop()
+        with_tls6.stop()
         without.stop()
 
 
@@ -208,8 +225,24 @@ def dkim_txt(bits: int) -> str:
 
 
 @pytest.fixture(scope="session")
-def dns_server() -> Iterator[TinyDns]:
+def dns_server(smtp_servers: dict[str, Any]) -> Iterator[TinyDns]:
+    tlsa = f"_{smtp_servers['tls']}._tcp"  # RFC 7672: _25._tcp; the lab's SMTP port here
+    good_tlsa = f"3 1 1 {smtp_servers['spki_sha256']}"
     records = {
+        # DANE (RFC 7672): mail.city.test matches in a signed zone; danebad.test (signed)
+        # publishes a TLSA record that matches nothing; daneplain.test a matching one in an
+        # unsigned zone (unusable). mail.city.test also has an AAAA record (SMTP on ::1).
+        (f"{tlsa}.mail.city.test", "TLSA"): [good_tlsa],
+        ("mail.city.test", "AAAA"): ["::1"],
+        ("danebad.test", "SOA"): ["ns.danebad.test. admin.danebad.test. 1 3600 600 86400 300"],
+        ("danebad.test", "MX"): ["10 mx.danebad.test."],
+        ("mx.danebad.test", "A"): ["127.0.0.1"],
+        (f"{tlsa}.mx.danebad.test", "TLSA"): ["3 1 1 " + "00" * 32],
+        ("daneplain.test", "SOA"): ["ns.daneplain.test. admin.daneplain.test. 1 3600 600 "
+                                    "86400 300"],
+        ("daneplain.test", "MX"): ["10 mx.daneplain.test."],
+        ("mx.daneplain.test", "A"): ["127.0.0.1"],
+        (f"{tlsa}.mx.daneplain.test", "TLSA"): [good_tlsa],
         # Mail authentication: good at city.test, misconfigured on purpose at weak.test
         # (512-bit DKIM key, MTA-STS id empty, TLS-RPT without rua).
         ("mail2026._domainkey.city.test", "TXT"): [dkim_txt(2048)],
@@ -239,7 +272,7 @@ def dns_server() -> Iterator[TinyDns]:
         ("outside.test", "MX"): ["10 mx.outside.test."],
         ("mx.outside.test", "A"): ["192.0.2.25"],  # TEST-NET-1: must never be contacted
     }
-    with TinyDns(records, signed={"city.test"}) as server:
+    with TinyDns(records, signed={"city.test", "danebad.test"}) as server:
         yield server
 
 

@@ -55,6 +55,7 @@ def test_good_service_meets_every_web_requirement(results):
     ("bare", {"https-redirect", "hsts-one-year", "csp-present", "security-txt"}),
     ("badheaders", {"hsts-one-year", "security-txt"}),
     ("reneg", {"tls-renegotiation"}),
+    ("v4only", {"ipv6-web"}),
 ])
 def test_each_misconfigured_service_fails_exactly_what_it_breaks(results, service, broken):
     st = _status(results[service])
@@ -79,7 +80,8 @@ def test_mail_requirements_against_local_dns_and_smtp(dns_server, smtp_servers, 
     weak = ServiceResult("w", "https://w/", findings=dns_evaluate(
         "weak.test", cfg, loopback_only=True, smtp_port=smtp_servers["plain"]))
     sg, sw = _status(good), _status(weak)
-    for req in ("spf-hard-fail", "dmarc-reject", "dnssec", "mail-starttls"):
+    for req in ("spf-hard-fail", "dmarc-reject", "dnssec", "mail-starttls", "mail-dane",
+                "mail-ipv6"):
         assert (sg[req], sw[req]) == (PASS, FAIL), req
 
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 LOOPBACK = "127.0.0.1"
+LOOPBACK6 = "::1"
 
 
 def free_port() -> int:
@@ -208,8 +209,9 @@ class Site:
     HTTPS (else it serves the page); ``plain``: no TLS at all on the TLS port; ``closed``:
     nothing listens (connections are refused); ``files``: more paths served as text/plain
     (e.g. ``/.well-known/mta-sts.txt``); ``client_renegotiation``: honour client-initiated
-    TLS 1.2 renegotiation (a denial-of-service risk, on purpose). Ports of 0 are chosen when
-    the lab starts.
+    TLS 1.2 renegotiation (a denial-of-service risk, on purpose); ``ipv6``: also served on
+    ::1 at the same ports (the target's ``address6``). Ports of 0 are chosen when the lab
+    starts.
     """
 
     name: str
@@ -228,6 +230,7 @@ class Site:
     closed: bool = False
     files: dict[str, str] = field(default_factory=dict)
     client_renegotiation: bool = False
+    ipv6: bool = True
     tls_port: int = 0
     http_port: int = 0
 
@@ -349,6 +352,20 @@ class Lab:
             return s
         raise OSError(f"no free port on {LOOPBACK}")  # pragma: no cover - port 0 always binds
 
+    def _bind6(self, port: int) -> socket.socket:
+        """Listen on [::1]:``port`` (the port the site has on 127.0.0.1)."""
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((LOOPBACK6, port))
+        except OSError:
+            s.close()
+            raise OSError(f"[{LOOPBACK6}]:{port} is taken; the site's IPv6 twin cannot "
+                          "listen") from None
+        s.listen(128)
+        self._socks.append(s)
+        return s
+
     def start(self) -> Lab:
         try:
             for site in self.sites:
@@ -365,6 +382,11 @@ class Lab:
                     ctx = site.tls_context(crt, key)
                 self._listeners[tls.fileno()] = (ctx, _handler(site, redirect=False))
                 self._listeners[http.fileno()] = (None, _handler(site, site.redirect_http))
+                if site.ipv6:
+                    self._listeners[self._bind6(site.tls_port).fileno()] = \
+                        self._listeners[tls.fileno()]
+                    self._listeners[self._bind6(site.http_port).fileno()] = \
+                        self._listeners[http.fileno()]
         except BaseException:
             self.stop()
             raise
@@ -431,6 +453,8 @@ class Lab:
         self.stop()
 
     def targets(self) -> list[dict[str, object]]:
-        """Entries for a targets file: every site, connecting to 127.0.0.1, trusting the CA."""
+        """Entries for a targets file: every site, connecting to 127.0.0.1 (and ::1 where it
+        listens there), trusting the CA."""
         return [{"name": s.name, "url": s.url, "http_url": s.http_url, "address": LOOPBACK,
+                 **({"address6": LOOPBACK6} if s.ipv6 else {}),
                  "ca_bundle": str(self.ca.bundle), "tags": ["local"]} for s in self.sites]

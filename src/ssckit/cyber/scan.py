@@ -15,12 +15,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from ssckit.core.progress import task
 from ssckit.cyber.checks import dns as dns_checks
 from ssckit.cyber.checks import http as http_checks
+from ssckit.cyber.checks import ipv6 as ipv6_checks
 from ssckit.cyber.checks import tls as tls_checks
 from ssckit.cyber.model import Finding, ServiceResult
 from ssckit.cyber.netpolicy import Unreachable, loopback_only_default, resolve
+from ssckit.cyber.shared import SharedWork, once
 from ssckit.cyber.targets import DnsSettings, Target, TargetsFile
 
 
@@ -32,7 +36,10 @@ class ScanOptions:
     ``connect_timeout``: limit per network operation [s]; ``loopback_only``: never contact an
     address outside 127.0.0.0/8 and ::1; ``dkim_selectors``: DKIM selectors looked up on
     every mail domain; ``per_host``: at most this many services of one
-    host (the address connected to) scanned at once, 0 for no limit (politeness).
+    host (the address connected to) scanned at once, 0 for no limit (politeness);
+    ``suite_enumeration``: ``"elimination"`` (few handshakes, with the vulnerability probes;
+    :mod:`ssckit.cyber.checks.tlsscan`) or ``"per-suite"`` (sslyze's one handshake per suite,
+    no vulnerability probes: the scanner before, kept as the reference).
     """
 
     concurrency: int = 8
@@ -42,6 +49,7 @@ class ScanOptions:
     loopback_only: bool = field(default_factory=loopback_only_default)
     now: datetime | None = None
     dkim_selectors: tuple[str, ...] = ()
+    suite_enumeration: str = "elimination"
 
 
 @dataclass
@@ -58,9 +66,20 @@ class Scan:
         return self.started_at.strftime("%Y%m%dT%H%M%S.%f")
 
 
+def _collect_tls(target: Target, ip: str, options: ScanOptions) -> tls_checks.TlsData:
+    if options.suite_enumeration == "per-suite":
+        return tls_checks.collect_per_suite(target.host, target.port, ip,
+                                            ca_bundle=target.ca_bundle,
+                                            timeout=options.connect_timeout)
+    return tls_checks.collect(target.host, target.port, ip, ca_bundle=target.ca_bundle,
+                              timeout=options.connect_timeout)
+
+
 def scan_service(target: Target, dns: DnsSettings | None = None,
-                 options: ScanOptions | None = None) -> ServiceResult:
-    """Run every check on one service."""
+                 options: ScanOptions | None = None,
+                 shared: SharedWork | None = None) -> ServiceResult:
+    """Run every check on one service; ``shared``: the scan's work done once for all its
+    services (an endpoint's TLS scan, an MX host, DNS answers)."""
     options = options or ScanOptions()
     t0 = time.monotonic()
     result = ServiceResult(name=target.name, url=target.url, tags=list(target.tags),
@@ -68,9 +87,15 @@ def scan_service(target: Target, dns: DnsSettings | None = None,
     findings: list[Finding] = []
     try:
         ip = resolve(target.host, target.port, target.address, options.loopback_only)
-        data = tls_checks.collect(target.host, target.port, ip, ca_bundle=target.ca_bundle,
-                                  timeout=options.connect_timeout)
+        data = once(shared, ("tls", target.host, ip, target.port, target.ca_bundle, False,
+                             options.suite_enumeration),
+                    lambda: _collect_tls(target, ip, options))
         findings += tls_checks.evaluate(data, options.now)
+        if options.suite_enumeration != "per-suite":
+            leaf = data.chain[0].public_bytes(Encoding.DER) if data.chain else None
+            findings.append(ipv6_checks.check_web(
+                target.host, target.port, target.address6, leaf,
+                loopback_only=options.loopback_only, timeout=options.connect_timeout))
 
         def pinned(host: str, port: int) -> str:
             own = target.address if host == target.host else None
@@ -87,7 +112,7 @@ def scan_service(target: Target, dns: DnsSettings | None = None,
             findings += dns_checks.evaluate(target.mail_domain, cfg,
                                             loopback_only=options.loopback_only,
                                             smtp_port=target.smtp_port,
-                                            ca_bundle=target.ca_bundle)
+                                            ca_bundle=target.ca_bundle, shared=shared)
     except Unreachable as exc:
         result.error = str(exc)
     except Exception as exc:  # a bug or an unexpected answer must not pass for a clean result
@@ -108,6 +133,7 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
     """
     options = options or ScanOptions()
     tls_checks.prepare()
+    shared = SharedWork()
     started = datetime.now(UTC).replace(tzinfo=None)
     begun: dict[int, float] = {}
     lock = threading.Lock()
@@ -121,7 +147,7 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
         with gate if gate is not None else contextlib.nullcontext():
             with lock:
                 begun[i] = time.monotonic()
-            return scan_service(target, targets.dns, options)
+            return scan_service(target, targets.dns, options, shared)
 
     results: dict[int, ServiceResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, options.concurrency),

@@ -11,6 +11,7 @@ Example::
         url: https://portal.city.example/   # the HTTPS address (port optional, default 443)
         http_url: http://portal.city.example/   # optional; default http://<host>/
         address: 192.0.2.10               # optional; connect here instead of resolving <host>
+        address6: 2001:db8::10            # optional; the IPv6 address (default: <host>'s AAAA)
         mail_domain: city.example          # optional; SPF, DMARC, DNSSEC and MX STARTTLS
         smtp_port: 25                      # optional; port of the MX hosts (default 25)
         ca_bundle: city-ca.pem             # optional; trust anchors (PEM), relative to this file
@@ -64,6 +65,9 @@ class Target(BaseModel):
                                  "the redirect to HTTPS; default http://<host>/.")
     address: str | None = Field(default=None, description="IP address to connect to instead "
                                 "of resolving the host name.")
+    address6: str | None = Field(default=None, description="IPv6 address of the service "
+                                 "for the IPv6 reachability check instead of the host name's "
+                                 "AAAA record.")
     mail_domain: str | None = Field(default=None, description="Mail domain for SPF, DMARC, "
                                     "DNSSEC and MX STARTTLS.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port of the MX hosts.")
@@ -105,6 +109,18 @@ class Target(BaseModel):
                 ipaddress.ip_address(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not an IP address") from None
+        return value
+
+    @field_validator("address6")
+    @classmethod
+    def _address6(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ip = ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address") from None
+            if ip.version != 6:
+                raise ValueError(f"{value!r} is not an IPv6 address") from None
         return value
 
     @property

@@ -1,4 +1,5 @@
-"""DNS and mail checks (dnspython, smtplib): SPF, DMARC, DNSSEC, STARTTLS on the MX hosts.
+"""DNS and mail checks (dnspython, smtplib): SPF, DMARC, DNSSEC, STARTTLS, DANE and IPv6 of
+the MX hosts.
 
 Questions go only to the resolver the targets file names (``dns.nameservers``) or, outside
 loopback-only mode, the system resolver. In loopback-only mode without loopback name servers the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import dns.exception
@@ -18,9 +20,10 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from ssckit.cyber.checks import mailauth, tls
+from ssckit.cyber.checks import dane, ipv6, mailauth, tls
 from ssckit.cyber.model import Check, Finding, Status
 from ssckit.cyber.netpolicy import Unreachable, is_loopback
+from ssckit.cyber.shared import SharedWork, once
 
 SPF = Check("dns.spf", "dns", "SPF record",
             "RFC 7208 (SPF); NCSC-NL factsheet 'Protect domains against spoofed e-mail'",
@@ -36,7 +39,8 @@ STARTTLS = Check("mail.starttls", "mail", "MX offers STARTTLS",
                  "RFC 3207 (SMTP STARTTLS); NCSC-NL TLS guidelines apply to the TLS that follows",
                  "Enable STARTTLS on every MX host with a certificate for its name.")
 
-DNS_CHECKS = (SPF, DMARC, DNSSEC, STARTTLS, *mailauth.MAIL_AUTH_CHECKS)
+DNS_CHECKS = (SPF, DMARC, DNSSEC, STARTTLS, dane.DANE, ipv6.MAIL_IPV6,
+              *mailauth.MAIL_AUTH_CHECKS)
 MAX_MX = 3
 
 
@@ -49,9 +53,10 @@ class DnsConfig:
     mta_sts_port: int = 443
 
 
-def make_resolver(cfg: DnsConfig, loopback_only: bool) -> dns.resolver.Resolver:
-    """A resolver for ``cfg``; raises :class:`Unreachable` (the skip reason) when loopback-only
-    mode forbids it."""
+def make_resolver(cfg: DnsConfig, loopback_only: bool,
+                  shared: SharedWork | None = None) -> dns.resolver.Resolver:
+    """A resolver for ``cfg`` (answers cached for the scan in ``shared``); raises
+    :class:`Unreachable` (the skip reason) when loopback-only mode forbids it."""
     if cfg.nameservers:
         if loopback_only and not all(is_loopback(ns) for ns in cfg.nameservers):
             raise Unreachable("skipped: dns.nameservers are outside the loopback range "
@@ -65,6 +70,8 @@ def make_resolver(cfg: DnsConfig, loopback_only: bool) -> dns.resolver.Resolver:
                               "file (the system resolver is not used)")
         res = dns.resolver.Resolver()
     res.timeout = res.lifetime = cfg.timeout
+    if shared is not None:
+        res.cache = shared.dns_cache
     return res
 
 
@@ -139,13 +146,32 @@ def check_dnssec(res: dns.resolver.Resolver, domain: str) -> Finding:
                          **ev)
 
 
-def _mx_hosts(res: dns.resolver.Resolver, domain: str) -> list[str]:
+def _mx_hosts(res: dns.resolver.Resolver, domain: str) -> tuple[list[str], bool]:
+    """The MX hosts of ``domain`` by preference, and whether the answer was DNSSEC-validated."""
     try:
         answer = res.resolve(domain, "MX")
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return []
+        return [], False
     records = sorted(answer, key=lambda r: r.preference)
-    return [r.exchange.to_text(omit_final_dot=True) for r in records]
+    secure = bool(answer.response.flags & dns.flags.AD)
+    return [r.exchange.to_text(omit_final_dot=True) for r in records], secure
+
+
+def _tlsa(res: dns.resolver.Resolver, host: str, port: int) -> tuple[list[dane.Tlsa], bool]:
+    """TLSA records at ``_<port>._tcp.<host>`` and whether the answer was DNSSEC-validated."""
+    try:
+        answer = res.resolve(f"_{port}._tcp.{host}", "TLSA")
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return [], False
+    records = [dane.Tlsa(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer]
+    return records, bool(answer.response.flags & dns.flags.AD)
+
+
+def _aaaa(res: dns.resolver.Resolver, host: str) -> list[str]:
+    try:
+        return [r.to_text() for r in res.resolve(host, "AAAA")]
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
 
 
 def _address(res: dns.resolver.Resolver, host: str, loopback_only: bool) -> str:
@@ -161,9 +187,12 @@ def _address(res: dns.resolver.Resolver, host: str, loopback_only: bool) -> str:
 
 
 def check_mx(res: dns.resolver.Resolver, domain: str, *, smtp_port: int, timeout: float,
-             loopback_only: bool, ca_bundle: Path | None) -> list[Finding]:
-    """STARTTLS on each MX host (up to :data:`MAX_MX`), then the TLS checks on it."""
-    hosts = _mx_hosts(res, domain)
+             loopback_only: bool, ca_bundle: Path | None,
+             shared: SharedWork | None = None) -> list[Finding]:
+    """STARTTLS on each MX host (up to :data:`MAX_MX`), the TLS checks on it, its DANE TLSA
+    records and its IPv6 reachability. An MX host serving several domains of the scan is
+    scanned once (``shared``)."""
+    hosts, mx_secure = _mx_hosts(res, domain)
     if hosts == [""] or hosts == ["."]:
         return [STARTTLS.result(Status.NOT_APPLICABLE, "null MX: the domain receives no mail")]
     if not hosts:
@@ -174,10 +203,8 @@ def check_mx(res: dns.resolver.Resolver, domain: str, *, smtp_port: int, timeout
                       STARTTLS.reference, STARTTLS.remediation)
         try:
             ip = _address(res, host, loopback_only)
-            with smtplib.SMTP(ip, smtp_port, local_hostname="ssckit.scan",
-                              timeout=timeout) as smtp:
-                smtp.ehlo()
-                offered = smtp.has_extn("starttls")
+            offered = once(shared, ("starttls", host, ip, smtp_port),
+                           partial(_offers_starttls, ip, smtp_port, timeout))
         except Unreachable as exc:
             findings.append(check.result(Status.ERROR, str(exc), mx=host))
             continue
@@ -185,27 +212,42 @@ def check_mx(res: dns.resolver.Resolver, domain: str, *, smtp_port: int, timeout
             reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else str(exc)
             findings.append(check.result(Status.ERROR, f"{host}:{smtp_port}: {reason}", mx=host))
             continue
+        tlsa, tlsa_secure = _tlsa(res, host, smtp_port)
+        findings.append(ipv6.check_mail(host, _aaaa(res, host), smtp_port,
+                                        loopback_only=loopback_only, timeout=timeout))
         if not offered:
             findings.append(check.result(Status.FAIL, f"{host} does not offer STARTTLS",
                                          "mail-no-starttls", mx=host))
+            findings.append(dane.judge(host, tlsa, tlsa_secure=tlsa_secure, mx_secure=mx_secure,
+                                       chain=None, starttls=False))
             continue
         findings.append(check.result(Status.PASS, f"{host} offers STARTTLS", "mail-starttls",
                                      mx=host))
         try:
-            data = tls.collect(host, smtp_port, ip, ca_bundle=ca_bundle, timeout=timeout,
-                               smtp=True)
+            data = once(shared, ("tls", host, ip, smtp_port, ca_bundle, True),
+                        partial(tls.collect, host, smtp_port, ip, ca_bundle=ca_bundle,
+                                timeout=timeout, smtp=True))
         except Unreachable as exc:
             findings.append(check.result(Status.ERROR, f"TLS after STARTTLS: {exc}", mx=host))
             continue
+        findings.append(dane.judge(host, tlsa, tlsa_secure=tlsa_secure, mx_secure=mx_secure,
+                                   chain=data.chain, starttls=True))
         findings += tls.evaluate(data, prefix="mail.", suffix=f"@{host}")
     return findings
 
 
+def _offers_starttls(ip: str, port: int, timeout: float) -> bool:
+    with smtplib.SMTP(ip, port, local_hostname="ssckit.scan", timeout=timeout) as smtp:
+        smtp.ehlo()
+        return smtp.has_extn("starttls")
+
+
 def evaluate(domain: str, cfg: DnsConfig, *, loopback_only: bool, smtp_port: int = 25,
-             ca_bundle: Path | None = None) -> list[Finding]:
-    """SPF, DMARC, DNSSEC, DKIM, MTA-STS, TLS-RPT and MX STARTTLS findings for ``domain``."""
+             ca_bundle: Path | None = None, shared: SharedWork | None = None) -> list[Finding]:
+    """SPF, DMARC, DNSSEC, DKIM, MTA-STS, TLS-RPT and the MX hosts' STARTTLS, TLS, DANE and
+    IPv6 findings for ``domain``."""
     try:
-        res = make_resolver(cfg, loopback_only)
+        res = make_resolver(cfg, loopback_only, shared)
     except Unreachable as exc:
         return [c.result(Status.NOT_APPLICABLE, str(exc)) for c in DNS_CHECKS]
     findings: list[Finding] = []
@@ -219,7 +261,7 @@ def evaluate(domain: str, cfg: DnsConfig, *, loopback_only: bool, smtp_port: int
 
         findings += mailauth.evaluate(res, domain, cfg.dkim_selectors, fetch_policy)
         findings += check_mx(res, domain, smtp_port=smtp_port, timeout=cfg.timeout,
-                             loopback_only=loopback_only, ca_bundle=ca_bundle)
+                             loopback_only=loopback_only, ca_bundle=ca_bundle, shared=shared)
     except (OSError, dns.exception.DNSException) as exc:
         done = {f.check for f in findings}
         reason = f"DNS query failed: {type(exc).__name__}: {exc}"
