@@ -488,16 +488,17 @@ def store_indicator_values(store: Store, report: CampaignReport) -> int:
 
 
 # -- simulated participants -------------------------------------------------------------------
-def true_traits(code: str, seed: int, shift: tuple[float, ...], spread: float = 0.25
+def true_traits(person: int, seed: int, shift: tuple[float, ...], spread: float = 0.25
                 ) -> np.ndarray:
     """A simulated person's trait per DigComp area [SD of theta].
 
-    The person's general trait is drawn from N(0, 1) by ``(seed, CRC-32 of the code)``, so the
-    same code is the same person in the pre and the post campaign; area k adds ``shift[k]``
-    (the planted improvement) plus a personal deviation N(0, ``spread``) drawn from the same
-    seed, so people improve by different amounts.
+    Person ``person`` (the rank of the code in the cohort, in code order) has a general trait
+    drawn from N(0, 1) by ``(seed, person)``, so the same code is the same person in the pre
+    and the post campaign and a simulation does not depend on the random codes drawn; area k
+    adds ``shift[k]`` (the planted improvement) plus a personal deviation N(0, ``spread``)
+    where ``shift[k]`` is not 0, so people improve by different amounts.
     """
-    rng = np.random.default_rng([int(seed), zlib.crc32(code.encode())])
+    rng = np.random.default_rng([int(seed), int(person)])
     theta = rng.normal()
     gain = rng.normal(0.0, spread, len(AREA_IDS))
     planted = np.asarray(shift, dtype=float)
@@ -522,20 +523,20 @@ def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, 
                       lang: str = "en") -> int:
     """Every code of the cohort without an attempt takes the test as a simulated person
     (:func:`true_traits`); attempts and results are stored marked as simulated. Return how
-    many attempts were added."""
+    many attempts were added. Simulate after all codes are issued: a person is the rank of
+    the code in the cohort."""
     tb = res.question_bank()
     cfg = c.mix.cat_config()
     with store.cursor() as cur:
         done = {r[0] for r in cur.execute("SELECT code FROM skills_attempts WHERE "
                                           "campaign_id = ?", [c.campaign_id]).fetchall()}
-    people = [p for p in participants(store, c) if p["code"] not in done]
+    people = [(k, p) for k, p in enumerate(participants(store, c)) if p["code"] not in done]
     now = _now()
     tests, results, attempts = [], [], []
-    for p in people:
+    for k, p in people:
         code = p["code"]
-        rng = np.random.default_rng([int(seed), zlib.crc32(code.encode()),
-                                     zlib.crc32(c.campaign_id.encode())])
-        state = simulate_attempt(tb, cfg, true_traits(code, seed, shift), rng,
+        rng = np.random.default_rng([int(seed), k, zlib.crc32(c.campaign_id.encode())])
+        state = simulate_attempt(tb, cfg, true_traits(k, seed, shift), rng,
                                  int(rng.integers(2**31)))
         test_id = res.new_test_id()
         r = res.score_test(tb, state)

@@ -1,0 +1,251 @@
+"""Assessment campaigns through the CLI: codes, simulated pre/post campaigns, the before/after
+report recovering a planted improvement, indicator values; the paired-change statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ssckit.cli import cli
+from ssckit.core.errors import InputError
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from ssckit.skills import results
+from ssckit.skills.cohort import latent_scores, paired_change
+
+#: The improvement planted in the post campaign per DigComp area 1-5 [SD of theta].
+SHIFT = (0.3, 0.5, 0.4, 0.6, 0.2)
+N_PEOPLE = 500
+
+
+def make_workspace(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    ring = [[500000, 3500000], [505000, 3500000], [505000, 3505000], [500000, 3505000],
+            [500000, 3500000]]
+    (root / "boundary.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Testville"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    (root / "city.yaml").write_text(yaml.safe_dump({
+        "name": "Testville", "country": "Testland", "year": 2026, "crs": "EPSG:32636",
+        "boundary": "boundary.geojson", "synthetic": True}), encoding="utf-8")
+    return root
+
+
+def people_csv(path: Path, n: int) -> Path:
+    """Attributes of n participants: sex, age group, region, disability (some not stated)."""
+    rng = np.random.default_rng(3)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["age_group", "sex", "region", "disability"])
+        for _ in range(n):
+            w.writerow([rng.choice(results.AGE_GROUPS[:6]), rng.choice(["F", "M", ""]),
+                        rng.choice(["North", "South"]), rng.choice(["yes", "no", "no", "no"])])
+    return path
+
+
+def run(*args: str) -> str:
+    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def campaigns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with a pre and a post campaign of 500 simulated people, the post one with
+    the planted improvement :data:`SHIFT`."""
+    ws = make_workspace(tmp_path_factory.mktemp("campaign") / "city")
+    w = ["-w", str(ws)]
+    run("skills", "campaign", "create", "teachers-pre", "--name", "Teachers, before",
+        "--group", "Teachers of the region", "--opens", "2026-01-01", "--closes",
+        "2026-12-31", *w)
+    people = people_csv(ws / "people.csv", N_PEOPLE)
+    out = run("skills", "campaign", "codes", "teachers-pre", "--attributes", str(people),
+              "--base-url", "https://skills.example", *w)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == N_PEOPLE and len({r["code"] for r in rows}) == N_PEOPLE
+    assert rows[0]["link"] == f"https://skills.example/skills/join/teachers-pre?code={rows[0]['code']}"
+    run("skills", "campaign", "create", "teachers-post", "--name", "Teachers, after",
+        "--group", "Teachers of the region", "--pre", "teachers-pre", "--opens", "2026-01-01",
+        "--closes", "2026-12-31", *w)
+    post_codes = list(csv.DictReader(io.StringIO(run("skills", "campaign", "codes",
+                                                     "teachers-post", *w))))
+    assert [r["code"] for r in post_codes] == [r["code"] for r in rows]  # one cohort
+    run("skills", "campaign", "simulate", "teachers-pre", "--seed", "5", *w)
+    run("skills", "campaign", "simulate", "teachers-post", "--seed", "5", "--shift",
+        ",".join(map(str, SHIFT)), *w)
+    return ws
+
+
+def test_report_recovers_the_planted_improvement(campaigns: Path) -> None:
+    """Each score's interval covers its planted change: the overall score's 95 % interval, and
+    the five areas' 99 % intervals (Bonferroni: about 95 % for the five together)."""
+    rep = json.loads(run("skills", "campaign", "report", "teachers-post", "--format", "json",
+                         "-w", str(campaigns)))
+    areas = json.loads(run("skills", "campaign", "report", "teachers-post", "--format", "json",
+                           "--level", "0.99", "-w", str(campaigns)))["change"]
+    assert rep["progress"] == {"codes": N_PEOPLE, "started": N_PEOPLE, "finished": N_PEOPLE,
+                               "in_progress": 0}
+    assert rep["simulated"] and rep["campaign"]["sample"] == "non-probability"
+    change = {c["score"]: c for c in rep["change"]}
+    planted = {"overall": float(np.mean(SHIFT)), **{f"area{a}": s for a, s in
+                                                     zip(range(1, 6), SHIFT, strict=True)}}
+    for score, truth in planted.items():
+        c = change[score] if score == "overall" else next(x for x in areas
+                                                           if x["score"] == score)
+        assert c["n"] == N_PEOPLE
+        assert c["ci_low"] <= truth <= c["ci_high"], (score, truth, c)
+        if truth >= 0.4:  # detected with power > 0.99 at SE ~ 0.09
+            assert c["ci_low"] > 0, (score, c)
+        assert c["d_z"] > 0 and c["moved_up"] > c["moved_down"]
+    # the pre campaign's people are N(0, 1): its fitted mean is near 0 in every area
+    for c in rep["change"]:
+        assert abs(c["mean_before"]) < 0.25
+    # areas with a larger planted gain show a larger estimated change
+    est = [change[f"area{a}"]["mean_change"] for a in range(1, 6)]
+    assert np.corrcoef(est, SHIFT)[0, 1] > 0.7
+
+
+def test_report_by_group_and_csv_export(campaigns: Path) -> None:
+    w = ["-w", str(campaigns)]
+    rep = json.loads(run("skills", "campaign", "report", "teachers-pre", "--format", "json",
+                         *w))
+    assert rep["change"] == []  # a pre campaign has nothing to compare with
+    groups = {(g["variable"], g["group"]): g for g in rep["groups"]}
+    everyone = groups[("all", "all")]
+    assert everyone["n"] == N_PEOPLE
+    assert everyone["mean_low"] < everyone["mean_theta"] < everyone["mean_high"]
+    assert {k[0] for k in groups} == {"all", "age_group", "sex", "region", "disability"}
+    assert ("sex", "not stated") in groups
+    assert sum(g["n"] for (v, _), g in groups.items() if v == "sex") == N_PEOPLE
+    text = run("skills", "campaign", "report", "teachers-post", "--format", "csv", *w)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["score"] for r in rows] == ["overall", "area1", "area2", "area3", "area4",
+                                          "area5"]
+    assert {"mean_change", "ci_low", "ci_high", "d_z", "moved_up", "pre_campaign"} <= set(rows[0])
+    table = run("skills", "campaign", "report", "teachers-post", *w)
+    assert "Change since teachers-pre" in table and "non-probability" in table
+
+
+def test_campaign_results_are_indicator_values_apart_from_the_survey(campaigns: Path) -> None:
+    run("skills", "campaign", "report", "teachers-post", "-w", str(campaigns))
+    with Store.open(Workspace.load(campaigns).store_path) as store:
+        values = store.query_values(indicator_prefix="skills:campaign:")
+        city = store.query_values(indicator_prefix="skills:", entity="city")
+    assert values and not city
+    # (the pre campaign's report of the test before also stored its values)
+    assert {v.entity for v in values} == {"campaign:teachers-post", "campaign:teachers-pre"}
+    values = [v for v in values if v.entity == "campaign:teachers-post"]
+    assert all(v.source["sample"] == "non-probability" and v.quality == "D" for v in values)
+    by = {(v.indicator, json.dumps(v.breakdown, sort_keys=True)): v for v in values}
+    share = by[("skills:campaign:intermediate_or_above", "{}")]
+    assert share.unit == "%" and share.source["ci_low"] <= share.value <= share.source["ci_high"]
+    assert ("skills:campaign:mean_theta", '{"sex": "F"}') in by
+    change = by[("skills:campaign:change:area4", "{}")]
+    assert change.source["ci_low"] <= SHIFT[3] <= change.source["ci_high"]
+    assert change.source["pre_campaign"] == "teachers-pre"
+
+
+def test_status_and_bad_input_are_one_line(campaigns: Path) -> None:
+    w = ["-w", str(campaigns)]
+    status = json.loads(run("skills", "campaign", "status", "--format", "json", *w))
+    assert {s["id"] for s in status} == {"teachers-pre", "teachers-post"}
+    for args, message in [
+        (["skills", "campaign", "report", "nope"], "no campaign 'nope'; known: "),
+        (["skills", "campaign", "create", "x1", "--name", "X", "--opens", "2026-02-01",
+          "--closes", "2026-01-01"], "is before the opening"),
+        (["skills", "campaign", "create", "x2", "--name", "X", "--opens", "2026-01-01",
+          "--closes", "2026-02-01", "--performance-share", "0.2"], "no performance tasks"),
+        (["skills", "campaign", "create", "Bad Id", "--name", "X", "--opens", "2026-01-01",
+          "--closes", "2026-02-01"], "lower-case letters"),
+        (["skills", "campaign", "create", "x3", "--name", "X", "--opens", "2026-01-01",
+          "--closes", "2026-02-01", "--area-shares", "0.5,0.5"], "give 5 shares"),
+        (["skills", "campaign", "codes", "teachers-post", "--count", "3"], "uses its codes"),
+    ]:
+        r = CliRunner().invoke(cli, [*args, *w])
+        assert isinstance(r.exception, InputError), r.output
+        assert message in str(r.exception) and "\n" not in str(r.exception)
+    bad = campaigns / "bad.csv"
+    bad.write_text("age_group,sex\n25-34,X\n", encoding="utf-8")
+    # the installed command prints one line and exits 2
+    r = subprocess.run([str(Path(sys.executable).with_name("ssckit")), "skills", "campaign",
+                        "codes", "teachers-pre", "--attributes", str(bad), *w],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    out = (r.stderr + r.stdout).strip()
+    assert len(out.splitlines()) == 1 and "line 2 field 'sex'" in out and "F, M" in out, out
+
+
+def _fixed_form(rng: np.random.Generator, theta: np.ndarray, a: np.ndarray, d: np.ndarray
+                ) -> np.ndarray:
+    p = 1 / (1 + np.exp(-(np.outer(theta, a) + d)))
+    return (rng.random(p.shape) < p).astype(float)
+
+
+def test_latent_mean_is_not_shrunk() -> None:
+    """The EM-fitted group mean recovers a shifted population mean from six items, where the
+    mean of EAPs under the N(0, 1) prior would be pulled towards 0."""
+    rng = np.random.default_rng(0)
+    a, d = np.array([1.2, 0.9, 1.5, 1.1, 0.8, 1.3]), np.array([0.5, -0.3, 0.0, 1.0, -1.0, 0.2])
+    theta = rng.normal(0.8, 1.0, 4000)
+    fit = latent_scores(_fixed_form(rng, theta, a, d), a, d)
+    assert fit.mu == pytest.approx(0.8, abs=0.07)
+    assert fit.sigma == pytest.approx(1.0, abs=0.1)
+    assert fit.eap.mean() == pytest.approx(fit.mu, abs=1e-4)
+
+
+def test_paired_change_interval_covers_at_the_nominal_rate() -> None:
+    """Over 200 simulated before/after studies (300 people, 5 items, true mean gain 0.4 with
+    individual spread 0.3) the 95 % interval covers the true gain about 95 % of the time."""
+    rng = np.random.default_rng(1)
+    a, d = np.array([1.2, 0.9, 1.5, 1.1, 0.8]), np.array([0.5, -0.3, 0.0, 1.0, -1.0])
+    covered, changes = 0, []
+    for _ in range(200):
+        before = rng.normal(0, 1, 300)
+        after = before + 0.4 + rng.normal(0, 0.3, 300)
+        pc = paired_change(_fixed_form(rng, before, a, d), _fixed_form(rng, after, a, d), a, d)
+        covered += pc.ci_low <= 0.4 <= pc.ci_high
+        changes.append(pc.mean_change)
+    # binomial(200, 0.95): 95 % of studies land in 184..196
+    assert 182 <= covered <= 198, covered
+    assert np.mean(changes) == pytest.approx(0.4, abs=0.02)
+
+
+def test_paired_change_without_change_and_effect_size() -> None:
+    rng = np.random.default_rng(2)
+    a, d = np.full(8, 1.0), np.linspace(-1.5, 1.5, 8)
+    theta = rng.normal(0, 1, 600)
+    pc = paired_change(_fixed_form(rng, theta, a, d), _fixed_form(rng, theta, a, d), a, d)
+    assert pc.ci_low < 0 < pc.ci_high and abs(pc.d_z) < 0.15
+    # people missing on one occasion are left out of the pairs
+    xb = _fixed_form(rng, theta, a, d)
+    xb[:100] = np.nan
+    assert paired_change(xb, _fixed_form(rng, theta, a, d), a, d).n == 500
+
+
+def test_simulated_people_are_the_same_in_pre_and_post() -> None:
+    from ssckit.skills.campaign import true_traits
+
+    pre = true_traits(17, 5, (0,) * 5)
+    post = true_traits(17, 5, SHIFT)
+    assert np.all(pre == pre[0])  # one general trait before the training
+    assert np.allclose(post - pre, SHIFT, atol=1.5)  # a personal gain around the planted one
+    assert not np.allclose(true_traits(18, 5, (0,) * 5), pre)
+    gains = np.array([true_traits(k, 5, SHIFT) - true_traits(k, 5, (0,) * 5)
+                      for k in range(2000)])
+    assert np.allclose(gains.mean(axis=0), SHIFT, atol=0.03)
+
+
+def test_campaign_commands_have_examples() -> None:
+    for args in (["campaign", "create"], ["campaign", "codes"], ["campaign", "status"],
+                 ["campaign", "report"], ["campaign", "simulate"], ["dif"]):
+        r = CliRunner().invoke(cli, ["skills", *args, "--help"])
+        assert r.exit_code == 0 and "Example: ssckit skills " + " ".join(args) in r.output
