@@ -171,3 +171,137 @@ def limits(freq_mhz: float, workspace_dir: Path | None, fmt: str) -> None:
         t.add_row(r["name"], "—" if r["limit_w_m2_at_freq"] is None else
                   f"{r['limit_w_m2_at_freq']:.4g} W/m²", r["covers"], r["source"])
     console.print(t)
+
+
+# -- residents' measurement requests (ssckit.emf.requests) ---------------------------------------
+@emf.group("requests", epilog="Example: ssckit emf requests list -w sample-city")
+def requests_group() -> None:
+    """Residents' EMF measurement requests: the queue, assigning, scheduling, closing."""
+
+
+def _request_row(r: dict) -> dict:
+    return {"ref": r["ref"], "status": r["status"],
+            "received_at": r["received_at"].isoformat(timespec="minutes"),
+            "channel": r["channel"], "address": r["address"], "place": r["place"],
+            "lat": r["lat"], "lon": r["lon"], "lang": r["lang"],
+            "consent_publish": r["consent_publish"], "assignee": r["assignee"],
+            "scheduled_for": r["scheduled_for"].isoformat() if r["scheduled_for"] else None,
+            "e_v_m": r["e_v_m"], "percent_of_limit": r["percent_of_limit"],
+            "report_file": r["report_file"], "lab_report": r["lab_report"]}
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _notify(ws: Workspace, store: Store, ref: str) -> None:
+    from ssckit.emf.requests import send_notices
+
+    sent = send_notices(ws, store, ref)
+    if sent is not None and (sent["sent"] or sent["failed"]):
+        console.print(f"e-mail to the resident: {sent['sent']} sent, {sent['failed']} failed")
+
+
+@requests_group.command("list", epilog="Example: ssckit emf requests list --status received")
+@click.option("--status", type=click.Choice(["received", "assigned", "scheduled", "done"]),
+              help="Only requests in this state.")
+@format_option("table", "json")
+@with_store
+def requests_list(status: str | None, fmt: str, ws: Workspace, store: Store) -> None:
+    """The queue of measurement requests, oldest first."""
+    from ssckit.emf.requests import list_requests
+
+    rows = [_request_row(r) for r in list_requests(store, status)]
+    if fmt == "json":
+        click.echo(json.dumps({"requests": rows}, indent=2, ensure_ascii=False))
+        return
+    t = Table(title=f"EMF measurement requests — {ws.label}")
+    for col in ("ref", "received", "status", "address", "engineer", "visit", "result"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["ref"], r["received_at"], r["status"], r["address"], r["assignee"] or "",
+                  r["scheduled_for"] or "", "" if r["e_v_m"] is None else
+                  f"{r['e_v_m']:g} V/m, {r['percent_of_limit']:g} %")
+    console.print(t)
+
+
+@requests_group.command("assign", epilog="Example: ssckit emf requests assign EMF-2026-0001 "
+                                         "--to ada")
+@click.argument("ref")
+@click.option("--to", "assignee", required=True, help="User name of an analyst.")
+@with_store
+def requests_assign(ref: str, assignee: str, ws: Workspace, store: Store) -> None:
+    """Give a request to an analyst."""
+    from ssckit.emf.requests import assign_request
+
+    r = assign_request(store, ref, assignee, _actor())
+    console.print(f"{r['ref']}: {r['status']}, engineer {r['assignee']}")
+    _notify(ws, store, ref)
+
+
+@requests_group.command("schedule", epilog="Example: ssckit emf requests schedule "
+                                           "EMF-2026-0001 --date 2026-12-15")
+@click.argument("ref")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Day of the visit (YYYY-MM-DD).")
+@with_store
+def requests_schedule(ref: str, day, ws: Workspace, store: Store) -> None:
+    """Set the day of the measurement visit; the resident is told by e-mail."""
+    from ssckit.emf.requests import schedule_request
+
+    r = schedule_request(store, ref, day.date(), _actor())
+    console.print(f"{r['ref']}: {r['status']} for {r['scheduled_for'].isoformat()}")
+    _notify(ws, store, ref)
+
+
+@requests_group.command("close", epilog="Example: ssckit emf requests close EMF-2026-0001 "
+                                        "--e-v-m 1.2 --percent-of-limit 0.19 --report lab.pdf")
+@click.argument("ref")
+@click.option("--e-v-m", type=float, required=True,
+              help="Measured total electric field strength [V/m].")
+@click.option("--percent-of-limit", type=float, required=True,
+              help="Measured total exposure ratio × 100 [% of the limit].")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="The lab report (PDF) to attach.")
+@click.option("--lab-report", help="Reference of the lab report in the measurement register.")
+@with_store
+def requests_close(ref: str, e_v_m: float, percent_of_limit: float, report: Path | None,
+                   lab_report: str | None, ws: Workspace, store: Store) -> None:
+    """Record the result and close the request; the resident is told by e-mail, and the
+    result is shown on the public map if they agreed."""
+    from ssckit.emf.requests import close_request
+
+    data = None
+    if report is not None:
+        try:
+            data = report.read_bytes()
+        except OSError as exc:
+            raise InputError(str(report), None, f"cannot read the report: {exc.strerror}") \
+                from None
+    r = close_request(ws, store, ref, e_v_m=e_v_m, percent_of_limit=percent_of_limit,
+                      actor=_actor(), report=data, lab_report=lab_report)
+    console.print(f"{r['ref']}: done, {r['e_v_m']:g} V/m, {r['percent_of_limit']:g} % of the "
+                  f"limit" + (" (published on the map)" if r["consent_publish"] else ""))
+    _notify(ws, store, ref)
+
+
+@requests_group.command("import", epilog="Example: ssckit emf requests import letters.csv")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_store
+def requests_import(file: Path, ws: Workspace, store: Store) -> None:
+    """Queue requests received by post, phone or e-mail (CSV: reference, received_at, address,
+    lat, lon, language, consent_publish; optional place, email, reason, channel); prints the
+    private status link of each new one, to send to the resident."""
+    from ssckit.emf.requests import import_requests_csv, request_settings, status_link
+
+    new = import_requests_csv(store, file)
+    settings = request_settings(ws)
+    for ref, token in new:
+        console.print(f"{ref}: {status_link(settings, token)}", soft_wrap=True)
+        _notify(ws, store, ref)
+    console.print(f"{len(new)} new request(s) queued")

@@ -9,11 +9,15 @@ from ssckit.core.workspace import Workspace
 
 def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     """Every site of ``inputs.radio.sites`` and ``inputs.emf.extra_sites`` checked; report and
-    maps written to ``outputs/emf``; EN:EN:EQ:1C and per-site ratios returned."""
+    maps written to ``outputs/emf``; EN:EN:EQ:1C and per-site ratios returned. Requests
+    received by post or phone (``inputs.emf.requests``, CSV) not yet queued are queued."""
     from ssckit.emf.outputs import write_outputs
     from ssckit.emf.run import emf_values, run_check
 
-    del store
+    if (requests := ws.input_path("emf", "requests")) is not None:
+        from ssckit.emf.requests import import_requests_csv
+
+        import_requests_csv(store, requests)
     if ws.input_path("radio", "sites") is None and ws.input_path("emf", "extra_sites") is None:
         return []
     run = run_check(ws)

@@ -45,7 +45,8 @@ class EmfSettings(BaseModel):
     multiply power density by (1 + Γ)² = 2.56 for Γ = 0.6 (true, conservative);
     power_reduction_factor: the actual-maximum factor F_PR for massive-MIMO sites, 0 < F ≤ 1
     (1: off, full power); heights_m: heights above ground of the exposure maps ([1.5], each
-    0..300 m).
+    0..300 m); requests: residents' measurement requests (rate limit, public URL, SMTP;
+    see :class:`ssckit.emf.requests.RequestSettings`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -57,6 +58,8 @@ class EmfSettings(BaseModel):
     power_reduction_factor: float = Field(default=1.0, gt=0, le=1)
     heights_m: list[Annotated[float, Field(ge=0, le=300)]] = Field(
         default_factory=lambda: [EVALUATION_HEIGHT_M], min_length=1)
+    #: residents' measurement requests: checked by ``ssckit.emf.requests.RequestSettings``
+    requests: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def reflection_factor(self) -> float:

@@ -21,8 +21,10 @@ def write_sample(city: SampleCity) -> SampleInputs:
     rooftops, accessible = write_sample_rooftops(city.root, city.centre_xy, city.crs)
     register = dict(zip(("lab_reports", "probes"), write_sample_register(
         city.root, city.crs, rooftops, max(city.years)), strict=True))
+    requests = write_sample_requests(city)
     return SampleInputs(
-        inputs={**register, "extra_sites": rooftops, "accessible": accessible},
+        inputs={**register, "extra_sites": rooftops, "accessible": accessible,
+                "requests": requests},
         settings={
             "limit_set": "sampleland-national",
             "report_limit_sets": ["icnirp2020-public"],
@@ -75,3 +77,28 @@ def write_sample_rooftops(root: Path, centre: tuple[float, float], crs: str
         w.writeheader()
         w.writerows(accessible)
     return "rooftop_sites.csv", "accessible.csv"
+
+
+def write_sample_requests(city: SampleCity) -> str:
+    """Two residents' measurement requests received by post, still waiting in the queue
+    (``emf_requests.csv``): one in the first district, one in the second, in Russian and in
+    English; the first resident agrees to publish the result."""
+    to_ll = Transformer.from_crs(city.crs, "EPSG:4326", always_xy=True)
+    year = max(city.years)
+    rows = []
+    for i, (name, geom) in enumerate(city.town.districts[:2]):
+        pt = geom.representative_point()
+        lon, lat = to_ll.transform(pt.x, pt.y)
+        rows.append({"reference": f"EMF-{year}-{i + 1:04d}",
+                     "received_at": f"{year}-11-{3 + 7 * i:02d}T10:00",
+                     "address": f"{name}, {12 + 5 * i} Main Street, flat {3 + i}",
+                     "lat": round(lat, 6), "lon": round(lon, 6), "place": name,
+                     "language": ("ru", "en")[i], "consent_publish": ("yes", "no")[i],
+                     "email": "", "reason": ("A new antenna on the roof across the street",
+                                             "Children's room faces a mast")[i],
+                     "channel": "post"})
+    with open(city.root / "emf_requests.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return "emf_requests.csv"

@@ -16,24 +16,44 @@ import json
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
 
-from ssckit.core import maptiles
+from ssckit.core import auth, maptiles
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
-from ssckit.core.i18n import N_, format_number, gettext
-from ssckit.core.webkit import get_store, get_workspace, render
+from ssckit.core.i18n import N_, format_date, format_number, gettext
+from ssckit.core.webkit import (
+    Principal,
+    check_csrf,
+    client_address,
+    csrf_token,
+    current_principal,
+    get_store,
+    get_workspace,
+    render,
+    request_language,
+    require_role,
+)
 from ssckit.core.workspace import Workspace
+from ssckit.emf import requests as rq
 from ssckit.emf.exposure import Transmitters, exposure_ratios
 from ssckit.emf.limits import LimitSet
 from ssckit.emf.register_web import public_rows
@@ -679,3 +699,299 @@ def emf_page(request: Request) -> HTMLResponse:
         "map_config": config, "map_error": map_error,
         "measurements": public_rows(ws, get_store(request)) if sites else [],
     }, status_code=200)
+
+
+# -- residents' measurement requests (ssckit.emf.requests) --------------------------------------
+NAV.append((N_("Measurement requests"), "/emf/requests", "analyst"))
+#: Headers of the private status page: not cached, its address never sent on as a referrer.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                   "X-Robots-Tag": "noindex, nofollow"}
+_REQUEST_FIELDS = ("address", "place", "lat", "lon", "email", "reason", "consent_publish")
+
+
+def _inside_city(ws: Workspace) -> Callable[[float, float], bool]:
+    """Whether a WGS 84 place [degrees] is in the city: its boundary, 500 m around."""
+    fc, _ = areas(ws)
+    shapes = [shape(f["geometry"]) for f in fc["features"] if f["properties"]["kind"] ==
+              "boundary"]
+    if not shapes:
+        return lambda lat, lon: True
+    area = shapely.union_all(shapes).buffer(0.005)
+    return lambda lat, lon: bool(area.contains(shapely.Point(lon, lat)))
+
+
+def _request_map_config(ws: Workspace) -> dict[str, Any] | None:
+    try:
+        fc, _ = areas(ws)
+    except InputError:
+        return None
+    if not fc["features"]:
+        return None
+    w, s, e, n = shapely.total_bounds([shape(f["geometry"]) for f in fc["features"]])
+    return {"bounds": [[s, w], [n, e]], "areas_url": "/api/v1/emf/areas.geojson",
+            "max_zoom": maptiles.MAX_ZOOM - 4,
+            "text": {"zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
+                     "chosen": gettext("Chosen place: {lat}, {lon}"),
+                     "no_leaflet": gettext("The interactive map needs Leaflet (Debian package "
+                                           "libjs-leaflet); search for a place instead.")}}
+
+
+def _request_form(request: Request, form: dict[str, str], errors: dict[str, str],
+                  status_code: int = 200, headers: dict[str, str] | None = None
+                  ) -> HTMLResponse:
+    ws = get_workspace(request)
+    try:
+        places = areas(ws)[1]
+    except InputError:
+        places = ()
+    return render(request, "emf/request_form.html", {
+        "form": {k: form.get(k, "") for k in _REQUEST_FIELDS}, "errors": errors,
+        "place_names": [p["name"] for p in places], "csrf_token": csrf_token(request),
+        "map_config": _request_map_config(ws), "max_reason": rq.MAX_REASON_CHARS,
+    }, status_code=status_code, headers=headers)
+
+
+@pages.get("/emf/request", response_class=HTMLResponse)
+def request_form_page(request: Request) -> HTMLResponse:
+    """The public form of a measurement request (``?lat=&lon=`` or ``?place=`` fill it)."""
+    qp = request.query_params
+    return _request_form(request, {k: (qp.get(k) or "")[:100] for k in ("lat", "lon", "place")}
+                         | {"consent_publish": "yes"}, {})
+
+
+@pages.post("/emf/request", response_class=HTMLResponse)
+def request_submit(
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    place: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    consent_publish: Annotated[str, Form()] = "",
+) -> Response:
+    """Check and queue a request; its private status page comes next."""
+    check_csrf(request, csrf_token)
+    ws, store = get_workspace(request), get_store(request)
+    fields = {"address": address[:400], "place": place[:200], "lat": lat[:40],
+              "lon": lon[:40], "email": email[:300], "reason": reason[:rq.MAX_REASON_CHARS + 1],
+              "consent_publish": consent_publish[:10]}
+    errors: dict[str, str] = {}
+    point: dict[str, float | None] = {}
+    for name in ("lat", "lon"):
+        point[name], err = parse_form_number(name, fields[name])
+        if err:
+            errors[name] = err
+    if not errors and (point["lat"] is None) != (point["lon"] is None):
+        errors["lon" if point["lon"] is None else "lat"] = gettext(
+            "Give both latitude and longitude (WGS 84 degrees), or search for a place.")
+    try:
+        _, places = areas(ws)
+        inside = _inside_city(ws)
+    except InputError:
+        places, inside = (), (lambda la, lo: True)
+
+    def find(q: str) -> dict[str, Any] | None:
+        found = search_places(places, q, limit=1)
+        return found[0] if found else None
+
+    given = (None, None) if errors else (point["lat"], point["lon"])
+    form, more = rq.check_request_form(fields, *given, request_language(request), find, inside)
+    if errors and not fields["place"]:
+        more.pop("place", None)
+    errors |= more
+    if errors or form is None:
+        return _request_form(request, fields, errors, 422)
+    if current_principal(request) is None:
+        wait = auth.take_rate_slot(store, rq.RATE_KIND, client_address(request),
+                                   rq.request_settings(ws).per_client_per_day, timedelta(days=1))
+        if wait is not None:
+            return _request_form(request, fields, {"form": gettext(
+                "Too many requests were sent from your address today. Try again in {hours} "
+                "hours.").format(hours=wait // 3600 + 1)}, 429, {"Retry-After": str(wait)})
+    ref, token = rq.create_request(store, form)
+    rq.send_notices(ws, store, ref, token)
+    return RedirectResponse(f"/emf/request/status/{token}?new=1", status_code=303)
+
+
+def _timeline(req: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The steps of a request as its resident sees them (no names of staff)."""
+    when = {}
+    for ev in events:
+        when.setdefault(ev["action"], ev["happened_at"])
+    reached = rq.STATUSES.index(req["status"])
+    out = []
+    for i, status in enumerate(rq.STATUSES):
+        day = when.get(status) if i <= reached else None
+        out.append({"status": status, "label": gettext(rq.STATUS_LABELS[status]),
+                    "reached": i <= reached, "current": i == reached,
+                    "date": format_date(day) if day else ""})
+    return out
+
+
+def _result_text(req: dict[str, Any]) -> str:
+    return gettext("Measured electric field: {e} V/m, that is {p} of the limit.").format(
+        e=format_number(req["e_v_m"]), p=plain_percent(req["percent_of_limit"]))
+
+
+@pages.get("/emf/request/status/{token}", response_class=HTMLResponse)
+def request_status_page(request: Request, token: str) -> HTMLResponse:
+    """The resident's private page: where the request stands, and its result once done."""
+    req = rq.request_for_token(get_store(request), token)
+    if req is None:
+        raise HTTPException(404, gettext("There is no request behind this link; check that the "
+                                         "whole link was copied."))
+    events = rq.request_events(get_store(request), req["ref"])
+    return render(request, "emf/request_status.html", {
+        "req": req, "timeline": _timeline(req, events), "token": token,
+        "new": request.query_params.get("new") == "1",
+        "scheduled": format_date(req["scheduled_for"]) if req["scheduled_for"] else "",
+        "result": _result_text(req) if req["status"] == "done" else "",
+        "has_report": rq.report_path(get_workspace(request), req) is not None,
+    }, headers=PRIVATE_HEADERS)
+
+
+def _pdf(path: Path | None) -> Response:
+    if path is None:
+        raise HTTPException(404, gettext("This request has no report file."))
+    return FileResponse(path, media_type="application/pdf", headers=PRIVATE_HEADERS)
+
+
+@pages.get("/emf/request/status/{token}/report.pdf")
+def request_status_report(request: Request, token: str) -> Response:
+    req = rq.request_for_token(get_store(request), token)
+    if req is None:
+        raise HTTPException(404, gettext("There is no request behind this link; check that the "
+                                         "whole link was copied."))
+    return _pdf(rq.report_path(get_workspace(request), req))
+
+
+Analyst = Annotated[Principal, Depends(require_role("analyst"))]
+
+
+@pages.get("/emf/requests", response_class=HTMLResponse)
+def requests_queue_page(request: Request, _: Analyst) -> HTMLResponse:
+    """The analysts' queue of measurement requests, open ones first."""
+    store = get_store(request)
+    rows = rq.list_requests(store)
+    rows.sort(key=lambda r: (r["status"] == "done", r["received_at"]))
+    return render(request, "emf/requests_queue.html", {
+        "rows": rows, "labels": {k: gettext(v) for k, v in rq.STATUS_LABELS.items()},
+        "fmt_date": format_date,
+        "counts": {s: sum(r["status"] == s for r in rows) for s in rq.STATUSES}})
+
+
+def _request_detail(request: Request, ref: str, errors: dict[str, str] | None = None,
+                    form: dict[str, str] | None = None, status_code: int = 200
+                    ) -> HTMLResponse:
+    store = get_store(request)
+    req = rq.get_request(store, ref) if rq.REF_RE.match(ref) else None
+    if req is None:
+        raise HTTPException(404, gettext("There is no request {ref}.").format(ref=ref[:40]))
+    return render(request, "emf/request_detail.html", {
+        "req": req, "events": rq.request_events(store, ref), "errors": errors or {},
+        "form": form or {}, "labels": {k: gettext(v) for k, v in rq.STATUS_LABELS.items()},
+        "analysts": [u.name for u in auth.list_users(store) if u.has_role("analyst")],
+        "notices": rq.notice_log(store, ref), "fmt_date": format_date,
+        "today": date.today().isoformat(), "result": _result_text(req)
+        if req["status"] == "done" else "",
+        "has_report": rq.report_path(get_workspace(request), req) is not None,
+    }, status_code=status_code)
+
+
+@pages.get("/emf/requests/{ref}", response_class=HTMLResponse)
+def request_detail_page(request: Request, ref: str, _: Analyst) -> HTMLResponse:
+    return _request_detail(request, ref)
+
+
+@pages.get("/emf/requests/{ref}/report.pdf")
+def request_detail_report(request: Request, ref: str, _: Analyst) -> Response:
+    req = rq.get_request(get_store(request), ref) if rq.REF_RE.match(ref) else None
+    if req is None:
+        raise HTTPException(404, gettext("There is no request {ref}.").format(ref=ref[:40]))
+    return _pdf(rq.report_path(get_workspace(request), req))
+
+
+def _after(request: Request, ref: str, action: str, change: Callable[[], Any],
+           form: dict[str, str]) -> Response:
+    """Apply a state change; back to the request, or its page with the error beside the form."""
+    ws, store = get_workspace(request), get_store(request)
+    try:
+        change()
+    except InputError as exc:
+        return _request_detail(request, ref, {action: exc.message if exc.location is None
+                                              else f"{exc.location}: {exc.message}"}, form, 422)
+    rq.send_notices(ws, store, ref)
+    return RedirectResponse(f"/emf/requests/{ref}", status_code=303)
+
+
+@pages.post("/emf/requests/{ref}/assign")
+def request_assign(request: Request, ref: str, principal: Analyst,
+                   csrf_token: Annotated[str, Form()] = "",
+                   assignee: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    return _after(request, ref, "assign", lambda: rq.assign_request(
+        get_store(request), ref, assignee[:64], principal.user.name), {"assignee": assignee})
+
+
+@pages.post("/emf/requests/{ref}/schedule")
+def request_schedule(request: Request, ref: str, principal: Analyst,
+                     csrf_token: Annotated[str, Form()] = "",
+                     day: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        when = date.fromisoformat(day.strip())
+    except ValueError:
+        return _request_detail(request, ref, {"schedule": gettext(
+            "Day of the visit: “{value}” is not a date; write it as YYYY-MM-DD.").format(
+            value=day[:20])}, {"day": day[:20]}, 422)
+    return _after(request, ref, "schedule", lambda: rq.schedule_request(
+        get_store(request), ref, when, principal.user.name), {"day": day[:20]})
+
+
+@pages.post("/emf/requests/{ref}/close")
+def request_close(request: Request, ref: str, principal: Analyst,
+                  csrf_token: Annotated[str, Form()] = "",
+                  e_v_m: Annotated[str, Form()] = "",
+                  percent_of_limit: Annotated[str, Form()] = "",
+                  lab_report: Annotated[str, Form()] = "",
+                  report: Annotated[UploadFile | None, File()] = None) -> Response:
+    check_csrf(request, csrf_token)
+    form = {"e_v_m": e_v_m[:40], "percent_of_limit": percent_of_limit[:40],
+            "lab_report": lab_report[:100]}
+    numbers = {}
+    for name, label in (("e_v_m", gettext("Measured electric field (V/m)")),
+                        ("percent_of_limit", gettext("Share of the limit (per cent)"))):
+        try:
+            numbers[name] = float(form[name].strip().replace(",", "."))
+        except ValueError:
+            return _request_detail(request, ref, {"close": gettext(
+                "{field}: “{value}” is not a number; enter a number from 0.").format(
+                field=label, value=form[name])}, form, 422)
+    data = None
+    if report is not None and report.filename:
+        data = report.file.read(int(8 * 1024 * 1024) + 1)
+    return _after(request, ref, "close", lambda: rq.close_request(
+        get_workspace(request), get_store(request), ref, actor=principal.user.name,
+        report=data, lab_report=lab_report[:100], **numbers), form)
+
+
+@router.get("/requests/published.geojson", response_class=GeoJSONResponse)
+def api_published_requests(request: Request) -> dict[str, Any]:
+    """Measurements made on residents' requests whose residents agreed to publish them:
+    points in WGS 84 with the day, E [V/m] and % of the limit (no address, no person)."""
+    feats = []
+    for r in rq.published_results(get_store(request)):
+        feats.append({"type": "Feature",
+                      "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                      "properties": {**r, "percent_text": plain_percent(r["percent_of_limit"]),
+                                     "text": measured_text(r)}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def measured_text(r: dict[str, Any]) -> str:
+    """One published measurement in words, in the language in force."""
+    return gettext("Measured on {day}: {e} V/m, {p} of the limit").format(
+        day=format_date(r["measured_on"]), e=format_number(r["e_v_m"]),
+        p=plain_percent(r["percent_of_limit"]))
