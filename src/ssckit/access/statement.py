@@ -485,12 +485,6 @@ def status_text(st: Statement) -> str:
              "exemptions are listed below.").format(standard=st.standard)
 
 
-def status_name(status: str) -> str:
-    _ = i18n.gettext
-    return {"full": _("fully compliant"), "partial": _("partially compliant"),
-            "not": _("not compliant")}[status]
-
-
 @dataclass
 class Block:
     """One block of the statement: ``kind`` (h1, h2, h3, p, li, note), its text in the
