@@ -106,6 +106,14 @@ def test_numbers_and_dates_per_language() -> None:
     assert i18n.format_date(date(2026, 3, 5), lang="en") == "2026-03-05"
 
 
+def test_exact_numbers_keep_every_digit() -> None:
+    assert i18n.format_exact("1234567.125", "ru") == "1\u202f234\u202f567,125"
+    assert i18n.format_exact("0.012345", "be") == "0,012345"
+    assert i18n.format_exact("-3", "ru") == "−3"
+    assert i18n.format_exact("0.012345", "en") == "0.012345"
+    assert i18n.format_exact("draft", "ru") == "draft"
+
+
 def test_translations_follow_the_language_in_force() -> None:
     with i18n.language("ru"):
         assert i18n.gettext("Scorecard") == "Оценочная карта"

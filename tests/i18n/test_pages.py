@@ -31,7 +31,11 @@ TRANSLATED = {
     "/access": None, "/access/captions": None, "/radio": None,
     "/access/page?url=http%3A//www.riverbend.test/index.html": None,
     "/account": "admin", "/admin/users": "admin", "/kpi/import": "admin",
+    "/kpi/review/EC:ICT:ICT:1C": "admin",
 }
+REVIEWED = "EC:ICT:ICT:1C"
+#: What the verifier typed: shown as typed in every language.
+TYPED = "совпадает с таблицей 3 обследования"
 #: Pages of the public (the audit of tests/i18n/test_audit_languages.py loads them in
 #: Belarusian without signing in).
 PUBLIC = ("/", "/emf", "/skills", "/skills/test", "/school", "/school/SCH01", "/login",
@@ -44,16 +48,53 @@ def client(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("i18n") / "city"
     shutil.copytree(demo_workspace, root)
-    with Store.open(Workspace.load(root).store_path) as store:
+    ws = Workspace.load(root)
+    with Store.open(ws.store_path) as store:
         auth.add_user(store, "ada", "admin", PASSWORD)
+        _review_workflow(ws, store)
     with TestClient(create_app(root), base_url="https://testserver") as c:
         yield c
+
+
+def _review_workflow(ws: Workspace, store: Store) -> None:
+    """An audit log with every kind of line ssckit writes: a value imported from a file, a web
+    page read on a date, a submission, a verification with a typed comment, and a new value that
+    makes the verified one a draft again."""
+    from datetime import date
+
+    from ssckit.kpi.catalogue import load_catalogue
+    from ssckit.kpi.io import read_values_csv
+    from ssckit.kpi.records import record_manual_values
+    from ssckit.kpi.review import add_evidence_url, decide, reset_changed_reviews, submit
+    from ssckit.kpi.scorecard import city_choices
+    from ssckit.kpi.settings import kpi_settings
+
+    ana = auth.add_user(store, "ana", "analyst", PASSWORD)
+    vera = auth.add_user(store, "vera", "verifier", PASSWORD)
+    year = str(ws.config.year)
+
+    def choices() -> dict:
+        return city_choices(store, year, kpi_settings(ws).precedence)
+
+    for i, value in enumerate(("77.25", "78.5")):
+        f = ws.root / f"ict-{i}.csv"
+        f.write_text("code,value,unit,period,source,quality\n"
+                     f"{REVIEWED},{value},%,{year},Обследование домохозяйств,A\n",
+                     encoding="utf-8")
+        record_manual_values(store, read_values_csv(f, load_catalogue(), year), "import",
+                             "ana")
+        reset_changed_reviews(store, choices())
+        if i == 0:
+            key = (REVIEWED, "city", year)
+            add_evidence_url(store, key, "https://stat.example/ict", date(2026, 11, 30), ana)
+            submit(store, REVIEWED, choices()[REVIEWED], ana, "таблица 3")
+            decide(store, REVIEWED, choices()[REVIEWED], vera, "verified", TYPED)
 
 
 def _names(client: TestClient) -> set[str]:
     """Proper names of the sample city's data: the city, its districts, sites and schools."""
     ws = client.app.state.workspace  # type: ignore[attr-defined]
-    names = {ws.config.name, ws.config.country, "ada"}  # and the user of the tests
+    names = {ws.config.name, ws.config.country, "ada", "ana", "vera"}  # and the tests' users
     # The city's own records, written in the city's language: limit sets and accessible places.
     for rule in (ws.config.settings.get("emf") or {}).get("limit_sets", []):
         names |= {rule["name"], f"({rule.get('source', '')}).", rule.get("source", "")} - {""}
@@ -129,3 +170,38 @@ def test_emf_point_answer_in_belarusian(client: TestClient) -> None:
     api = client.get(f"/api/v1/emf/point?lat={lat}&lon={lon}",
                      headers={"Accept-Language": "be"}).json()
     assert api["summary"].startswith("Тут ") if "summary" in api else True
+
+
+def _audit_rows(html: str) -> list[list[str]]:
+    """The cells of the review page's audit table (When, Who, What, Old, New, Comment)."""
+    body = html.split('id="audit-caption"', 1)[1].split("</tbody>", 1)[0]
+    return [[" ".join(re.sub(r"<[^>]+>", "", c).split()) for c in re.findall(
+        r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+        if "<td>" in row]
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["imported: ict-0.csv, line 2, Обследование домохозяйств",
+            "read on 2026-11-30", "manual value 77.25: таблица 3", f"manual value 77.25: {TYPED}",
+            "new manual value 77.25 → 78.5"]),
+    ("ru", ["импортировано: ict-0.csv, строка 2, Обследование домохозяйств",
+            "дата обращения: 30 ноября 2026 г.", "введённое вручную значение 77,25: таблица 3",
+            f"введённое вручную значение 77,25: {TYPED}",
+            "новое введённое вручную значение: 77,25 → 78,5"]),
+    ("be", ["імпартавана: ict-0.csv, радок 2, Обследование домохозяйств",
+            "дата звароту: 30 лістапада 2026 г.", "уведзенае ўручную значэнне 77,25: таблица 3",
+            f"уведзенае ўручную значэнне 77,25: {TYPED}",
+            "новае ўведзенае ўручную значэнне: 77,25 → 78,5"]),
+])
+def test_audit_log_comments_in_the_readers_language(client: TestClient, lang: str,
+                                                    expected: list[str]) -> None:
+    """What ssckit wrote in the audit log is translated; what people typed stays as typed."""
+    rows = _audit_rows(_get(client, f"/kpi/review/{REVIEWED}", lang, "admin"))
+    comments = [r[5].replace("\u202f", " ").replace("\u00a0", " ") for r in rows]
+    for text in expected:
+        assert any(c.endswith(text) for c in comments), (text, comments)
+    statuses = {(r[3], r[4]) for r in rows if r[2] in ("status", "статус")}
+    draft, submitted, verified = {"en": ("draft", "submitted", "verified"),
+                                  "ru": ("черновик", "подано", "подтверждено"),
+                                  "be": ("чарнавік", "падана", "пацверджана")}[lang]
+    assert (draft, submitted) in statuses and (verified, draft) in statuses

@@ -198,6 +198,26 @@ def format_number(value: float | None, lang: str | None = None) -> str:
     return text.replace("-", "−")
 
 
+def format_exact(value: float | str, lang: str | None = None) -> str:
+    """A number with every digit kept (an audit log's old and new values): '1234.125' /
+    '1 234,125' in ru/be; a text that is not a number is returned as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        exact = Decimal(str(value).strip())
+    except InvalidOperation:
+        return str(value)
+    lang = lang or _current.get()
+    if not exact.is_finite() or lang == DEFAULT_LANGUAGE:
+        return str(value)
+    from babel.numbers import format_decimal, get_group_symbol
+
+    text = format_decimal(exact, locale=lang, decimal_quantization=False)
+    if lang in _THIN_GROUP:
+        text = text.replace(get_group_symbol(lang), _THIN_GROUP[lang])
+    return text.replace("-", "−")
+
+
 def format_fixed(value: float | None, digits: int = 1, lang: str | None = None) -> str:
     """A number with exactly ``digits`` decimals: 12.0 / 12,0 ('' for None)."""
     if value is None:

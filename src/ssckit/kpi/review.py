@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,18 @@ from urllib.parse import urlparse
 
 from ssckit.core import auth
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_, format_date, format_exact, gettext
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.kpi.precedence import Choice
-from ssckit.kpi.records import Key, append_audit, format_number, read_rows, utcnow
+from ssckit.kpi.records import (
+    AuditEntry,
+    Key,
+    append_audit,
+    format_number,
+    read_rows,
+    utcnow,
+)
 
 STATUSES = ("draft", "submitted", "verified", "rejected")
 #: Folder of the workspace where evidence files are kept, named by their SHA-256.
@@ -322,3 +330,54 @@ def evidence_path(ws: Workspace, ev: Evidence) -> Path:
 
 def copy_out(ws: Workspace, ev: Evidence, dest: Path) -> Path:
     return Path(shutil.copyfile(evidence_path(ws, ev), dest))
+
+
+# -- the audit log in the reader's language -------------------------------------------------
+#: What ssckit writes in the comment column of the audit log (in English, as stored), and its
+#: wording for readers; what a person typed (a verifier's comment, a file name, a reference)
+#: is shown as typed.
+_STATUS_TEXTS = {"computed": N_("computed value {value}"), "manual": N_("manual value {value}")}
+_RESET_TEXTS = {"computed": N_("new computed value {old} → {new}"),
+                "manual": N_("new manual value {old} → {new}")}
+_ORIGIN_TEXTS = {"import": N_("imported: {where}"), "settings": N_("from the settings: {where}"),
+                 "workbook": N_("from the workbook: {where}"),
+                 "web": N_("entered on the web: {where}")}
+_ORIGIN_ALONE = {"import": N_("imported"), "settings": N_("from the settings"),
+                 "workbook": N_("from the workbook"), "web": N_("entered on the web")}
+_STATUS_RE = re.compile(r"(?P<origin>computed|manual) value (?P<value>\S+)(?:: (?P<typed>.*))?",
+                        re.S)
+_RESET_RE = re.compile(r"new (?P<origin>computed|manual) value (?P<old>\S+) -> (?P<new>\S+)")
+_MANUAL_RE = re.compile(r"(?P<origin>import|settings|workbook|web): (?P<where>.*)", re.S)
+_READ_ON_RE = re.compile(r"read on (?P<date>\d{4}-\d{2}-\d{2})")
+_LINE_RE = re.compile(r"(^|, )line (\d+)(?=, |$)")
+
+
+def _audit_comment(action: str, comment: str) -> str:
+    if action == "status":
+        if m := _RESET_RE.fullmatch(comment):
+            return gettext(_RESET_TEXTS[m["origin"]]).format(old=format_exact(m["old"]),
+                                                             new=format_exact(m["new"]))
+        if m := _STATUS_RE.fullmatch(comment):
+            text = gettext(_STATUS_TEXTS[m["origin"]]).format(value=format_exact(m["value"]))
+            return text + (f": {m['typed']}" if m["typed"] is not None else "")
+    elif action == "manual value" and (m := _MANUAL_RE.fullmatch(comment)):
+        where = _LINE_RE.sub(lambda x: x[1] + gettext("line %(line)s") % {"line": x[2]},
+                             m["where"], count=1)
+        if not where:
+            return gettext(_ORIGIN_ALONE[m["origin"]])
+        return gettext(_ORIGIN_TEXTS[m["origin"]]).format(where=where)
+    elif action == "evidence" and (m := _READ_ON_RE.fullmatch(comment)):
+        return gettext("read on {date}").format(date=format_date(m["date"]))
+    return comment
+
+
+def audit_in_language(entry: AuditEntry) -> AuditEntry:
+    """An audit line as readers of the language in force read it: statuses and the comments
+    ssckit wrote translated, numbers with every digit in the reader's notation; what a person
+    typed stays as typed. The stored log itself is English."""
+    old, new = entry.old, entry.new
+    if entry.action == "status":
+        old, new = (gettext(x) if x in STATUSES else x for x in (old, new))
+    elif entry.action == "manual value":
+        old, new = format_exact(old) if old else old, format_exact(new) if new else new
+    return replace(entry, old=old, new=new, comment=_audit_comment(entry.action, entry.comment))

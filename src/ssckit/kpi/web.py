@@ -40,6 +40,7 @@ from ssckit.kpi.review import (
     MAX_EVIDENCE_BYTES,
     add_evidence_bytes,
     add_evidence_url,
+    audit_in_language,
     decide,
     effective_status,
     evidence_by_id,
@@ -271,7 +272,7 @@ def _review_context(request: Request, code: str) -> dict[str, Any]:
     review = get_review(store, key)
     return {"kpi": kpi, "choice": choice, "value": choice.value, "review": review,
             "status": effective_status(review, choice), "evidence": list_evidence(store, key),
-            "audit": audit_log(store, code)[-10:], "key": key}
+            "audit": [audit_in_language(a) for a in audit_log(store, code)[-10:]], "key": key}
 
 
 @pages.get("/kpi/review/{code}", response_class=HTMLResponse)
