@@ -699,6 +699,10 @@ def campaign_simulate(campaign_id: str, seed: int, shift: str, lang: str, ws: Wo
 
 
 # -- differential item functioning ------------------------------------------------------------
+#: Columns of a response file that describe the person, not an item.
+_PERSON_COLUMNS = ("id", "code", "lang", "sex", "age_group", "district", "region", "education",
+                   "disability", "weight")
+
 @skills.command("dif", epilog="Example: ssckit skills dif responses.csv --group lang "
                 "--reference en --focal ru")
 @click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
@@ -715,12 +719,14 @@ def dif_command(responses: Path, group_col: str, reference: str, focal: str | No
                 match_col: str | None, level: float, fmt: str) -> None:
     """Differential item functioning by the Mantel-Haenszel procedure with the ETS A/B/C
     classes. RESPONSES: one row per person, one 0/1 column per item (empty = not presented),
-    the group column and optionally the matching column. Exit 1 if an item is in class C."""
+    the group column and optionally the matching column; the person columns id, code, lang,
+    sex, age_group, district, region, education, disability and weight are not items. Exit 1
+    if an item is in class C."""
     from ssckit.skills.dif import dif_mantel_haenszel
 
     rows = read_csv_rows(responses, (group_col,) + ((match_col,) if match_col else ()),
                          allow_empty=False)
-    items = [c for c in rows.columns if c not in (group_col, match_col)]
+    items = [c for c in rows.columns if c not in (group_col, match_col, *_PERSON_COLUMNS)]
     x = np.full((len(rows), len(items)), np.nan)
     groups, match = [], []
     for i, row in enumerate(rows):
