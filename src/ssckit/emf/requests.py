@@ -399,9 +399,10 @@ def report_path(ws: Workspace, req: Mapping[str, Any]) -> Path | None:
 
 
 def published_results(store: Store) -> list[dict[str, Any]]:
-    """Done requests whose residents consented: reference, place [WGS 84 degrees], day,
-    E [V/m] and % of the limit; never the address or the e-mail."""
-    return [{"ref": r["ref"], "lat": round(r["lat"], 5), "lon": round(r["lon"], 5),
+    """Done requests whose residents consented: reference, the named place found for it,
+    where [WGS 84 degrees], day, E [V/m] and % of the limit; never the address or e-mail."""
+    return [{"ref": r["ref"], "place": r["place"], "lat": round(r["lat"], 5),
+             "lon": round(r["lon"], 5),
              "measured_on": (r["scheduled_for"] or r["closed_at"].date()).isoformat(),
              "e_v_m": r["e_v_m"], "percent_of_limit": r["percent_of_limit"]}
             for r in _rows(store, "WHERE status = 'done' AND consent_publish ORDER BY closed_at")]

@@ -620,12 +620,14 @@ def _map_config(ws: Workspace, focus: list[float] | None, marker: list[float] | 
         "bounds": [[s, w], [n, e]], "focus": focus, "marker": marker,
         "areas_url": "/api/v1/emf/areas.geojson", "sites_url": "/api/v1/emf/sites.geojson",
         "point_url": "/api/v1/emf/point", "max_zoom": maptiles.MAX_ZOOM - 4,
+        "requests_url": "/api/v1/emf/requests/published.geojson",
         "text": {
             "not_compliant": gettext("not compliant"), "compliant": gettext("compliant"),
             "site": gettext("Site"), "loading": gettext("Working out the exposure here…"),
             "failed": gettext("The exposure of this place could not be worked out."),
             "less_than": gettext("less than {p} %").format(p="{p}"),
             "zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
+            "requested": gettext("Measurement a resident asked for"),
             "no_leaflet": gettext("The interactive map needs Leaflet (Debian package "
                                   "libjs-leaflet); the form and the table of sites work "
                                   "without it."),
@@ -698,6 +700,8 @@ def emf_page(request: Request) -> HTMLResponse:
         "place_label": place_label, "pct": plain_percent, "legend": legend(),
         "map_config": config, "map_error": map_error,
         "measurements": public_rows(ws, get_store(request)) if sites else [],
+        "requested": [{**r, "text": measured_text(r)}
+                      for r in rq.published_results(get_store(request))],
     }, status_code=200)
 
 
@@ -992,6 +996,7 @@ def api_published_requests(request: Request) -> dict[str, Any]:
 
 def measured_text(r: dict[str, Any]) -> str:
     """One published measurement in words, in the language in force."""
-    return gettext("Measured on {day}: {e} V/m, {p} of the limit").format(
+    text = gettext("Measured on {day}: {e} V/m, {p} of the limit").format(
         day=format_date(r["measured_on"]), e=format_number(r["e_v_m"]),
         p=plain_percent(r["percent_of_limit"]))
+    return f"{r['place']}: {text}" if r.get("place") else text

@@ -129,6 +129,31 @@
     });
   }
 
+  // Measurements residents asked for, published with their consent (ssckit.emf.requests).
+  if (cfg.requests_url) {
+    getJSON(cfg.requests_url).then(function (res) {
+      if (!res.ok) { return; }
+      if (!map.getPane('measurements')) { map.createPane('measurements').style.zIndex = 640; }
+      res.body.features.forEach(function (f) {
+        var p = f.properties;
+        var icon = L.divIcon({className: 'measure-mark', iconSize: [20, 20],
+                              iconAnchor: [10, 10], html: 'R'});
+        var m = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]],
+                         {pane: 'measurements', icon: icon, keyboard: true}).addTo(map);
+        var box = document.createElement('div');
+        var h = document.createElement('p'); h.className = 'measure-title';
+        h.textContent = T.requested;
+        var s = document.createElement('p'); s.textContent = p.text;
+        box.appendChild(h); box.appendChild(s);
+        m.bindPopup(box, {maxWidth: 280, autoPanPadding: [20, 20]});
+        var mark = m.getElement();
+        mark.setAttribute('role', 'button');
+        mark.setAttribute('aria-label', T.requested + ': ' + p.text);
+        mark.setAttribute('data-request', p.ref);
+      });
+    });
+  }
+
   function show(data) {
     var box = document.getElementById('point-result');
     var t = box.dataset;
