@@ -5,6 +5,7 @@ its first request), rate-limited, held in quiet hours, never sent twice after a 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -254,3 +255,69 @@ def test_cli_dry_run_and_a_bad_setting(tmp_path):
     bad = CliRunner().invoke(cli, ["school", "alerts", "-w", str(root), "--dry-run"])
     assert isinstance(bad.exception, InputError)
     assert "field 'settings.school.alerts.co2.minutes'" in str(bad.exception)
+
+
+def test_notices_speak_the_city_language(store, mailbox):
+    import email
+    import email.policy
+
+    port, mails = mailbox
+    cfg = nr.alert_settings({
+        "email": {"smtp_host": "127.0.0.1", "smtp_port": port, "sender": "alerts@c.test"},
+        "subscriptions": [
+            {"role": "headteacher", "schools": ["S1"], "rules": ["co2"],
+             "email": ["head@s1.test"]},
+            {"role": "inspector", "rules": ["co2"], "email": ["inspector@c.test"],
+             "language": "en"}]})
+    r = nr.run_alerts(store, _registry(), cfg, None, END, utc_offset_min=180,
+                      city_language="ru")
+    assert r.deliveries["sent"] == 4          # two CO₂ alerts, each to both
+    got = {}
+    for m in mails:
+        msg = email.message_from_bytes(m.original_content, policy=email.policy.default)
+        got.setdefault(m.rcpt_tos[0], []).append((str(msg["Subject"]), msg.get_content()))
+    ru_subject, ru_body = min(got["head@s1.test"])
+    assert ru_subject.startswith("[ssckit, школа] S1, помещение R1: CO₂ выше 2\u202f000 ppm "
+                                 "дольше 20 мин (пик ")
+    assert "Правило: co2 (CO₂ выше предела)" in ru_body and "Школа: S1 (One)" in ru_body
+    assert "Окончание: " in ru_body and "(UTC+03:00)" in ru_body
+    en_subject, en_body = min(got["inspector@c.test"])
+    assert en_subject.startswith("[ssckit school] S1 room R1: CO₂ above 2000 ppm for more "
+                                 "than 20 min (peak ")
+    assert "Rule: co2 (CO₂ above the limit)" in en_body
+    # the store keeps the English summary whatever the notices' languages
+    assert all(not re.search("[а-я]", a.summary) for a in nr.load_alerts(store))
+
+
+def test_rounds_at_once_send_each_notice_once(store, mailbox, monkeypatch, tmp_path):
+    """Two rounds started together (as `ssckit serve --live` and `ssckit school alerts
+    --watch` may): the workspace's round lock lets one deliver, then the other finds the
+    log written. Without it both read an empty log and both send."""
+    import threading
+
+    monkeypatch.setenv("SSCKIT_SCHOOL_HOOK", SECRET)
+    port, mails = mailbox
+    hooks = WebhookReceiver()
+    try:
+        cfg = _settings(port, hooks.url)
+        start = threading.Barrier(2)
+        results, errors = [], []
+
+        def one_round() -> None:
+            start.wait()
+            try:
+                results.append(nr.run_alerts(store, _registry(), cfg, None, END))
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one_round) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == [] and len(results) == 2
+        assert sorted(r.deliveries["sent"] for r in results) == [0, 11]
+        assert len(mails) == 7 and len(hooks.received) == 4
+        assert nr.lock_path(store.path).exists()
+    finally:
+        hooks.close()

@@ -20,7 +20,7 @@ from ssckit.core.cli_support import (
     workspace_option,
 )
 from ssckit.core.errors import InputError
-from ssckit.core.store import Store
+from ssckit.core.store import Store, store_wait_seconds
 from ssckit.core.workspace import Workspace
 from ssckit.school.cli import _registry, _settings, school
 
@@ -47,7 +47,10 @@ def alerts(until: str | None, watch: float | None, dry_run: bool, fmt: str, ws: 
            store: Store) -> None:
     """Evaluate the alert rules of settings.school.alerts over the stored readings, record new
     alerts and deliver them to their subscribers (e-mail, signed webhook); pending retries go
-    out too. Nothing is sent twice, also after a restart."""
+    out too. Nothing is sent twice, also after a restart, and not when `ssckit serve --live`
+    evaluates them too (one round at a time per workspace; a round that waited the store's
+    --wait for another is skipped). Notices are written in the subscription's language, else
+    the city's (city.yaml language:)."""
     from ssckit.school.notify_rules import alert_settings, detect_alerts, run_alerts
     from ssckit.school.storage import readings_root
 
@@ -72,7 +75,9 @@ def alerts(until: str | None, watch: float | None, dry_run: bool, fmt: str, ws: 
                 console.print(t)
         else:
             res = run_alerts(store, reg, cfg, root, end, st.utc_offset_min, where,
-                             log=lambda m: console.print(m, highlight=False))
+                             log=lambda m: console.print(m, highlight=False),
+                             city_language=ws.config.language,
+                             lock_wait_s=store_wait_seconds())
             if fmt == "json":
                 click.echo(json.dumps({"found": res.found, "new": res.new, **res.deliveries}))
             else:

@@ -414,7 +414,8 @@ def run_ingester(store_path: str | Path, registry: Registry, broker_host: str = 
                  flush_interval: float = DEFAULT_FLUSH_INTERVAL, qos: int = 1,
                  limits: Limits = DEFAULT_LIMITS, stop_event: threading.Event | None = None,
                  progress: Callable[[IngestStats], None] | None = None,
-                 log: Callable[[str], None] | None = None) -> IngestStats:
+                 log: Callable[[str], None] | None = None,
+                 on_batch: Callable[[IngestStats], None] | None = None) -> IngestStats:
     """Ingest MQTT sensor messages into the store at ``store_path`` until stopped.
 
     Parameters
@@ -444,6 +445,9 @@ def run_ingester(store_path: str | Path, registry: Registry, broker_host: str = 
         Called with the running :class:`IngestStats` after every batch (table counts filled).
     log : callable, optional
         Receives connection events as text lines.
+    on_batch : callable, optional
+        Called with the running :class:`IngestStats` after every stored batch, without the
+        table counts (e.g. the live alerts' "new readings" hook).
 
     Returns
     -------
@@ -459,10 +463,16 @@ def run_ingester(store_path: str | Path, registry: Registry, broker_host: str = 
         with Store.open(store_path) as store:
             ensure_tables(store)
             sink = StoreSink(store, RegistryCodes(registry), count_tables=progress is not None)
+            hooks = [h for h in (progress, on_batch) if h is not None]
+
+            def after_batch(stats: IngestStats) -> None:
+                for hook in hooks:
+                    hook(stats)
+
             ingester = Ingester(sink, registry, broker_host, broker_port, topic=topic,
                                 client_id=client_id, batch_size=batch_size,
                                 flush_interval=flush_interval, qos=qos, limits=limits,
-                                progress=progress, log=log)
+                                progress=after_batch if hooks else None, log=log)
             return ingester.run(stop)
     finally:
         for sig, handler in restore.items():

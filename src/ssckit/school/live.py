@@ -1,5 +1,6 @@
 """A live Smart School feed on one machine: a local Mosquitto broker, the ingester writing to
-the workspace store, and the simulator publishing each minute's readings as it comes.
+the workspace store, the simulator publishing each minute's readings as it comes, and the
+alert rules evaluated as readings arrive (:mod:`ssckit.school.live_alerts`).
 
 Used by ``ssckit serve --live`` (and ``ssckit demo``) so that the dashboard shows data arriving
 through a real broker; ``ssckit school simulate`` publishes to any broker instead.
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,6 +109,7 @@ class LiveFeed:
     stop_event: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
     published: int = 0
+    alerts: Any = None       # a ssckit.school.live_alerts.LiveAlerts, told of every batch
 
     def start(self) -> LiveFeed:
         from ssckit.school.ingest import run_ingester
@@ -117,13 +120,16 @@ class LiveFeed:
             target=run_ingester, name="school-ingester", daemon=True,
             args=(self.store_path, self.registry, "127.0.0.1", port),
             kwargs={"stop_event": self.stop_event, "client_id": "ssckit-live-ingest",
-                    "log": lambda m: None})
+                    "log": lambda m: None,
+                    "on_batch": self.alerts.readings_stored if self.alerts else None})
         ingest.start()
         publish = threading.Thread(target=self._publish_loop, name="school-simulator",
                                    args=(port,), daemon=True)
         publish.start()
         self.threads = [ingest, publish]
         self.log(f"live Smart School feed: simulator → Mosquitto 127.0.0.1:{port} → store")
+        if self.alerts is not None:
+            self.alerts.start()
         return self
 
     def _publish_loop(self, port: int) -> None:
@@ -144,6 +150,8 @@ class LiveFeed:
                 self.log(f"live feed: publishing failed ({exc}); retrying next minute")
 
     def stop(self) -> None:
+        if self.alerts is not None:
+            self.alerts.stop()
         self.stop_event.set()
         for t in self.threads:
             t.join(timeout=10)

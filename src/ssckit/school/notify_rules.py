@@ -26,7 +26,9 @@ the rate limit caps accepted deliveries per destination and hour.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ssckit.core import notify
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import N_, format_date, format_fixed, language, notice_language
+from ssckit.core.i18n import gettext as _
 from ssckit.core.store import Store
 from ssckit.school.ieq import BB101_DAILY_MEAN_PPM, BB101_PEAK_MINUTES, BB101_PEAK_PPM
 from ssckit.school.ieq import hysteresis_alerts as _hysteresis
@@ -120,6 +124,8 @@ class Subscription(BaseModel):
     email: list[str] = []
     webhook: str | None = None
     quiet_hours: str | None = Field(None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    language: Literal["en", "ru", "be"] | None = Field(None, description=(
+        "Language of this subscription's notices (default: the city's language:)."))
 
     def wants(self, alert: Alert) -> bool:
         return alert.rule in self.rules and (self.schools == "*"
@@ -140,6 +146,11 @@ class AlertSettings(BaseModel):
     quiet_hours: str | None = Field(None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
                                     description="Local 'HH:MM-HH:MM' when nothing is sent.")
     rate_limit_per_hour: int = Field(30, ge=1, le=10_000)
+    live: bool = Field(True, description=(
+        "Evaluate the rules inside `ssckit serve --live`, as readings arrive."))
+    live_interval_s: float = Field(60.0, ge=5, le=3600, description=(
+        "Inside `ssckit serve --live`: evaluate at least this often [s] (offline rules, "
+        "retries, the end of quiet hours), and soon after each stored batch of readings."))
     max_attempts: int = Field(3, ge=1, le=20)
     email: EmailSettings | None = None
     webhook: WebhookSettings | None = None
@@ -346,24 +357,19 @@ def detect_alerts(store: Store, registry: Registry, settings: AlertSettings,
         if q == "co2" and s.co2.enabled and room:
             for ep in sustained_episodes(t, v, s.co2.raise_ppm, s.co2.clear_ppm, s.co2.minutes):
                 out.append(Alert(_key("co2", school, room, ep.start), "co2", school, room,
-                                 _dt(ep.start), _dt(ep.raised), _dt(ep.end), ep.peak,
-                                 f"{school} room {room}: CO₂ above {s.co2.raise_ppm:.0f} ppm "
-                                 f"for more than {s.co2.minutes} min (peak {ep.peak:.0f} ppm)"))
+                                 _dt(ep.start), _dt(ep.raised), _dt(ep.end), ep.peak, ""))
         elif q == "temperature" and s.temperature.enabled and room:
             gap = int(np.median(np.diff(t))) if t.size > 1 else 1
             r = s.temperature
             for ep in sustained_episodes(t, v, r.raise_c, r.clear_c, r.minutes, gap):
                 out.append(Alert(_key("temperature", school, room, ep.start), "temperature",
                                  school, room, _dt(ep.start), _dt(ep.raised), _dt(ep.end),
-                                 ep.peak, f"{school} room {room}: above {r.raise_c:g} °C for "
-                                 f"more than {r.minutes} min (peak {ep.peak:.1f} °C)"))
+                                 ep.peak, ""))
         elif q in ("electricity", "heat") and s.meter.enabled:
             for m, x, kind in meter_anomalies(t, v, s.meter.factor):
-                what = (f"counter went back by {-x:.2f} kWh" if kind == "reset"
-                        else f"{x:.1f} kWh in one hour (over {s.meter.factor:g} x its median)")
                 out.append(Alert(_key("meter", school, f"{device}/{q}", m), "meter", school,
-                                 f"{device}/{q}", _dt(m), _dt(m), _dt(m), x,
-                                 f"{school} {q} meter {device}: {what}", {"kind": kind}))
+                                 f"{device}/{q}", _dt(m), _dt(m), _dt(m), x, "",
+                                 {"kind": kind}))
         elif q == "download" and s.speed.enabled and school in registry.schools:
             bench = registry.schools[school].benchmark_down_mbps
             day = (t + utc_offset_min) // 1440
@@ -375,11 +381,12 @@ def detect_alerts(store: Store, registry: Registry, settings: AlertSettings,
                 worst = float(med[(days >= a) & (days < e)].min())
                 out.append(Alert(_key("speed", school, device, m0), "speed", school, device,
                                  _dt(m0), _dt(m0 + 1440), None if is_open else _dt(
-                                     int(e * 1440 - utc_offset_min)), worst,
-                                 f"{school}: median download {worst:.1f} Mbit/s below the "
-                                 f"benchmark of {bench:g} Mbit/s"))
+                                     int(e * 1440 - utc_offset_min)), worst, ""))
     if s.offline.enabled:
         out += _offline(store, registry, root, start, end, now_min, s.offline.hours)
+    with language("en"):         # what the store keeps; notices are written in their own
+        for a in out:
+            a.summary = alert_summary(a, s, registry)
     out.sort(key=lambda a: (a.raised_at, a.key))
     return out
 
@@ -401,13 +408,10 @@ def _offline(store: Store, registry: Registry, root: Path | None, start: datetim
         t = seen.get(dev.device_id)
         if t is None:            # silent over the whole window
             t = np.array([start_min], dtype=np.int64)
-        kind = "probe" if "online" in dev.quantities else "sensor"
         for last, back in silent_gaps(t, now_min, hours):
             out.append(Alert(_key("offline", dev.school_id, dev.device_id, last), "offline",
                              dev.school_id, dev.device_id, _dt(last),
-                             _dt(int(last + hours * 60)), _dt(back), None,
-                             f"{dev.school_id} {kind} {dev.device_id}: silent for more than "
-                             f"{hours:g} h since {_dt(last):%Y-%m-%d %H:%M} UTC"))
+                             _dt(int(last + hours * 60)), _dt(back), None, ""))
     return out
 
 
@@ -460,31 +464,114 @@ def in_quiet_hours(spec: str | None, local: datetime) -> bool:
     return a <= m < b if a <= b else (m >= a or m < b)
 
 
-def notices(alerts: Sequence[Alert], settings: AlertSettings, local_now: datetime
-            ) -> list[notify.Notice]:
-    """One notice per alert with the destinations of every subscription that wants it and is
-    not in its quiet hours (alerts nobody may hear now are left for later)."""
+#: What each rule watches, in a notice's words.
+RULE_TITLES = {"co2": N_("CO₂ above the limit"), "temperature": N_("overheating"),
+               "offline": N_("a sensor or probe silent"),
+               "speed": N_("download speed below the benchmark"),
+               "meter": N_("a meter anomaly")}
+
+
+def alert_summary(alert: Alert, settings: AlertSettings, registry: Registry | None = None
+                  ) -> str:
+    """One line saying what happened, in the language in force (:mod:`ssckit.core.i18n`):
+    the rule's limit and duration from ``settings``, the school's benchmark and whether a
+    device is a connectivity probe from ``registry``. Numbers are written as readers of the
+    language write them (decimal comma in ru/be)."""
+    a, s = alert, settings
+    peak = a.peak if a.peak is not None else float("nan")
+    if a.rule == "co2":
+        return _("{school} room {room}: CO₂ above {limit} ppm for more than {minutes} min "
+                 "(peak {peak} ppm)").format(school=a.school_id, room=a.subject,
+                                             limit=format_fixed(s.co2.raise_ppm, 0),
+                                             minutes=s.co2.minutes, peak=format_fixed(peak, 0))
+    if a.rule == "temperature":
+        r = s.temperature
+        return _("{school} room {room}: above {limit} °C for more than {minutes} min "
+                 "(peak {peak} °C)").format(school=a.school_id, room=a.subject,
+                                            limit=format_fixed(r.raise_c, 1),
+                                            minutes=r.minutes, peak=format_fixed(peak, 1))
+    if a.rule == "meter":
+        device, _slash, q = a.subject.partition("/")
+        what = _("heat") if q == "heat" else _("electricity")
+        if peak < 0:             # the counter went back (see meter_anomalies)
+            return _("{school}, meter {device} ({quantity}): the counter went back by {kwh} "
+                     "kWh").format(school=a.school_id, device=device, quantity=what,
+                                   kwh=format_fixed(-peak, 2))
+        return _("{school}, meter {device} ({quantity}): {kwh} kWh in one hour (over "
+                 "{factor} × its median)").format(school=a.school_id, device=device,
+                                                  quantity=what, kwh=format_fixed(peak, 1),
+                                                  factor=format_fixed(s.meter.factor, 1))
+    if a.rule == "speed":
+        school = registry.schools.get(a.school_id) if registry is not None else None
+        bench = school.benchmark_down_mbps if school is not None else float("nan")
+        return _("{school}: median download {speed} Mbit/s below the benchmark of {benchmark} "
+                 "Mbit/s").format(school=a.school_id, speed=format_fixed(peak, 1),
+                                  benchmark=format_fixed(bench, 0))
+    dev = registry.devices.get(a.subject) if registry is not None else None
+    text = (_("{school} connectivity probe {device}: silent for more than {hours} h since "
+              "{since} UTC") if dev is not None and "online" in dev.quantities else
+            _("{school} sensor {device}: silent for more than {hours} h since {since} UTC"))
+    return text.format(school=a.school_id, device=a.subject,
+                       hours=format_fixed(s.offline.hours, 0 if s.offline.hours % 1 == 0
+                                          else 1),
+                       since=f"{a.started_at:%Y-%m-%d %H:%M}")
+
+
+def notice_text(alert: Alert, settings: AlertSettings, registry: Registry | None,
+                utc_offset_min: int = 0) -> tuple[str, str]:
+    """(subject, body) of an alert's e-mail in the language in force; times are given in the
+    city's local time (``utc_offset_min`` [min]) with the offset named."""
+    a = alert
+    summary = alert_summary(a, settings, registry)
+    off = timedelta(minutes=utc_offset_min)
+    sign = "+" if utc_offset_min >= 0 else "−"
+    zone = f"UTC{sign}{abs(utc_offset_min) // 60:02d}:{abs(utc_offset_min) % 60:02d}"
+
+    def when(t: datetime) -> str:
+        return f"{format_date(t + off, with_time=True)} ({zone})"
+
+    school = registry.schools.get(a.school_id) if registry is not None else None
+    lines = [summary, "",
+             _("Rule: {rule} ({title})").format(rule=a.rule, title=_(RULE_TITLES[a.rule])),
+             _("School: {school}").format(school=a.school_id + (f" ({school.name})"
+                                                                  if school else "")),
+             _("Where: {subject}").format(subject=a.subject),
+             _("Since: {time}").format(time=when(a.started_at)),
+             _("Ended: {time}").format(time=when(a.ended_at)) if a.ended_at
+             else _("Ended: still on"),
+             _("Alert: {key}").format(key=a.key)]
+    return _("[ssckit school] {summary}").format(summary=summary), "\n".join(lines)
+
+
+def notices(alerts: Sequence[Alert], settings: AlertSettings, local_now: datetime,
+            registry: Registry | None = None, city_language: str | None = None,
+            utc_offset_min: int = 0) -> list[notify.Notice]:
+    """The notices of ``alerts`` to the subscriptions that want them and are not in their
+    quiet hours (alerts nobody may hear now are left for later): one per alert and language,
+    with the destinations of the subscriptions of that language (a subscription's own
+    ``language``, else ``city_language``, else English; :func:`ssckit.core.i18n.notice_language`).
+    Every notice of an alert has the alert's key: the delivery log tells destinations apart."""
     out = []
     for a in alerts:
-        dest: dict[str, list[str]] = {"email": [], "webhook": []}
-        roles = []
+        by_lang: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
         for sub in settings.subscriptions:
             if not sub.wants(a) or in_quiet_hours(sub.quiet_hours or settings.quiet_hours,
                                                   local_now):
                 continue
+            lang = notice_language(city_language, sub.language)
+            roles, dest = by_lang.setdefault(lang, ([], {"email": [], "webhook": []}))
             roles.append(sub.role)
             dest["email"] += [e for e in sub.email if e not in dest["email"]]
             if sub.webhook and sub.webhook not in dest["webhook"]:
                 dest["webhook"].append(sub.webhook)
-        if not roles:
-            continue
-        text = "\n".join([a.summary, "", f"Rule: {a.rule}", f"School: {a.school_id}",
-                          f"Where: {a.subject}", f"Since: {a.started_at:%Y-%m-%d %H:%M} UTC",
-                          "Ended: " + (f"{a.ended_at:%Y-%m-%d %H:%M} UTC" if a.ended_at
-                                       else "still on"), f"Alert: {a.key}"])
-        out.append(notify.Notice(a.key, f"[ssckit school] {a.summary}", text,
-                                 {"type": "ssckit.school.alert", "roles": sorted(set(roles)),
-                                  **a.to_dict()}, dest))
+        for lang, (roles, dest) in by_lang.items():
+            with language(lang):
+                subject, text = notice_text(a, settings, registry, utc_offset_min)
+                summary = alert_summary(a, settings, registry)
+            out.append(notify.Notice(a.key, subject, text,
+                                     {"type": "ssckit.school.alert",
+                                      "roles": sorted(set(roles)), "language": lang,
+                                      **a.to_dict(), "summary": summary}, dest))
     return out
 
 
@@ -509,27 +596,83 @@ class RoundResult:
     found: int
     new: int
     deliveries: dict[str, int]
+    skipped: bool = False      # another process was evaluating the rules: nothing done
 
     def line(self) -> str:
+        if self.skipped:
+            return "school alerts: another process is evaluating them now; this round skipped"
         d = self.deliveries
         return (f"school alerts: {self.found} found, {self.new} new, {d.get('sent', 0)} sent, "
                 f"{d.get('failed', 0)} failed, {d.get('deferred', 0)} deferred")
 
 
+_memory_lock = threading.Lock()
+
+
+def lock_path(store_path: Path) -> Path:
+    """The lock file of the alert rounds of the store at ``store_path``."""
+    return store_path.with_name(store_path.name + ".school-alerts.lock")
+
+
+@contextmanager
+def round_lock(store: Store, wait_s: float | None) -> Iterator[bool]:
+    """Hold the workspace's alert-round lock (an exclusive ``flock`` on :func:`lock_path`)
+    while the block runs; yields False when another process (``ssckit serve --live``, another
+    ``ssckit school alerts``) held it for ``wait_s`` seconds (None: as long as it takes).
+
+    The delivery log is read before a round sends and written after each send, so two rounds
+    at once could both find a notice unsent: one round at a time per store means a notice
+    goes out once however many processes evaluate the rules."""
+    import fcntl
+    import time
+
+    if store.path is None:
+        got = _memory_lock.acquire(timeout=-1 if wait_s is None else wait_s)
+        try:
+            yield got
+        finally:
+            if got:
+                _memory_lock.release()
+        return
+    with open(lock_path(store.path), "a+b") as f:
+        deadline = None if wait_s is None else time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def run_alerts(store: Store, registry: Registry, settings: AlertSettings, root: Path | None,
                end: datetime, utc_offset_min: int = 0, where: str = "city.yaml",
-               log: Callable[[str], None] = lambda m: None, now: datetime | None = None
+               log: Callable[[str], None] = lambda m: None, now: datetime | None = None,
+               city_language: str | None = None, lock_wait_s: float | None = None
                ) -> RoundResult:
     """Detect, record, and deliver whatever is pending (new alerts, and retries); ``now`` is
-    the wall clock [naive UTC] that quiet hours are judged by (default: the system's)."""
-    found = detect_alerts(store, registry, settings, root, end, utc_offset_min)
-    new = record_alerts(store, found)
+    the wall clock [naive UTC] that quiet hours are judged by (default: the system's);
+    ``city_language`` the language of notices whose subscription names none. One round at a
+    time per store (:func:`round_lock`): a round that waited ``lock_wait_s`` seconds [s]
+    (None: no limit) for another is skipped."""
     chans = channels(settings, where)
-    pending = sorted(load_alerts(store, 10_000), key=lambda a: (a.raised_at, a.key))
-    local_now = (now or datetime.now(UTC).replace(tzinfo=None)) + timedelta(
-        minutes=utc_offset_min)
-    counts = notify.deliver(store, DELIVERIES_TABLE, notices(pending, settings, local_now),
-                            chans, max_attempts=settings.max_attempts,
-                            rate_limit_per_hour=settings.rate_limit_per_hour,
-                            log=log) if chans else {}
+    with round_lock(store, lock_wait_s) as held:
+        if not held:
+            return RoundResult(0, 0, {}, skipped=True)
+        found = detect_alerts(store, registry, settings, root, end, utc_offset_min)
+        new = record_alerts(store, found)
+        pending = sorted(load_alerts(store, 10_000), key=lambda a: (a.raised_at, a.key))
+        local_now = (now or datetime.now(UTC).replace(tzinfo=None)) + timedelta(
+            minutes=utc_offset_min)
+        counts = notify.deliver(
+            store, DELIVERIES_TABLE, notices(pending, settings, local_now, registry,
+                                             city_language, utc_offset_min),
+            chans, max_attempts=settings.max_attempts,
+            rate_limit_per_hour=settings.rate_limit_per_hour, log=log) if chans else {}
     return RoundResult(len(found), len(new), counts)
