@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from ssckit.access.history import migrate
+from ssckit.access.history import migrate, previous_audit
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 
@@ -230,18 +230,6 @@ def _counts(items: list[ReviewItem]) -> dict[str, int]:
     return out
 
 
-def latest_audit_id(store: Store, site: str) -> int | None:
-    """Id of the latest stored audit of ``site``."""
-    migrate(store)
-    cur = store.cursor()
-    try:
-        row = cur.execute("SELECT id FROM access_audits WHERE site = ? "
-                          "ORDER BY started_at DESC, id DESC LIMIT 1", [site]).fetchone()
-    finally:
-        cur.close()
-    return None if row is None else int(row[0])
-
-
 def audited_sites(store: Store) -> list[str]:
     """Every site with a stored audit, alphabetically."""
     migrate(store)
@@ -288,7 +276,7 @@ def checklist(store: Store, site: str, audit_id: int | None = None) -> SiteRevie
     """The review checklist of ``site`` from its latest audit (or ``audit_id``), with the
     verdicts recorded so far."""
     site = _site_of(store, site)
-    audit_id = audit_id if audit_id is not None else latest_audit_id(store, site)
+    audit_id = audit_id if audit_id is not None else previous_audit(store, site)
     assert audit_id is not None
     cur = store.cursor()
     try:
