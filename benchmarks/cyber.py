@@ -1,10 +1,16 @@
 """Benchmark: scan N local services (mixed configurations, served on loopback by the local lab)
-with the pool and one by one, in the same run; print services per minute and the speed-up.
-Then a monitoring round's extra work on the pool's scan (baseline judgement of every service and
-alert detection against the previous scan) and the pool with per-host politeness (2 at once
-per address: every lab service shares 127.0.0.1, the worst case), as ratios to today's pool.
+with today's scanner and the scanner before it, side by side in the same run; print services
+per minute and the ratio.
 
-Run: .venv/bin/python benchmarks/cyber.py [--services 50] [--concurrency 16]
+Today's scanner finds cipher suites by elimination (the accepted suites plus one handshake per
+version) and also runs sslyze's vulnerability probes and the IPv6 check; the scanner before
+("per-suite") ran sslyze's scan commands, one handshake per suite it knows (~530), and no
+probes. Then the pool with per-host politeness (2 at once per address: every lab service shares
+127.0.0.1, the worst case), optionally one by one (--sequential), and a monitoring round's
+extra work (baseline judgement of every service and alert detection against the previous scan).
+The load average is printed before and after: the lab's services share the machine's cores.
+
+Run: .venv/bin/python benchmarks/cyber.py [--services 100] [--concurrency 16] [--sequential]
 Nothing leaves 127.0.0.1. The services run in a child process (as a city's servers would run
 apart from the scanner), so the scanner's threads do not wait for the services' interpreter.
 """
@@ -46,9 +52,12 @@ def serve(n: int, conn: Connection) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--services", type=int, default=50)
+    ap.add_argument("--services", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--sequential", action="store_true", help="also scan one by one")
     args = ap.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores")
     os.environ[ENV_LOOPBACK_ONLY] = "1"
     parent, child = mp.Pipe()
     proc = mp.get_context("spawn").Process(target=serve, args=(args.services, child))
@@ -57,22 +66,33 @@ def main() -> None:
         targets = parse_targets({"services": parent.recv()}, "benchmark")
         timings = {}
         scans = {}
-        for label, n, per_host in (("pool", args.concurrency, 0),
-                                   ("per-host 2", args.concurrency, 2), ("sequential", 1, 0)):
+        runs = [("pool", args.concurrency, 0, "elimination"),
+                ("before", args.concurrency, 0, "per-suite"),
+                ("per-host 2", args.concurrency, 2, "elimination")]
+        if args.sequential:
+            runs.append(("sequential", 1, 0, "elimination"))
+        for label, n, per_host, how in runs:
             t0 = time.perf_counter()
             scan = scan_targets(targets, ScanOptions(concurrency=n, timeout=120,
                                                      connect_timeout=5, loopback_only=True,
-                                                     per_host=per_host))
+                                                     per_host=per_host, suite_enumeration=how))
             scans[label] = scan
             timings[label] = time.perf_counter() - t0
             errors = sum(r.error is not None for r in scan.results)
+            checks = sum(len(r.findings) for r in scan.results) / max(1, len(scan.results))
             print(f"{label:>10}: {len(scan.results)} services in {timings[label]:6.1f} s = "
                   f"{60 * len(scan.results) / timings[label]:7.1f} services/min "
-                  f"(concurrency {n}, {errors} unreachable)")
+                  f"(concurrency {n}, {how}, {checks:.0f} findings/service, "
+                  f"{errors} unreachable)")
     finally:
         parent.send("stop")
         proc.join(timeout=10)
-    print(f"speed-up of the pool over sequential: {timings['sequential'] / timings['pool']:.1f}x")
+    print(f"today's pool / the scanner before (time): "
+          f"{timings['pool'] / timings['before']:.2f}x, i.e. "
+          f"{timings['before'] / timings['pool']:.1f}x the services per minute")
+    if "sequential" in timings:
+        print(f"speed-up of the pool over sequential: "
+              f"{timings['sequential'] / timings['pool']:.1f}x")
     print(f"per-host politeness (2 at once on one address) / pool time: "
           f"{timings['per-host 2'] / timings['pool']:.1f}x")
     profile = load_profile("national-baseline")
@@ -83,6 +103,7 @@ def main() -> None:
     judge = time.perf_counter() - t0
     print(f"monitoring extra (baseline judgement + alert detection, {len(found)} alerts): "
           f"{1000 * judge:.1f} ms = {100 * judge / timings['pool']:.2f} % of the pool's scan")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,22 @@ sent elsewhere.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 
 from ssckit.core.sample import SampleCity
 from ssckit.cyber.locallab import Lab, LocalCA, Site, free_port
@@ -39,6 +45,7 @@ BAD_HEADERS = {
 }
 EXPIRED_TXT = "Contact: mailto:security@city.test\nExpires: 2020-01-01T00:00:00Z\n"
 LEGACY_CIPHERS = "ECDHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256"
+OCSP_URL = "http://ocsp.city.test/"  # named in certificates; never fetched (stapling only)
 
 
 def lab_sites() -> list[Site]:
@@ -61,6 +68,12 @@ def lab_sites() -> list[Site]:
         Site("reneg", host="reneg.city.test", protocols="TLSv1.2", client_renegotiation=True),
         # Misconfigured on purpose: IPv4 only (no address6, no AAAA for its name).
         Site("v4only", host="v4only.city.test", ipv6=False),
+        # Certificate Transparency: 3 embedded SCTs (enough for a year), and only 1.
+        Site("ct", host="ct.city.test", cert_scts=3),
+        Site("ctfew", host="ctfew.city.test", cert_scts=1),
+        # Names an OCSP responder but staples nothing (Python's ssl cannot staple; see
+        # ocsp_lab for nginx stapling).
+        Site("nostaple", host="nostaple.city.test", cert_ocsp_url=OCSP_URL),
     ]
 
 
@@ -316,3 +329,112 @@ def sample_city(root: Path, name: str) -> SampleCity:
     town's rasters are not needed, so none is made)."""
     root.mkdir(parents=True, exist_ok=True)
     return SampleCity(root=root, name=name, years=(2026,), seed=7, town=None)  # type: ignore[arg-type]
+
+
+# -- nginx (Debian's), for what Python's ssl cannot serve: OCSP stapling -----------------------
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+class Nginx:
+    """nginx as a child process serving the ``servers`` blocks (http context) from ``folder``
+    until exit; entering waits until every one of ``ports`` accepts connections."""
+
+    def __init__(self, folder: Path, servers: str, ports: list[int]) -> None:
+        self.folder, self.servers, self.ports = folder, servers, ports
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _conf(self) -> str:
+        f = self.folder
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        return f"""{user}worker_processes 1;
+pid {f}/nginx.pid;
+error_log {f}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {f}/tmp/body;
+  proxy_temp_path {f}/tmp/proxy;
+  fastcgi_temp_path {f}/tmp/fastcgi;
+  uwsgi_temp_path {f}/tmp/uwsgi;
+  scgi_temp_path {f}/tmp/scgi;
+  server_tokens off;
+{self.servers}
+}}
+"""
+
+    def __enter__(self) -> Nginx:
+        if NGINX is None:
+            pytest.fail("needs Debian nginx (scripts/setup --test)")
+        (self.folder / "tmp").mkdir(parents=True, exist_ok=True)
+        conf = self.folder / "nginx.conf"
+        conf.write_text(self._conf())
+        self.proc = subprocess.Popen(
+            [str(NGINX), "-p", str(self.folder), "-c", str(conf), "-e",
+             str(self.folder / "error.log"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while not all(listening(p) for p in self.ports):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                log = self.folder / "error.log"
+                pytest.fail(f"nginx did not start: {log.read_text() if log.exists() else ''}")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+def ocsp_response(ca: LocalCA, crt: Path, status: ocsp.OCSPCertStatus,
+                  next_update_h: float = 24) -> bytes:
+    """A DER OCSP response (RFC 6960) about ``crt`` signed by ``ca`` itself."""
+    leaf = x509.load_pem_x509_certificate(crt.read_bytes())
+    now = datetime.now(UTC)
+    revoked = status == ocsp.OCSPCertStatus.REVOKED
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf, issuer=ca.cert, algorithm=hashes.SHA256(), cert_status=status,
+        this_update=now - timedelta(hours=1 + max(0, -next_update_h)),
+        next_update=now + timedelta(hours=next_update_h),
+        revocation_time=now - timedelta(days=1) if revoked else None,
+        revocation_reason=None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert)
+    return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture(scope="session")
+def ocsp_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """nginx stapling a prepared OCSP response (ssl_stapling_file): good, revoked and an
+    outdated one, each for a certificate naming the responder; ports by name, and the CA."""
+    folder = tmp_path_factory.mktemp("ocsp-lab")
+    ca = LocalCA(folder / "ca")
+    cases = {"stapled": (ocsp.OCSPCertStatus.GOOD, 24),
+             "revoked": (ocsp.OCSPCertStatus.REVOKED, 24),
+             "staleocsp": (ocsp.OCSPCertStatus.GOOD, -2)}
+    ports, blocks = {}, []
+    for name, (status, hours) in cases.items():
+        host = f"{name}.city.test"
+        crt, key = ca.issue(name, [host], ocsp_url=OCSP_URL, folder=folder)
+        der = folder / f"{name}.ocsp.der"
+        der.write_bytes(ocsp_response(ca, crt, status, hours))
+        ports[name] = free_port()
+        blocks.append(f"""  server {{
+    listen 127.0.0.1:{ports[name]} ssl;
+    server_name {host};
+    ssl_certificate {crt};
+    ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_stapling on;
+    ssl_stapling_file {der};
+    location / {{ return 200 "ok"; }}
+  }}""")
+    with Nginx(folder, "\n".join(blocks), list(ports.values())):
+        yield {**ports, "ca": ca.bundle}

@@ -56,6 +56,8 @@ def test_good_service_meets_every_web_requirement(results):
     ("badheaders", {"hsts-one-year", "security-txt"}),
     ("reneg", {"tls-renegotiation"}),
     ("v4only", {"ipv6-web"}),
+    ("ctfew", {"cert-transparency"}),
+    ("nostaple", {"ocsp-stapling"}),
 ])
 def test_each_misconfigured_service_fails_exactly_what_it_breaks(results, service, broken):
     st = _status(results[service])

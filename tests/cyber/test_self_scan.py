@@ -7,11 +7,6 @@ city would deploy it) and the scanner runs loopback-only.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +17,7 @@ from ssckit.cyber.model import ServiceResult, Status
 from ssckit.cyber.scan import ScanOptions, scan_targets
 from ssckit.cyber.scoring import score_service
 from ssckit.cyber.targets import parse_targets
-
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+from tests.cyber.conftest import NGINX, Nginx
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="needs Debian nginx (scripts/setup --test)")
 
@@ -37,25 +31,11 @@ class TlsTerminator:
         self.folder, self.upstream, self.host = folder, upstream, host
         self.ca = LocalCA(folder / "ca")
         self.tls_port, self.http_port = free_port(), free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self._nginx: Nginx | None = None
 
-    def _conf(self) -> str:
-        f = self.folder
+    def _servers(self) -> str:
         crt, key = self.ca.issue("ssckit", [self.host])
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        return f"""{user}worker_processes 1;
-pid {f}/nginx.pid;
-error_log {f}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {f}/tmp/body;
-  proxy_temp_path {f}/tmp/proxy;
-  fastcgi_temp_path {f}/tmp/fastcgi;
-  uwsgi_temp_path {f}/tmp/uwsgi;
-  scgi_temp_path {f}/tmp/scgi;
-  server_tokens off;
-  server {{
+        return f"""  server {{
     listen 127.0.0.1:{self.tls_port} ssl;
     server_name {self.host};
     ssl_certificate {crt};
@@ -76,43 +56,22 @@ http {{
     listen 127.0.0.1:{self.http_port};
     server_name {self.host};
     return 301 https://$host:{self.tls_port}$request_uri;
-  }}
-}}
-"""
+  }}"""
 
     def __enter__(self) -> TlsTerminator:
-        (self.folder / "tmp").mkdir(parents=True, exist_ok=True)
-        conf = self.folder / "nginx.conf"
-        conf.write_text(self._conf())
-        self.proc = subprocess.Popen(
-            [str(NGINX), "-p", str(self.folder), "-c", str(conf), "-e",
-             str(self.folder / "error.log"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while not all(_listening(p) for p in (self.tls_port, self.http_port)):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                log = self.folder / "error.log"
-                pytest.fail(f"nginx did not start: {log.read_text() if log.exists() else ''}")
-            time.sleep(0.05)
+        self._nginx = Nginx(self.folder, self._servers(), [self.tls_port, self.http_port])
+        self._nginx.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.proc = None
+        if self._nginx is not None:
+            self._nginx.__exit__()
+        self._nginx = None
 
     def targets(self, path: str = "/") -> list[dict[str, object]]:
         return [{"name": "ssckit", "url": f"https://{self.host}:{self.tls_port}{path}",
                  "http_url": f"http://{self.host}:{self.http_port}/", "address": "127.0.0.1",
                  "ca_bundle": str(self.ca.bundle)}]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _report(result: ServiceResult) -> str:

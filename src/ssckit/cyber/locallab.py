@@ -31,7 +31,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 LOOPBACK = "127.0.0.1"
 LOOPBACK6 = "::1"
@@ -110,12 +110,15 @@ class LocalCA:
 
     def issue(self, name: str, hosts: list[str], *, key: str = "ec256",
               days_valid: tuple[int, int] = (-1, 365), hash_name: str = "sha256",
-              folder: Path | None = None) -> tuple[Path, Path]:
+              folder: Path | None = None, ocsp_url: str | None = None,
+              scts: int = 0) -> tuple[Path, Path]:
         """Write ``<name>.crt`` (the leaf only: the CA is the anchor) and ``<name>.key`` into
         ``folder`` (default: the CA's folder).
 
         ``key``: ``ec256``, ``rsa2048`` or ``rsa1024``; ``days_valid``: (start, end) in days
-        from now; ``hash_name``: ``sha256`` or ``sha1``.
+        from now; ``hash_name``: ``sha256`` or ``sha1``; ``ocsp_url``: an OCSP responder in
+        the Authority Information Access extension (RFC 5280 4.2.2.1); ``scts``: that many
+        embedded SCTs from distinct made-up logs (:func:`sct_list_extension`).
         """
         folder = Path(folder or self.folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -148,9 +151,15 @@ class LocalCA:
                            critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                 self.key.public_key()), critical=False)
-            .sign(self.key, hashes.SHA256())
         )
-        crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        if ocsp_url:
+            cert = cert.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP,
+                x509.UniformResourceIdentifier(ocsp_url))]), critical=False)
+        if scts:
+            cert = cert.add_extension(sct_list_extension(scts, now), critical=False)
+        signed = cert.sign(self.key, hashes.SHA256())
+        crt.write_bytes(signed.public_bytes(serialization.Encoding.PEM))
         return crt, keyfile
 
     def _issue_sha1(self, priv: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
@@ -174,6 +183,34 @@ class LocalCA:
                             "-days", str(max(1, days_valid[1])),
                             "-extfile", str(work / "ext.cnf"), "-out", str(crt)],
                            check=True, capture_output=True)
+
+
+#: RFC 6962 3.3: the X.509v3 extension carrying embedded SCTs.
+SCT_LIST_OID = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
+
+
+def sct_list_extension(count: int, when: datetime) -> x509.UnrecognizedExtension:
+    """An embedded SCT list (RFC 6962 3.2-3.3) of ``count`` v1 SCTs from distinct made-up
+    logs, timestamped ``when``. Their signatures are random bytes (no log signs for the lab):
+    the structure is real, as :mod:`cryptography` and OpenSSL parse it, the trust is not."""
+    stamp = int(when.timestamp() * 1000).to_bytes(8, "big")
+    items = b""
+    for _ in range(count):
+        signature = os.urandom(71)
+        sct = (b"\x00" + os.urandom(32) + stamp + b"\x00\x00"  # v1, log id, time, no extensions
+               + b"\x04\x03" + len(signature).to_bytes(2, "big") + signature)  # SHA-256 ECDSA
+        items += len(sct).to_bytes(2, "big") + sct
+    sct_list = len(items).to_bytes(2, "big") + items
+    # extnValue holds the DER OCTET STRING that wraps the TLS-encoded list (RFC 6962 3.3).
+    return x509.UnrecognizedExtension(SCT_LIST_OID, _der_octet_string(sct_list))
+
+
+def _der_octet_string(data: bytes) -> bytes:
+    n = len(data)
+    if n < 0x80:
+        return b"\x04" + bytes([n]) + data
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return b"\x04" + bytes([0x80 | len(size)]) + size + data
 
 
 GOOD_HEADERS = {
@@ -211,7 +248,7 @@ class Site:
     (e.g. ``/.well-known/mta-sts.txt``); ``client_renegotiation``: honour client-initiated
     TLS 1.2 renegotiation (a denial-of-service risk, on purpose); ``ipv6``: also served on
     ::1 at the same ports (the target's ``address6``). Ports of 0 are chosen when the lab
-    starts.
+    starts. ``cert_ocsp_url`` and ``cert_scts``: see :meth:`LocalCA.issue`.
     """
 
     name: str
@@ -231,6 +268,8 @@ class Site:
     files: dict[str, str] = field(default_factory=dict)
     client_renegotiation: bool = False
     ipv6: bool = True
+    cert_ocsp_url: str | None = None
+    cert_scts: int = 0
     tls_port: int = 0
     http_port: int = 0
 
@@ -378,7 +417,8 @@ class Lab:
                 if not site.plain:
                     crt, key = self.ca.issue(site.name, site.cert_hosts or [site.host],
                                              key=site.cert_key, days_valid=site.cert_days,
-                                             hash_name=site.cert_hash, folder=self._tmp)
+                                             hash_name=site.cert_hash, folder=self._tmp,
+                                             ocsp_url=site.cert_ocsp_url, scts=site.cert_scts)
                     ctx = site.tls_context(crt, key)
                 self._listeners[tls.fileno()] = (ctx, _handler(site, redirect=False))
                 self._listeners[http.fileno()] = (None, _handler(site, site.redirect_http))

@@ -93,7 +93,16 @@ MODIFIERS: dict[str, int] = {
     "cert-expires-soon": -5,
     "cert-weak-key": -20,
     "cert-weak-signature": -20,
-    "ocsp-not-stapled": 0,
+    "ocsp-not-stapled": 0, "ocsp-invalid": -5,
+    "ct-missing": -10, "ct-too-few": -5,
+    # ssckit: known TLS vulnerabilities (sslyze probes); a leak of memory or keys is an F
+    "tls-heartbleed": -100, "tls-ccs-injection": -40, "tls-robot": -40,
+    "tls-compression": -20, "tls-insecure-renegotiation": -20, "tls-client-renegotiation": -5,
+    # ssckit: IPv6 (RFC 8200) and DANE (RFC 7672)
+    "ipv6-no-aaaa": 0, "ipv6-unreachable": -5, "ipv6-different-service": -5,
+    "mail-ipv6-no-aaaa": 0, "mail-ipv6-unreachable": -5,
+    "dane-missing": 0, "dane-insecure": -5, "dane-unusable": -5, "dane-no-tls": -10,
+    "dane-mismatch": -20,
     # ssckit: security.txt (RFC 9116)
     "security-txt-missing": -5,
     "security-txt-invalid": -5,

@@ -16,7 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from ssckit.cyber.checks import ncsc, tlsscan, tlsvulns
 from ssckit.cyber.model import Check, Finding, Status
@@ -66,8 +66,15 @@ OCSP = Check(
     f"RFC 6066 section 8 (status_request); {NCSC_REF} recommends OCSP stapling",
     "Enable OCSP stapling (nginx: ssl_stapling on; ssl_stapling_verify on;).")
 
+TRANSPARENCY = Check(
+    "cert.transparency", "certificate", "Certificate Transparency",
+    "RFC 6962 3.3 (SCTs embedded in the certificate); Chrome and Apple CT policies: at least 2 "
+    "SCTs from distinct logs for certificates valid up to 180 days, 3 beyond",
+    "Use a publicly trusted CA that embeds SCTs from independent CT logs in the certificates "
+    "it issues (all public CAs do so today); reissue the certificate.")
+
 TLS_CHECKS = (PROTOCOLS, CIPHERS, KEY_EXCHANGE, TRUST, HOSTNAME, KEY_SIZE, SIGNATURE, EXPIRY,
-              OCSP, *tlsvulns.VULN_CHECKS)
+              TRANSPARENCY, OCSP, *tlsvulns.VULN_CHECKS)
 
 EXPIRY_WARN_DAYS = 30
 
@@ -482,10 +489,133 @@ def check_expiry(data: TlsData, now: datetime | None = None) -> Finding:
                          "cert-valid", days_left=round(days, 1), **evidence)
 
 
-def check_ocsp(data: TlsData) -> Finding:
-    if data.ocsp_stapled:
-        return OCSP.result(Status.PASS, "OCSP response stapled", "ocsp-stapled")
-    return OCSP.result(Status.WARN, "no OCSP response stapled", "ocsp-not-stapled")
+def ocsp_responder(cert: x509.Certificate) -> str | None:
+    """The OCSP responder named in ``cert``'s Authority Information Access (RFC 5280
+    4.2.2.1), or ``None``."""
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return None
+    for desc in aia:
+        if desc.access_method == AuthorityInformationAccessOID.OCSP:
+            return str(desc.access_location.value)
+    return None
+
+
+def _ocsp_issuer(data: TlsData) -> x509.Certificate | None:
+    """The leaf's issuer: in the chain served, else among the trust anchors."""
+    leaf = data.chain[0]
+    candidates = data.chain[1:] + (_anchors(data.ca_bundle) if data.ca_bundle else [])
+    return next((c for c in candidates if c.subject == leaf.issuer), None)
+
+
+def _signature_ok(key: Any, signature: bytes, payload: bytes, hash_alg: Any) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, payload, padding.PKCS1v15(), hash_alg)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, payload, ec.ECDSA(hash_alg))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check_ocsp(data: TlsData, now: datetime | None = None) -> Finding:
+    """The stapled OCSP response (RFC 6066 8, RFC 6960 4.2): present when the certificate
+    names a responder, successful, about this certificate, ``good``, current, and signed by
+    its issuer (or a responder certificate the issuer signed)."""
+    from cryptography.x509 import ocsp
+
+    leaf = data.chain[0] if data.chain else None
+    responder = ocsp_responder(leaf) if leaf is not None else None
+    if data.ocsp_der is None:
+        if leaf is not None and responder is None:
+            return OCSP.result(Status.NOT_APPLICABLE, "the certificate names no OCSP responder "
+                               "(nothing to staple)")
+        return OCSP.result(Status.WARN, "no OCSP response stapled", "ocsp-not-stapled",
+                           responder=responder)
+    now = now or datetime.now(UTC)
+    try:
+        resp = ocsp.load_der_ocsp_response(data.ocsp_der)
+    except ValueError as exc:
+        return OCSP.result(Status.FAIL, f"stapled OCSP response unreadable: {exc}",
+                           "ocsp-invalid")
+    if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return OCSP.result(Status.FAIL, f"stapled OCSP response: {resp.response_status.name}",
+                           "ocsp-invalid")
+    single = next((r for r in resp.responses
+                   if leaf is not None and r.serial_number == leaf.serial_number), None)
+    if single is None:
+        return OCSP.result(Status.FAIL, "stapled OCSP response is about another certificate",
+                           "ocsp-invalid")
+    evidence = {"cert_status": single.certificate_status.name,
+                "this_update": single.this_update_utc.isoformat(),
+                "next_update": single.next_update_utc.isoformat()
+                if single.next_update_utc else None}
+    if single.certificate_status == ocsp.OCSPCertStatus.REVOKED:
+        return OCSP.result(Status.FAIL, "the stapled OCSP response says the certificate is "
+                           "revoked", "ocsp-revoked", **evidence)
+    if single.certificate_status != ocsp.OCSPCertStatus.GOOD:
+        return OCSP.result(Status.FAIL, "the stapled OCSP response does not know the "
+                           "certificate", "ocsp-invalid", **evidence)
+    if single.next_update_utc is not None and single.next_update_utc < now:
+        return OCSP.result(Status.FAIL, f"stapled OCSP response expired on "
+                           f"{single.next_update_utc:%Y-%m-%d}", "ocsp-invalid", **evidence)
+    issuer = _ocsp_issuer(data)
+    signer = issuer.public_key() if issuer is not None else None
+    if resp.certificates and issuer is not None:  # a delegated responder (RFC 6960 4.2.2.2)
+        delegate = resp.certificates[0]
+        if _signature_ok(issuer.public_key(), delegate.signature, delegate.tbs_certificate_bytes,
+                         delegate.signature_hash_algorithm):
+            signer = delegate.public_key()
+    if signer is None or not _signature_ok(signer, resp.signature, resp.tbs_response_bytes,
+                                           resp.signature_hash_algorithm):
+        return OCSP.result(Status.FAIL, "the stapled OCSP response is not signed by the "
+                           "certificate's issuer", "ocsp-invalid", **evidence)
+    return OCSP.result(Status.PASS, "OCSP response stapled (good, current, signed by the "
+                       "issuer)", "ocsp-stapled", **evidence)
+
+
+def required_scts(leaf: x509.Certificate) -> int:
+    """SCTs the Chrome/Apple CT policies ask of a certificate: 2 up to 180 days of validity,
+    3 beyond."""
+    days = (leaf.not_valid_after_utc - leaf.not_valid_before_utc) / timedelta(days=1)
+    return 2 if days <= 180 else 3
+
+
+def check_transparency(data: TlsData) -> Finding:
+    """Embedded SCTs of the leaf (RFC 6962 3.3), counted per distinct log. SCTs delivered in
+    the TLS extension or a stapled OCSP response are not seen (sslyze does not expose them);
+    SCT signatures are not verified (no CT log list offline). A certificate of a private CA
+    (the target names its own ``ca_bundle``) needs none: the CT policies apply to publicly
+    trusted CAs."""
+    if not data.chain:
+        return TRANSPARENCY.result(Status.ERROR, "no certificate received")
+    leaf = data.chain[0]
+    try:
+        scts = list(leaf.extensions.get_extension_for_class(
+            x509.PrecertificateSignedCertificateTimestamps).value)
+    except x509.ExtensionNotFound:
+        scts = []
+    logs = sorted({s.log_id.hex() for s in scts})
+    need = required_scts(leaf)
+    evidence = {"scts": len(scts), "logs": len(logs), "required": need}
+    if not scts:
+        if data.ca_bundle is not None:
+            return TRANSPARENCY.result(Status.NOT_APPLICABLE, "no SCTs; a private CA's "
+                                       "certificate needs none", **evidence)
+        return TRANSPARENCY.result(Status.FAIL, "no SCTs in the certificate", "ct-missing",
+                                   **evidence)
+    if len(logs) < need:
+        return TRANSPARENCY.result(Status.WARN, f"SCTs from {len(logs)} logs; the CT policies "
+                                   f"ask for {need}", "ct-too-few", **evidence)
+    return TRANSPARENCY.result(Status.PASS, f"SCTs from {len(logs)} logs embedded",
+                               "ct-ok", **evidence)
 
 
 def evaluate(data: TlsData, now: datetime | None = None, prefix: str = "",
@@ -494,7 +624,8 @@ def evaluate(data: TlsData, now: datetime | None = None, prefix: str = "",
     rename the check ids and put them in the ``mail`` category, for MX hosts."""
     findings = [check_protocols(data), check_ciphers(data), check_key_exchange(data),
                 check_trust(data), check_hostname(data), check_key_size(data),
-                check_signature(data), check_expiry(data, now), check_ocsp(data),
+                check_signature(data), check_expiry(data, now), check_transparency(data),
+                check_ocsp(data, now),
                 *tlsvulns.evaluate(data.vulnerabilities)]
     if prefix or suffix:
         from dataclasses import replace
