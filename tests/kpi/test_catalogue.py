@@ -72,3 +72,28 @@ def test_core_advanced_split_is_stable():
     counts = Counter(k.core for k in cat.kpis)
     assert counts[True] + counts[False] == 91
     assert counts[True] > counts[False]
+
+
+#: A page of an ITU publication named in a note: "Verification Manual (2022) p.77",
+#: "Collection Methodology p.23", "Verification Manual (2022) pp.33-34".
+_CITED_PAGE = re.compile(r"(Verification Manual|Collection Methodology)(?: \(\d{4}\))? pp?\.\s?\d+")
+
+
+def test_every_confirmed_entry_names_its_source():
+    """A confirmed entry says on which page of which ITU publication it was read, and that
+    publication is one of the catalogue's sources."""
+    cat = load_catalogue()
+    titles = " ".join(s["title"] for s in cat.sources)
+    confirmed = [k for k in cat.kpis if k.confirmed]
+    assert len(confirmed) >= 12
+    for k in confirmed:
+        cited = _CITED_PAGE.search(k.note or "")
+        assert cited, f"{k.code} is confirmed but its note names no page of an ITU publication"
+        assert cited[1] in titles, (k.code, cited[0])
+
+
+def test_a_partly_read_entry_says_what_is_still_open():
+    cat = load_catalogue()
+    for k in cat.kpis:
+        if not k.confirmed and _CITED_PAGE.search(k.note or ""):
+            assert "Not confirmed" in k.note, k.code
