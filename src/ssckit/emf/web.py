@@ -39,7 +39,7 @@ from shapely.geometry import mapping, shape
 from ssckit.core import auth, maptiles
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
-from ssckit.core.i18n import N_, format_date, format_number, gettext
+from ssckit.core.i18n import LANGUAGES, N_, format_date, format_number, gettext
 from ssckit.core.webkit import (
     Principal,
     check_csrf,
@@ -886,6 +886,34 @@ def requests_queue_page(request: Request, _: Analyst) -> HTMLResponse:
         "counts": {s: sum(r["status"] == s for r in rows) for s in rq.STATUSES}})
 
 
+_CHANNEL_LABELS = {"web": N_("web form"), "post": N_("letter"), "phone": N_("phone call"),
+                   "e-mail": N_("e-mail")}
+
+
+def _event_rows(req: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The log of a request for readers: who (the resident, a user, an import) and what, in
+    the language in force."""
+    out = []
+    for e in events:
+        actor = e["actor"]
+        if actor == "resident":
+            actor = gettext("resident")
+        elif actor.startswith("import:"):
+            actor = gettext("imported from {file}").format(file=actor.removeprefix("import:"))
+        detail = e["detail"]
+        if e["action"] == "received":
+            detail = gettext(_CHANNEL_LABELS.get(req["channel"], req["channel"]))
+            detail += f", {req['place']}" if req["place"] else ""
+        elif e["action"] == "scheduled":
+            detail = format_date(detail)
+        elif e["action"] == "done":
+            detail = _result_text(req)
+        out.append({"when": format_date(e["happened_at"], True), "actor": actor,
+                    "action": gettext(rq.STATUS_LABELS.get(e["action"], e["action"])),
+                    "detail": detail})
+    return out
+
+
 def _request_detail(request: Request, ref: str, errors: dict[str, str] | None = None,
                     form: dict[str, str] | None = None, status_code: int = 200
                     ) -> HTMLResponse:
@@ -894,7 +922,9 @@ def _request_detail(request: Request, ref: str, errors: dict[str, str] | None = 
     if req is None:
         raise HTTPException(404, gettext("There is no request {ref}.").format(ref=ref[:40]))
     return render(request, "emf/request_detail.html", {
-        "req": req, "events": rq.request_events(store, ref), "errors": errors or {},
+        "req": req, "events": _event_rows(req, rq.request_events(store, ref)),
+        "errors": errors or {}, "channel": gettext(_CHANNEL_LABELS.get(req["channel"], "")),
+        "language_name": LANGUAGES.get(req["lang"], req["lang"]),
         "form": form or {}, "labels": {k: gettext(v) for k, v in rq.STATUS_LABELS.items()},
         "analysts": [u.name for u in auth.list_users(store) if u.has_role("analyst")],
         "notices": rq.notice_log(store, ref), "fmt_date": format_date,
