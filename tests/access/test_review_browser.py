@@ -17,7 +17,7 @@ from ssckit.core import auth
 from ssckit.core.store import Store
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
 
-from .conftest import needs_chromium
+from .conftest import needs_chromium, serve
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -66,8 +66,21 @@ async def _session(base: str):  # noqa: ANN202 (Playwright objects)
     return pw, browser, page
 
 
-def test_review_and_statement_pages_pass_axe_and_work_by_keyboard(workspace: Path) -> None:
+def test_review_and_statement_pages_pass_axe_and_work_by_keyboard(workspace: Path,
+                                                                 tmp_path: Path) -> None:
+    from ssckit.access.statement import build_statement, render_html
+    from ssckit.core.workspace import Workspace
+
     _fill(workspace)
+    # the statement as a file (what ssckit access statement --format html writes), in Russian
+    files = tmp_path / "files"
+    files.mkdir()
+    ws = Workspace.load(workspace)
+    with Store.open(ws.store_path) as store:
+        (files / "statement.html").write_text(
+            render_html(build_statement(ws, store, SITE, language="ru")), encoding="utf-8")
+    file_server = serve(files)
+    file_base = next(file_server)
     server = serve_workspace(workspace)
     base = next(server)
     review_url = f"{base}/access/review/page?url={PAGE}"
@@ -83,6 +96,8 @@ def test_review_and_statement_pages_pass_axe_and_work_by_keyboard(workspace: Pat
                                        f"{base}/access/statement?site={SITE}&lang={lang}")):
                         audits[f"{name}-{lang}"] = await audit_page(
                             page, url, AuditSettings(chromium=CHROMIUM))
+                audits["statement-file-ru"] = await audit_page(
+                    page, file_base + "statement.html", AuditSettings(chromium=CHROMIUM))
                 # keyboard only: Tab to the criterion 1.4.10, open it, judge it, save
                 await page.goto(review_url + "&lang=en")
                 for _ in range(400):
@@ -115,6 +130,8 @@ def test_review_and_statement_pages_pass_axe_and_work_by_keyboard(workspace: Pat
         audits = asyncio.run(run())
     finally:
         server.close()
+        file_server.close()
+    assert len(audits) == 10
     for name, result in audits.items():
         assert result.error is None, (name, result.error)
         assert result.violations == [], (name, [(f.rule, [n.target for n in f.nodes])
