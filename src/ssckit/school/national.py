@@ -291,6 +291,8 @@ room AS (
   JOIN occupied o ON o.style = s.style
    -- local hour of the week, Monday 00:00 = 0 (1970-01-01 was a Thursday: + 72 h)
    AND o.how = ((epoch(h.hour)::BIGINT + $off_s) // 3600 + 72) % 168
+  -- only the rows counted pass the joins: CO₂ hours, and the (few) hot hours
+  WHERE h.quantity = 'co2' OR (h.quantity = 'temperature' AND h.mean > $hot)
   GROUP BY h.school_id),
 nrooms AS (SELECT school_id, count(*) AS rooms FROM read_csv($rooms, header = true,
            all_varchar = true) GROUP BY school_id),
@@ -345,7 +347,8 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
         raise InputError(str(root), None, "no national data here: run `ssckit school national "
                          "generate` (or put schools.csv and hourly/ Parquet files there)")
     t0, c0 = time.perf_counter(), time.process_time()
-    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1,
+                                 "enable_progress_bar": False})
     try:
         con.register("occupied", _occupied_table())
         c1, c2, c3 = (DEFAULT_OUTDOOR_CO2_PPM + x for x in CO2_ABOVE_OUTDOOR_PPM)
