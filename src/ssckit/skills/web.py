@@ -38,7 +38,7 @@ from ssckit.core.webkit import (
     render,
     request_language,
 )
-from ssckit.skills import api_models, cat
+from ssckit.skills import api_models, campaign, cat
 from ssckit.skills import results as res
 from ssckit.skills.bank import LANGUAGES as BANK_LANGUAGES
 from ssckit.skills.frameworks import AREA_IDS, default_frameworks
@@ -425,6 +425,10 @@ def test_page(request: Request, test_id: str) -> Response:
     if res.load_result(_store(request), test_id) is not None:
         return RedirectResponse(f"/skills/result/{test_id}", status_code=303)
     if state.finished:
+        if campaign.attempt_of_test(_store(request), test_id) is not None:
+            # a campaign's participant gave the group attributes with the code
+            campaign.finish_attempt(_store(request), test_id, lang, state)
+            return RedirectResponse(f"/skills/result/{test_id}", status_code=303)
         return _about_page(request, test_id, lang)
     return _question_page(request, test_id, lang, state)
 
@@ -447,6 +451,10 @@ def answer_question(
     if state.finished or state.pending is None or tb.item(state.pending).id != item:
         return here
     question = tb.item(state.pending)
+    att = campaign.attempt_of_test(_store(request), test_id)
+    if att is not None and att["session_no"] is not None and not campaign.session_is_open(
+            _store(request), att["campaign_id"], att["session_no"]):
+        raise HTTPException(403, i18n.gettext("The proctor has closed this session."))
     if not choice:
         return _question_page(request, test_id, lang, state, _t(lang)["no_choice"], 422)
     try:
