@@ -347,9 +347,9 @@ def national_report(root: str | Path, utc_offset_min: int = 180, threads: int | 
         raise InputError(str(root), None, "no national data here: run `ssckit school national "
                          "generate` (or put schools.csv and hourly/ Parquet files there)")
     t0, c0 = time.perf_counter(), time.process_time()
-    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1,
-                                 "enable_progress_bar": False})
+    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("occupied", _occupied_table())
         c1, c2, c3 = (DEFAULT_OUTDOOR_CO2_PPM + x for x in CO2_ABOVE_OUTDOOR_PPM)
         tmp = root / ".report.tmp"
