@@ -5,7 +5,7 @@ Organiser pages (role analyst): ``/skills/campaigns`` (list, create), ``/skills/
 (open and close sessions, live progress), ``/skills/campaigns/<id>/change`` (before/after
 report) and its CSV. Participants need no login: ``/skills/join/<id>?code=...`` starts their
 adaptive test, which then runs on the public test pages (:mod:`ssckit.skills.web`). API:
-``/api/v1/skills/campaigns/<id>/progress`` (analyst).
+``/api/v1/skills/campaigns`` (progress of every campaign; any signed-in role).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ router = APIRouter(prefix="/skills/campaigns", tags=["skills"])
 pages = APIRouter(include_in_schema=False)
 NAV = [(N_("Skills campaigns"), "/skills/campaigns", "analyst")]
 Organiser = Annotated[Principal, Depends(require_role("analyst"))]
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
 
 #: Names of the scores of the before/after report.
 SCORE_LABELS = {"overall": N_("Overall")}
@@ -57,6 +58,12 @@ class Progress(Answer):
     finished: int = Field(description="Tests finished")
     in_progress: int = Field(description="Tests started and not finished")
     open_sessions: list[int] = Field(description="Numbers of the sessions open now")
+
+
+class CampaignList(Answer):
+    """Progress of every campaign."""
+
+    campaigns: list[Progress]
 
 
 def _store(request: Request) -> Store:
@@ -228,14 +235,15 @@ def change_csv(request: Request, campaign_id: str, _: Organiser) -> Response:
         "Content-Disposition": f'attachment; filename="{c.campaign_id}-change.csv"'})
 
 
-@router.get("/{campaign_id}/progress", response_model=Progress)
-def api_progress(request: Request, campaign_id: str, _: Organiser) -> dict[str, Any]:
-    """Codes issued, tests started, finished and in progress, and the sessions open now."""
+@router.get("", response_model=CampaignList)
+def api_campaigns(request: Request, _: Viewer) -> dict[str, Any]:
+    """Every campaign's progress: codes issued, tests started, finished and in progress, and
+    the sessions open now (no personal data; any signed-in role)."""
     store = _store(request)
-    c = _campaign(store, campaign_id)
-    return {"campaign": c.campaign_id, **cp.progress(store, c),
-            "open_sessions": [s["session_no"] for s in cp.sessions(store, c)
-                              if s["closed_at"] is None]}
+    return {"campaigns": [
+        {"campaign": c.campaign_id, **cp.progress(store, c),
+         "open_sessions": [s["session_no"] for s in cp.sessions(store, c)
+                           if s["closed_at"] is None]} for c in cp.list_campaigns(store)]}
 
 
 # -- participants -----------------------------------------------------------------------------
