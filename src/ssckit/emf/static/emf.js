@@ -113,8 +113,11 @@
                                 (p.exceeds_prediction ? ' measure-high' : ''),
                               iconSize: [20, 20], iconAnchor: [10, 10],
                               html: p.kind === 'probe' ? 'P' : 'M'});
+        // A click on the marker shows its words; keyboard and screen-reader users reach the
+        // same words through the list below the map (its "show on the map" buttons), since
+        // markers a few metres apart cannot each be a 24 px target at city scale.
         var m = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]],
-                         {pane: 'measurements', icon: icon, keyboard: true}).addTo(map);
+                         {pane: 'measurements', icon: icon, keyboard: false}).addTo(map);
         var box = document.createElement('div');
         var h = document.createElement('p'); h.className = 'measure-title';
         h.textContent = p.title;
@@ -122,12 +125,29 @@
         box.appendChild(h); box.appendChild(s);
         m.bindPopup(box, {maxWidth: 280, autoPanPadding: [20, 20]});
         var mark = m.getElement();
-        mark.setAttribute('role', 'button');
-        mark.setAttribute('aria-label', p.title + ': ' + p.summary);
+        mark.setAttribute('aria-hidden', 'true');
         mark.setAttribute('data-measurement', p.id);
+        measureMarkers[p.id] = m;
+      });
+      var list = document.querySelector('ul.measurements');
+      if (!list) { return; }
+      list.querySelectorAll('li[data-measurement]').forEach(function (li) {
+        var m = measureMarkers[li.dataset.measurement];
+        if (!m) { return; }
+        var b = document.createElement('button');
+        b.type = 'button'; b.className = 'measure-show'; b.textContent = list.dataset.show;
+        b.setAttribute('aria-describedby', li.querySelector('strong').id);
+        b.addEventListener('click', function () {
+          el.scrollIntoView({block: 'nearest'});
+          map.setView(m.getLatLng(), Math.max(map.getZoom(), 16));
+          m.openPopup();
+        });
+        li.appendChild(document.createTextNode(' '));
+        li.appendChild(b);
       });
     });
   }
+  var measureMarkers = {};
 
   // Measurements residents asked for, published with their consent (ssckit.emf.requests).
   if (cfg.requests_url) {
