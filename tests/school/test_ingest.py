@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,20 +20,13 @@ from ssckit.school.ingest import IngestStats, ingest_body, run_ingester
 from ssckit.school.payload import Reading, to_us
 from ssckit.school.publisher import group_messages, publish_payloads, publish_readings
 from ssckit.school.schema import ensure_tables
+from tests.school.ingest_helpers import IngestProcess, expected_readings, paced, wait_for
 
 DEV = "S01-R101-env0"
 
 
 def now_minute() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def stored(store_path: Path) -> tuple[int, int, list[tuple[str, str]]]:
@@ -150,48 +142,6 @@ def test_messages_published_while_the_ingester_is_away_are_kept(
 
 # -- the reliability test ----------------------------------------------------------------------
 N_MINUTES = 1000          # x 20 devices x 5 quantities = 100 000 readings
-INGEST = [sys.executable, "-m", "ssckit.school.ingest"]
-
-
-def expected_readings(registry: object, start: datetime) -> list[Reading]:
-    devices = sorted(d for d, dev in registry.devices.items() if dev.room_id)
-    values = {"co2": lambda m: 400.0 + m % 900, "temperature": lambda m: 19.0 + (m % 50) / 10,
-              "humidity": lambda m: 35.0 + m % 20, "pm25": lambda m: (m % 37) / 2,
-              "noise": lambda m: 30.0 + m % 40}
-    return [Reading(d, q, to_us(start + timedelta(minutes=m)), values[q](m))
-            for m in range(N_MINUTES) for d in devices for q in registry.devices[d].quantities]
-
-
-class Subprocess:
-    """``python -m ssckit.school.ingest`` with its stderr in a log file."""
-
-    def __init__(self, folder: Path, registry_dir: Path, broker: object, run: int) -> None:
-        self.log = folder / f"ingest-{run}.log"
-        self.out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            INGEST + ["--store", str(folder / "ssckit.duckdb"), "--registry", str(registry_dir),
-                      "--host", broker.host, "--port", str(broker.port),
-                      "--client-id", "reliability", "--batch-size", "2000",
-                      "--flush-interval", "0.2", "--progress-interval", "0"],
-            stdout=self.out, stderr=subprocess.STDOUT)
-        wait_for(lambda: "ingest subscribed" in self.text() or self.proc.poll() is not None,
-                 60, "the ingester to subscribe")
-        assert self.proc.poll() is None, self.text()
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def last(self, key: str) -> int:
-        found = re.findall(rf"\b{key}=(\d+)", self.text())
-        return int(found[-1]) if found else 0
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.out.close()
-
-
 def malformed(t: datetime) -> list[tuple[str, str, bytes]]:
     """(expected reason code, topic, payload): ten and more kinds of bad message."""
     ok = {"device": DEV, "ts": t.isoformat() + "Z", "readings": {"co2": 800}}
@@ -219,19 +169,6 @@ def malformed(t: datetime) -> list[tuple[str, str, bytes]]:
     ]
 
 
-def paced(messages: Iterator[tuple[str, bytes, int]], per_second: float,
-          hold: tuple[int, threading.Event] | None = None) -> Iterator[tuple[str, bytes, int]]:
-    """``messages`` at ``per_second`` at most; with ``hold=(i, event)``, message ``i`` waits
-    for ``event`` (so that the publisher is still publishing when the test needs it)."""
-    start = time.monotonic()
-    for i, m in enumerate(messages):
-        if hold is not None and i == hold[0]:
-            hold[1].wait(120)
-        if i % 50 == 0:
-            time.sleep(max(0.0, start + i / per_second - time.monotonic()))
-        yield m
-
-
 def test_reliability_broker_restart_and_ingester_kill(
         tmp_path: Path, registry_factory: Callable[..., Path], broker: object) -> None:
     """100 000 readings at QoS 1; the broker restarts and the ingester is SIGKILLed mid-stream;
@@ -243,7 +180,7 @@ def test_reliability_broker_restart_and_ingester_kill(
     registry = read_registry(reg_dir / "schools.csv", reg_dir / "rooms.csv",
                              reg_dir / "devices.csv")
     start = now_minute() - timedelta(minutes=N_MINUTES + 10)
-    readings = expected_readings(registry, start)
+    readings = expected_readings(registry, start, N_MINUTES)
     assert len(readings) == 100_000
     school_of = {d: dev.school_id for d, dev in registry.devices.items()}
     # S01 devices send SenML packs of 10 readings, S02 devices simple messages (5 readings)
@@ -254,7 +191,8 @@ def test_reliability_broker_restart_and_ingester_kill(
     messages = [m for pair in itertools.zip_longest(s01, s02) for m in pair if m is not None]
     assert len(messages) == 5_000 + 10_000
 
-    ingester = Subprocess(tmp_path, reg_dir, broker, 1)
+    ingester = IngestProcess(tmp_path, reg_dir, broker, 1, client_id="reliability",
+                             batch_size=2000)
     acked = [0]
     report = []
     restarted = threading.Event()
@@ -277,7 +215,8 @@ def test_reliability_broker_restart_and_ingester_kill(
         assert 0 < at_kill < 100_000
         ingester.close()
         time.sleep(0.5)
-        ingester = Subprocess(tmp_path, reg_dir, broker, 2)
+        ingester = IngestProcess(tmp_path, reg_dir, broker, 2, client_id="reliability",
+                                 batch_size=2000)
         # 2. restart the broker while the publisher is still publishing
         wait_for(lambda: acked[0] > 0.6 * len(messages), 60, "two thirds of the stream")
         assert publisher.is_alive()

@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,18 +20,9 @@ from ssckit.school.ingest_workers import WorkerConfig, check_broker, run_workers
 from ssckit.school.payload import Reading, to_us
 from ssckit.school.publisher import group_messages, publish_payloads
 from ssckit.school.schema import read_registry
+from tests.school.ingest_helpers import IngestProcess, expected_readings, paced, wait_for
 
 N_MINUTES = 1000           # x 40 room sensors x 5 quantities = 200 000 readings
-INGEST = [sys.executable, "-m", "ssckit.school.ingest"]
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
-
 
 def kill_broker(broker: object) -> None:
     """SIGKILL: no save on the way out; the broker restarts from its last autosave."""
@@ -48,58 +37,6 @@ def save_every_second(broker: object) -> None:
     broker.restart()
 
 
-class Supervisor:
-    """``python -m ssckit.school.ingest --workers 2`` with its output in a log file."""
-
-    def __init__(self, folder: Path, registry_dir: Path, broker: object, run: int) -> None:
-        self.log = folder / f"supervisor-{run}.log"
-        self.out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            INGEST + ["--store", str(folder / "ssckit.duckdb"), "--registry", str(registry_dir),
-                      "--host", broker.host, "--port", str(broker.port), "--workers", "2",
-                      "--client-id", "crash", "--batch-size", "1000", "--flush-interval", "0.2",
-                      "--progress-interval", "0"],
-            stdout=self.out, stderr=subprocess.STDOUT)
-        wait_for(lambda: all(f"worker {k}: ingest subscribed" in self.text() for k in (1, 2))
-                 or self.proc.poll() is not None, 90, "both workers to subscribe")
-        assert self.proc.poll() is None, self.text()
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def last(self, key: str) -> int:
-        found = re.findall(rf"\b{key}=(\d+)", self.text())
-        return int(found[-1]) if found else 0
-
-    def worker_pids(self, index: int) -> list[int]:
-        return [int(p) for p in re.findall(rf"ingest worker {index} started pid=(\d+)",
-                                           self.text())]
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.out.close()
-
-
-def expected(registry: object, start: datetime) -> list[Reading]:
-    devices = sorted(d for d, dev in registry.devices.items() if dev.room_id)
-    value = {"co2": lambda m: 400.0 + m % 900, "temperature": lambda m: 19.0 + (m % 50) / 10,
-             "humidity": lambda m: 35.0 + m % 20, "pm25": lambda m: (m % 37) / 2,
-             "noise": lambda m: 30.0 + m % 40}
-    return [Reading(d, q, to_us(start + timedelta(minutes=m)), value[q](m))
-            for m in range(N_MINUTES) for d in devices for q in registry.devices[d].quantities]
-
-
-def paced(messages: list[tuple[str, bytes, int]], per_second: float
-          ) -> Iterator[tuple[str, bytes, int]]:
-    start = time.monotonic()
-    for i, m in enumerate(messages):
-        if i % 100 == 0:
-            time.sleep(max(0.0, start + i / per_second - time.monotonic()))
-        yield m
-
-
 def test_two_workers_survive_worker_broker_and_writer_sigkill(
         tmp_path: Path, registry_factory: Callable[..., Path], broker: object) -> None:
     """200 000 readings in 5-reading SenML packs through two workers on a shared subscription:
@@ -112,13 +49,14 @@ def test_two_workers_survive_worker_broker_and_writer_sigkill(
                              reg_dir / "devices.csv")
     start = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0) - timedelta(
         minutes=N_MINUTES + 10)
-    readings = expected(registry, start)
+    readings = expected_readings(registry, start, N_MINUTES)
     assert len(readings) == 200_000
     school_of = {d: dev.school_id for d, dev in registry.devices.items()}
     messages = list(group_messages(readings, school_of, "senml", per_message=5))
     assert len(messages) == 40_000                # one per device and minute
 
-    sup = Supervisor(tmp_path, reg_dir, broker, 1)
+    sup = IngestProcess(tmp_path, reg_dir, broker, 1, client_id="crash", batch_size=1000,
+                        workers=2)
     acked = [0]
     report = []
 
@@ -152,7 +90,8 @@ def test_two_workers_survive_worker_broker_and_writer_sigkill(
                  "the orphaned workers to leave")
         assert 0 < sup.last("table_readings") < 200_000
         sup.close()
-        sup = Supervisor(tmp_path, reg_dir, broker, 2)
+        sup = IngestProcess(tmp_path, reg_dir, broker, 2, client_id="crash", batch_size=1000,
+                            workers=2)
         publisher.join(timeout=300)
         assert not publisher.is_alive() and report, "the publisher did not finish"
         assert report[0].messages == len(messages)

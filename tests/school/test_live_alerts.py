@@ -27,6 +27,7 @@ from ssckit.school.publisher import publish_readings
 from tests.conftest import _free_port
 from tests.notify_receivers import WebhookReceiver, local_mailbox
 from tests.school.conftest import find_mosquitto, load_registry, write_registry
+from tests.school.ingest_helpers import wait_for
 
 SECRET = "live-hook-secret"
 DEVICE = "S01-R101-env0"
@@ -97,15 +98,6 @@ def _excursion(start: datetime) -> list[Reading]:
                     2400.0 + 200 * (k % 2)) for k in range(30)]
 
 
-def _wait_until(cond, timeout: float) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.25)
-    return cond()
-
-
 def test_serve_live_sends_one_email_and_one_webhook(tmp_path: Path):
     if find_mosquitto() is None:
         pytest.skip("needs the Mosquitto MQTT broker (scripts/setup --test)")
@@ -124,8 +116,7 @@ def test_serve_live_sends_one_email_and_one_webhook(tmp_path: Path):
                 timedelta(hours=3)
             publish_readings("127.0.0.1", port, _excursion(start),
                              registry=load_registry(city), per_message=5)
-            assert _wait_until(lambda: mails and hooks.received, 120), \
-                server.stop() + (watch.stop() if watch else "")
+            wait_for(lambda: bool(mails and hooks.received), 120, "the e-mail and the webhook")
             time.sleep(12)      # rounds of both the server (every 5 s) and --watch (2 s)
             assert len(mails) == 1 and len(hooks.received) == 1
             # a restart of the server: its first round sends nothing again
