@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from ssckit.access.captions import write_captions
 from ssckit.access.cues import Cue, cues_from_json, problems
+from ssckit.access.texts import check_message
 from ssckit.core import auth, i18n
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
@@ -65,6 +66,39 @@ def test_finding_details_without_a_translation_say_they_are_english() -> None:
     assert finding_detail("a detail no pattern knows", "ru") == ("a detail no pattern knows",
                                                                  "en")
     assert finding_detail("nosniff", "ru") == ("nosniff", CODE)  # a header value, shown as is
+
+
+#: What axe-core 4.12 said about the sample city's pages (stored English).
+CONTRAST = ("Element has insufficient color contrast of 2.09 (foreground color: #b3b3b3, "
+            "background color: #ffffff, font size: 12.0pt (16px), font weight: normal). "
+            "Expected contrast ratio of 4.5:1")
+
+
+@pytest.mark.parametrize(("message", "lang", "expected"), [
+    (CONTRAST, "ru", "Недостаточный контраст цветов элемента: 2,09 (цвет текста #b3b3b3, цвет "
+     "фона #ffffff, размер шрифта 12 pt (16 px), обычное начертание). Требуется контраст не "
+     "менее 4,5:1"),
+    (CONTRAST, "be", "Недастатковы кантраст колераў элемента: 2,09 (колер тэксту #b3b3b3, колер "
+     "фону #ffffff, памер шрыфту 12 pt (16 px), звычайнае накрэсленне). Патрабуецца кантраст "
+     "не менш за 4,5:1"),
+    ("Element does not have an alt attribute", "ru", "У элемента нет атрибута alt"),
+    ("Element does not have an implicit (wrapped) <label>", "be",
+     "Элемент не ўкладзены ў метку <label> (няма няяўнай меткі)"),
+    ("aria-labelledby attribute does not exist, references elements that do not exist or "
+     "references elements that are empty", "ru", "Атрибут aria-labelledby отсутствует, "
+     "ссылается на несуществующие элементы или на пустые элементы"),
+    ("Element has no title attribute", "en", "Element has no title attribute"),
+])
+def test_axe_check_messages_in_the_readers_language(message: str, lang: str,
+                                                    expected: str) -> None:
+    assert check_message(message, lang) == (expected, lang)
+
+
+def test_axe_check_message_without_a_pattern_says_it_is_english() -> None:
+    other = "Element has a tabindex greater than 0"
+    assert check_message(other, "ru") == (other, "en")
+    # A pattern matches the whole message, never a part of it.
+    assert check_message("Element has no title attribute (2)", "be")[1] == "en"
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,9 @@ TRANSLATED = {
     "/cyber": "admin", "/cyber/assessment": "admin", "/cyber/compliance": "admin",
     "/access": None, "/access/captions": None, "/radio": None,
     "/access/page?url=http%3A//www.riverbend.test/index.html": None,
+    "/access/review": "admin",
+    "/access/review/page?url=http%3A//www.riverbend.test/index.html": "admin",
+    "/access/statement?site=http%3A//www.riverbend.test": None,
     "/account": "admin", "/admin/users": "admin", "/kpi/import": "admin",
     "/kpi/review/EC:ICT:ICT:1C": "admin",
 }
@@ -205,3 +208,19 @@ def test_audit_log_comments_in_the_readers_language(client: TestClient, lang: st
                                   "ru": ("черновик", "подано", "подтверждено"),
                                   "be": ("чарнавік", "падана", "пацверджана")}[lang]
     assert (draft, submitted) in statuses and (verified, draft) in statuses
+
+
+@pytest.mark.parametrize("lang", ["ru", "be"])
+def test_axe_check_messages_of_the_sample_pages_are_translated(client: TestClient,
+                                                               lang: str) -> None:
+    """Every line axe-core wrote about an element of the sample city's audited pages is shown
+    in the reader's language (none is left marked as English)."""
+    audits = client.get("/api/v1/access/audits/latest").json()
+    urls = [p["url"] for a in audits["sites"] for p in a["pages"]]
+    shown = 0
+    for url in urls:
+        html = _get(client, f"/access/page?url={url}", lang, None)
+        for cell in re.findall(r'<td class="pre-line">(.*?)</td>', html, re.S):
+            assert 'lang="en"' not in cell, (url, cell)
+            shown += 1
+    assert shown > 0

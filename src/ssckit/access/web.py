@@ -29,6 +29,7 @@ from ssckit.access.cues import Cue, cues_from_json, problems
 from ssckit.access.documents import DocumentCheck, DocumentProblem
 from ssckit.access.history import AuditDiff, diff_with_previous, migrate
 from ssckit.access.scoring import impact_rank
+from ssckit.access.texts import check_message
 from ssckit.core.errors import InputError
 from ssckit.core.i18n import N_, gettext, ngettext
 from ssckit.core.store import Store
@@ -426,7 +427,7 @@ def page_page(request: Request, url: Annotated[str, Query(max_length=4000)],
     return render(request, "access/page.html", {
         "audit": stored, "page": page, "changes": page_changes,
         "latest": audit_id == _latest_of_site(store, stored.site),
-        "site_of": origin(wanted), "tr": gettext,
+        "site_of": origin(wanted), "tr": gettext, "check_message": check_message,
     })
 
 

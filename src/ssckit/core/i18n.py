@@ -268,6 +268,30 @@ def format_date(value: date | datetime | str | None, with_time: bool = False,
     return text
 
 
+# -- texts matched by pattern ------------------------------------------------------------------
+#: ``patterns`` of a ``*.i18n.yaml`` file: an English regular expression and its wordings.
+Patterns = list[tuple[re.Pattern[str], dict[str, str]]]
+
+
+def load_patterns(yaml_text: str) -> Patterns:
+    """The ``patterns:`` of a ``*.i18n.yaml`` file: each ``en`` (a Python regular expression,
+    matched whole) with its wording per language (``ru``, ``be``; named groups are copied in
+    with ``{name}``)."""
+    import yaml
+
+    return [(re.compile(p["en"]), {k: str(v) for k, v in p.items() if k != "en"})
+            for p in yaml.safe_load(yaml_text)["patterns"]]
+
+
+def match_pattern(text: str, patterns: Patterns) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The wordings of the first pattern ``text`` matches whole, and the groups it captured."""
+    for pattern, wordings in patterns:
+        m = pattern.fullmatch(text)
+        if m:
+            return wordings, {k: v for k, v in m.groupdict().items() if v is not None}
+    return None
+
+
 # -- building the catalogues --------------------------------------------------------------------
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{(\w*)\}|%%")
 
