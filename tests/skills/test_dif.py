@@ -43,6 +43,7 @@ def test_ets_classes() -> None:
     assert ets_class(-1.2, 0.2, 0.001) == "B"
     assert ets_class(-1.6, 0.5, 0.001) == "B"  # large but not significantly above 1
     assert ets_class(1.8, 0.2, 0.0001) == "C"
+    assert ets_class(float("-inf"), float("nan"), 0.4) == "A"  # a few answers, not significant
 
 
 def test_wle_is_the_jeffreys_posterior_mode() -> None:

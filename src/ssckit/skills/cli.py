@@ -700,8 +700,32 @@ def campaign_simulate(campaign_id: str, seed: int, shift: str, lang: str, ws: Wo
 
 # -- differential item functioning ------------------------------------------------------------
 #: Columns of a response file that describe the person, not an item.
-_PERSON_COLUMNS = ("id", "code", "lang", "sex", "age_group", "district", "region", "education",
-                   "disability", "weight")
+_PERSON_COLUMNS = ("id", "test_id", "code", "lang", "sex", "age_group", "district", "region",
+                   "education", "disability", "weight", "theta_stratum")
+
+
+@skills.command("responses", epilog="Example: ssckit skills responses -w sample-city > "
+                "responses.csv; ssckit skills dif responses.csv --group lang --reference en "
+                "--match theta_stratum")
+@with_store
+def responses_command(ws: Workspace, store: Store) -> None:
+    """Export the answers of every finished adaptive test (public and campaign) as CSV for
+    ssckit skills dif: one row per test with its language, the attributes given, the stratum
+    of its trait estimate (0.5 SD wide) and one 0/1 column per bank item (empty: not shown)."""
+    import csv
+    import io
+
+    from ssckit.skills.results import export_responses, migrate
+
+    del ws
+    migrate(store)
+    header, rows = export_responses(store)
+    buf = io.StringIO()
+    wr = csv.writer(buf, lineterminator="\n")
+    wr.writerow(header)
+    wr.writerows(rows)
+    click.echo(buf.getvalue(), nl=False)
+
 
 @skills.command("dif", epilog="Example: ssckit skills dif responses.csv --group lang "
                 "--reference en --focal ru")
@@ -714,9 +738,11 @@ _PERSON_COLUMNS = ("id", "code", "lang", "sex", "age_group", "district", "region
               "an adaptive test); default: the total score over the item columns.")
 @click.option("--level", type=click.FloatRange(0.001, 0.2), default=0.05, show_default=True,
               help="Significance level of the ETS classification.")
+@click.option("--min-n", type=click.IntRange(0, 100_000), default=100, show_default=True,
+              help="Fewest answers per group for an item to be classified (else class '-').")
 @format_option("table", "json", "csv")
 def dif_command(responses: Path, group_col: str, reference: str, focal: str | None,
-                match_col: str | None, level: float, fmt: str) -> None:
+                match_col: str | None, level: float, min_n: int, fmt: str) -> None:
     """Differential item functioning by the Mantel-Haenszel procedure with the ETS A/B/C
     classes. RESPONSES: one row per person, one 0/1 column per item (empty = not presented),
     the group column and optionally the matching column; the person columns id, code, lang,
@@ -753,7 +779,7 @@ def dif_command(responses: Path, group_col: str, reference: str, focal: str | No
     for f in focals:
         sel = (g == reference) | (g == f)
         m = np.array(match, dtype=object)[sel] if match_col else None
-        for r in dif_mantel_haenszel(x[sel], g[sel] == f, items, m, level):
+        for r in dif_mantel_haenszel(x[sel], g[sel] == f, items, m, level, min_n):
             out.append({"group": group_col, "reference": reference, "focal": f,
                         **{k: (round(v, 4) if isinstance(v, float) and np.isfinite(v) else v)
                            for k, v in r.to_dict().items()}})
@@ -778,7 +804,7 @@ def dif_command(responses: Path, group_col: str, reference: str, focal: str | No
                       f"{r['alpha']:.3f}", f"{r['d_dif']:+.2f}", f"{r['se_d']:.2f}",
                       f"{r['p']:.3g}", r["ets_class"])
         console.print(t)
-        flagged = [r for r in out if r["ets_class"] != "A"]
+        flagged = [r for r in out if r["ets_class"] in ("B", "C")]
         console.print(f"{len(flagged)} item(s) in class B or C: "
                       + (", ".join(f"{r['item']} ({r['ets_class']}, {r['focal']})"
                                    for r in flagged) or "none"))

@@ -24,6 +24,7 @@ ETS_CLASSES = {
     "A": "negligible: |D| < 1 or not significantly different from 0",
     "B": "slight to moderate",
     "C": "moderate to large: |D| >= 1.5 and significantly greater than 1",
+    "-": "not classified: fewer answers than the minimum in a group",
 }
 
 
@@ -103,10 +104,12 @@ def ets_class(d_dif: float, se_d: float, p: float, level: float = 0.05) -> str:
     ``|D|`` significantly greater than 1 (one-sided z test at ``level``); B: otherwise
     (Zwick 2012, ETS RR-12-08, p. 5; Dorans & Holland 1993).
     """
-    if not np.isfinite(d_dif):
-        return "C" if np.isinf(d_dif) else "A"
+    if np.isnan(d_dif) or not (p < level):
+        return "A"
+    if np.isinf(d_dif):  # one group answered every matched table one way: as large as it gets
+        return "C"
     size = abs(d_dif)
-    if size < B_THRESHOLD or not (p < level):
+    if size < B_THRESHOLD:
         return "A"
     if size >= C_THRESHOLD and np.isfinite(se_d) and se_d > 0 \
             and (size - B_THRESHOLD) / se_d > norm.ppf(1 - level):
@@ -115,8 +118,8 @@ def ets_class(d_dif: float, se_d: float, p: float, level: float = 0.05) -> str:
 
 
 def dif_mantel_haenszel(responses: np.ndarray, focal: np.ndarray, items: list[str],
-                        matching: np.ndarray | None = None, level: float = 0.05
-                        ) -> list[ItemDIF]:
+                        matching: np.ndarray | None = None, level: float = 0.05,
+                        min_n: int = 0) -> list[ItemDIF]:
     """Mantel-Haenszel DIF of every item between a reference and a focal group.
 
     Parameters
@@ -133,6 +136,9 @@ def dif_mantel_haenszel(responses: np.ndarray, focal: np.ndarray, items: list[st
         answered (the studied item included, as ETS does).
     level : float
         Significance level of the ETS classification.
+    min_n : int
+        An item answered by fewer people than this in either group is not classified (class
+        ``"-"``): on a few answers a large D is mostly chance.
 
     Returns
     -------
@@ -162,7 +168,9 @@ def dif_mantel_haenszel(responses: np.ndarray, focal: np.ndarray, items: list[st
         alpha, se, stat, p = mantel_haenszel(tables)
         d_dif = DELTA_PER_LOGIT * np.log(alpha) if alpha > 0 else np.inf
         se_d = abs(DELTA_PER_LOGIT) * se
-        out.append(ItemDIF(name, int((seen & ~f).sum()), int((seen & f).sum()),
-                           float(alpha), float(d_dif), float(se_d), stat, p,
-                           ets_class(float(d_dif), float(se_d), p, level)))
+        n_ref, n_foc = int((seen & ~f).sum()), int((seen & f).sum())
+        cls = "-" if min(n_ref, n_foc) < min_n else ets_class(float(d_dif), float(se_d), p,
+                                                               level)
+        out.append(ItemDIF(name, n_ref, n_foc, float(alpha), float(d_dif), float(se_d), stat,
+                           p, cls))
     return out

@@ -419,3 +419,30 @@ def aggregate(store: Store, min_cell: int = MIN_CELL) -> list[dict[str, Any]]:
                     "mean_level": None if small else round(float(mean_level), 2),
                     "suppressed": small})
     return out
+
+
+def export_responses(store: Store) -> tuple[list[str], list[list[str]]]:
+    """The answers of every finished test for a DIF analysis: a header and one row per test.
+
+    Columns: ``test_id, lang, sex, age_group, district, education, disability,
+    theta_stratum`` (the trait estimate floored to 0.5 SD, e.g. ``-0.5``, to match people on
+    in an adaptive test, where total scores are not comparable) and one column per item of the
+    bank, ``1``/``0`` when answered, empty when not shown.
+    """
+    tb = question_bank()
+    with store.cursor() as cur:
+        rows = cur.execute(
+            f"SELECT r.test_id, r.lang, {', '.join('r.' + k for k in ATTRIBUTES)}, r.theta, "
+            "t.state FROM skills_results r JOIN skills_tests t USING (test_id) "
+            "ORDER BY r.taken_at, r.test_id").fetchall()
+    header = ["test_id", "lang", *ATTRIBUTES, "theta_stratum", *(it.id for it in tb.items)]
+    out = []
+    for r in rows:
+        state = cat.CATState.from_json(r[-1])
+        answers = [""] * len(tb.items)
+        for j, x in zip(state.items, state.responses, strict=True):
+            answers[j] = str(int(x))
+        stratum = math.floor(float(r[-2]) * 2) / 2
+        out.append([r[0], r[1], *(v or "" for v in r[2:2 + len(ATTRIBUTES)]),
+                    f"{stratum:g}", *answers])
+    return header, out
