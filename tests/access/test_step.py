@@ -46,7 +46,8 @@ def portal_workspace(workspace: Path) -> Path:
     city = SampleCity(root=workspace, name="Testville", years=(2026,), seed=7,
                       town=None)  # type: ignore[arg-type]
     part = sample.write_sample(city)
-    assert part.inputs == {"site": "site/index.html"} and part.config == {}
+    assert part.inputs == {"site": "site/index.html", "statement": "access-statement.yaml"}
+    assert part.config == {}
     (workspace / "outputs" / "emf").mkdir(parents=True)
     (workspace / "outputs" / "emf" / "report.html").write_text(REPORT)
     (workspace / "outputs" / "radio.part").mkdir()
