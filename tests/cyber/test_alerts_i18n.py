@@ -186,3 +186,44 @@ def test_email_language_outside_the_list_is_one_line(tmp_path: Path) -> None:
     (root / "city.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(InputError, match=r"settings.cyber.monitor.email.language"):
         monitor_settings(Workspace.load(root))
+
+
+def test_compliance_page_lists_alerts_in_the_readers_language(tmp_path: Path) -> None:
+    """The "Recent alerts" list of /cyber/compliance: a new alert in Russian; one stored before
+    its reasons kept their wording fields stays English, marked lang="en"."""
+    import re
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from ssckit.core import auth
+    from ssckit.web.app import create_app
+
+    root = write_workspace(tmp_path / "city")
+    new = _regression(3)
+    old = replace(_regression(20), key="portal:old", reasons=[
+        {"kind": "requirement_failing", "requirement": "hsts-one-year",
+         "text": "HSTS with max-age of at least one year: now failing (headers.hsts: d)"}],
+        summary="portal: HSTS with max-age of at least one year: now failing (headers.hsts: d)")
+    from ssckit.cyber.store import save_scan
+
+    with Store.open(Workspace.load(root).store_path) as store:
+        save_scan(store, _scan(0, _result("portal", 40)))
+        save_scan(store, _scan(1, _result("portal", 3, hsts=False)))
+        alerts.record(store, [new, old])
+        auth.add_user(store, "vic", "viewer", "a long enough password for tests")
+    with TestClient(create_app(root), base_url="https://testserver") as client:
+        html = client.get("/login").text
+        csrf = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        r = client.post("/login", follow_redirects=False, data={
+            "username": "vic", "password": "a long enough password for tests",
+            "csrf_token": csrf})
+        assert r.status_code == 303
+        page = client.get("/cyber/compliance?lang=ru").text
+    items = re.findall(r"<li><strong>(.*?)</li>", page.split('id="alerts-h"', 1)[1], re.S)
+    assert len(items) == 2
+    fresh = next(i for i in items if "оценка A+ → B" in i)
+    assert "срок действия сертификата истекает через 3 дня (порог: 7)" in fresh
+    assert 'lang="en"' not in fresh
+    stored = next(i for i in items if i is not fresh)
+    assert '<span lang="en">portal: HSTS with max-age' in stored

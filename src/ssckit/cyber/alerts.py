@@ -25,6 +25,7 @@ from typing import Any
 from ssckit.core import notify
 from ssckit.core.i18n import (
     DEFAULT_LANGUAGE,
+    current_language,
     format_date,
     format_number,
     language,
@@ -46,7 +47,7 @@ from ssckit.cyber.texts import finding_detail
 MAX_ATTEMPTS = notify.DEFAULT_MAX_ATTEMPTS
 __all__ = ["MAX_ATTEMPTS", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "Alert", "EmailChannel",
            "WebhookChannel", "delivery_log", "deliver", "detect", "load_alerts", "reason_text",
-           "record", "sign", "summary_text", "to_notice", "verify_signature"]
+           "record", "shown_summary", "sign", "summary_text", "to_notice", "verify_signature"]
 _GRADE_RANK = {g: i for i, (_lo, g) in enumerate(GRADE_BANDS)}  # 0 = best
 #: Fields of a reason kept to write it in the reader's language; they are left out of the
 #: alert's key, which is made of what the English ``text`` says.
@@ -217,6 +218,14 @@ def reason_text(reason: Mapping[str, Any]) -> str:
 def summary_text(alert: Alert) -> str:
     """The alert's summary in the language in force: the service, then each reason."""
     return f"{alert.service}: " + "; ".join(reason_text(r) for r in alert.reasons)
+
+
+def shown_summary(alert: Alert) -> tuple[str, str]:
+    """The alert's summary for a page in the language in force, and the language it is in: an
+    alert stored before its reasons kept their wording fields stays as stored (English)."""
+    if all(_WORDING_FIELDS & r.keys() or r.get("kind") == "grade_drop" for r in alert.reasons):
+        return summary_text(alert), current_language()
+    return alert.summary, DEFAULT_LANGUAGE
 
 
 def to_notice(alert: Alert, lang: str = DEFAULT_LANGUAGE) -> Notice:

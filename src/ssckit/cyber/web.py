@@ -233,7 +233,7 @@ def compliance_page(request: Request, _: Viewer,
     for the page, link addresses written out)."""
     from datetime import UTC, datetime
 
-    from ssckit.cyber.alerts import delivery_log, load_alerts
+    from ssckit.cyber.alerts import delivery_log, load_alerts, shown_summary
     from ssckit.cyber.reports import history_figure
 
     ws = get_workspace(request)
@@ -251,7 +251,7 @@ def compliance_page(request: Request, _: Viewer,
         "history_chart": chart_json(history_figure(report)) if report else None,
         "posture": posture(scores) if scores else None,
         "assessment": assessment,
-        "alerts": load_alerts(store, limit=20),
+        "alerts": load_alerts(store, limit=20), "alert_summary": shown_summary,
         "deliveries": delivery_log(store, limit=20), "detail": finding_detail, "tr": gettext,
         "print_view": print_view, "site_origin": str(request.base_url).rstrip("/"),
         "printed_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
