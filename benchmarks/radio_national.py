@@ -257,6 +257,8 @@ def main() -> None:
     ap.add_argument("--cores", default="1,2", help="local thread counts to measure")
     ap.add_argument("--dask", action="store_true",
                     help="also a LocalCluster of single-threaded processes per core count")
+    ap.add_argument("--dask-cores", help="process counts of the LocalClusters (default: "
+                    "--cores)")
     ap.add_argument("--radius", type=float, default=cov.DEFAULT_MAX_RADIUS_KM,
                     help="service radius [km]")
     ap.add_argument("--tile", type=int, default=128, help="tile edge [pixels]")
@@ -295,15 +297,21 @@ def main() -> None:
               f"{rates[('threads', n)] / (n * rates[('threads', cores[0])] / cores[0]):.2f}; "
               f"peak RSS {peak_rss_gb():.2f} GB")
     if args.dask:
-        from distributed import LocalCluster
+        from distributed import Client, LocalCluster
 
-        for n in cores:
+        base = rates[("threads", cores[0])] / cores[0]
+        for n in [int(c) for c in (args.dask_cores or args.cores).split(",")]:
             with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                               dashboard_address=None) as cluster:
+                # as for the local threads: the workers load the compiled kernels first
+                with Client(cluster) as client:
+                    client.run(cov._in_task, cov.coverage_tile, inputs, (0, 16, 0, 16), 1)
                 secs, st, _ = streamed(inputs, n, cluster.scheduler_address, args.cog)
             rates[("dask", n)] = st.paths / secs
+            vs = (f"{rates[('dask', n)] / rates[('threads', n)]:.2f} x local threads"
+                  if ("threads", n) in rates else "")
             print(f"dask LocalCluster, {n} process(es): {st.paths / secs / 1e3:,.0f} k/s; "
-                  f"{rates[('dask', n)] / rates[('threads', n)]:.2f} x local threads")
+                  f"efficiency {rates[('dask', n)] / (n * base):.2f}; {vs}")
     if args.previous_km > 0:
         sg, sd, sc, ss = sub_region(grid, dem, clutter, sec, args.previous_km, settings)
         sub_new = cov.CoverageInputs(sg, sd, ss, settings.replace(max_radius_km=None),

@@ -266,7 +266,7 @@ def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int,
 
 
 # --------------------------------------------------------------------------- kernels
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sector_rsrp(dx, dy, dz, lb, tables, inv_step, table_of, boresight, const, ks, rows, out):
     """RSRP [dBm] = const + G(az, el) − Lb of the sectors ``ks`` into ``out[rows[m]]`` at
     the pixels (dx, dy) [m] from the site, dz [m] above the antenna; G bilinear in the
@@ -293,7 +293,7 @@ def _sector_rsrp(dx, dy, dz, lb, tables, inv_step, table_of, boresight, const, k
             out[rows[m], i] = const[k] + g - lb[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _reduce(stack, sector_of_row, freq_group, n_freq, best, server, interf, power):
     """Best server and interference per pixel of a per-sector RSRP stack (n_rows, n_pix),
     rows in increasing sector order: NaN rows never serve nor interfere; the power [mW] on

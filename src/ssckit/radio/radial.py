@@ -110,7 +110,7 @@ _SLOPE_TX, _SLOPE_RX, _NU = (np.int64(i) for i in range(3))
 
 
 # --------------------------------------------------------------------------- numba kernels
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sample(layer, tr, x, y):
     """Bilinear value of ``layer`` at (x, y) between cell centres, as
     :func:`ssckit.radio.terrain.sample_bilinear`; NaN more than 1e-6 cell outside."""
@@ -135,7 +135,7 @@ def _sample(layer, tr, x, y):
     return (v00 * (1.0 - fc) + v01 * fc) * (1.0 - fr) + (v10 * (1.0 - fc) + v11 * fc) * fr
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _push(hx, hy, hi, nh, bmax, slot, x, y, j):
     """Add point j at (x, y), x increasing, to the upper convex hull of ``slot`` and to the
     maximum of its block."""
@@ -156,7 +156,7 @@ def _push(hx, hy, hi, nh, bmax, slot, x, y, j):
     bmax[slot, b] = max(bmax[slot, b], y)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _keep_max(best, am, row, j, value):
     """Running maximum up to point j: its argmax (the first on ties) goes to ``am[row, j]``."""
     if value > best:
@@ -166,7 +166,7 @@ def _keep_max(best, am, row, j, value):
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hull_tangent(hx, hy, hi, nh, slot, qx, qy):
     """Index of the hull point maximising (y - qy) / (qx - x), for Q right of every point
     (the horizon seen from Q); the last one on ties."""
@@ -184,7 +184,7 @@ def _hull_tangent(hx, hy, hi, nh, slot, qx, qy):
     return hi[slot, lo]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hull_support(hx, hy, hi, nh, slot, m):
     """Index of the hull point maximising y - m x."""
     lo = 0
@@ -198,7 +198,7 @@ def _hull_support(hx, hy, hi, nh, slot, m):
     return hi[slot, lo]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
     """Largest diffraction parameter ν (:func:`fresnel_nu`) over the interior points
     1..k + 1 of a line-of-sight profile (every point below the terminal line) and its index,
@@ -246,7 +246,7 @@ def _nu_max(g, d, bmax, k, dtot, ce, hts, hrs, lam, i0, floor):
     return best, ib
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
     """A term of the zero-height profile at distance ``di`` [km]: the Bullington slopes
     from the transmitter (kind ``_SLOPE_TX``) and the receiver (``_SLOPE_RX``), or ν
@@ -258,7 +258,7 @@ def _smooth_val(kind, di, dtot, ce, hts, hrs, lam):
     return fresnel_nu(0.0, di, dtot, ce, hts, hrs, lam)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _concave_max(kind, s, k, dtot, ce, hts, hrs, lam, xstar):
     """Largest zero-height-profile term (:func:`_smooth_val`) over the grid points 1..k
     around its continuous maximiser ``xstar`` [km] (the term is unimodal in the distance)."""
@@ -271,7 +271,7 @@ def _concave_max(kind, s, k, dtot, ce, hts, hrs, lam, xstar):
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _smooth_nu_argmax(dtot, a, t, u):
     """Continuous maximiser [km] of ν over the zero-height profile, the root of
     F(x) = a q q' - 2 L' q + L q' (q = x (dtot - x), L the terminal line), which decreases
@@ -299,7 +299,7 @@ def _smooth_nu_argmax(dtot, a, t, u):
     return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, ap, f, numax):
     """Bullington loss over the profile h + r [dB] (:func:`bullington_loss`), its extremes
     found in the walk's structures: Stim at ``stim_i`` (running argmax), Srim on the hull
@@ -324,7 +324,7 @@ def _bull_terrain(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, a
     return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
     """Bullington loss of the zero-height profile [dB] (the smooth path of ITU-R P.1812-6
     Eq. (37)), :func:`bullington_loss` of its extremes.
@@ -357,7 +357,7 @@ def _bull_smooth(d, k, dtot, hts, hrs, ap, f):
     return bullington_loss(los, numax, stim, srim, hts, hrs, dtot, lam)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _delta_bull(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hstd, hsrd, ap, f,
                 omega, vertical, att4, numax):
     """Delta-Bullington loss [dB] (:func:`delta_bullington_loss`, ITU-R P.1812-6
@@ -376,7 +376,7 @@ def _delta_bull(g, d, hx, hy, hi, nh, bmax, slot, stim_i, k, dtot, hts, hrs, hst
     return delta_bullington_loss(lbulla, _bull_smooth(d, k, dtot, hts1, hrs1, ap, f), ldsph)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _obstacle_height(h, d, bmax, lt, lr, hst2, slope):
     """hm, ITU-R P.1812-6 Eq. (93): highest point of lt..lr above the smooth-Earth line
     (:func:`height_above_smooth_earth`).
@@ -394,7 +394,7 @@ def _obstacle_height(h, d, bmax, lt, lr, hst2, slope):
     return hm
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s, v2s, sga,
              prm):
     """Basic transmission loss Lb [dB] for the profile d[0..k + 1], then the receiver at
@@ -483,7 +483,7 @@ def _eval_rx(k, dtot, hrx, phi_r, lam_r, d, h, g, hx, hy, hi, nh, bmax, am, v1s,
                       prm[_N0], ld50, ldb)[0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _scratch(n):
     """Work arrays of a radial walk of up to ``n`` points: distance, terrain, terrain +
     clutter, clutter; the hulls (x, y, index, size); block maxima; running argmax (transmitter
@@ -494,7 +494,7 @@ def _scratch(n):
             np.empty(n))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px, py, plat,
           plon, prm, out, prof, ws):
     """Walk one radial to point ``kmax``; evaluate the receivers at (px, py), distance ``pd``
@@ -585,7 +585,7 @@ def _walk(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, pd, px
             prof[2, j] = rr[j] if has_clut else 0.0
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _site_kernel(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax, starts,
                  order, n_chunks, pd, px, py, plat, plon, prm, out):
     """All radials of one site in parallel: chunk c walks the radials order[c::n_chunks],
@@ -602,7 +602,7 @@ def _site_kernel(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax,
                   pd[a:b], px[a:b], py[a:b], plat[a:b], plon[a:b], prm, out[a:b], dummy, ws)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sample_many(layer, tr, x, y):
     """:func:`_sample` at every point (x[i], y[i])."""
     out = np.empty(x.shape[0])
