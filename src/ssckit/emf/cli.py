@@ -10,7 +10,13 @@ import click
 import numpy as np
 from rich.table import Table
 
-from ssckit.core.cli_support import console, format_option, quiet_option, with_store
+from ssckit.core.cli_support import (
+    console,
+    format_option,
+    quiet_option,
+    with_store,
+    workspace_option,
+)
 from ssckit.core.errors import InputError
 from ssckit.core.store import Store
 from ssckit.core.workspace import CONFIG_NAME, Workspace
@@ -171,6 +177,69 @@ def limits(freq_mhz: float, workspace_dir: Path | None, fmt: str) -> None:
         t.add_row(r["name"], "—" if r["limit_w_m2_at_freq"] is None else
                   f"{r['limit_w_m2_at_freq']:.4g} W/m²", r["covers"], r["source"])
     console.print(t)
+
+
+def _percent(ratio: float) -> str:
+    """An exposure ratio as a plain percentage: 0.53, 97.2, 3,784."""
+    pct = 100.0 * ratio
+    return f"{pct:.2f}" if pct < 1 else f"{pct:.1f}" if pct < 100 else f"{pct:,.0f}"
+
+
+@emf.command(epilog="Example: ssckit emf tradeoff -w sample-city --limits sampleland-national")
+@click.option("--limits", "limit_set", required=True,
+              help="The stricter limit set to comply with (see `ssckit emf limits`).")
+@click.option("--max-radius-km", type=float, default=None,
+              help="Service radius of a sector for the coverage runs [km] (default: "
+                   "settings.radio.max_radius_km); smaller is faster.")
+@click.option("--resolution", "resolution_m", type=float, default=None,
+              help="Grid resolution of the coverage runs [m] (default: settings.radio).")
+@format_option("table", "json")
+@quiet_option
+@workspace_option
+def tradeoff(limit_set: str, max_radius_km: float | None, resolution_m: float | None, fmt: str,
+             quiet: bool, workspace_dir: Path) -> None:
+    """Power cut each site needs under a stricter limit set, and what it costs in coverage.
+
+    Cuts every site's power until its public points are within the limit, runs coverage at
+    full and at reduced power, and writes outputs/emf/tradeoff/LIMITS/ (tradeoff.json and the
+    rsrp/covered layers before and after as Cloud-Optimized GeoTIFFs).
+    """
+    from ssckit.core import progress
+    from ssckit.emf.tradeoff import run_tradeoff
+
+    ws = Workspace.load(workspace_dir)
+    with progress.progress_display(enabled=not quiet):
+        result = run_tradeoff(ws, limit_set, max_radius_km=max_radius_km,
+                              resolution_m=resolution_m)
+    doc = result.document
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    t = Table(title=f"Power cuts under {doc['limit_set']} — {ws.label}")
+    for col in ("site", "cut", "power before", "power after", "worst place",
+                "% of limit before", "% after", "people lost", "schools lost"):
+        t.add_column(col, justify="left" if col in ("site", "worst place", "schools lost")
+                     else "right", overflow="fold")
+    for r in doc["sites"]:
+        t.add_row(r["site"], f"{r['cut_db']:.2f} dB", f"{r['power_before_w']:.1f} W",
+                  f"{r['power_after_w']:.1f} W", r["worst_place"],
+                  _percent(r["worst_ter_before"]), _percent(r["worst_ter_after"]),
+                  f"{r['population_lost']:.0f}" if r["in_coverage"] else "—",
+                  ", ".join(r["schools_lost"]) or "—")
+    console.print(t)
+    tot = doc["totals"]
+    b, a = tot["before"], tot["after"]
+    console.print(
+        f"{tot['sites_cut']}/{tot['sites']} sites cut, {tot['power_cut_w']:.1f} W of "
+        f"{tot['power_before_w']:.1f} W; population covered {b['population_covered_pct']:.2f} % "
+        f"→ {a['population_covered_pct']:.2f} % ({tot['population_lost']:.0f} people), area "
+        f"{b['area_covered_km2']:.2f} → {a['area_covered_km2']:.2f} km²"
+        + (f", schools {b['schools_covered']} → {a['schools_covered']}"
+           if "schools_covered" in b else "")
+        + f"; files: {result.out_dir}")
+    if not tot["feasible"]:
+        console.print(f"[bold red]no cut up to {doc['sites'][0]['cut_db']:g} dB brings every "
+                      "public point within the limit[/]")
 
 
 # -- residents' measurement requests (ssckit.emf.requests) ---------------------------------------

@@ -47,6 +47,8 @@ def write_outputs(run: EmfRun, ws: Workspace) -> dict[str, Path]:
                          description=f"total exposure ratio at {h:g} m, {run.limit_set.name}")
             write_map_png(tmp / f"{stem}.png", ter, run.grid, run, boundary, ws.config.synthetic)
     (tmp / "report.html").write_text(render_report(run, ws), encoding="utf-8")
+    if (final / "tradeoff").is_dir():      # `ssckit emf tradeoff` runs are kept
+        (final / "tradeoff").rename(tmp / "tradeoff")
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     return {p.name: p for p in final.iterdir()}
