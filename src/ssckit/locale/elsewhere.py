@@ -127,6 +127,25 @@ TEXTS = (
     N_("Publish _mta-sts.<domain> TXT 'v=STSv1; id=20260101' and the policy file on https://mta-sts.<domain>/."),  # cyber baseline requirement mta-sts: remediation
     N_('TLS-RPT record with a report address'),  # cyber baseline requirement tls-rpt: title
     N_("Publish _smtp._tls.<domain> TXT 'v=TLSRPTv1; rua=mailto:tls-reports@<domain>'."),  # cyber baseline requirement tls-rpt: remediation
+    N_("Update OpenSSL (1.0.1g or later) and replace the certificate's key, which may have leaked."),  # cyber check tls.heartbleed: remediation
+    N_('Update OpenSSL (1.0.1h or later).'),  # cyber check tls.ccs_injection: remediation
+    N_('Switch TLS-level compression off (OpenSSL: SSL_OP_NO_COMPRESSION, the default since 1.1.0).'),  # cyber check tls.compression: remediation
+    N_('Support secure renegotiation (RFC 5746) and refuse client-initiated renegotiation (OpenSSL 3: leave SSL_OP_ALLOW_CLIENT_RENEGOTIATION unset; nginx does so).'),  # cyber check tls.renegotiation: remediation
+    N_('Remove the RSA key-exchange suites (TLS_RSA_WITH_*), or update the TLS stack that leaks the padding oracle.'),  # cyber check tls.robot: remediation
+    N_('Use a publicly trusted CA that embeds SCTs from independent CT logs in the certificates it issues (all public CAs do so today); reissue the certificate.'),  # cyber check cert.transparency: remediation
+    N_('Publish an AAAA record for the host and serve the same site on its IPv6 address (nginx: listen [::]:443 ssl;).'),  # cyber check http.ipv6: remediation
+    N_('Publish an AAAA record for every MX host and accept SMTP on that address.'),  # cyber check mail.ipv6: remediation
+    N_("Sign the MX host's zone with DNSSEC and publish _25._tcp.<mx> TLSA '3 1 1 <SHA-256 of the public key>' (DANE-EE, SPKI, SHA-256); publish the next key's record before a key change."),  # cyber check mail.dane: remediation
+    N_('Certificate carries SCTs from enough CT logs (publicly trusted certificates)'),  # cyber baseline requirement cert-transparency: title
+    N_('A valid OCSP response stapled (certificates that name an OCSP responder)'),  # cyber baseline requirement ocsp-stapling: title
+    N_('Not vulnerable to Heartbleed'),  # cyber baseline requirement tls-no-heartbleed: title
+    N_('Not vulnerable to OpenSSL CCS injection'),  # cyber baseline requirement tls-no-ccs-injection: title
+    N_('No TLS compression (CRIME)'),  # cyber baseline requirement tls-no-compression: title
+    N_('Secure renegotiation only, no client-initiated renegotiation'),  # cyber baseline requirement tls-renegotiation: title
+    N_('Not vulnerable to ROBOT'),  # cyber baseline requirement tls-no-robot: title
+    N_('Web service reachable over IPv6 (AAAA record and a connection)'),  # cyber baseline requirement ipv6-web: title
+    N_('Every MX host has a DANE TLSA record matching its certificate, DNSSEC-signed'),  # cyber baseline requirement mail-dane: title
+    N_('Every MX host reachable over IPv6'),  # cyber baseline requirement mail-ipv6: title
     N_('GCI 2024 (5th edition)'),  # GCI edition
     N_('Role-modelling'),  # GCI tier T1
     N_('Advancing'),  # GCI tier T2
