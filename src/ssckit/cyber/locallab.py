@@ -391,16 +391,19 @@ class Lab:
             return s
         raise OSError(f"no free port on {LOOPBACK}")  # pragma: no cover - port 0 always binds
 
-    def _bind6(self, port: int) -> socket.socket:
-        """Listen on [::1]:``port`` (the port the site has on 127.0.0.1)."""
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    def _bind6(self, port: int) -> socket.socket | None:
+        """Listen on [::1]:``port`` (the port the site has on 127.0.0.1); ``None`` where this
+        machine has no IPv6 loopback or the port is taken there."""
+        try:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        except OSError:
+            return None
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((LOOPBACK6, port))
         except OSError:
             s.close()
-            raise OSError(f"[{LOOPBACK6}]:{port} is taken; the site's IPv6 twin cannot "
-                          "listen") from None
+            return None
         s.listen(128)
         self._socks.append(s)
         return s
@@ -422,11 +425,12 @@ class Lab:
                     ctx = site.tls_context(crt, key)
                 self._listeners[tls.fileno()] = (ctx, _handler(site, redirect=False))
                 self._listeners[http.fileno()] = (None, _handler(site, site.redirect_http))
-                if site.ipv6:
-                    self._listeners[self._bind6(site.tls_port).fileno()] = \
-                        self._listeners[tls.fileno()]
-                    self._listeners[self._bind6(site.http_port).fileno()] = \
-                        self._listeners[http.fileno()]
+                if site.ipv6:  # without ::1 the site is IPv4 only, and its targets say so
+                    tls6, http6 = self._bind6(site.tls_port), self._bind6(site.http_port)
+                    site.ipv6 = tls6 is not None and http6 is not None
+                    for six, four in ((tls6, tls), (http6, http)):
+                        if six is not None:
+                            self._listeners[six.fileno()] = self._listeners[four.fileno()]
         except BaseException:
             self.stop()
             raise
