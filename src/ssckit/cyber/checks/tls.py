@@ -188,23 +188,14 @@ def collect_per_suite(host: str, port: int, ip: str, *, ca_bundle: Path | None =
     (about 530): the reference :func:`collect` is tested against, and the benchmark's
     earlier scanner. No vulnerability probes."""
     from sslyze import (
-        ProtocolWithOpportunisticTlsEnum,
         ScanCommand,
         ScanCommandAttemptStatusEnum,
         Scanner,
-        ServerNetworkConfiguration,
-        ServerNetworkLocation,
         ServerScanRequest,
         ServerScanStatusEnum,
     )
 
-    location = ServerNetworkLocation(hostname=host, port=port, ip_address=ip)
-    config = ServerNetworkConfiguration(
-        tls_server_name_indication=host,
-        tls_opportunistic_encryption=ProtocolWithOpportunisticTlsEnum.SMTP if smtp else None,
-        network_timeout=max(1, int(round(timeout))), network_max_retries=1,
-        smtp_ehlo_hostname="ssckit.scan" if smtp else None,
-    )
+    location, config = tlsscan.network(host, port, ip, timeout=timeout, smtp=smtp)
     commands = {ScanCommand.CERTIFICATE_INFO, ScanCommand.SSL_2_0_CIPHER_SUITES,
                 ScanCommand.SSL_3_0_CIPHER_SUITES, ScanCommand.TLS_1_0_CIPHER_SUITES,
                 ScanCommand.TLS_1_1_CIPHER_SUITES, ScanCommand.TLS_1_2_CIPHER_SUITES,

@@ -49,17 +49,14 @@ def _version_name(version: Any) -> str:
             "TLS_1_1": "TLS 1.1", "TLS_1_2": "TLS 1.2", "TLS_1_3": "TLS 1.3"}[version.name]
 
 
-def connectivity(host: str, port: int, ip: str, *, timeout: float, smtp: bool,
-                 reason: Any) -> Any:
-    """sslyze's connectivity test (a handshake at the highest version the server speaks);
-    :class:`Unreachable` with ``reason(trace, host, port)`` when none succeeds."""
+def network(host: str, port: int, ip: str, *, timeout: float, smtp: bool) -> tuple[Any, Any]:
+    """sslyze's server location and network settings for ``host:port`` at ``ip`` (SNI
+    ``host``; ``smtp``: STARTTLS after EHLO, RFC 3207)."""
     from sslyze import (
         ProtocolWithOpportunisticTlsEnum,
         ServerNetworkConfiguration,
         ServerNetworkLocation,
     )
-    from sslyze.errors import ConnectionToServerFailed
-    from sslyze.server_connectivity import ServerConnectivityInfo, check_connectivity_to_server
 
     location = ServerNetworkLocation(hostname=host, port=port, ip_address=ip)
     config = ServerNetworkConfiguration(
@@ -68,6 +65,17 @@ def connectivity(host: str, port: int, ip: str, *, timeout: float, smtp: bool,
         network_timeout=max(1, int(round(timeout))), network_max_retries=1,
         smtp_ehlo_hostname="ssckit.scan" if smtp else None,
     )
+    return location, config
+
+
+def connectivity(host: str, port: int, ip: str, *, timeout: float, smtp: bool,
+                 reason: Any) -> Any:
+    """sslyze's connectivity test (a handshake at the highest version the server speaks);
+    :class:`Unreachable` with ``reason(trace, host, port)`` when none succeeds."""
+    from sslyze.errors import ConnectionToServerFailed
+    from sslyze.server_connectivity import ServerConnectivityInfo, check_connectivity_to_server
+
+    location, config = network(host, port, ip, timeout=timeout, smtp=smtp)
     try:
         probing = check_connectivity_to_server(location, config)
     except ConnectionToServerFailed as exc:

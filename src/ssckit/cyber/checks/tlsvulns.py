@@ -48,22 +48,26 @@ def _error(check: Check, result: Exception) -> Finding:
     return check.result(Status.ERROR, f"probe failed: {type(result).__name__}: {result}")
 
 
-def check_heartbleed(result: Any) -> Finding:
+def _flag(check: Check, result: Any, vulnerable: bool, name: str, code: str) -> Finding:
+    """A probe that answers yes or no: vulnerable to ``name`` (``code``) or not
+    (``tls-no-...``)."""
     if isinstance(result, Exception):
-        return _error(HEARTBLEED, result)
-    if result.is_vulnerable_to_heartbleed:
-        return HEARTBLEED.result(Status.FAIL, "vulnerable to Heartbleed", "tls-heartbleed")
-    return HEARTBLEED.result(Status.PASS, "not vulnerable to Heartbleed", "tls-no-heartbleed")
+        return _error(check, result)
+    if vulnerable:
+        return check.result(Status.FAIL, f"vulnerable to {name}", code)
+    return check.result(Status.PASS, f"not vulnerable to {name}",
+                        code.replace("tls-", "tls-no-", 1))
+
+
+def check_heartbleed(result: Any) -> Finding:
+    vulnerable = getattr(result, "is_vulnerable_to_heartbleed", False)
+    return _flag(HEARTBLEED, result, vulnerable, "Heartbleed", "tls-heartbleed")
 
 
 def check_ccs_injection(result: Any) -> Finding:
-    if isinstance(result, Exception):
-        return _error(CCS_INJECTION, result)
-    if result.is_vulnerable_to_ccs_injection:
-        return CCS_INJECTION.result(Status.FAIL, "vulnerable to OpenSSL CCS injection",
-                                    "tls-ccs-injection")
-    return CCS_INJECTION.result(Status.PASS, "not vulnerable to OpenSSL CCS injection",
-                                "tls-no-ccs-injection")
+    vulnerable = getattr(result, "is_vulnerable_to_ccs_injection", False)
+    return _flag(CCS_INJECTION, result, vulnerable, "OpenSSL CCS injection",
+                 "tls-ccs-injection")
 
 
 def check_compression(result: Any) -> Finding:
