@@ -331,3 +331,31 @@ def test_fast_path_takes_the_packs_this_project_publishes(registry: object) -> N
           for k in range(3) for q, v in (("co2", 812.0), ("temperature", 21.25))]
     body = format_senml(DEV, rs)
     assert parse_senml_fast(body, registry, to_us(NOW), Limits(), "S01", DEV) == rs
+
+
+def test_a_batch_of_mixed_messages_gives_what_each_full_parse_gives(registry: object) -> None:
+    """The ingester's batch parse (packs gathered as columns of codes, the rest parsed in
+    full) keeps exactly the readings the full parser accepts message by message, a pack
+    refused halfway included (nothing of it is taken twice)."""
+    from ssckit.school.ingest import Message, parse_messages
+    from ssckit.school.storage import RegistryCodes
+
+    t = to_us(T1)
+    good = [Reading(DEV, q, t + k * 60_000_000, v)
+            for k in range(4) for q, v in (("co2", 800.0 + k), ("temperature", 21.5))]
+    half_bad = json.loads(format_senml(DEV, good[:3]))
+    half_bad.append({"n": "co2", "v": 99_999})
+    bodies = [format_senml(DEV, good[:4]), json.dumps(half_bad).encode(),
+              json.dumps({"device": DEV, "ts": T1.isoformat() + "Z",
+                          "readings": {"co2": 700}}).encode(),
+              format_senml(DEV, good[4:])]
+    messages = [Message("mqtt:t", b, "S01", DEV) for b in bodies]
+    codes = RegistryCodes(registry)
+    batch = parse_messages(codes, registry, messages, NOW)
+    got = sorted(zip(codes.device_names[batch.columns.device].tolist(),
+                     codes.quantity_names[batch.columns.quantity].tolist(),
+                     batch.columns.ts_us.tolist(), batch.columns.value.tolist(), strict=True))
+    want = sorted(tuple(r) for b in bodies
+                  for r in parse_message(b, registry, NOW, Limits(), "S01", DEV).readings)
+    assert got == want and len(got) == 8 + 3 + 1
+    assert [q[3] for q in batch.quarantine] and batch.stats.reasons == {"out_of_range": 1}

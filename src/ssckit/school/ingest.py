@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -42,12 +43,12 @@ from ssckit.core.store import Store, StoreBusyError
 from ssckit.school.payload import (
     DEFAULT_LIMITS,
     MAX_AGE,
+    FastPacks,
     Limits,
     Parsed,
     Reading,
     Rejection,
     parse_message,
-    parse_senml_fast,
     to_us,
 )
 from ssckit.school.publisher import ChunkReadingClient
@@ -175,25 +176,32 @@ def parse_messages(codes: RegistryCodes, registry: Registry, messages: Sequence[
     refused message or reading as a quarantine row with its reason."""
     now = received_at if received_at is not None else datetime.now(UTC).replace(tzinfo=None)
     stats = IngestStats(messages=len(messages), batches=1)
-    readings: list[Reading] = []
+    packs = FastPacks()            # the usual packs: no Reading, no Parsed per message
+    readings: list[Reading] = []   # the others' accepted readings
     quarantine: list[tuple[datetime, str, str, str]] = []
     now_us = to_us(now)
     for msg in messages:
-        try:                 # the usual pack: no Parsed, no second look at the time of receipt
-            fast = parse_senml_fast(msg.body, registry, now_us, limits, msg.topic_school,
-                                    msg.topic_device)
+        try:
+            if packs.add(msg.body, registry, now_us, limits, msg.topic_school,
+                         msg.topic_device):
+                continue
         except Exception:    # noqa: BLE001 - the full parser below says what is wrong
-            fast = None
-        if fast is not None:
-            readings += fast
-            continue
+            pass
         parsed = _safe_parse(msg, registry, now, limits)
         readings += parsed.readings
         for rej in parsed.rejections:
             payload = rej.record if rej.record is not None else _payload_text(msg.body)
             quarantine.append((now, msg.channel, payload, str(rej)))
             stats.reasons[rej.code] += 1
-    return ParsedBatch(codes.encode(readings), quarantine, stats)
+    dev, qty = packs.codes()
+    cols = ReadingColumns(np.array(dev, dtype=np.int32), np.array(qty, dtype=np.int8),
+                          np.array(packs.ts_us, dtype=np.int64),
+                          np.array(packs.values, dtype=np.float64))
+    if readings:             # after the packs: a key repeated in one batch keeps one value
+        rest = codes.encode(readings)
+        cols = ReadingColumns(*(np.concatenate([a, b]) for a, b in zip(cols, rest,
+                                                                       strict=True)))
+    return ParsedBatch(cols, quarantine, stats)
 
 
 def store_parsed(cur: duckdb.DuckDBPyConnection, codes: RegistryCodes,
@@ -299,6 +307,7 @@ class Ingester:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
+        self.client.on_raw_publish = self._on_raw_publish
 
     # -- paho callbacks (network thread) --------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any,
@@ -326,13 +335,19 @@ class Ingester:
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any,
                     msg: mqtt.MQTTMessage) -> None:
+        self._received(msg.topic, msg.mid, msg.qos, msg.payload)
+
+    def _on_raw_publish(self, topic: str, mid: int, payload: bytes) -> None:
+        self._received(topic, mid, 1, payload)
+
+    def _received(self, topic: str, mid: int, qos: int, payload: bytes) -> None:
         school = device = None
         if self._topic_ids:
-            levels = msg.topic.split("/")
+            levels = topic.split("/")
             school, device = levels[-2], levels[-1]
-        item = Message(f"mqtt:{msg.topic}", msg.payload, school, device)
+        item = Message(f"mqtt:{topic}", payload, school, device)
         with self._cond:
-            self._queue.append((self._generation, msg.mid, msg.qos, item, time.monotonic()))
+            self._queue.append((self._generation, mid, qos, item, time.monotonic()))
             if len(self._queue) >= self.batch_size:
                 self._cond.notify()
 

@@ -398,12 +398,31 @@ class _SenMLRecord(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _PACK_DECODER = msgspec.json.Decoder(list[_SenMLRecord])
-_Accepted = tuple[str, str, frozenset[str], float, float]
-#: Per registry (by identity): resolved name and topic -> (device, quantity, units accepted,
-#: lowest, highest plausible value), or None when such a record is refused.
+#: (device, quantity, units accepted, lowest, highest plausible value, device code, quantity
+#: code): what a resolved name is checked against, and its codes (:func:`device_codes`,
+#: :data:`QUANTITY_CODES`).
+_Accepted = tuple[str, str, frozenset[str], float, float, int, int]
+#: Per registry (by identity): resolved name and topic -> its :data:`_Accepted`, or None when
+#: such a record is refused.
 _NAME_CACHES: dict[int, tuple[Registry, dict[tuple[str, str | None, str | None],
                                              _Accepted | None]]] = {}
 _NAME_CACHE_SIZE = 200_000
+#: Code of each known quantity: its position in :data:`~ssckit.school.schema.QUANTITIES`.
+QUANTITY_CODES: dict[str, int] = {q: i for i, q in enumerate(QUANTITIES)}
+_DEVICE_CODES: dict[int, tuple[Registry, dict[str, int]]] = {}
+
+
+def device_codes(registry: Registry) -> dict[str, int]:
+    """Code of each device of ``registry``: its position among the device ids sorted (the
+    codes of :class:`ssckit.school.storage.RegistryCodes`); computed once per registry."""
+    hit = _DEVICE_CODES.get(id(registry))
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    if len(_DEVICE_CODES) > 8:
+        _DEVICE_CODES.clear()
+    codes = {d: i for i, d in enumerate(sorted(registry.devices))}
+    _DEVICE_CODES[id(registry)] = (registry, codes)
+    return codes
 
 
 def _name_cache(registry: Registry) -> dict[tuple[str, str | None, str | None],
@@ -432,7 +451,81 @@ def _accepted_name(registry: Registry, name: str, topic_school: str | None,
             topic_device is not None and device_id != topic_device) or (
             topic_school is not None and dev.school_id != topic_school):
         return None
-    return device_id, quantity, frozenset((q.unit, *q.aliases)), q.lo, q.hi
+    return (device_id, quantity, frozenset((q.unit, *q.aliases)), q.lo, q.hi,
+            device_codes(registry)[device_id], QUANTITY_CODES[quantity])
+
+
+class FastPacks:
+    """Readings of common SenML packs gathered as three lists (the accepted name of each, its
+    time [µs since 1970], its value): no object per reading. :meth:`add` takes a pack whole or
+    not at all; :meth:`readings` and :meth:`codes` give what was gathered."""
+
+    __slots__ = ("accepted", "ts_us", "values")
+
+    def __init__(self) -> None:
+        self.accepted: list[_Accepted] = []
+        self.ts_us: list[int] = []
+        self.values: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.ts_us)
+
+    def add(self, body: bytes | str, registry: Registry, received_us: int,
+            limits: Limits = DEFAULT_LIMITS, topic_school: str | None = None,
+            topic_device: str | None = None) -> bool:
+        """Gather the readings of ``body`` if it is a SenML pack whose every record is
+        accepted (see :func:`parse_senml_fast`); False, gathering nothing, otherwise."""
+        try:
+            records = _PACK_DECODER.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return False
+        if not records:
+            return False
+        cache = _name_cache(registry)
+        ahead_us = received_us + limits.max_ahead // timedelta(microseconds=1)
+        oldest_us = (0 if limits.max_age is None
+                     else received_us - limits.max_age // timedelta(microseconds=1))
+        accepted, times, values = self.accepted, self.ts_us, self.values
+        n0 = len(times)
+        bn, bu = "", None
+        bt = 0.0
+        for rec in records:
+            if rec.bn is not None:
+                bn = rec.bn
+            if rec.bu is not None:
+                bu = rec.bu
+            if rec.bt is not None:
+                bt = rec.bt
+            value = rec.v
+            key = (bn + rec.n, topic_school, topic_device)
+            try:
+                acc = cache[key]
+            except KeyError:
+                acc = cache[key] = _accepted_name(registry, key[0], topic_school, topic_device)
+            unit = rec.u if rec.u is not None else bu
+            if value is None or acc is None or (unit is not None and unit not in acc[2]) or \
+                    not acc[3] <= value <= acc[4]:
+                break
+            t = bt + rec.t
+            ts_us = (round(t * _US) if t >= SENML_RELATIVE_LIMIT
+                     else received_us + round(t * _US))
+            if ts_us > ahead_us or ts_us < oldest_us:
+                break
+            accepted.append(acc)
+            times.append(ts_us)
+            values.append(float(value))
+        else:
+            return True
+        del accepted[n0:], times[n0:], values[n0:]      # the pack goes to the full parser
+        return False
+
+    def readings(self) -> list[Reading]:
+        return [Reading(a[0], a[1], t, v)
+                for a, t, v in zip(self.accepted, self.ts_us, self.values, strict=True)]
+
+    def codes(self) -> tuple[list[int], list[int]]:
+        """Device and quantity codes of the gathered readings."""
+        return [a[5] for a in self.accepted], [a[6] for a in self.accepted]
 
 
 def parse_senml_fast(body: bytes | str, registry: Registry, received_us: int,
@@ -447,46 +540,12 @@ def parse_senml_fast(body: bytes | str, registry: Registry, received_us: int,
     and topic, then remembered). It returns ``None`` - and the caller parses the body with the
     full parser, which then says what is wrong - for anything else: another field, a boolean
     or string value, a record that would be refused, a body that is not such a pack.
+    :class:`FastPacks` gathers many packs' readings without a :class:`Reading` each.
     """
-    try:
-        records = _PACK_DECODER.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    packs = FastPacks()
+    if not packs.add(body, registry, received_us, limits, topic_school, topic_device):
         return None
-    if not records:
-        return None
-    cache = _name_cache(registry)
-    ahead_us = received_us + limits.max_ahead // timedelta(microseconds=1)
-    oldest_us = (0 if limits.max_age is None
-                 else received_us - limits.max_age // timedelta(microseconds=1))
-    out: list[Reading] = []
-    bn, bu = "", None
-    bt = 0.0
-    for rec in records:
-        if rec.bn is not None:
-            bn = rec.bn
-        if rec.bu is not None:
-            bu = rec.bu
-        if rec.bt is not None:
-            bt = rec.bt
-        value = rec.v
-        if value is None:
-            return None
-        key = (bn + rec.n, topic_school, topic_device)
-        try:
-            acc = cache[key]
-        except KeyError:
-            acc = cache[key] = _accepted_name(registry, key[0], topic_school, topic_device)
-        if acc is None:
-            return None
-        unit = rec.u if rec.u is not None else bu
-        if (unit is not None and unit not in acc[2]) or not acc[3] <= value <= acc[4]:
-            return None
-        t = bt + rec.t
-        ts_us = round(t * _US) if t >= SENML_RELATIVE_LIMIT else received_us + round(t * _US)
-        if ts_us > ahead_us or ts_us < oldest_us:
-            return None
-        out.append(Reading(acc[0], acc[1], ts_us, float(value)))
-    return out
+    return packs.readings()
 
 
 def parse_time(ts: Any) -> int | Rejection:

@@ -51,6 +51,30 @@ class ChunkReadingClient(mqtt.Client):
         super().__init__(*args, **kwargs)
         self._chunk = b""
         self._chunk_at = 0
+        #: ``on_raw_publish(topic, mid, payload)``: when set, QoS 1 PUBLISH packets of MQTT 5
+        #: without properties (what Mosquitto sends a subscriber) go to it, decoded here, and
+        #: skip paho's MQTTMessage, Properties and callback matching (most of its cost a
+        #: message); manual acknowledgement is assumed. Anything else takes paho's way.
+        self.on_raw_publish: Callable[[str, int, bytes], None] | None = None
+        #: ``on_raw_puback(mid)``: the PUBACK of a message sent with :meth:`write_raw`.
+        self.on_raw_puback: Callable[[int], None] | None = None
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        # MQTT 5.0 §3.3.2: topic name (2-byte length + UTF-8), packet identifier (QoS > 0),
+        # property length (variable byte integer, §1.5.5: 0 is the single byte 0), properties
+        header, packet = self._in_packet["command"], self._in_packet["packet"]
+        hook = self.on_raw_publish
+        if hook is not None and header & 0x06 == 0x02 and \
+                self._protocol == MQTTProtocolVersion.MQTTv5 and len(packet) >= 5:
+            n = (packet[0] << 8) | packet[1]
+            if n and len(packet) >= n + 5 and packet[n + 4] == 0:
+                try:
+                    topic = bytes(packet[2:2 + n]).decode("utf-8")
+                except UnicodeDecodeError:
+                    return super()._handle_publish()
+                hook(topic, (packet[n + 2] << 8) | packet[n + 3], bytes(packet[n + 5:]))
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._handle_publish()
 
     def _sock_recv(self, bufsize: int) -> bytes:
         if self._chunk_at >= len(self._chunk):
@@ -66,9 +90,27 @@ class ChunkReadingClient(mqtt.Client):
         """Acknowledge the QoS 1 messages ``mids`` (a PUBACK each: MQTT 3.1.1 §3.4, MQTT 5.0
         §3.4 with the success reason and no properties left out, §3.4.2.1) written as one
         buffer, instead of paho's ``ack`` queueing and writing one packet at a time."""
-        packet = b"".join(_PUBACK.pack(0x40, 2, mid) for mid in mids)
-        if packet:
-            self._packet_queue(0x40, packet, 0, 1)
+        self.write_raw(b"".join(_PUBACK.pack(0x40, 2, mid) for mid in mids))
+
+    def write_raw(self, packets: bytes) -> None:
+        """Queue packets already encoded (one buffer, written as one) for the network
+        thread; queued as a PUBACK so that paho takes no other action once it is written.
+        A lost connection drops what was not written yet (paho's reconnect)."""
+        if packets:
+            self._packet_queue(0x40, packets, 0, 1)
+
+    def _handle_pubackcomp(self, cmd: Any) -> MQTTErrorCode:
+        # the PUBACK of a message written by write_raw: paho does not know its mid
+        hook = self.on_raw_puback
+        packet = self._in_packet["packet"]
+        if hook is not None and cmd == "PUBACK" and len(packet) >= 2:
+            mid = (packet[0] << 8) | packet[1]
+            with self._out_message_mutex:
+                own = mid in self._out_messages
+            if not own:
+                hook(mid)
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._handle_pubackcomp(cmd)
 
     def reconnect(self) -> MQTTErrorCode:
         self._chunk, self._chunk_at = b"", 0     # nothing of the old connection is parsed
@@ -87,6 +129,24 @@ class ChunkReadingClient(mqtt.Client):
                 break
             n += 1
         return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+
+#: QoS 1 PUBLISH packets gathered into one write to the socket.
+WRITE_PACKETS = 64
+
+
+def publish_packet(topic: str, payload: bytes, mid: int, dup: bool = False) -> bytes:
+    """An MQTT 3.1.1 PUBLISH packet with QoS 1 (§3.3): fixed header (type 3, DUP flag, QoS 1),
+    remaining length (§2.2.3), topic name (§1.5.3), packet identifier, payload."""
+    name = topic.encode()
+    body = len(name).to_bytes(2, "big") + name + mid.to_bytes(2, "big") + payload
+    n, length = len(body), bytearray()
+    while True:
+        n, digit = n >> 7, n & 0x7F
+        length.append(digit | (0x80 if n else 0))
+        if not n:
+            break
+    return bytes((0x3A if dup else 0x32,)) + bytes(length) + body
 
 
 @dataclass(frozen=True)
@@ -205,6 +265,11 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
     def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         if not reason.is_failure:
             back_at[0] = time.monotonic()
+            if raw:      # what the lost connection left unacknowledged, again (DUP, §3.3.1.1)
+                with cond:
+                    again = list(pending.items())
+                client.write_raw(b"".join(publish_packet(t, p, mid, dup=True)
+                                          for mid, (t, p, _n) in again))
             connected.set()
 
     def on_disconnect(_c: Any, _u: Any, _f: Any, _reason: Any, _p: Any) -> None:
@@ -235,11 +300,29 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
             while not lost_at and recent and recent[0][0] < now - replay_window:
                 recent.popleft()
 
-    def send(topic: str, payload: bytes, n: int) -> None:
+    def wait_for_room() -> None:
         with cond:    # the QoS 1 window: at most max_inflight unacknowledged messages
+            if len(pending) < max_inflight:
+                return
+        flush()
+        with cond:
             while len(pending) >= max_inflight:
                 if not cond.wait(max(0.0, deadline - time.monotonic())):
                     raise TimeoutError("the broker stopped acknowledging messages")
+
+    def send(topic: str, payload: bytes, n: int) -> None:
+        wait_for_room()
+        if raw:
+            with cond:
+                mid = next_mid[0]
+                while mid in pending or mid == 0:
+                    mid = mid % 65535 + 1
+                next_mid[0] = mid % 65535 + 1
+                pending[mid] = (topic, payload, n)   # before it is sent: a PUBACK may be quick
+            out.append(publish_packet(topic, payload, mid))
+            if len(out) >= WRITE_PACKETS:
+                flush()
+            return
         # never call paho while holding ``cond``: its thread holds its own locks when it
         # calls on_publish
         info = client.publish(topic, payload, qos)
@@ -249,6 +332,11 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
                 pending[info.mid] = (topic, payload, n)
             else:
                 _acknowledged((topic, payload, n), when or time.monotonic())
+
+    def flush() -> None:
+        if out:
+            client.write_raw(b"".join(out))
+            out.clear()
 
     def replay() -> None:
         """After a lost connection, once connected again for ``replay_window`` seconds: what
@@ -264,9 +352,16 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
         for topic, payload in again:
             send(topic, payload, -1)      # n = -1: a copy, not counted again
 
+    # QoS 1: PUBLISH packets encoded here, many written at once, their PUBACKs matched here
+    # (paho's publish() costs more than the rest of the path a message)
+    raw = qos == 1
+    next_mid = [1]
+    out: list[bytes] = []
     client.on_connect = on_connect
     client.on_disconnect = on_disconnect
     client.on_publish = on_publish
+    if raw:
+        client.on_raw_puback = lambda mid: on_publish(None, None, mid, None, None)
     client.connect_async(host, port, keepalive=30)
     client.loop_start()
     sent = nbytes = nread = 0
@@ -289,9 +384,11 @@ def publish_payloads(host: str, port: int, messages: Iterable[tuple[str, bytes, 
                 last_report = time.monotonic()
                 with cond:
                     progress(acked[0], acked[1])
+        flush()
         while True:
             if lost_at:
                 replay()
+                flush()
             with cond:
                 if not pending and not lost_at:
                     break

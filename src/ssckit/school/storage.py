@@ -41,8 +41,8 @@ from numpy.typing import NDArray
 
 from ssckit.core.progress import track
 from ssckit.core.store import Store
-from ssckit.school.payload import Reading
-from ssckit.school.schema import QUANTITIES, Registry
+from ssckit.school.payload import QUANTITY_CODES, Reading, device_codes
+from ssckit.school.schema import Registry
 
 if TYPE_CHECKING:
     from ssckit.school.simulate import Hourly, Readings
@@ -83,10 +83,10 @@ class RegistryCodes:
     school and room, as arrays indexed by device code."""
 
     def __init__(self, registry: Registry) -> None:
-        self.devices = sorted(registry.devices)
-        self.quantities = list(QUANTITIES)
-        self._device_code = {d: i for i, d in enumerate(self.devices)}
-        self._quantity_code = {q: i for i, q in enumerate(self.quantities)}
+        self._device_code = device_codes(registry)
+        self._quantity_code = QUANTITY_CODES
+        self.devices = sorted(self._device_code, key=self._device_code.__getitem__)
+        self.quantities = sorted(QUANTITY_CODES, key=QUANTITY_CODES.__getitem__)
         self.device_names = np.array(self.devices, dtype=object)
         self.quantity_names = np.array(self.quantities, dtype=object)
         self.schools = np.array([registry.devices[d].school_id for d in self.devices],
