@@ -406,6 +406,7 @@ def run_tradeoff(ws: Workspace, limits: str, *, max_radius_km: float | None = No
         in_radio = s in radio_local
         rows.append({
             "site": s, "sectors": int(k.sum()),
+            "lat": round(float(sectors.lat[k][0]), 6), "lon": round(float(sectors.lon[k][0]), 6),
             "cut_db": round(float(cut_db[i]), 2),
             "power_before_w": round(p_w, 3),
             "power_after_w": round(p_w * float(factor[i]), 3),

@@ -1030,3 +1030,114 @@ def measured_text(r: dict[str, Any]) -> str:
         day=format_date(r["measured_on"]), e=format_number(r["e_v_m"]),
         p=plain_percent(r["percent_of_limit"]))
     return f"{r['place']}: {text}" if r.get("place") else text
+
+
+# -- power cuts under a stricter limit set and their coverage cost (ssckit emf tradeoff) ---------
+NAV.append((N_("Limit tradeoff"), "/emf/tradeoff", "analyst"))
+#: The coverage layers of a tradeoff run drawn on its maps, and the states compared.
+TRADEOFF_LAYER = "rsrp"
+TRADEOFF_STATES = ("before", "after")
+#: RSRP colours of the tradeoff maps: those of the radio module's RSRP layer [dBm].
+TRADEOFF_RSRP_RANGE = (-130.0, -60.0)
+
+
+def _tradeoff_doc(ws: Workspace, limits: str) -> dict[str, Any]:
+    from ssckit.emf.tradeoff import read_tradeoffs
+
+    docs = read_tradeoffs(ws.output_dir)
+    if limits not in docs:
+        raise HTTPException(404, f"no tradeoff for limit set {limits!r}; computed: "
+                                 f"{', '.join(docs) or 'none'} (run `ssckit emf tradeoff "
+                                 f"--limits {limits}`)")
+    return docs[limits]
+
+
+def _tradeoff_layer(ws: Workspace, limits: str, state: str) -> Path:
+    from ssckit.emf.tradeoff import TRADEOFF_DIR
+
+    _tradeoff_doc(ws, limits)
+    if state not in TRADEOFF_STATES:
+        raise HTTPException(404, f"no state {state!r}; the states are before, after")
+    path = ws.output_dir / OUTPUT_DIR / TRADEOFF_DIR / limits / state / f"{TRADEOFF_LAYER}.tif"
+    if not path.is_file():
+        raise HTTPException(404, f"{path.name} of this tradeoff is missing; run `ssckit emf "
+                                 "tradeoff` again")
+    return path
+
+
+def _rsrp_colours() -> maptiles.ColourMap:
+    return maptiles.colour_map("viridis", *TRADEOFF_RSRP_RANGE)
+
+
+@router.get("/tradeoff/{limits}")
+def api_tradeoff(request: Request, limits: str, _: Analyst) -> dict[str, Any]:
+    """The last `ssckit emf tradeoff --limits LIMITS`: per site the power cut [dB, W] and the
+    worst exposure ratio before and after, the people [persons], area [km²] and schools that
+    lose coverage; totals before and after (analysts)."""
+    return _tradeoff_doc(get_workspace(request), limits)
+
+
+@router.get("/tradeoff/{limits}/{state}/rsrp.tif", response_class=FileResponse)
+def api_tradeoff_layer(request: Request, limits: str, state: str, _: Analyst) -> FileResponse:
+    """Best-server RSRP [dBm] at full power (``before``) or with the cuts (``after``), as a
+    Cloud-Optimized GeoTIFF (analysts)."""
+    path = _tradeoff_layer(get_workspace(request), limits, state)
+    return FileResponse(path, media_type="image/tiff", filename=f"{limits}-{state}-rsrp.tif")
+
+
+@pages.get("/emf/tradeoff/tiles/{limits}/{state}/{z}/{x}/{y}.png")
+def tradeoff_tile(request: Request, limits: str, state: str, z: int, x: int, y: int,
+                  _: Analyst) -> Response:
+    """Tile ``z/x/y`` (Web Mercator, 256 px) of the RSRP before or after the cuts."""
+    path = _tradeoff_layer(get_workspace(request), limits, state)
+    try:
+        maptiles.check_tile_address(z, x, y)
+        png = maptiles.render_tile(path, z, x, y, _rsrp_colours())
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-cache"})
+
+
+def _tradeoff_map_config(ws: Workspace, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """What the two maps of the page need: tiles, bounds, the sites with their cuts."""
+    from ssckit.emf.tradeoff import TRADEOFF_DIR
+
+    path = ws.output_dir / OUTPUT_DIR / TRADEOFF_DIR / doc["limit_set"] / "before" / "rsrp.tif"
+    if not path.is_file():
+        return None
+    west, south, east, north = maptiles.raster_info(path).bounds_lonlat
+    marks = []
+    for row in doc["sites"]:
+        marks.append({"site": row["site"], "lat": row["lat"], "lon": row["lon"],
+                      "cut_db": row["cut_db"],
+                      "label": gettext("{site}: cut {cut} dB").format(
+                          site=row["site"], cut=format_number(row["cut_db"]))})
+    name = doc["limit_set"]
+    return {
+        "bounds": [[south, west], [north, east]], "max_zoom": maptiles.MAX_ZOOM - 4,
+        "areas_url": "/api/v1/emf/areas.geojson", "sites": marks,
+        "tiles": {st: f"/emf/tradeoff/tiles/{name}/{st}/{{z}}/{{x}}/{{y}}.png"
+                  for st in TRADEOFF_STATES},
+        "text": {"zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
+                 "no_leaflet": gettext("The interactive maps need Leaflet (Debian package "
+                                       "libjs-leaflet); the tables show the same results.")},
+    }
+
+
+@pages.get("/emf/tradeoff", response_class=HTMLResponse)
+def tradeoff_page(request: Request, _: Analyst, limits: str | None = None) -> HTMLResponse:
+    """Analysts: the power cut of every site under a stricter limit set and what it costs in
+    coverage, with the RSRP before and after on two maps that move together."""
+    from ssckit.emf.tradeoff import read_tradeoffs
+
+    ws = get_workspace(request)
+    docs = read_tradeoffs(ws.output_dir)
+    chosen = limits if limits in docs else next(iter(docs), None)
+    doc = docs.get(chosen) if chosen else None
+    config = _tradeoff_map_config(ws, doc) if doc else None
+    cmap = _rsrp_colours()
+    return render(request, "emf/tradeoff.html", {
+        "docs": docs, "chosen": chosen, "doc": doc, "asked": limits,
+        "map_config": config, "pct": plain_percent, "place_label": place_label,
+        "legend": {"gradient": cmap.css_gradient(), "ticks": [v for v, _ in cmap.legend()]},
+    })

@@ -1,0 +1,136 @@
+"""The analysts' page of `ssckit emf tradeoff` in Chromium, served by the real app: the tables
+show the stored numbers, both maps draw their RSRP tiles, it passes axe-core (WCAG 2.2 A/AA) at
+390 px and 1400 px, and reads in Russian and Belarusian with no English left."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ssckit.cli import cli
+from ssckit.core import auth
+from ssckit.core.store import Store
+from ssckit.core.workspace import Workspace
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
+from tests.emf.test_tradeoff import STRICT
+from tests.i18n.conftest import untranslated
+
+LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
+PASSWORD = "a long enough password for tests"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
+                       "(apt-get install chromium)"),
+    pytest.mark.skipif(not LEAFLET.is_file(), reason="needs Debian's libjs-leaflet "
+                       "(scripts/setup)"),
+]
+
+
+def _axe(page) -> list:
+    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
+
+    page.add_script_tag(content=axe_script())
+    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
+    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
+
+
+@pytest.fixture
+def city(demo_workspace: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "city"
+    shutil.copytree(demo_workspace, root)
+    cfg = yaml.safe_load((root / "city.yaml").read_text(encoding="utf-8"))
+    cfg["settings"]["emf"]["limit_sets"].append(STRICT)
+    (root / "city.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False),
+                                    encoding="utf-8")
+    r = CliRunner().invoke(cli, ["emf", "tradeoff", "-w", str(root), "--limits", "strict-1uw",
+                                 "--quiet", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    with Store.open(Workspace.load(root).store_path) as store:
+        auth.add_user(store, "ana", "analyst", PASSWORD)
+    return root
+
+
+def test_tradeoff_page_in_chromium(city: Path, artifacts_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    doc = json.loads((city / "outputs/emf/tradeoff/strict-1uw/tradeoff.json").read_text(
+        encoding="utf-8"))
+    names = {Workspace.load(city).config.name, "strict-1uw", "test rule: 1 µW/cm²", "P1812"}
+    names |= {s["site"] for s in doc["sites"]}
+    # data of the workspace: school ids and the names of its accessible places
+    names |= {sid for s in doc["sites"] for sid in s["schools_lost"]}
+    names |= {s["worst_place"] for s in doc["sites"] if not s["worst_place"].startswith("ground")}
+    server = serve_workspace(city)
+    base = next(server)
+    problems: list[str] = []
+    audits: dict[str, list] = {}
+    try:
+        # the page and its data are for analysts only
+        req = urllib.request.Request(base + "/api/v1/emf/tradeoff/strict-1uw")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 401
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 900})
+                page = ctx.new_page()
+                page.on("console", lambda m: problems.append(m.text)
+                        if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.goto(base + "/login")
+                page.get_by_label("User name").fill("ana")
+                page.get_by_label("Password").fill(PASSWORD)
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Log in").click()
+                page.goto(base + "/emf/tradeoff", wait_until="networkidle")
+                rows = page.locator("#sites-caption >> xpath=.. >> tbody tr")
+                assert rows.count() == len(doc["sites"])
+                first = doc["sites"][0]
+                assert rows.nth(0).locator("th").inner_text() == first["site"]
+                assert f"{first['cut_db']:.2f}" in rows.nth(0).inner_text()
+                # both maps draw tiles of their own state
+                for state in ("before", "after"):
+                    box = page.locator(f"#tradeoff-map-{state}")
+                    page.wait_for_function(
+                        "s => [...document.querySelectorAll(`#tradeoff-map-${s} img.coverage-"
+                        "tiles, #tradeoff-map-${s} .coverage-tiles img`)].some(i => "
+                        "i.complete && i.naturalWidth === 256)", arg=state, timeout=15_000)
+                    srcs = box.locator(".coverage-tiles img").evaluate_all(
+                        "els => els.map(e => e.src)")
+                    assert srcs and all(f"/tradeoff/tiles/strict-1uw/{state}/" in s
+                                        for s in srcs)
+                # moving one map moves the other
+                page.locator("#tradeoff-map-before").focus()
+                zoom = "s => Math.max(...[...document.querySelectorAll(`#tradeoff-map-${s} " \
+                       ".coverage-tiles img`)].map(i => +i.src.split('/').slice(-3)[0]))"
+                z0 = page.evaluate(zoom, "after")
+                page.keyboard.press("+")
+                page.wait_for_function(f"() => ({zoom})('after') > {z0}", timeout=10_000)
+                assert page.evaluate(zoom, "before") == page.evaluate(zoom, "after")
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(artifacts_dir / "emf-tradeoff-1400.png"), full_page=True)
+                audits["en 1400"] = _axe(page)
+                page.set_viewport_size({"width": 390, "height": 844})
+                page.goto(base + "/emf/tradeoff", wait_until="networkidle")
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, f"the page scrolls sideways at 390 px ({width} px)"
+                page.screenshot(path=str(artifacts_dir / "emf-tradeoff-390.png"), full_page=True)
+                audits["en 390"] = _axe(page)
+                for lang in ("ru", "be"):
+                    page.goto(f"{base}/emf/tradeoff?lang={lang}", wait_until="networkidle")
+                    audits[lang] = _axe(page)
+                    left = untranslated(page.content(), lang, names)
+                    assert not left, (lang, left)
+            finally:
+                browser.close()
+    finally:
+        next(server, None)
+    assert not problems, problems
+    assert all(not v for v in audits.values()), audits
