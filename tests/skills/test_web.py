@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from ssckit.core.store import Store
@@ -27,17 +26,9 @@ def base_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic city with the sample skills survey's indicators stored."""
     from ssckit.skills.population import skills_indicators
     from ssckit.skills.sample import write_sample_survey
+    from tests.skills.test_campaign import make_workspace
 
-    root = tmp_path_factory.mktemp("skills") / "city"
-    root.mkdir()
-    ring = [[500000, 3500000], [505000, 3500000], [505000, 3505000], [500000, 3505000],
-            [500000, 3500000]]
-    (root / "boundary.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "Testville"},
-         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
-    (root / "city.yaml").write_text(yaml.safe_dump({
-        "name": "Testville", "country": "Testland", "year": 2026, "crs": "EPSG:32636",
-        "boundary": "boundary.geojson", "synthetic": True}), encoding="utf-8")
+    root = make_workspace(tmp_path_factory.mktemp("skills") / "city")
     data, design = write_sample_survey(root, DISTRICTS, seed=7, n_psu=6, per_psu=30)
     values = skills_indicators(root / data, root / design, "2026", "D").values
     with Store.open(Workspace.load(root).store_path) as store:

@@ -23,17 +23,10 @@ from ssckit.core import i18n
 from ssckit.core.errors import InputError
 from ssckit.core.i18n import N_
 from ssckit.core.store import Store
-from ssckit.core.webkit import (
-    Answer,
-    Principal,
-    check_csrf,
-    csrf_token,
-    get_store,
-    render,
-    require_role,
-)
+from ssckit.core.webkit import Answer, Principal, check_csrf, csrf_token, render, require_role
 from ssckit.skills import campaign as cp
 from ssckit.skills import results as res
+from ssckit.skills.web import _store
 
 router = APIRouter(prefix="/skills/campaigns", tags=["skills"])
 pages = APIRouter(include_in_schema=False)
@@ -66,12 +59,14 @@ class CampaignList(Answer):
     campaigns: list[Progress]
 
 
-def _store(request: Request) -> Store:
-    store = get_store(request)
-    if not getattr(request.app.state, "skills_migrated", False):
-        res.migrate(store)
-        request.app.state.skills_migrated = True
-    return store
+def csv_download(rows: list[dict[str, Any]], fieldnames: list[str], filename: str) -> Response:
+    """Rows as a CSV attachment (UTF-8, header first)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fieldnames, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _campaign(store: Store, campaign_id: str) -> cp.Campaign:
@@ -181,13 +176,8 @@ def codes_csv(request: Request, campaign_id: str, _: Organiser) -> Response:
     store = _store(request)
     c = _campaign(store, campaign_id)
     base = f"{str(request.base_url).rstrip('/')}/skills/join/{c.campaign_id}?code="
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["code", *cp.ATTRIBUTES, "link"])
-    for p in cp.participants(store, c):
-        w.writerow([p["code"], *(p[k] for k in cp.ATTRIBUTES), base + p["code"]])
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{c.campaign_id}-codes.csv"'})
+    return csv_download([{**p, "link": base + p["code"]} for p in cp.participants(store, c)],
+                        ["code", *cp.ATTRIBUTES, "link"], f"{c.campaign_id}-codes.csv")
 
 
 @pages.get("/skills/campaigns/{campaign_id}/proctor", response_class=HTMLResponse)
@@ -226,13 +216,7 @@ def change_csv(request: Request, campaign_id: str, _: Organiser) -> Response:
     store = _store(request)
     c = _campaign(store, campaign_id)
     rows = cp.change_rows(cp.campaign_report(store, c))
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{c.campaign_id}-change.csv"'})
+    return csv_download(rows, list(rows[0]) if rows else [], f"{c.campaign_id}-change.csv")
 
 
 @router.get("", response_model=CampaignList)

@@ -16,6 +16,20 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 
 
+def _echo_csv(rows: list[dict[str, object]], fieldnames: list[str] | None = None) -> None:
+    """Print dict rows as CSV (header from ``fieldnames`` or the first row; nothing if none)."""
+    import csv
+    import io
+
+    if not rows and fieldnames is None:
+        return
+    buf = io.StringIO()
+    wr = csv.DictWriter(buf, fieldnames=fieldnames or list(rows[0]), lineterminator="\n")
+    wr.writeheader()
+    wr.writerows(rows)
+    click.echo(buf.getvalue(), nl=False)
+
+
 @click.group(epilog="Example: ssckit skills estimate survey.csv --y can_copy --stat prop "
                     "--weight w --strata stratum --psu psu --by sex,age_group")
 def skills() -> None:
@@ -96,14 +110,7 @@ def estimate(data: Path, y_col: str, y_equals: str | None, stat: str, weight: st
         click.echo(json.dumps({"y": y_col, "stat": stat, "rows": rows}, indent=2))
         return
     if fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        wr = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        wr.writeheader()
-        wr.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+        _echo_csv(rows)
         return
     t = Table(title=f"{stat} of {y_col} ({tab.method}, {int(100 * level)} % CI)")
     for g in tab.group_names:
@@ -532,9 +539,6 @@ def campaign_codes(campaign_id: str, count: int, attributes_path: Path | None, b
                    fmt: str, ws: Workspace, store: Store) -> None:
     """Add participant codes (no personal data) and list all codes of the campaign's cohort
     with their attributes and links. A post campaign lists its pre campaign's codes."""
-    import csv
-    import io
-
     from ssckit.skills import campaign as cp
 
     del ws
@@ -554,12 +558,7 @@ def campaign_codes(campaign_id: str, count: int, attributes_path: Path | None, b
     rows_out = [{**p, "link": f"{base}/skills/join/{c.campaign_id}?code={p['code']}"}
                 for p in people]
     if fmt == "csv":
-        buf = io.StringIO()
-        wr = csv.DictWriter(buf, fieldnames=["code", *cp.ATTRIBUTES, "link"],
-                            lineterminator="\n")
-        wr.writeheader()
-        wr.writerows(rows_out)
-        click.echo(buf.getvalue(), nl=False)
+        _echo_csv(rows_out, ["code", *cp.ATTRIBUTES, "link"])  # type: ignore[arg-type]
         return
     t = Table(title=f"Codes of {c.campaign_id} ({len(people)})")
     for col in ("code", *cp.ATTRIBUTES, "link"):
@@ -611,9 +610,6 @@ def campaign_report_command(campaign_id: str, level: float, fmt: str, ws: Worksp
     and, for a post campaign, the paired change per DigComp area since the pre campaign
     (interval, Cohen's d_z, share who moved up a level). Stores them as indicator values of
     entity campaign:ID, marked as a non-probability sample. CSV: the before/after table."""
-    import csv
-    import io
-
     from ssckit.skills import campaign as cp
 
     del ws
@@ -624,14 +620,8 @@ def campaign_report_command(campaign_id: str, level: float, fmt: str, ws: Worksp
         click.echo(json.dumps(rep.to_dict(), indent=2, default=str))
         return
     if fmt == "csv":
-        rows = cp.change_rows(rep) if rep.change else [
-            {"campaign": c.campaign_id, **g.__dict__} for g in rep.groups]
-        buf = io.StringIO()
-        if rows:
-            wr = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            wr.writeheader()
-            wr.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+        _echo_csv(cp.change_rows(rep) if rep.change else [
+            {"campaign": c.campaign_id, **g.__dict__} for g in rep.groups])
         return
     pct = int(round(100 * level))
     p = rep.progress
@@ -786,14 +776,7 @@ def dif_command(responses: Path, group_col: str, reference: str, focal: str | No
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
     elif fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        wr = csv.DictWriter(buf, fieldnames=list(out[0]), lineterminator="\n")
-        wr.writeheader()
-        wr.writerows(out)
-        click.echo(buf.getvalue(), nl=False)
+        _echo_csv(out)
     else:
         t = Table(title=f"Mantel-Haenszel DIF by {group_col} (reference {reference})")
         for col in ("focal", "item", "n ref", "n focal", "alpha MH", "MH D-DIF", "SE",
