@@ -59,22 +59,54 @@ class ChunkReadingClient(mqtt.Client):
         #: ``on_raw_puback(mid)``: the PUBACK of a message sent with :meth:`write_raw`.
         self.on_raw_puback: Callable[[int], None] | None = None
 
-    def _handle_publish(self) -> MQTTErrorCode:
-        # MQTT 5.0 §3.3.2: topic name (2-byte length + UTF-8), packet identifier (QoS > 0),
-        # property length (variable byte integer, §1.5.5: 0 is the single byte 0), properties
-        header, packet = self._in_packet["command"], self._in_packet["packet"]
+    def _to_raw_hook(self, header: int, buf: bytes | bytearray, a: int, b: int) -> bool:
+        """Hand the PUBLISH whose variable header and payload are ``buf[a:b]`` to
+        :attr:`on_raw_publish` when it is QoS 1, MQTT 5 and without properties; False (and
+        nothing done) otherwise.
+
+        MQTT 5.0 §3.3.2: topic name (2-byte length + UTF-8), packet identifier (QoS > 0),
+        property length (variable byte integer, §1.5.5: none is the single byte 0)."""
         hook = self.on_raw_publish
-        if hook is not None and header & 0x06 == 0x02 and \
-                self._protocol == MQTTProtocolVersion.MQTTv5 and len(packet) >= 5:
-            n = (packet[0] << 8) | packet[1]
-            if n and len(packet) >= n + 5 and packet[n + 4] == 0:
-                try:
-                    topic = bytes(packet[2:2 + n]).decode("utf-8")
-                except UnicodeDecodeError:
-                    return super()._handle_publish()
-                hook(topic, (packet[n + 2] << 8) | packet[n + 3], bytes(packet[n + 5:]))
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        if hook is None or header & 0x06 != 0x02 or b - a < 5 or \
+                self._protocol != MQTTProtocolVersion.MQTTv5:
+            return False
+        n = (buf[a] << 8) | buf[a + 1]
+        if not n or b - a < n + 5 or buf[a + n + 4] != 0:
+            return False
+        try:
+            topic = bytes(buf[a + 2:a + 2 + n]).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        hook(topic, (buf[a + n + 2] << 8) | buf[a + n + 3], bytes(buf[a + n + 5:b]))
+        return True
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        packet = self._in_packet["packet"]
+        if self._to_raw_hook(self._in_packet["command"], packet, 0, len(packet)):
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
         return super()._handle_publish()
+
+    def _chunk_publish(self) -> bool:
+        """A whole QoS 1 PUBLISH at the head of the chunk read, handed to
+        :attr:`on_raw_publish` straight from the buffer (paho reads a header byte a call)."""
+        buf, at = self._chunk, self._chunk_at
+        if self.on_raw_publish is None or self._in_packet["command"] != 0 or \
+                len(buf) - at < 2 or buf[at] & 0xF6 != 0x32:   # type 3 (PUBLISH), QoS 1
+            return False
+        length, shift, i = 0, 0, at + 1
+        while True:          # remaining length, a variable byte integer (§1.5.5), 4 bytes at most
+            if i >= len(buf) or i - at > 4:
+                return False
+            byte = buf[i]
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            i += 1
+            if not byte & 0x80:
+                break
+        if i + length > len(buf) or not self._to_raw_hook(buf[at], buf, i, i + length):
+            return False
+        self._chunk_at = i + length
+        return True
 
     def _sock_recv(self, bufsize: int) -> bytes:
         if self._chunk_at >= len(self._chunk):
@@ -117,18 +149,27 @@ class ChunkReadingClient(mqtt.Client):
         return super().reconnect()
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        n = 0
-        # a packet left in the buffer would wait for select(), which only sees the socket
-        while n < self.MAX_PACKETS or self._chunk_at < len(self._chunk):
-            if self._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = self._packet_read()
-            if rc > 0:
-                return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                break
-            n += 1
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
+        n = fast = 0
+        try:
+            # a packet left in the buffer would wait for select(), which only sees the socket
+            while n < self.MAX_PACKETS or self._chunk_at < len(self._chunk):
+                if self._sock is None:
+                    return MQTTErrorCode.MQTT_ERR_NO_CONN
+                if self._chunk_publish():
+                    n += 1
+                    fast += 1
+                    continue
+                rc = self._packet_read()
+                if rc > 0:
+                    return self._loop_rc_handle(rc)
+                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                    break
+                n += 1
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        finally:
+            if fast:         # what paho's keepalive watches, once for them all
+                with self._msgtime_mutex:
+                    self._last_bytes_received = mqtt.time_func()
 
 
 #: QoS 1 PUBLISH packets gathered into one write to the socket.
