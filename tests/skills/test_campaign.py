@@ -276,3 +276,20 @@ def test_stored_answers_go_to_the_dif_check(campaigns: Path, tmp_path: Path) -> 
     flagged = [x["item"] for x in classified if x["ets_class"] in ("B", "C")]
     # each classified item is flagged with probability < 5 % under no DIF
     assert len(classified) >= 20 and len(flagged) <= max(2, 0.1 * len(classified)), flagged
+
+
+def test_a_new_survey_keeps_the_campaign_values(campaigns: Path) -> None:
+    """`ssckit skills survey` replaces the survey's estimates, not the campaigns' values."""
+    from ssckit.skills.sample import write_sample_survey
+
+    w = ["-w", str(campaigns)]
+    run("skills", "campaign", "report", "teachers-post", *w)
+    data, design = write_sample_survey(campaigns, ["North", "South"], seed=3, n_psu=6,
+                                       per_psu=20)
+    run("skills", "survey", str(campaigns / data), "--design", str(campaigns / design), *w)
+    with Store.open(Workspace.load(campaigns).store_path) as store:
+        kept = store.query_values(indicator_prefix="skills:campaign:",
+                                  entity="campaign:teachers-post")
+        survey = store.query_values(indicator="skills:overall_basic_or_above", entity="city")
+    assert kept and survey
+    assert {v.source["module"] for v in kept} == {"skills.campaign"}
