@@ -293,3 +293,25 @@ def test_a_new_survey_keeps_the_campaign_values(campaigns: Path) -> None:
         survey = store.query_values(indicator="skills:overall_basic_or_above", entity="city")
     assert kept and survey
     assert {v.source["module"] for v in kept} == {"skills.campaign"}
+
+
+def test_an_expired_attempt_starts_afresh() -> None:
+    from datetime import date
+
+    from ssckit.skills import campaign as cp
+
+    with Store.open(None) as store:
+        store.migrate()
+        results.migrate(store)
+        c = cp.new_campaign("lib", "Library", "", ("ru",), cp.ItemMix(), date(2026, 1, 1),
+                            date(2026, 12, 31))
+        cp.save_campaign(store, c)
+        code, = cp.add_participants(store, c, [{"sex": "F"}])
+        first = cp.start_attempt(store, c, code, "ru", None)
+        assert cp.start_attempt(store, c, code, "ru", None) == first  # a reload resumes it
+        with store.transaction() as cur:  # purged after a long pause (web.purge_abandoned_tests)
+            cur.execute("DELETE FROM skills_tests WHERE test_id = ?", [first])
+        second = cp.start_attempt(store, c, code, "ru", None)
+        assert second != first and results.load_test(store, second) is not None
+        assert cp.progress(store, c) == {"codes": 1, "started": 1, "finished": 0,
+                                         "in_progress": 1}

@@ -306,12 +306,16 @@ def attempt_of_test(store: Store, test_id: str) -> dict[str, Any] | None:
 
 def start_attempt(store: Store, c: Campaign, code: str, lang: str, session_no: int | None,
                   seed: int | None = None) -> str:
-    """The test id of this code's attempt: its existing one, or a new adaptive test."""
+    """The test id of this code's attempt: its existing one, or a new adaptive test (also when
+    an unfinished one expired after a long pause and was purged)."""
     with store.cursor() as cur:
-        r = cur.execute("SELECT test_id FROM skills_attempts WHERE campaign_id = ? AND "
-                        "code = ?", [c.campaign_id, code]).fetchone()
+        r = cur.execute("SELECT test_id, finished_at FROM skills_attempts WHERE campaign_id = ? "
+                        "AND code = ?", [c.campaign_id, code]).fetchone()
     if r is not None:
-        return str(r[0])
+        if r[1] is not None or res.load_test(store, r[0]) is not None:
+            return str(r[0])
+        with store.transaction() as cur:
+            cur.execute("DELETE FROM skills_attempts WHERE test_id = ?", [r[0]])
     tb = res.question_bank()
     test_id = res.new_test_id()
     state = cat.start_test(tb.cat, c.mix.cat_config(),
