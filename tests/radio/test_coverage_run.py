@@ -409,3 +409,19 @@ def test_free_space_rsrp_is_the_link_budget(small_city: Path):
         ref = 49.0 - 10 * np.log10(12 * 273) + g - lbf      # 100 MHz at 30 kHz: 273 RB
         assert np.abs(stack[k] - ref).max() <= 0.12
     assert stats.paths == area.grid.shape[0] * area.grid.shape[1]
+
+
+def test_bad_clutter_heights_are_refused_once_before_the_tiles(demo_workspace: Path):
+    """The coverage run checks the clutter layer once, when it prepares the run (the radial
+    kernels then skip the whole-layer scan on every site and tile): a NaN or negative height
+    is refused before any tile is computed."""
+    ws = Workspace.load(demo_workspace)
+    area = radio_run.load_area(ws, 400.0)
+    sectors, patterns = radio_run.load_sectors(ws.input_path("radio", "sites"), area)
+    for bad in (np.nan, -3.0):
+        clutter = np.array(area.clutter, dtype=float)
+        clutter[5, 7] = bad
+        inputs = CoverageInputs(area.grid, area.dem, sectors, RadioSettings(tile_size=64),
+                                clutter, patterns)
+        with pytest.raises(ValueError, match="clutter heights must be finite and >= 0 m"):
+            inputs.prepared  # noqa: B018

@@ -47,7 +47,7 @@ from ssckit.radio.propagation import p1812, tr38901
 from ssckit.radio.propagation.p525 import free_space_basic_loss
 from ssckit.radio.propagation.p1812 import DN_RANGE, P_RANGE, PL_RANGE
 from ssckit.radio.propagation.p2109 import building_entry_loss
-from ssckit.radio.radial import fan_size, site_loss_radial
+from ssckit.radio.radial import check_layers, fan_size, site_loss_radial
 from ssckit.radio.sites import Sectors
 from ssckit.radio.terrain import point_profiles, sample_bilinear
 
@@ -201,6 +201,8 @@ def prepare(inputs: CoverageInputs) -> Prepared:
     """Site grounds, path-loss groups, radial fans, gain tables and link-budget constants."""
     s = inputs.sectors
     st = inputs.settings
+    if st.model == "p1812" and st.engine == "radial":
+        check_layers(inputs.dem, inputs.clutter)   # once here, not per site and tile
     ground = sample_bilinear(inputs.dem, inputs.grid, s.x, s.y)
     keys: dict[tuple[float, float, float, float], list[int]] = {}
     for k in range(len(s)):
@@ -386,7 +388,7 @@ def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
                     px[far], py[far], plat, plon, rx_height_m=st.rx_height_m,
                     time_percent=st.time_percent, location_percent=st.location_percent,
                     dn=st.dn, n0=st.n0, polarisation=st.polarisation, clutter=inputs.clutter,
-                    n_radials=int(prep.fans[gi]))
+                    n_radials=int(prep.fans[gi]), check_layers=False)
             else:
                 lb[far] = _p1812_loss(inputs, sx, sy, h_ant, f_ghz, s.lat[k0], s.lon[k0],
                                       px[far], py[far], plat, plon, d_m[far] / 1000.0)

@@ -626,7 +626,10 @@ def _step_km(grid: Grid, step_m: float | None) -> float:
     return step / 1000.0
 
 
-def _layers(dem: np.ndarray, clutter: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, bool]:
+def _layers(dem: np.ndarray, clutter: np.ndarray | None, check: bool = True
+            ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The terrain and clutter layers as the kernels take them; ``check`` scans the whole
+    clutter layer for bad values (a caller that checked it once passes False)."""
     dem = np.ascontiguousarray(dem)
     if clutter is None:
         return dem, np.zeros((1, 1)), False
@@ -634,9 +637,15 @@ def _layers(dem: np.ndarray, clutter: np.ndarray | None) -> tuple[np.ndarray, np
     if clutter.shape != dem.shape:
         raise ValueError(f"clutter has shape {clutter.shape}; it must match the DEM's "
                          f"{dem.shape}")
-    if not np.all(np.isfinite(clutter)) or np.any(clutter < 0.0):
+    if check and (not np.all(np.isfinite(clutter)) or np.any(clutter < 0.0)):
         raise ValueError("clutter heights must be finite and >= 0 m")
     return dem, clutter, True
+
+
+def check_layers(dem: np.ndarray, clutter: np.ndarray | None) -> None:
+    """Raise ValueError where ``clutter`` does not match ``dem`` or holds a height that is
+    not finite or below 0 m (what :func:`site_loss_radial` checks on every call)."""
+    _layers(dem, clutter)
 
 
 def _params(f_ghz: float, h_ant_m: float, rx_height_m: float, time_percent: float,
@@ -717,7 +726,7 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
                      location_percent: float = 50.0, dn: float = 45.0, n0: float = 325.0,
                      polarisation: int = 2, clutter: np.ndarray | None = None,
                      spacing_px: float = 0.5, step_m: float | None = None,
-                     n_radials: int | None = None) -> np.ndarray:
+                     n_radials: int | None = None, check_layers: bool = True) -> np.ndarray:
     """ITU-R P.1812-6 basic transmission loss [dB] from one site to many pixels, along radials.
 
     Parameters
@@ -761,6 +770,10 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
         :func:`fan_size`), so that a pixel's loss does not depend on which other pixels are
         computed in the same call (the coverage run's tiles). Default: radials fitted to the
         pixels of the call, ``spacing_px`` apart at the farthest one.
+    check_layers : bool, default True
+        Check every clutter height (finite, >= 0). A caller that calls this many times with
+        the same layers checks them once (:func:`check_layers`) and passes False: the scan
+        reads the whole layer, which on a national grid costs more than the radials.
 
     Returns
     -------
@@ -793,7 +806,7 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     plon = np.broadcast_to(np.asarray(plon, dtype=float), px.shape)
     prm = _params(f_ghz, h_ant_m, rx_height_m, time_percent, location_percent, polarisation,
                   site_lat, site_lon, dn, n0, plat, plon)
-    dem, clut, has_clut = _layers(dem, clutter)
+    dem, clut, has_clut = _layers(dem, clutter, check_layers)
     tr = _transform(grid)
     step_km = _step_km(grid, step_m)
     if not spacing_px > 0.0:
@@ -863,7 +876,7 @@ def radial_losses(dem: np.ndarray, grid: Grid, site_x: float, site_y: float, sit
     -------
     RadialLosses
     """
-    dem, clut, has_clut = _layers(dem, clutter)
+    dem, clut, has_clut = _layers(dem, clutter, check_layers)
     tr = _transform(grid)
     step_km = _step_km(grid, step_m)
     n_steps = int(math.floor(length_m / (step_km * 1000.0)))
