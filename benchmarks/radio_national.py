@@ -53,8 +53,35 @@ On the same 2-core machine idle (load 0.2), each task's kernels on one Numba thr
       Dask LocalCluster: 1 process 359 k/s (0.92 x), 2 processes 535 k/s (0.77 x 2 threads:
           on a region this small the broadcast and per-task costs still weigh)
 
-The full region and the 16-core efficiency table (``--cores 1,2,4,8,16 --dask``) are still to
-be measured on a many-core machine.
+On a 16-core machine (16 vCPUs of an Intel Xeon under gVisor, load 0.1; one core there does
+178 k pixel-paths/s, 0.45 of a core of the machine above), before the kernels released the GIL:
+
+    python benchmarks/radio_national.py --size-km 24 --tile 80 --cores 1,2,4,8,16 --dask \
+        --dask-cores 2,4,8,16 --previous-km 4
+      24 km x 24 km: 0.92 M pixels, 46 sites (138 sectors), 27.0 M pixel-paths, 144 tiles
+      threads      1       2       4       8      16
+      k/s        178     370     611     986   1 315
+      efficiency 1.00    1.04    0.86    0.69    0.46
+      (the Dask part of this run was cut by its time limit)
+    python benchmarks/radio_national.py --cores 16 --previous-km 0      # the full region
+      60 km x 60 km: 5.76 M pixels, 12 towns, 296 sites (888 sectors), 287.7 M pixel-paths
+      16 threads: 170.5 s = 1 688 k/s (efficiency 0.59), peak RSS 1.02 GB
+
+and after (``nogil`` kernels), on a smaller region with small tiles (256 tiles):
+
+    python benchmarks/radio_national.py --size-km 16 --tile 40 --cores 1,4,16 --dask \
+        --dask-cores 4,16 --previous-km 0
+      16 km x 16 km: 0.41 M pixels, 17 sites (51 sectors), 6.84 M pixel-paths
+      threads 1: 161 k/s; 4: 567 k/s (0.88); 16: 562 k/s (0.22)
+      Dask LocalCluster of single-threaded processes: 4: 438 k/s (0.68);
+          16: 1 413 k/s (0.55, 2.5 x 16 threads)
+
+What limits it: each tile's Python part (the loop over the sites that reach it, the radial
+set-up) holds the GIL, so threads beyond 4 wait for each other, the more so the smaller the
+tiles; worker processes do not share a GIL and go further, but a 16-process cluster still
+reached 0.55, short of the 0.7 asked. The radial engine also scanned the whole clutter layer
+for bad values on every site and tile (46 MB per call on the full region, memory bandwidth
+shared by all cores); it is now checked once per run — not yet measured on 16 cores.
 """
 
 from __future__ import annotations
