@@ -1,6 +1,7 @@
 """Benchmark: national-scale 5G coverage — pixel-paths per second, memory and parallel efficiency.
 
-Run with ``python benchmarks/radio_national.py [--quick] [--cores 1,2] [--dask] [--cog DIR]``.
+Run with ``python benchmarks/radio_national.py [--quick] [--cores 1,2] [--dask] [--model M]
+[--cog DIR]``.
 
 The region is synthetic and deterministic (seed 12): 60 km x 60 km at 25 m (2400 x 2400 =
 5.76 M pixels; ``--quick``: 20 km x 20 km, 640 000 pixels), rolling terrain (sums of smoothed
@@ -289,6 +290,8 @@ def main() -> None:
     ap.add_argument("--radius", type=float, default=cov.DEFAULT_MAX_RADIUS_KM,
                     help="service radius [km]")
     ap.add_argument("--tile", type=int, default=128, help="tile edge [pixels]")
+    ap.add_argument("--model", default="p1812",
+                    help="propagation model (p1812, free-space, tr38901-uma, tr38901-rma)")
     ap.add_argument("--previous-km", type=float, default=6.0,
                     help="sub-region edge [km] for the previous engine (0: skip)")
     ap.add_argument("--cog", type=Path, help="folder for the working COGs (default: /tmp)")
@@ -300,9 +303,10 @@ def main() -> None:
     n_sites = len(sec.site_ids)
     print(f"region {size:g} km x {size:g} km at {RES:g} m: {grid.shape[0]} x {grid.shape[1]} "
           f"= {grid.shape[0] * grid.shape[1] / 1e6:.2f} M pixels, {len(towns)} towns, "
-          f"{n_sites} sites ({len(sec)} sectors), radius {args.radius:g} km, tiles "
+          f"{n_sites} sites ({len(sec)} sectors), {args.model}, radius {args.radius:g} km, tiles "
           f"{args.tile} px; {os.cpu_count()} cores")
-    settings = cov.RadioSettings(tile_size=args.tile, max_radius_km=args.radius)
+    settings = cov.RadioSettings(tile_size=args.tile, max_radius_km=args.radius,
+                                 model=args.model)
     inputs = cov.CoverageInputs(grid, dem, sec, settings, clutter=clutter)
     t0 = time.perf_counter()
     _ = inputs.prepared
