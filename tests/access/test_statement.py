@@ -193,3 +193,27 @@ def test_sample_city_statement_html_and_pdf(demo_workspace: Path, tmp_path: Path
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Non-accessible content" in text and "1.4.3" in text
     assert datetime.now(UTC).date().isoformat() in text
+
+
+def test_web_statement_files_and_review_needs_an_analyst(ws: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from ssckit.web.app import create_app
+
+    with Store.open(ws.store_path) as store:
+        _audit(store, [_contrast_failure()])
+    with TestClient(create_app(ws.root), base_url="https://testserver") as client:
+        page = client.get(f"/access/statement?site={SITE}&lang=ru")
+        assert page.status_code == 200 and "Заявление о доступности" in page.text
+        pdf = client.get(f"/access/statement/file?site={SITE}&format=pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert 'filename="accessibility-statement-city-example-en.pdf"' in \
+            pdf.headers["content-disposition"]
+        assert check_pdf(pdf.content, "s.pdf").language == "en"
+        html = client.get(f"/access/statement/file?site={SITE}&format=html&language=be")
+        assert '<html lang="be">' in html.text
+        assert client.get("/access/statement?site=https://other.example").status_code == 404
+        # the review is for analysts: anonymous readers are sent away, forms need the token
+        assert client.get("/access/review", follow_redirects=False).status_code in (401, 303)
+        assert client.post("/access/review/page", data={"url": PAGE},
+                           follow_redirects=False).status_code in (401, 303, 403)

@@ -693,7 +693,7 @@ def statement_page(request: Request,
         "st": st, "parts": statement_texts(st), "site_language": own, "tr": gettext})
 
 
-@pages.get("/access/statement/file")
+@pages.get("/access/statement/file", response_class=FileResponse)
 def statement_file(request: Request, site: Annotated[str, Query(max_length=2000)],
                    format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",  # noqa: A002
                    language: Annotated[str | None, Query(pattern="^(en|ru|be)$")] = None,
