@@ -91,7 +91,7 @@ def write_sample_requests(city: SampleCity) -> str:
         lon, lat = to_ll.transform(pt.x, pt.y)
         rows.append({"reference": f"EMF-{year}-{i + 1:04d}",
                      "received_at": f"{year}-11-{3 + 7 * i:02d}T10:00",
-                     "address": f"{name}, {12 + 5 * i} Main Street, flat {3 + i}",
+                     "address": f"{name}, {12 + 5 * i}/{3 + i}",
                      "lat": round(lat, 6), "lon": round(lon, 6), "place": name,
                      "language": ("ru", "en")[i], "consent_publish": ("yes", "no")[i],
                      "email": "", "reason": ("A new antenna on the roof across the street",

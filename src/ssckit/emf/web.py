@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import shapely
+from babel import Locale
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import (
     FileResponse,
@@ -35,11 +36,12 @@ from fastapi.responses import (
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import Transformer
 from shapely.geometry import mapping, shape
+from starlette.background import BackgroundTask
 
 from ssckit.core import auth, maptiles
 from ssckit.core.errors import InputError
 from ssckit.core.geo import read_raster
-from ssckit.core.i18n import LANGUAGES, N_, format_date, format_number, gettext
+from ssckit.core.i18n import N_, format_date, format_number, gettext
 from ssckit.core.webkit import (
     Principal,
     check_csrf,
@@ -815,8 +817,9 @@ def request_submit(
                 "Too many requests were sent from your address today. Try again in {hours} "
                 "hours.").format(hours=wait // 3600 + 1)}, 429, {"Retry-After": str(wait)})
     ref, token = rq.create_request(store, form)
-    rq.send_notices(ws, store, ref, token)
-    return RedirectResponse(f"/emf/request/status/{token}?new=1", status_code=303)
+    # the e-mail goes out after the answer, so a slow mail server never holds the resident up
+    return RedirectResponse(f"/emf/request/status/{token}?new=1", status_code=303,
+                            background=BackgroundTask(rq.send_notices, ws, store, ref, token))
 
 
 def _timeline(req: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -924,7 +927,7 @@ def _request_detail(request: Request, ref: str, errors: dict[str, str] | None = 
     return render(request, "emf/request_detail.html", {
         "req": req, "events": _event_rows(req, rq.request_events(store, ref)),
         "errors": errors or {}, "channel": gettext(_CHANNEL_LABELS.get(req["channel"], "")),
-        "language_name": LANGUAGES.get(req["lang"], req["lang"]),
+        "language_name": Locale.parse(req["lang"]).get_display_name(request_language(request)),
         "form": form or {}, "labels": {k: gettext(v) for k, v in rq.STATUS_LABELS.items()},
         "analysts": [u.name for u in auth.list_users(store) if u.has_role("analyst")],
         "notices": rq.notice_log(store, ref), "fmt_date": format_date,
@@ -956,8 +959,8 @@ def _after(request: Request, ref: str, action: str, change: Callable[[], Any],
     except InputError as exc:
         return _request_detail(request, ref, {action: exc.message if exc.location is None
                                               else f"{exc.location}: {exc.message}"}, form, 422)
-    rq.send_notices(ws, store, ref)
-    return RedirectResponse(f"/emf/requests/{ref}", status_code=303)
+    return RedirectResponse(f"/emf/requests/{ref}", status_code=303,
+                            background=BackgroundTask(rq.send_notices, ws, store, ref))
 
 
 @pages.post("/emf/requests/{ref}/assign")

@@ -156,8 +156,9 @@
       if (!map.getPane('measurements')) { map.createPane('measurements').style.zIndex = 640; }
       res.body.features.forEach(function (f) {
         var p = f.properties;
-        var icon = L.divIcon({className: 'measure-mark', iconSize: [20, 20],
-                              iconAnchor: [10, 10], html: 'R'});
+        // 24 px: a target of its own size (WCAG 2.2, 2.5.8), opened with a click or Enter.
+        var icon = L.divIcon({className: 'measure-mark', iconSize: [24, 24],
+                              iconAnchor: [12, 12], html: 'R'});
         var m = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]],
                          {pane: 'measurements', icon: icon, keyboard: true}).addTo(map);
         var box = document.createElement('div');
