@@ -60,6 +60,7 @@ class Scan:
     finished_at: datetime
     results: list[ServiceResult]
     source: str = ""
+    shared_reused: int = 0  # endpoint scans and MX hosts reused from another service's scan
 
     @property
     def scan_id(self) -> str:
@@ -181,4 +182,5 @@ def scan_targets(targets: TargetsFile, options: ScanOptions | None = None,
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
     finished = datetime.now(UTC).replace(tzinfo=None)
-    return Scan(started, finished, [results[i] for i in range(len(targets.services))], source)
+    return Scan(started, finished, [results[i] for i in range(len(targets.services))], source,
+                shared.reused)
