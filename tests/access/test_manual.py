@@ -21,8 +21,8 @@ from ssckit.access.manual import (
     checklist,
     criteria,
     criterion,
-    keep_evidence_file,
     manual_criteria,
+    read_evidence,
     record_verdict,
 )
 from ssckit.access.sample import write_site
@@ -208,6 +208,21 @@ def test_cli_review_list_and_set_with_evidence(workspace: Path, tmp_path: Path) 
     assert len(r.stderr.strip().splitlines()) <= 3 and "Traceback" not in r.stderr
 
 
-def test_evidence_file_missing_is_one_line(tmp_path: Path) -> None:
+def test_evidence_is_kept_only_with_a_valid_verdict(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="evidence file not found"):
-        keep_evidence_file(tmp_path / "nope.png", tmp_path)
+        read_evidence(tmp_path / "nope.png")
+    page = "https://city.example/index.html"
+    outputs = tmp_path / "outputs"
+    with Store.open(None) as store:
+        _store_audit(store, {page: "e" * 64})
+        with pytest.raises(InputError, match="needs a note"):
+            record_verdict(store, "https://city.example", page, "criterion", "1.4.10", "fail",
+                           "ana", evidence=(b"shot", "a.png"), outputs=outputs)
+        assert not outputs.exists()
+        v = record_verdict(store, "https://city.example", page, "criterion", "1.4.10", "fail",
+                           "ana", note="cut off", evidence=(b"shot", "a b.png"),
+                           outputs=outputs)
+    digest = hashlib.sha256(b"shot").hexdigest()
+    assert (v.evidence_sha256, v.evidence_file) == (digest,
+                                                    f"access/evidence/{digest[:16]}-a-b.png")
+    assert (outputs / v.evidence_file).read_bytes() == b"shot"

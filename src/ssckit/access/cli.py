@@ -293,21 +293,20 @@ def review_set(page_url: str, item: str, verdict: str, selector: str, note: str,
     import getpass
 
     from ssckit.access.crawl import origin
-    from ssckit.access.manual import keep_evidence_file, record_verdict
+    from ssckit.access.manual import read_evidence, record_verdict
 
     kind = "criterion" if item[:1].isdigit() else "rule"
     if kind == "rule" and not selector:
         raise InputError("--selector", None, f"rule {item!r} needs the element: give "
                          "--selector as listed by ssckit access review list")
-    file = digest = None
-    if evidence is not None:
-        file, digest = keep_evidence_file(evidence, ws.output_dir)
+    kept = (read_evidence(evidence), evidence.name) if evidence is not None else None
     v = record_verdict(store, origin(page_url), page_url, kind, item, verdict,
                        reviewer or getpass.getuser(), selector=selector, note=note,
-                       evidence_file=file, evidence_sha256=digest, evidence_url=evidence_url)
+                       evidence=kept, outputs=ws.output_dir, evidence_url=evidence_url)
     console.print(f"{v.verdict}: {v.item}{' ' + v.selector if v.selector else ''} on {v.url} "
                   f"(verdict {v.id}, page {v.page_hash[:12]})"
-                  + (f", evidence {file} sha256 {digest}" if file else ""), highlight=False)
+                  + (f", evidence {v.evidence_file} sha256 {v.evidence_sha256}"
+                     if v.evidence_file else ""), highlight=False)
 
 
 @access.command(epilog="Example: ssckit access statement http://www.city.test --format pdf "

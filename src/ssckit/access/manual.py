@@ -341,28 +341,29 @@ def keep_evidence(data: bytes, name: str, outputs: Path) -> tuple[str, str]:
     return target.relative_to(outputs).as_posix(), digest
 
 
-def keep_evidence_file(path: Path, outputs: Path) -> tuple[str, str]:
-    """:func:`keep_evidence` of a file on disk."""
+def read_evidence(path: Path) -> bytes:
+    """The bytes of an evidence file on disk (one-line InputError when missing or too large)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), None, "evidence file not found")
     if path.stat().st_size > MAX_EVIDENCE_BYTES:
         raise InputError(str(path), None, f"evidence file is larger than {MAX_EVIDENCE_BYTES} "
                          "bytes; link it by URL instead")
-    return keep_evidence(path.read_bytes(), path.name, outputs)
+    return path.read_bytes()
 
 
 def record_verdict(store: Store, site: str, url: str, kind: str, item: str, verdict: str,
                    reviewer: str, *, selector: str = "", note: str = "",
-                   evidence_file: str | None = None, evidence_sha256: str | None = None,
+                   evidence: tuple[bytes, str] | None = None, outputs: Path | None = None,
                    evidence_url: str | None = None,
                    now: datetime | None = None) -> Verdict:
     """Record a reviewer's verdict on an item of the latest audit of ``site``.
 
     The item must be on the checklist (:func:`checklist`): a criterion of
     :func:`manual_criteria` for an audited page, or an element axe-core left undecided on it.
-    The verdict is tied to the page's content hash of that audit. A bad value is one
-    :class:`InputError` naming the field and what is allowed.
+    The verdict is tied to the page's content hash of that audit. ``evidence`` (bytes, file
+    name) is kept under ``outputs`` (:func:`keep_evidence`) once everything else is valid. A
+    bad value is one :class:`InputError` naming the field and what is allowed.
     """
     if verdict not in VERDICTS:
         raise InputError("verdict", None, f"{verdict!r} is not a verdict; use one of "
@@ -400,6 +401,11 @@ def record_verdict(store: Store, site: str, url: str, kind: str, item: str, verd
     if not page.content_hash:
         raise InputError("page", None, f"the audit of {page.url} recorded no content hash "
                          "(it predates manual review); audit the site again, then review")
+    evidence_file = evidence_sha256 = None
+    if evidence is not None:
+        if outputs is None:
+            raise ValueError("evidence needs the workspace outputs folder")
+        evidence_file, evidence_sha256 = keep_evidence(evidence[0], evidence[1], outputs)
     when = (now or datetime.now(UTC)).replace(tzinfo=None)
     with store.transaction() as cur:
         vid = int(cur.execute("SELECT nextval('access_review_ids')").fetchone()[0])

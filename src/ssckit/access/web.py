@@ -627,7 +627,7 @@ async def review_submit(request: Request,
                         ) -> Response:
     from starlette.datastructures import UploadFile
 
-    from ssckit.access.manual import MAX_EVIDENCE_BYTES, keep_evidence, record_verdict
+    from ssckit.access.manual import MAX_EVIDENCE_BYTES, record_verdict
     from ssckit.core.webkit import request_language
 
     async with request.form(max_files=1, max_fields=20) as form:
@@ -643,13 +643,11 @@ async def review_submit(request: Request,
     url = fields["url"]
     ws, store = get_workspace(request), get_store(request)
     try:
-        file = digest = None
-        if name:
-            file, digest = keep_evidence(data, name, ws.output_dir)
         record_verdict(store, origin(url), url, fields["kind"], fields["item"],
                        fields["verdict"], principal.user.name, selector=fields["selector"],
-                       note=fields["note"].replace("\r\n", "\n"), evidence_file=file,
-                       evidence_sha256=digest, evidence_url=fields["evidence_url"] or None)
+                       note=fields["note"].replace("\r\n", "\n"),
+                       evidence=(data, name) if name else None, outputs=ws.output_dir,
+                       evidence_url=fields["evidence_url"] or None)
     except InputError as exc:
         return _review_page(request, url, 422, error=str(exc), failed=fields,
                             lang=request_language(request))
