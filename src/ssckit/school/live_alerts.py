@@ -67,16 +67,24 @@ class LiveAlerts:
             self._thread.join(timeout=30)
 
     def _loop(self) -> None:
-        with Store.open(self.store_path) as store:
-            while not self._stop.is_set():
+        store = None
+        while not self._stop.is_set():
+            if store is None:
+                try:
+                    store = Store.open(self.store_path)
+                except (InputError, StoreBusyError) as exc:     # busy: try again later
+                    self._say_once(f"school alerts: {exc}")
+            if store is not None:
                 self.round(store)
-                due = time.monotonic() + self.settings.live_interval_s
-                while not self._stop.is_set() and not self._arrived.is_set() and \
-                        time.monotonic() < due:
-                    self._arrived.wait(0.5)
-                if self._arrived.is_set():
-                    self._stop.wait(self.settle_s)
-                    self._arrived.clear()
+            due = time.monotonic() + self.settings.live_interval_s
+            while not self._stop.is_set() and not self._arrived.is_set() and \
+                    time.monotonic() < due:
+                self._arrived.wait(0.5)
+            if self._arrived.is_set():
+                self._stop.wait(self.settle_s)
+                self._arrived.clear()
+        if store is not None:
+            store.close()
 
     def round(self, store: Store) -> RoundResult | None:
         """One round; a failure is said in one line (once per distinct text) and the feed
