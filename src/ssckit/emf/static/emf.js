@@ -110,9 +110,9 @@
       res.body.features.forEach(function (f) {
         var p = f.properties;
         var icon = L.divIcon({className: 'measure-mark' +
+                                (p.kind === 'probe' ? ' measure-probe' : '') +
                                 (p.exceeds_prediction ? ' measure-high' : ''),
-                              iconSize: [20, 20], iconAnchor: [10, 10],
-                              html: p.kind === 'probe' ? 'P' : 'M'});
+                              iconSize: [18, 18], iconAnchor: [9, 9], html: ''});
         // A click on the marker shows its words; keyboard and screen-reader users reach the
         // same words through the list below the map (its "show on the map" buttons), since
         // markers a few metres apart cannot each be a 24 px target at city scale.
