@@ -337,3 +337,66 @@ def statement(site: str, fmt: str, output: Path, language: str | None, ws, store
     console.print(f"{output}: {st.status} compliance, {len(st.non_compliance)} criteria not "
                   f"met, {len(st.not_checked)} not yet checked by a person, language "
                   f"{st.language}", highlight=False)
+
+
+@access.command(epilog="Example: ssckit access live --input mic --model models/whisper-small-ct2 "
+                "--language ru -w sample-city   (readers open /access/live of ssckit serve)")
+@click.option("--input", "source", default="mic", show_default=True,
+              help="Audio: a media file (played at real time), - (audio on standard input, any "
+                   "format ffmpeg reads) or mic (PulseAudio or the default ALSA device).")
+@click.option("--model", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of a CTranslate2 Whisper model (default: $SSCKIT_WHISPER_MODEL). "
+                   "Never downloaded.")
+@click.option("--language", default="auto", show_default=True,
+              help="auto (the model decides per phrase) or an ISO 639-1 code: en, ru, … "
+                   "(English-only .en models take en only).")
+@click.option("--workspace", "-w", "workspace_dir",
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="City workspace: captions go to its /access/live page while spoken and the "
+                   "transcript to outputs/access/captions/ (default: the current folder when "
+                   "it holds city.yaml).")
+@click.option("--partial-every", type=click.FloatRange(0.2, 30.0), default=1.0,
+              show_default=True, help="Seconds between partial captions of an open phrase.")
+@click.option("--fast", is_flag=True, help="Read a file as fast as possible, not at real time.")
+@format_option("table", "json")
+@quiet_option
+def live(source: str, model: Path | None, language: str, workspace_dir: Path | None,
+         partial_every: float, fast: bool, fmt: str, quiet: bool) -> None:
+    """Live captions: speech recognised while it is spoken, for a caption page.
+
+    Voice-activity detection cuts the audio into phrases; an open phrase is shown as a partial
+    caption and replaced by the final one when the phrase ends. Stop with Ctrl+C; the
+    transcript opens in the caption review page (/access/captions) afterwards.
+    """
+    import sys
+
+    from ssckit.access.live import Caption, caption_live
+
+    if workspace_dir is None and Path("city.yaml").is_file():
+        workspace_dir = Path(".")
+    if workspace_dir is not None:
+        from ssckit.core.workspace import Workspace
+
+        workspace_dir = Workspace.load(workspace_dir).root
+
+    def show(cap: Caption) -> None:
+        if quiet or fmt == "json":
+            return
+        if cap.kind == "partial":
+            err_console.print(f"[dim]… {escape(cap.text)}[/]", highlight=False, soft_wrap=True)
+        else:
+            console.print(cap.text, highlight=False, soft_wrap=True)
+
+    res = caption_live(source, model=model, language=language, workspace_root=workspace_dir,
+                       realtime=not fast, partial_every=partial_every,
+                       stdin=sys.stdin.buffer if source == "-" else None, on_caption=show)
+    info = {"language": res.language, "duration_s": round(res.duration, 2),
+            "captions": [c.to_dict() for c in res.captions], "cues": len(res.cues),
+            "files": [str(p) for p in res.files] if res.files else []}
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+    elif not quiet:
+        console.print(f"{len(res.captions)} phrases, {res.duration:.1f} s of audio, language "
+                      f"{res.language}", highlight=False)
+        for p in info["files"]:
+            console.print(f"  {p}", highlight=False)
