@@ -104,7 +104,7 @@ def _campaigns_page(request: Request, error: str | None = None,
     rows = [(c, cp.progress(store, c)) for c in cp.list_campaigns(store)]
     return render(request, "skills/campaigns.html", {
         "rows": rows, "csrf_token": csrf_token(request), "error": error,
-        "today": _today().isoformat(), "languages": i18n.LANGUAGES,
+        "today": _today().isoformat(), "test_languages": i18n.LANGUAGES,
         "areas": [(a, res.area_name(a, i18n.current_language())) for a in range(1, 6)],
     }, status_code=status_code)
 
