@@ -401,7 +401,10 @@ def caption_live(source: str, model: str | Path | None = None, language: str | N
                             or "en", captioner.vad.time)
     finally:
         proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        err = ""
+        if proc.stderr:
+            err = proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
         code = proc.wait(timeout=10)
     if code not in (0, -15, 255) and not result.captions:
         raise InputError(source, None, "ffmpeg could not read audio: "
