@@ -35,6 +35,7 @@ CONTROLLED_PROPERTY = {
     "noise": "noiseLevel", "illuminance": "light", "occupancy": "occupancy",
     "electricity": "energy", "heat": "energy", "download": "traffic", "upload": "traffic",
     "latency": "traffic", "jitter": "traffic", "packet_loss": "traffic", "online": "traffic",
+    "e_field_v_m": "electricField",   # an EMF probe (no closer term in the Device model)
 }
 
 
