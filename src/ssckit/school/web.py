@@ -88,10 +88,11 @@ QUANTITY_LABELS: dict[str, str] = {
     "heat": N_("Heat meter"), "online": N_("Internet"), "download": N_("Download"),
     "upload": N_("Upload"), "latency": N_("Latency"), "jitter": N_("Jitter"),
     "packet_loss": N_("Packet loss"),
+    "e_field_v_m": N_("RF electric field"),       # an EMF probe of the emf register
 }
 UNIT_LABELS = {"Cel": "°C", "%RH": N_("% RH"), "ug/m3": N_("µg/m³"), "count": N_("people"),
                "bool": "", "dBA": N_("dB(A)"), "Mbit/s": N_("Mbit/s"), "ms": N_("ms"),
-               "kWh": N_("kWh"), "lx": N_("lx")}
+               "kWh": N_("kWh"), "lx": N_("lx"), "V/m": N_("V/m")}
 _DECIMALS = {"temperature": 1, "pm25": 1, "download": 1, "upload": 1, "jitter": 1,
              "packet_loss": 1}
 
