@@ -218,3 +218,22 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
         <= WER_BOUND
     assert (captions / "live-test.vtt").read_text().startswith("WEBVTT")
     assert (captions / "live-test.srt").read_text().count(" --> ") == len(data["cues"])
+
+
+@pytest.mark.parametrize("lang", ["ru", "be"])
+def test_live_page_speaks_russian_and_belarusian(workspace: Path, lang: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from ssckit.web.app import create_app
+    from tests.i18n.conftest import untranslated
+
+    with TestClient(create_app(workspace)) as client:
+        res = client.get(f"/access/live?lang={lang}&size=4&lines=2&theme=light")
+        assert res.status_code == 200
+        assert untranslated(res.text, lang, {"Testville"}) == []
+        # texts the script shows later travel in data attributes
+        assert {"ru": "Ожидание речи…", "be": "Чаканне маўлення…"}[lang] in res.text
+        assert "--caption-size: 4.0rem" in res.text and 'data-lines="2"' in res.text
+        assert client.get("/access/live?size=20").status_code == 422  # outside 1.5..8 rem
+        js = client.get("/static/access/live.js")
+        assert js.status_code == 200 and "EventSource" in js.text
