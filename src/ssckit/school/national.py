@@ -287,12 +287,17 @@ room AS (
          count(*) FILTER (quantity = 'co2' AND mean > $c2 AND mean <= $c3) AS cat3,
          count(*) FILTER (quantity = 'co2' AND mean > $c3) AS cat4,
          count(*) FILTER (quantity = 'temperature' AND mean > $hot) AS hot_hours
-  FROM read_parquet($room_files) h JOIN s ON s.id = h.school_id
+  -- only the rows counted reach the joins: CO₂ hours, and the (few) hot hours; two scans,
+  -- so that each filter is pushed into its Parquet scan (files sorted by quantity)
+  FROM (SELECT school_id, hour, quantity, mean FROM read_parquet($room_files)
+        WHERE quantity = 'co2'
+        UNION ALL
+        SELECT school_id, hour, quantity, mean FROM read_parquet($room_files)
+        WHERE quantity = 'temperature' AND mean > $hot) h
+  JOIN s ON s.id = h.school_id
   JOIN occupied o ON o.style = s.style
    -- local hour of the week, Monday 00:00 = 0 (1970-01-01 was a Thursday: + 72 h)
    AND o.how = ((epoch(h.hour)::BIGINT + $off_s) // 3600 + 72) % 168
-  -- only the rows counted pass the joins: CO₂ hours, and the (few) hot hours
-  WHERE h.quantity = 'co2' OR (h.quantity = 'temperature' AND h.mean > $hot)
   GROUP BY h.school_id),
 nrooms AS (SELECT school_id, count(*) AS rooms FROM read_csv($rooms, header = true,
            all_varchar = true) GROUP BY school_id),
