@@ -405,6 +405,141 @@ def _plan_figure(plan: dict[str, Any]) -> go.Figure:
     return fig
 
 
+# -- drive tests against the prediction (ssckit radio measurements / calibrate) ---------------
+#: Colour classes of measured − predicted RSRP [dB] on the map: upper bounds and colours
+#: (ColorBrewer RdBu, 7 classes, colour-blind safe): blue where the model predicts too much,
+#: red where it predicts too little.
+ERROR_CLASSES: tuple[tuple[float, str], ...] = (
+    (-10.0, "#2166ac"), (-5.0, "#67a9cf"), (-2.0, "#d1e5f0"), (2.0, "#f7f7f7"),
+    (5.0, "#fddbc7"), (10.0, "#ef8a62"), (math.inf, "#b2182b"))
+#: Names of the clutter classes (:data:`ssckit.radio.terrain.CLUTTER_CLASSES`), translated.
+_CLUTTER_TEXT = {1: N_("water/sea"), 2: N_("open/rural"), 3: N_("suburban"),
+                 4: N_("urban/trees/forest"), 5: N_("dense urban")}
+#: Width of the predicted-RSRP bins of the scatter's table alternative [dB].
+SCATTER_BIN_DB = 10.0
+
+
+def error_colour(error_db: float) -> str:
+    """The map colour of a measured − predicted difference [dB] (:data:`ERROR_CLASSES`)."""
+    return next(c for hi, c in ERROR_CLASSES if error_db <= hi)
+
+
+def drive_test_comparison(ws: Any, store: Any) -> dict[str, Any] | None:
+    """Stored drive-test points against the last coverage run: at each point the measured
+    RSRP [dBm], the RSRP layer's value (what the map shows), the prediction without
+    calibration ("before") and with the stored calibration's clutter offsets ("after"), and
+    the error statistics of both (mean error, RMSE, standard deviation [dB], as
+    ``ssckit radio calibrate``). None without a coverage run or without measurements."""
+    from ssckit.core.geo import read_raster
+    from ssckit.radio.calibrate import error_stats
+    from ssckit.radio.measurements import (
+        clutter_class_grid,
+        load_measurements,
+        pixel_of,
+        read_calibration,
+    )
+    from ssckit.radio.terrain import CLUTTER_CLASSES
+
+    out = ws.output_dir / OUTPUT_DIR
+    if not (out / "rsrp.tif").is_file():
+        return None
+    meas = load_measurements(store)
+    if len(meas) == 0:
+        return None
+    rsrp, grid, _nodata = read_raster(out / "rsrp.tif")
+    row, col, inside = pixel_of(grid, meas.lat, meas.lon)
+    shown = np.where(inside, rsrp[row, col], np.nan).astype(float)
+    clutter = ws.input_path("radio", "clutter")
+    cls = (np.where(inside, clutter_class_grid(clutter, grid)[row, col], -1) if clutter
+           else np.full(len(meas), -1))
+    applied = ((_read_json(out / "coverage.json") or {}).get("calibration")
+               or {}).get("offsets_db", {})
+    base = shown.copy()
+    for k, off in applied.items():
+        base[cls == int(k)] -= off
+    cal = read_calibration(ws)
+    after = None
+    if cal is not None:
+        after = base.copy()
+        for c in cal.get("by_clutter", []):
+            after[cls == int(c["class"])] += float(c["offset_db"])
+    ok = inside & np.isfinite(shown)
+    if not np.any(ok):
+        return None
+
+    def r1(v: float) -> float | None:
+        return round(float(v), 2) if np.isfinite(v) else None
+
+    points = []
+    for i in np.flatnonzero(ok):
+        points.append({"lat": float(meas.lat[i]), "lon": float(meas.lon[i]),
+                       "measured_dbm": r1(meas.rsrp_dbm[i]), "predicted_dbm": r1(shown[i]),
+                       "error_db": r1(meas.rsrp_dbm[i] - shown[i]),
+                       "before_dbm": r1(base[i]),
+                       "after_dbm": r1(after[i]) if after is not None else None,
+                       "clutter": int(cls[i]), "group": str(meas.group[i])})
+    m = meas.rsrp_dbm[ok]
+    stats = {"before": {"n": int(ok.sum()), **error_stats(m - base[ok]).as_dict()}}
+    if after is not None:
+        stats["after"] = {"n": int(ok.sum()), **error_stats(m - after[ok]).as_dict()}
+    bins = []
+    lo = math.floor(np.nanmin(base[ok]) / SCATTER_BIN_DB) * SCATTER_BIN_DB
+    while lo <= np.nanmax(base[ok]):
+        sel = (base[ok] >= lo) & (base[ok] < lo + SCATTER_BIN_DB)
+        if np.any(sel):
+            bins.append({"from_dbm": lo, "to_dbm": lo + SCATTER_BIN_DB, "n": int(sel.sum()),
+                         "measured_dbm": r1(m[sel].mean()),
+                         "before_dbm": r1(base[ok][sel].mean()),
+                         "after_dbm": r1(after[ok][sel].mean()) if after is not None
+                         else None})
+        lo += SCATTER_BIN_DB
+    by_clutter = [{**c, "name": _(_CLUTTER_TEXT[int(c["class"])])
+                   if int(c["class"]) in _CLUTTER_TEXT
+                   else CLUTTER_CLASSES.get(int(c["class"]), str(c["class"]))}
+                  for c in (cal or {}).get("by_clutter", [])]
+    return {"n": int(ok.sum()), "left_out": int((~ok).sum()), "points": points,
+            "stats": stats, "bins": bins, "by_clutter": by_clutter,
+            "layer_calibrated": bool(applied), "calibrated": cal is not None,
+            "computed_at": (cal or {}).get("computed_at")}
+
+
+def drive_test_geojson(comparison: dict[str, Any]) -> dict[str, Any]:
+    """The compared points as GeoJSON (WGS 84), each with its error colour."""
+    feats = []
+    for p in comparison["points"]:
+        props = {k: v for k, v in p.items() if k not in ("lat", "lon")}
+        props["colour"] = error_colour(p["error_db"])
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": {"type": "Point",
+                                   "coordinates": [round(p["lon"], 7), round(p["lat"], 7)]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _scatter_figure(comparison: dict[str, Any]) -> go.Figure:
+    pts = comparison["points"]
+    measured = [p["measured_dbm"] for p in pts]
+    fig = go.Figure()
+    fig.add_trace(go.Scattergl(x=[p["before_dbm"] for p in pts], y=measured, mode="markers",
+                               name=_("before calibration"),
+                               marker={"color": "#E69F00", "size": 5, "opacity": 0.6}))
+    if comparison["calibrated"]:
+        fig.add_trace(go.Scattergl(x=[p["after_dbm"] for p in pts], y=measured,
+                                   mode="markers", name=_("after calibration"),
+                                   marker={"color": "#0072B2", "size": 5, "opacity": 0.6,
+                                           "symbol": "diamond"}))
+    values = [v for p in pts for v in (p["measured_dbm"], p["before_dbm"], p["after_dbm"])
+              if v is not None]
+    lo, hi = math.floor(min(values) / 5) * 5, math.ceil(max(values) / 5) * 5
+    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name=_("measured = predicted"),
+                             line={"color": "#1b1f24", "dash": "dash", "width": 1}))
+    fig.update_layout(xaxis={"title": _("predicted RSRP (dBm)"), "range": [lo, hi]},
+                      yaxis={"title": _("measured RSRP (dBm)"), "range": [lo, hi]},
+                      height=420, margin={"l": 10, "r": 10, "t": 30, "b": 40},
+                      legend={"orientation": "h", "y": -0.2},
+                      title=_("Measured against predicted RSRP"))
+    return fig
+
+
 # -- the API ----------------------------------------------------------------------------------
 @router.get("/coverage", response_model=CoverageResponse)
 def api_coverage(request: Request) -> dict[str, Any]:
@@ -474,6 +609,20 @@ def api_areas_geojson(request: Request) -> FeatureCollection:
     return areas_geojson(request)
 
 
+@router.get("/drive-tests.geojson", response_model=FeatureCollection,
+            response_class=GeoJSONResponse)
+def api_drive_tests(request: Request) -> dict[str, Any]:
+    """Stored drive-test points against the last coverage run, in WGS 84: measured_dbm,
+    predicted_dbm (the RSRP layer), error_db (measured − predicted) [dB], before_dbm and
+    after_dbm (prediction without and with the stored calibration), clutter class, group
+    (day or file) and the map colour of the error."""
+    comparison = drive_test_comparison(get_workspace(request), get_store(request))
+    if comparison is None:
+        raise HTTPException(404, "no drive-test points on a coverage run; run `ssckit radio "
+                                 "measurements import FILE.csv` and `ssckit radio coverage`")
+    return drive_test_geojson(comparison)
+
+
 @router.get("/layers/{name}.tif", response_class=FileResponse)
 def api_layer_geotiff(request: Request, name: Layer) -> FileResponse:
     """A coverage layer as GeoTIFF (rsrp dBm, sinr dB, server index, throughput Mbit/s)."""
@@ -512,7 +661,8 @@ def layer_png(request: Request, name: Layer) -> FileResponse:
     return FileResponse(path, media_type="image/png")
 
 
-def _map_config(request: Request, layer: str, layers: list[MapLayer]) -> dict[str, Any]:
+def _map_config(request: Request, layer: str, layers: list[MapLayer],
+                drive: bool = False) -> dict[str, Any]:
     """What the page's script needs: layers, bounds, data URLs and its texts."""
     west, south, east, north = layers[0].bounds
     return {
@@ -521,6 +671,7 @@ def _map_config(request: Request, layer: str, layers: list[MapLayer]) -> dict[st
                    for m in layers},
         "point_url": "/api/v1/radio/point", "sites_url": "/api/v1/radio/sites.geojson",
         "areas_url": "/api/v1/radio/areas.geojson", "max_zoom": maptiles.MAX_ZOOM - 4,
+        "drive_url": "/api/v1/radio/drive-tests.geojson" if drive else None,
         "text": {
             "rsrp": _("RSRP"), "sinr": _("SINR"), "server": _("Serving sector"),
             "throughput": _("Throughput"), "covered": _("Covered"), "yes": _("yes"),
@@ -529,6 +680,8 @@ def _map_config(request: Request, layer: str, layers: list[MapLayer]) -> dict[st
             "failed": _("The values of this place could not be read."),
             "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"),
             "values_at": _("Values at {lat}, {lon}"),
+            "drive_point": _("Drive test: measured {m} dBm, predicted {p} dBm, difference "
+                             "{d} dB"),
             "no_leaflet": _("The interactive map needs Leaflet (Debian package libjs-leaflet); "
                             "the tables and the map image show the same results."),
         },
@@ -546,15 +699,40 @@ def coverage_page(request: Request, layer: Layer = "rsrp") -> HTMLResponse:
             layers = map_layers(request)
         except InputError as exc:
             map_error = str(exc)
+    comparison = None
+    if summary:
+        try:
+            comparison = drive_test_comparison(get_workspace(request), get_store(request))
+        except InputError as exc:
+            map_error = map_error or str(exc)
     return render(request, "radio/coverage.html", {
         "summary": summary, "plan": plan, "layer": layer,
+        "drive": comparison, "error_classes": _error_legend(),
+        "drive_chart": chart_json(_scatter_figure(comparison)) if comparison else None,
         "layers": {name: (_layer_title(name), _layer_unit(name)) for name in MAP_LAYERS},
         "map_layers": layers, "map_error": map_error,
         "legends": {m.name: {"gradient": None if m.categorical
                              else _colour_map(m.name).css_gradient(), "layer": m}
                     for m in layers},
-        "map_config": _map_config(request, layer, layers) if layers else None,
+        "map_config": _map_config(request, layer, layers, comparison is not None)
+        if layers else None,
         "layer_png": (out / f"{layer}.png").is_file(),
         "rows": _district_rows(request) if summary else [],
         "plan_chart": chart_json(_plan_figure(plan)) if plan else None,
     })
+
+
+def _error_legend() -> list[tuple[str, str]]:
+    """The map's error classes as (range in words, colour) [dB]."""
+    out = []
+    lo = None
+    for hi, colour in ERROR_CLASSES:
+        if lo is None:
+            text = _("below {hi} dB").format(hi=f"{hi:g}")
+        elif math.isinf(hi):
+            text = _("above {lo} dB").format(lo=f"{lo:+g}")
+        else:
+            text = f"{lo:+g} … {hi:+g} dB"
+        out.append((text, colour))
+        lo = hi
+    return out

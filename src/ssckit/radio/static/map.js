@@ -88,6 +88,29 @@
     }).addTo(map);
   });
 
+  if (cfg.drive_url) {
+    getJSON(cfg.drive_url).then(function (res) {
+      if (!res.ok) { return; }
+      var layer = L.geoJSON(res.body, {
+        pointToLayer: function (f, latlng) {
+          var p = f.properties;
+          return L.circleMarker(latlng, {radius: 4, color: '#1b1f24', weight: 0.8, className: 'drive-point',
+                                         fillColor: p.colour, fillOpacity: 0.95})
+            .bindTooltip(T.drive_point.replace('{m}', fmt(p.measured_dbm, 1))
+                           .replace('{p}', fmt(p.predicted_dbm, 1))
+                           .replace('{d}', fmt(p.error_db, 1)));
+        }
+      }).addTo(map);
+      var toggle = document.getElementById('drive-toggle');
+      if (toggle) {
+        toggle.disabled = false;
+        toggle.addEventListener('change', function () {
+          if (toggle.checked) { layer.addTo(map); } else { map.removeLayer(layer); }
+        });
+      }
+    });
+  }
+
   function row(dl, label, value) {
     var dt = document.createElement('dt'); dt.textContent = label;
     var dd = document.createElement('dd'); dd.textContent = value;
