@@ -348,3 +348,14 @@ def test_the_sample_probe_streams_through_the_ingest(demo_workspace: Path, tmp_p
     assert probe.readings == BACKFILL_H * 60 // BACKFILL_STEP_MIN
     assert 0.1 * probe.predicted_ratio < probe.measured_ratio < 0.5 * probe.predicted_ratio
     assert not probe.exceeds
+
+
+def test_a_registered_probe_exports_to_ngsi_ld(city: Path):
+    from ssckit.school.ngsi import entities
+    from ssckit.school.run import load_registry
+
+    registry = load_registry(Workspace.load(city))
+    assert registry is not None
+    dev = next(e for e in entities(registry) if e["type"] == "Device"
+               and e["id"].endswith("EMF-PROBE-1"))
+    assert dev["controlledProperty"]["value"] == ["electricField"]
