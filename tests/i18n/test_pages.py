@@ -33,6 +33,7 @@ TRANSLATED = {
     "/access/review": "admin",
     "/access/review/page?url=http%3A//www.riverbend.test/index.html": "admin",
     "/access/statement?site=http%3A//www.riverbend.test": None,
+    "/emf/request": None, "/emf/requests": "admin",
     "/account": "admin", "/admin/users": "admin", "/kpi/import": "admin",
     "/kpi/review/EC:ICT:ICT:1C": "admin",
 }
@@ -41,9 +42,9 @@ REVIEWED = "EC:ICT:ICT:1C"
 TYPED = "совпадает с таблицей 3 обследования"
 #: Pages of the public (the audit of tests/i18n/test_audit_languages.py loads them in
 #: Belarusian without signing in).
-PUBLIC = ("/", "/emf", "/skills", "/skills/test", "/school", "/school/SCH01", "/login",
-          "/kpi/scorecard", "/kpi/EC:ICT:ICT:1C", "/radio", "/access", "/access/captions",
-          "/access/page?url=http%3A//www.riverbend.test/index.html")
+PUBLIC = ("/", "/emf", "/emf/request", "/skills", "/skills/test", "/school", "/school/SCH01",
+          "/login", "/kpi/scorecard", "/kpi/EC:ICT:ICT:1C", "/radio", "/access",
+          "/access/captions", "/access/page?url=http%3A//www.riverbend.test/index.html")
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +102,15 @@ def _names(client: TestClient) -> set[str]:
     # The city's own records, written in the city's language: limit sets and accessible places.
     for rule in (ws.config.settings.get("emf") or {}).get("limit_sets", []):
         names |= {rule["name"], f"({rule.get('source', '')}).", rule.get("source", "")} - {""}
-    # Every CSV input's names (sites, schools, accessible places) and the scanned services.
+    # Every CSV input's names (sites, schools, accessible places), the references of EMF
+    # measurement requests received by post, and the scanned services.
     for module in ("emf", "radio", "school"):
         for rel in (ws.config.inputs.get(module) or {}).values():
             if rel.endswith(".csv"):
                 with ws.path(rel).open(encoding="utf-8") as fh:
                     for row in csv.DictReader(fh):
-                        names |= {v for k, v in row.items() if k in ("name", "place") and v}
+                        names |= {v for k, v in row.items()
+                                  if k in ("name", "place", "reference") and v}
     targets = (ws.config.inputs.get("cyber") or {}).get("targets")
     if targets:
         import yaml
