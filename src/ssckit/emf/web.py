@@ -1068,11 +1068,68 @@ def _tradeoff_layer(ws: Workspace, limits: str, state: str) -> Path:
     return path
 
 
+class _TradeoffModel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TradeoffSite(_TradeoffModel):
+    """One site under the stricter limit set."""
+
+    site: str = Field(description="Site id.")
+    sectors: int = Field(description="Sectors of the site.")
+    lat: float = Field(description="Latitude [degrees, WGS 84].")
+    lon: float = Field(description="Longitude [degrees, WGS 84].")
+    cut_db: float = Field(description="Power cut of every sector of the site [dB], >= 0.")
+    power_before_w: float = Field(description="Port power of the site before [W].")
+    power_after_w: float = Field(description="Port power of the site after the cut [W].")
+    power_cut_w: float = Field(description="Power given up [W].")
+    worst_place: str = Field(description="Worst public place before the cut.")
+    worst_ter_before: float = Field(description="Worst total exposure ratio before [-].")
+    worst_ter_after: float = Field(description="Worst total exposure ratio after [-], <= 1.")
+    in_coverage: bool = Field(description="Whether the site is in the coverage model.")
+    population_lost: float = Field(description="People it served who lose coverage.")
+    area_lost_km2: float = Field(description="Area it served that loses coverage [km²].")
+    schools_lost: list[str] = Field(description="Schools it served that lose coverage.")
+
+
+class TradeoffCoverage(_TradeoffModel):
+    population_covered: float = Field(description="People covered [persons].")
+    population_covered_pct: float | None = Field(description="People covered [%].")
+    area_covered_km2: float = Field(description="City area covered [km²].")
+    area_covered_pct: float = Field(description="City area covered [%].")
+    schools_covered: int | None = Field(None, description="Schools covered.")
+    schools: int | None = Field(None, description="Schools on the grid.")
+
+
+class TradeoffTotals(_TradeoffModel):
+    sites: int = Field(description="Sites checked.")
+    sites_cut: int = Field(description="Sites with a cut.")
+    feasible: bool = Field(description="Whether every public point is within the limit.")
+    power_before_w: float = Field(description="Port power of all sites before [W].")
+    power_after_w: float = Field(description="Port power of all sites after [W].")
+    power_cut_w: float = Field(description="Power given up [W].")
+    before: TradeoffCoverage
+    after: TradeoffCoverage
+    population_lost: float = Field(description="People who lose coverage [persons].")
+    area_lost_km2: float = Field(description="Area that loses coverage [km²].")
+    schools_lost: int = Field(description="Schools that lose coverage.")
+
+
+class TradeoffAnswer(_TradeoffModel):
+    """The last `ssckit emf tradeoff` for one limit set (``tradeoff.json``)."""
+
+    limit_set: str = Field(description="The stricter limit set.")
+    limit_source: str = Field(description="The document its values come from.")
+    sites: list[TradeoffSite]
+    totals: TradeoffTotals
+    synthetic: bool = Field(description="Whether the inputs are synthetic sample data.")
+
+
 def _rsrp_colours() -> maptiles.ColourMap:
     return maptiles.colour_map("viridis", *TRADEOFF_RSRP_RANGE)
 
 
-@router.get("/tradeoff/{limits}")
+@router.get("/tradeoff/{limits}", response_model=TradeoffAnswer)
 def api_tradeoff(request: Request, limits: str, _: Analyst) -> dict[str, Any]:
     """The last `ssckit emf tradeoff --limits LIMITS`: per site the power cut [dB, W] and the
     worst exposure ratio before and after, the people [persons], area [km²] and schools that
