@@ -26,8 +26,10 @@ Measured (``python benchmarks/school_ingest.py --repeat 3``: 200 000 readings in
 SenML packs of 5 readings, 225 B; the shared 2-core machine at a load average of 17.4-17.5):
 single process 46 080 / 48 303 / 28 487 readings/s (median 46 080), ``--workers 2`` 66 864 /
 41 683 / 22 843 (median 41 683); CPU per reading publisher 2.0-2.2 µs, broker 2.7-2.8 µs,
-ingester 4.9-5.3 µs (single), which makes at most ~200 000 readings/s on two idle CPUs. Before
-(same command, load 1-5): 21 500-57 400 readings/s, CPU 7.3-7.5 / 2.7 / 11.9-12.3 µs.
+ingester 4.9-5.3 µs (single), which makes at most ~200 000 readings/s on two idle CPUs. Again
+at a load average of 11.2-11.8: single 56 502 / 47 005 / 49 874 (median 49 874), ``--workers
+2`` 22 697 / 51 349 / 49 877 (median 49 877). Before (same command, load 1-5): 21 500-57 400
+readings/s, CPU 7.3-7.5 / 2.7 / 11.9-12.3 µs.
 """
 
 from __future__ import annotations

@@ -14,12 +14,11 @@ Targets of the national roll-out: report <= 10 s and page <= 1 s on 2 cores. Nev
 the figures depend on the machine and its load (printed).
 
 Measured (``python benchmarks/school_national.py --repeat 3``; 3 000 schools, 93 288 560
-hourly rows, 554 MB of Parquet; the shared 2-core machine at a load average of 17.3-18.1):
-report 14.3 s wall with 3.35 s of CPU on 2 threads (1 thread: 18.3 s wall, 3.49 s CPU), so
-under 10 s wherever the report gets more than a third of a core, and about 2 s on two idle
-cores; ranking page 561 ms (all schools) and 499 ms (one region), medians. Before the room
-rows were filtered ahead of the joins: 4.14 s CPU (11.2 s wall at a load of ~8); earlier 5.0 s
-CPU, 19.2 s wall.
+hourly rows, 554 MB of Parquet; the shared 2-core machine at a load average of 10.9-12.1):
+report 9.52 s wall with 2.87 s of CPU on 2 threads (1 thread: 9.68 s wall, 3.07 s CPU) - the
+target met with a sixth of the machine free; about 1.5-2 s on two idle cores; ranking page
+447 ms (all schools) and 325 ms (one region), medians. Before the room rows were filtered
+ahead of the joins: 4.14 s CPU, 11.2 s wall at a load of ~8; earlier 5.0 s CPU, 19.2 s wall.
 """
 
 from __future__ import annotations
