@@ -85,6 +85,11 @@ class EnergyVad:
         return self._start >= 0
 
     @property
+    def trailing_silence(self) -> float:
+        """Non-speech at the end of the open phrase [s] (the phrase may be ending)."""
+        return self._silent * FRAME_S
+
+    @property
     def time(self) -> float:
         """Stream time of the end of the last frame pushed [s]."""
         return self._n * FRAME_S
@@ -297,7 +302,7 @@ class LiveCaptioner:
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         buf = b""
-        last_partial = -1e9
+        last_partial = 0.0
         ended = False
         while not ended:
             try:
@@ -323,7 +328,9 @@ class LiveCaptioner:
             for p in finals:
                 self._emit("final", p)
                 last_partial = self._now()
+            # no partial when the phrase may be ending: it would delay the final caption
             if not ended and self.vad.active and chunks.empty() \
+                    and self.vad.trailing_silence < 0.1 \
                     and self._now() - last_partial >= self.partial_every:
                 cur = self.vad.current()
                 if cur is not None and cur.end - cur.start >= 0.5:
