@@ -538,3 +538,53 @@ def certificate(request: Request, test_id: str) -> Response:
     pdf = certificate_pdf(test_id, taken_at, result, lang, get_workspace(request).label)
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="digital-skills-{test_id}.pdf"'})
+
+
+# -- practical (performance) tasks: scenes, and scoring from the recorded events ---------------
+def _task_texts(lang: str) -> tuple[str, list[dict[str, str]]]:
+    from ssckit.skills import tasks as perf
+
+    content = content_language(lang)
+    return content, [{"id": t.id, "title": t.texts(content)["title"],
+                      "area": area_name(t.area, content)} for t in perf.task_bank().values()]
+
+
+@pages.get("/skills/tasks", response_class=HTMLResponse)
+def tasks_page(request: Request) -> HTMLResponse:
+    content, tasks = _task_texts(request_language(request))
+    return render(request, "skills/tasks.html", {"tasks": tasks, "content_lang": content})
+
+
+@pages.get("/skills/tasks/{task_id}", response_class=HTMLResponse)
+def task_page(request: Request, task_id: str) -> HTMLResponse:
+    from ssckit.skills import tasks as perf
+
+    task = perf.task_bank().get(task_id)
+    if task is None:
+        raise HTTPException(404, "there is no task with this id; see the list at /skills/tasks")
+    content = content_language(request_language(request))
+    return render(request, "skills/task.html", {
+        "task": task, "tx": task.texts(content), "content_lang": content,
+        "area": area_name(task.area, content), "csrf_token": csrf_token(request)})
+
+
+class TaskEvents(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[Any] = Field(description="What the person did, in order: {type, target, value}")
+
+
+@router.post("/tasks/{task_id}/score")
+def score_task(request: Request, task_id: str, body: TaskEvents) -> dict[str, Any]:
+    """Score a practical task from its recorded events (checked against the task's scene)."""
+    from ssckit.core.errors import InputError
+    from ssckit.core.webkit import CSRF_HEADER
+    from ssckit.skills import tasks as perf
+
+    check_csrf(request, request.headers.get(CSRF_HEADER, ""))
+    task = perf.task_bank().get(task_id)
+    if task is None:
+        raise HTTPException(404, f"there is no task {task_id!r}")
+    try:
+        return perf.score_events(task, body.events).to_dict()
+    except InputError as exc:
+        raise HTTPException(422, f"{exc.location}: {exc.message}") from None
