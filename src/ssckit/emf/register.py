@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ssckit.core.csvfile import CsvRow, read_csv_rows
 from ssckit.core.errors import InputError
+from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.emf.limits import Z0_OHM, LimitSet, limit_power_density
@@ -544,7 +545,7 @@ def sample_probe_field(predicted_e_v_m: float, minute: int) -> float:
     return round(predicted_e_v_m * math.sqrt(load) * flicker, 4)
 
 
-def compute(ws: Workspace, store: Store) -> list[Any]:
+def compute(ws: Workspace, store: Store) -> list[IndicatorValue]:
     """The pipeline step: the lab reports of ``inputs.emf.lab_reports`` (a CSV file kept with
     the workspace) imported into the register, each report replacing its earlier import. The
     comparison with the prediction is made when it is shown (it follows the sites)."""
