@@ -141,3 +141,18 @@ def test_tasks_in_chromium_keyboard_only(city: Path, browser_page: object,
         assert page.problems == []  # type: ignore[attr-defined]
     finally:
         next(server, None)
+
+
+@pytest.mark.parametrize("lang", ["ru", "be"])
+def test_task_pages_are_translated(client: TestClient, lang: str) -> None:
+    from tests.i18n.conftest import untranslated
+
+    # proper names, addresses, codes and file names the scenes show as they are
+    names = {"Testville", "testserver", "https", "JavaScript", "Tab", "Enter", "Wi‑Fi",
+             "HOME-5G", "CAFE-FREE", "FLAT12", "PIN", "SMS", "SuperCleaner", "CC", "BY",
+             "K.", "Novik", "B5", "A", "B", "PB5", "PDF", "ivan.petrov", "MB",
+             "7KQ2-M9XA 4PLD-8WZN Q3RT-6VYH B5NC-2JEK H8UF-1SMG"}
+    for path in ["/skills/tasks"] + [f"/skills/tasks/{t}" for t in T.task_bank()]:
+        html = client.get(f"{path}?lang={lang}").text
+        main = html.split("<main", 1)[1].split("</main>", 1)[0]
+        assert untranslated("<main" + main + "</main>", lang, names) == [], (path, lang)
