@@ -793,3 +793,52 @@ def dif_command(responses: Path, group_col: str, reference: str, focal: str | No
                                    for r in flagged) or "none"))
     if any(r["ets_class"] == "C" for r in out):
         raise SystemExit(1)
+
+
+# -- practical (performance) tasks ------------------------------------------------------------
+@skills.command("calibrate-tasks", epilog="Example: ssckit skills calibrate-tasks "
+                "task_scores.csv --format json")
+@click.argument("scores", type=click.Path(dir_okay=False, path_type=Path))
+@format_option("table", "json")
+def calibrate_tasks(scores: Path, fmt: str) -> None:
+    """Calibrate the practical tasks' generalized partial credit model (Muraki 1992) by marginal
+    maximum likelihood (EM), replacing the provisional parameters of the task files.
+
+    SCORES is a CSV with one column per task id (score 0..max, empty = not taken) and one row
+    per person. Copy each task's fitted ``a`` and ``b`` into its ``gpcm`` field."""
+    from ssckit.skills import tasks as perf
+    from ssckit.skills.gpcm import calibrate_gpcm
+
+    names, resp, _ = _read_responses(scores, None)
+    bank = perf.task_bank()
+    for name in names:
+        if name not in bank:
+            raise InputError(str(scores), f"column {name!r}", "is not a task id; the tasks are "
+                             + ", ".join(bank))
+    maxes = [bank[n].max_score for n in names]
+    for j, (name, m) in enumerate(zip(names, maxes, strict=True)):
+        over = np.isfinite(resp[:, j]) & (resp[:, j] > m)
+        if over.any():
+            raise InputError(str(scores), f"line {int(np.argmax(over)) + 2}, field '{name}'",
+                             f"{resp[over, j][0]:g} is outside 0..{m} (the task's points)")
+    fit = calibrate_gpcm(resp, maxes)
+    rows = [{"task": n, "area": bank[n].area, "max_score": m, "a": round(it.a, 4),
+             "b": [round(x, 4) for x in it.b],
+             "provisional_a": bank[n].gpcm.a, "provisional_b": list(bank[n].gpcm.b)}
+            for n, m, it in zip(names, maxes, fit.items, strict=True)]
+    summary = {"model": "gpcm", "file": scores.name, "n_people": int(resp.shape[0]),
+               "loglik": round(fit.loglik, 4), "em_cycles": fit.cycles,
+               "converged": fit.converged, "tasks": rows}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2))
+        return
+    t = Table(title=f"GPCM parameters of the practical tasks from {scores.name}")
+    for col in ("task", "area", "a", "b (steps)", "provisional a", "provisional b"):
+        t.add_column(col, justify="left" if col == "task" else "right")
+    for r in rows:
+        t.add_row(str(r["task"]), str(r["area"]), f"{r['a']:.3f}",
+                  ", ".join(f"{x:.3f}" for x in r["b"]), f"{r['provisional_a']:.2f}",
+                  ", ".join(f"{x:.2f}" for x in r["provisional_b"]))
+    console.print(t)
+    console.print(f"log-likelihood {fit.loglik:.3f} · {resp.shape[0]} people · {fit.cycles} EM "
+                  f"cycles · {'converged' if fit.converged else 'NOT converged'}")
