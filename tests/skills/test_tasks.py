@@ -164,3 +164,28 @@ def test_the_item_mix_hook_picks_the_most_informative_task() -> None:
     mean_b = [sum(t.gpcm.b) / len(t.gpcm.b) for t in (easy, hard)]
     assert mean_b[0] < mean_b[1]
     assert T.most_informative_task(0.0, set(T.task_bank())) is None
+
+
+def test_tasks_for_a_campaign_mix_follow_the_area_shares() -> None:
+    picked = T.tasks_for_mix(5, (0.2, 0.2, 0.2, 0.2, 0.2), seed=4)
+    assert sorted(t.area for t in picked) == [1, 2, 3, 4, 5]
+    assert [t.id for t in T.tasks_for_mix(5, (0.2,) * 5, seed=4)] == [t.id for t in picked]
+    only_safety = T.tasks_for_mix(3, (0, 0, 0, 1, 0), seed=1)
+    assert len(only_safety) == 2 and {t.area for t in only_safety} == {4}  # two in the bank
+
+
+def test_task_likelihood_moves_the_posterior() -> None:
+    import numpy as np
+
+    from ssckit.skills.irt import quadrature
+
+    nodes, w = quadrature(61)
+    task = T.get_task("wifi-fix")
+    means = []
+    for score in range(task.max_score + 1):
+        post = np.log(w) + T.task_log_likelihood(nodes, task, score)
+        post = np.exp(post - post.max())
+        means.append(float(nodes @ post / post.sum()))
+    assert means == sorted(means) and means[0] < -0.3 < 0.3 < means[-1]
+    with pytest.raises(InputError, match="outside 0..3"):
+        T.task_log_likelihood(nodes, task, 4)

@@ -400,6 +400,36 @@ def performance_items(areas: tuple[int, ...] = AREA_IDS) -> list[Task]:
     return [t for t in task_bank().values() if t.area in areas]
 
 
+def tasks_for_mix(count: int, area_shares: tuple[float, ...], seed: int) -> list[Task]:
+    """``count`` distinct tasks for one participant, shared over the DigComp areas as
+    ``area_shares`` (largest-remainder rounding), drawn with ``seed`` (recorded by the caller);
+    fewer when the bank has fewer tasks in an area."""
+    shares = np.asarray(area_shares, float)
+    if shares.size != len(AREA_IDS) or count < 0:
+        raise InputError("item mix", "area_shares", "give 5 shares (DigComp areas 1-5)")
+    raw = shares / max(shares.sum(), 1e-12) * count
+    n = np.floor(raw).astype(int)
+    for k in np.argsort(-(raw - n), kind="stable")[: count - int(n.sum())]:
+        n[k] += 1
+    rng = np.random.default_rng(seed)
+    out: list[Task] = []
+    for area, k in zip(AREA_IDS, n, strict=True):
+        pool = performance_items((area,))
+        out += [pool[i] for i in sorted(rng.permutation(len(pool))[:k])]
+    return out
+
+
+def task_log_likelihood(theta: np.ndarray, task: Task, score: int) -> np.ndarray:
+    """``log P(score | theta)`` of a task on the GPCM at nodes ``theta`` [SD of theta]: add it
+    to the adaptive test's log-posterior at the same nodes to score knowledge items and tasks
+    together on one scale (Muraki 1992, Eq. 1)."""
+    from ssckit.skills.gpcm import gpcm_probs
+
+    if not 0 <= score <= task.max_score:
+        raise InputError(f"task {task.id}", "score", f"{score} is outside 0..{task.max_score}")
+    return np.log(gpcm_probs(theta, task.gpcm.a, task.gpcm.b)[:, score])
+
+
 def most_informative_task(theta: float, exclude: set[str], area: int | None = None
                           ) -> Task | None:
     """The not yet given task with the largest GPCM information at ``theta`` [SD of theta]
