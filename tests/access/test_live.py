@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -195,8 +196,12 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
 
     try:
         asyncio.run(run())
+        _check(result, workspace, base)
     finally:
         next(server, None)
+
+
+def _check(result: dict[str, object], workspace: Path, base: str) -> None:
     assert "error" not in result, result.get("error")
     finals = result["finals"]
     text = " ".join(finals)
@@ -217,6 +222,9 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
     assert word_error_rate(" ".join(SENTENCES), " ".join(c["text"] for c in data["cues"])) \
         <= WER_BOUND
     assert (captions / "live-test.vtt").read_text().startswith("WEBVTT")
+    with urllib.request.urlopen(base + "/api/v1/access/captions", timeout=10) as r:
+        jobs = {j["stem"]: j for j in json.load(r)["jobs"]}
+    assert jobs["live-test"]["cues"] == len(data["cues"])  # listed for review
     assert (captions / "live-test.srt").read_text().count(" --> ") == len(data["cues"])
 
 
@@ -237,3 +245,25 @@ def test_live_page_speaks_russian_and_belarusian(workspace: Path, lang: str) -> 
         assert client.get("/access/live?size=20").status_code == 422  # outside 1.5..8 rem
         js = client.get("/static/access/live.js")
         assert js.status_code == 200 and "EventSource" in js.text
+
+
+def test_cli_reads_standard_input_into_the_workspace(workspace: Path, tmp_path: Path) -> None:
+    """``ssckit access live --input -``: audio piped in, captions as JSON, transcript files."""
+    model = tiny_model()
+    wav = _speech(tmp_path)
+    with wav.open("rb") as audio:
+        res = subprocess.run([sys.executable, "-m", "ssckit.cli", "access", "live", "--input",
+                              "-", "--model", str(model), "--language", "auto", "-w",
+                              str(workspace), "--format", "json"], stdin=audio,
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["language"] == "en" and len(out["captions"]) == 2
+    assert word_error_rate(" ".join(SENTENCES), " ".join(c["text"] for c in out["captions"])) \
+        <= WER_BOUND
+    assert all(c["kind"] == "final" for c in out["captions"])
+    assert [Path(f).suffix for f in out["files"]] == [".vtt", ".srt", ".json"]
+    events = [json.loads(ln) for ln in
+              (workspace / LIVE_DIR / CURRENT).read_text().splitlines()]
+    assert events[0]["kind"] == "start" and events[-1]["kind"] == "end"
+    assert sum(e["kind"] == "final" for e in events) == 2

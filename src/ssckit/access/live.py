@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ssckit.access.captions import SAMPLE_RATE, load_model, write_captions
+from ssckit.access.captions import SAMPLE_RATE, _languages, load_model, write_captions
 from ssckit.access.cues import Cue, Word, build_cues
 from ssckit.core.errors import InputError
 
@@ -245,6 +245,9 @@ class LiveCaptioner:
             raise InputError("--language", None, f"{language!r}: this model is English-only; "
                              "point --model at a multilingual Whisper model (CTranslate2 "
                              "format) for other languages")
+        if language is not None and language not in _languages(self.whisper):
+            raise InputError("--language", None, f"{language!r} is not a language the model "
+                             "knows (use auto or an ISO 639-1 code such as en, ru)")
         self.language = language
         self.partial_every = partial_every
         self.beam_size = beam_size
