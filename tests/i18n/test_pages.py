@@ -33,7 +33,7 @@ TRANSLATED = {
     "/access/review": "admin",
     "/access/review/page?url=http%3A//www.riverbend.test/index.html": "admin",
     "/access/statement?site=http%3A//www.riverbend.test": None,
-    "/emf/request": None, "/emf/requests": "admin",
+    "/emf/request": None, "/emf/requests": "admin", "/emf/tradeoff": "admin",
     "/account": "admin", "/admin/users": "admin", "/kpi/import": "admin",
     "/kpi/review/EC:ICT:ICT:1C": "admin",
 }
