@@ -104,6 +104,10 @@ def test_english_only_model_refuses_russian(tmp_path: Path) -> None:
     wav = _speech(tmp_path)
     with pytest.raises(InputError, match="English-only"):
         caption_live(str(wav), model=model, language="ru")
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    with pytest.raises(InputError, match="ffmpeg could not read audio"):
+        caption_live(str(text), model=model, workspace_root=tmp_path)
 
 
 def _speech(tmp_path: Path, gap: float = 1.2) -> Path:

@@ -390,7 +390,7 @@ def caption_live(source: str, model: str | Path | None = None, language: str | N
     transcript to ``outputs/access/captions/<session>.{vtt,srt,cues.json}``."""
     cmd = ffmpeg_command(source, realtime)
     session = session or session_name()
-    log = EventLog(workspace_root, session) if workspace_root is not None else None
+    log: EventLog | None = None
 
     def publish(cap: Caption) -> None:
         if log:
@@ -400,6 +400,8 @@ def caption_live(source: str, model: str | Path | None = None, language: str | N
 
     captioner = LiveCaptioner(model, language, partial_every=partial_every,
                               on_caption=publish)
+    if workspace_root is not None:  # a new session on the page once the model is ready
+        log = EventLog(workspace_root, session)
     proc = subprocess.Popen(cmd, stdin=stdin if source == "-" else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
