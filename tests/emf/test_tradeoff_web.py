@@ -5,12 +5,10 @@ show the stored numbers, both maps draw their RSRP tiles, it passes axe-core (WC
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from ssckit.cli import cli
@@ -18,11 +16,13 @@ from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
-from tests.emf.test_tradeoff import STRICT
+from tests.emf.test_requests_browser import _axe
+from tests.emf.test_tradeoff import strict_city
 from tests.i18n.conftest import untranslated
 
 LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
 PASSWORD = "a long enough password for tests"
+__all__ = ["strict_city"]   # the fixture of test_tradeoff, shared
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
@@ -32,28 +32,15 @@ pytestmark = [
 ]
 
 
-def _axe(page) -> list:
-    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
-
-    page.add_script_tag(content=axe_script())
-    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
-    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
-
-
 @pytest.fixture
-def city(demo_workspace: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "city"
-    shutil.copytree(demo_workspace, root)
-    cfg = yaml.safe_load((root / "city.yaml").read_text(encoding="utf-8"))
-    cfg["settings"]["emf"]["limit_sets"].append(STRICT)
-    (root / "city.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False),
-                                    encoding="utf-8")
-    r = CliRunner().invoke(cli, ["emf", "tradeoff", "-w", str(root), "--limits", "strict-1uw",
-                                 "--quiet", "--format", "json"])
+def city(strict_city: Path) -> Path:
+    """The sample city with a strict national limit, its tradeoff computed, an analyst."""
+    r = CliRunner().invoke(cli, ["emf", "tradeoff", "-w", str(strict_city), "--limits",
+                                 "strict-1uw", "--quiet", "--format", "json"])
     assert r.exit_code == 0, r.output
-    with Store.open(Workspace.load(root).store_path) as store:
+    with Store.open(Workspace.load(strict_city).store_path) as store:
         auth.add_user(store, "ana", "analyst", PASSWORD)
-    return root
+    return strict_city
 
 
 def test_tradeoff_page_in_chromium(city: Path, artifacts_dir: Path) -> None:

@@ -19,6 +19,7 @@ from pyproj import Transformer
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
+from tests.emf.test_requests_browser import _axe
 from tests.radio.test_calibrate import NOISE_DB, PER_CLASS, PLANTED, _invoke, city, drive_test
 
 __all__ = ["city", "drive_test"]   # the fixtures of test_calibrate, shared
@@ -116,14 +117,6 @@ def test_no_measurements_no_section(city: Path, tmp_path: Path):
     client = TestClient(create_app(root))
     assert client.get("/api/v1/radio/drive-tests.geojson").status_code == 404
     assert "drive-chart" not in client.get("/radio").text
-
-
-def _axe(page) -> list:
-    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
-
-    page.add_script_tag(content=axe_script())
-    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
-    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
 
 
 @pytest.mark.browser
