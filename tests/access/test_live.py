@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -110,6 +111,27 @@ def test_english_only_model_refuses_russian(tmp_path: Path) -> None:
         caption_live(str(text), model=model, workspace_root=tmp_path)
 
 
+READERS = 12
+
+
+def _read_events(base: str, into: list[list[str]]) -> None:
+    """Follow the event stream until the session ends; append the final captions' texts."""
+    finals: list[str] = []
+    with urllib.request.urlopen(base + "/access/live/events", timeout=180) as r:
+        for raw in r:
+            line = raw.decode()
+            if not line.startswith("data: "):
+                continue
+            ev = json.loads(line[6:])
+            if ev["kind"] == "start":
+                finals = []
+            elif ev["kind"] == "final" and ev["text"]:
+                finals.append(ev["text"])
+            elif ev["kind"] == "end":
+                into.append(finals)
+                return
+
+
 def _speech(tmp_path: Path, gap: float = 1.2) -> Path:
     """The sentences spoken by espeak-ng with ``gap`` [s] of silence between them."""
     for tool in ("espeak-ng", "ffmpeg"):
@@ -148,6 +170,7 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
     server = serve_workspace(workspace)
     base = next(server)
     result: dict[str, object] = {}
+    readers: list[list[str]] = []
 
     def speak() -> None:
         try:
@@ -169,6 +192,9 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
             for lang in ("ru", "be", "en"):
                 axe[lang] = await audit_page(page, f"{base}/access/live?lang={lang}&lines=4",
                                              AuditSettings(chromium=CHROMIUM))
+            # more readers than a thread pool has threads, besides the browser
+            for _ in range(READERS):
+                threading.Thread(target=_read_events, args=(base, readers), daemon=True).start()
             # the English page stays open while the speech is captioned
             speaker = threading.Thread(target=speak)
             speaker.start()
@@ -192,6 +218,12 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
             result["url"] = page.url
             result["size5"] = await page.evaluate(
                 "getComputedStyle(document.querySelector('.captions')).fontSize")
+            # a phone: the captions (the last ones, sent to late readers) fit its width
+            await page.set_viewport_size({"width": 360, "height": 740})
+            await page.goto(base + "/access/live?lines=2")
+            await page.wait_for_function("document.querySelectorAll('#finals p').length == 2")
+            result["phone_overflow"] = await page.evaluate(
+                "document.documentElement.scrollWidth - window.innerWidth")
             result["problems"] = problems
             result["axe"] = axe
         finally:
@@ -201,6 +233,10 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
     try:
         asyncio.run(run())
         _check(result, workspace, base)
+        deadline = time.monotonic() + 30
+        while len(readers) < READERS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(readers) == READERS and all(r == result["finals"] for r in readers), readers
     finally:
         next(server, None)
 
@@ -216,6 +252,7 @@ def _check(result: dict[str, object], workspace: Path, base: str) -> None:
     assert result["review"] == "/access/captions/live-test"
     assert result["size"] == "48px" and "size=5" in result["url"] and result["size5"] == "80px"
     assert result["problems"] == []
+    assert result["phone_overflow"] <= 0
     for lang, audit in result["axe"].items():
         assert audit.error is None, (lang, audit.error)
         assert audit.violations == [], (lang, [v.rule for v in audit.violations])

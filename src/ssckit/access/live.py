@@ -434,14 +434,16 @@ def follow(path: Path, stop: Callable[[], bool], poll: float = 0.2,
            backlog: int = 50) -> Iterator[dict[str, Any] | None]:
     """Events of the current session as they are written: first the last ``backlog`` events
     already there, then new ones; a new session (the file replaced) starts over. Yields None
-    when nothing new arrived within ``poll`` [s] (so a caller can send a keep-alive)."""
+    when nothing new arrived within ``poll`` [s] (so a caller can send a keep-alive); with
+    ``poll=0`` it never sleeps, and an asynchronous caller waits between steps itself."""
     inode, pos = None, 0
     while not stop():
         try:
             st = path.stat()
         except FileNotFoundError:
             yield None
-            time.sleep(poll)
+            if poll:
+                time.sleep(poll)
             continue
         if st.st_ino != inode or st.st_size < pos:
             inode, pos = st.st_ino, 0
@@ -464,7 +466,8 @@ def follow(path: Path, stop: Callable[[], bool], poll: float = 0.2,
                     yield ev
             continue
         yield None
-        time.sleep(poll)
+        if poll:
+            time.sleep(poll)
 
 
 def _event(line: bytes) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ pages = APIRouter()
 FONT_SIZES = (1.5, 8.0)   # [rem]
 LINES = (1, 12)
 KEEP_ALIVE = 15.0         # [s] between comments on a quiet stream (proxies close idle ones)
+POLL = 0.1                # [s] between looks at the event file
 
 
 @pages.get("/access/live", response_class=HTMLResponse)
@@ -52,14 +53,15 @@ async def live_events(request: Request) -> StreamingResponse:
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal stopped
-        events = follow(path, stop)
+        events = follow(path, stop, poll=0)  # reads a few bytes per step: no thread needed
         quiet = 0.0
         yield b"retry: 2000\n\n"
         try:
             while not await request.is_disconnected():
-                ev = await asyncio.to_thread(next, events, None)
+                ev = next(events, None)
                 if ev is None:
-                    quiet += 0.2
+                    await asyncio.sleep(POLL)
+                    quiet += POLL
                     if quiet >= KEEP_ALIVE:
                         quiet = 0.0
                         yield b": keep-alive\n\n"
