@@ -829,10 +829,13 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     kmax = np.zeros(theta.size, dtype=np.int64)
     kmax[has] = kpix[starts[1:][has] - 1]
     work = np.flatnonzero(has)
-    # radials in a fixed shuffled order: the threads' equal shares hold similar work
-    work = np.random.default_rng(0).permutation(work)
+    threads = numba.get_num_threads()
+    if threads > 1:
+        # radials in a fixed shuffled order: the threads' equal shares hold similar work
+        # (the order changes no result: every radial writes its own points)
+        work = np.random.default_rng(0).permutation(work)
     res = np.empty(sel.size)
-    n_chunks = min(4 * numba.get_num_threads(), work.size)
+    n_chunks = min(4 * threads, work.size)
     _site_kernel(dem, clut, has_clut, tr, float(site_x), float(site_y), np.sin(theta),
                  np.cos(theta), step_km, kmax, starts, work, n_chunks, d_km, px[sel], py[sel],
                  plat[sel], plon[sel], prm, res)
@@ -876,7 +879,7 @@ def radial_losses(dem: np.ndarray, grid: Grid, site_x: float, site_y: float, sit
     -------
     RadialLosses
     """
-    dem, clut, has_clut = _layers(dem, clutter, check_layers)
+    dem, clut, has_clut = _layers(dem, clutter)
     tr = _transform(grid)
     step_km = _step_km(grid, step_m)
     n_steps = int(math.floor(length_m / (step_km * 1000.0)))
