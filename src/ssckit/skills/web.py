@@ -45,7 +45,8 @@ from ssckit.skills.frameworks import AREA_IDS, default_frameworks
 
 router = APIRouter(prefix="/skills", tags=["skills"])
 pages = APIRouter(include_in_schema=False)
-NAV = [(N_("Digital skills"), "/skills", None), (N_("Take the test"), "/skills/test", None)]
+NAV = [(N_("Digital skills"), "/skills", None), (N_("Take the test"), "/skills/test", None),
+       (N_("Practical tasks"), "/skills/tasks", None)]
 
 #: Variables of the survey breakdowns and of the test's optional questions, as people read them.
 VARIABLE_LABELS = {"sex": N_("Sex"), "age_group": N_("Age group"), "district": N_("District"),
