@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
 from ssckit.core.store import Store
 
@@ -121,6 +122,25 @@ class _EncodedSubject(str):
         encoded = Header(str(self), "utf-8", header_name=self.name).encode(
             linesep=policy.linesep)
         return f"{self.name}: {encoded}{policy.linesep}"
+
+
+class SmtpServer(BaseModel):
+    """The SMTP server a module's notices go through (a ``email:`` block of its settings in
+    city.yaml): host, port, sender address, STARTTLS and the CA file that checks it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    smtp_host: str = Field(min_length=1)
+    smtp_port: int = Field(25, ge=1, le=65535)
+    sender: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+    starttls: bool = False
+    ca_bundle: str | None = None
+
+    def channel(self, to: Sequence[str] = (), local_hostname: str = "ssckit.notify"
+                ) -> EmailChannel:
+        """The e-mail channel to this server (``to``: its default recipients)."""
+        return EmailChannel(self.smtp_host, self.smtp_port, self.sender, list(to),
+                            self.starttls, ca_bundle=self.ca_bundle,
+                            local_hostname=local_hostname)
 
 
 @dataclass

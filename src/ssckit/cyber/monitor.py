@@ -37,6 +37,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ssckit.core.errors import InputError
+from ssckit.core.notify import SmtpServer
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.cyber import alerts as alerting
@@ -122,15 +123,8 @@ class Cron:
 
 
 # -- settings -----------------------------------------------------------------------------------
-class EmailSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    smtp_host: str = Field(min_length=1)
-    smtp_port: int = Field(default=25, ge=1, le=65535)
-    sender: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+class EmailSettings(SmtpServer):
     to: list[str] = Field(min_length=1)
-    starttls: bool = False
-    ca_bundle: str | None = None
     language: str | None = Field(default=None, pattern=r"^(en|ru|be)$",
                                  description="Language of these recipients' alerts "
                                              "(default: the city's).")

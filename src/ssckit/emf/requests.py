@@ -84,16 +84,6 @@ def _now() -> datetime:
 
 
 # -- settings ---------------------------------------------------------------------------------
-class RequestEmail(BaseModel):
-    """SMTP server the notices to residents go through."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    smtp_host: str = Field(min_length=1)
-    smtp_port: int = Field(25, ge=1, le=65535)
-    sender: str = Field(min_length=3)
-    starttls: bool = False
-
-
 class RequestSettings(BaseModel):
     """``settings.emf.requests`` of city.yaml.
 
@@ -108,7 +98,7 @@ class RequestSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     per_client_per_day: int = Field(5, ge=1, le=10_000)
     public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
-    email: RequestEmail | None = None
+    email: notify.SmtpServer | None = None
     reports_dir: str = Field("emf_requests", min_length=1)
     max_report_mb: float = Field(8.0, gt=0, le=8)
 
@@ -456,9 +446,7 @@ def send_notices(ws: Workspace, store: Store, ref: str, token: str | None = None
     req = _require(store, ref)
     if settings.email is None or not req["email"]:
         return None
-    e = settings.email
-    channel = notify.EmailChannel(e.smtp_host, e.smtp_port, e.sender, [], e.starttls,
-                                  local_hostname="ssckit.emf")
+    channel = settings.email.channel(local_hostname="ssckit.emf")
     notices = [_notice(req, ev, settings, token) for ev in request_events(store, ref)
                if ev["action"] in NOTIFIED_ACTIONS]
     return notify.deliver(store, NOTICE_TABLE, notices, [channel], key_column=NOTICE_KEY_COLUMN)

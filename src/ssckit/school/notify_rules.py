@@ -101,14 +101,6 @@ class MeterRule(_Rule):
     factor: float = Field(4.0, gt=1.0, le=100.0)
 
 
-class EmailSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    smtp_host: str = Field(min_length=1)
-    smtp_port: int = Field(25, ge=1, le=65535)
-    sender: str = Field(min_length=3)
-    starttls: bool = False
-
-
 class WebhookSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     secret_env: str = Field(min_length=1, description="Environment variable of the HMAC key.")
@@ -152,7 +144,7 @@ class AlertSettings(BaseModel):
         "Inside `ssckit serve --live`: evaluate at least this often [s] (offline rules, "
         "retries, the end of quiet hours), and soon after each stored batch of readings."))
     max_attempts: int = Field(3, ge=1, le=20)
-    email: EmailSettings | None = None
+    email: notify.SmtpServer | None = None
     webhook: WebhookSettings | None = None
     subscriptions: list[Subscription] = []
 
@@ -578,9 +570,7 @@ def notices(alerts: Sequence[Alert], settings: AlertSettings, local_now: datetim
 def channels(settings: AlertSettings, where: str = "city.yaml") -> list[Any]:
     out: list[Any] = []
     if settings.email is not None:
-        e = settings.email
-        out.append(notify.EmailChannel(e.smtp_host, e.smtp_port, e.sender, [], e.starttls,
-                                       local_hostname="ssckit.school"))
+        out.append(settings.email.channel(local_hostname="ssckit.school"))
     if settings.webhook is not None:
         secret = os.environ.get(settings.webhook.secret_env, "")
         if not secret:
