@@ -58,8 +58,8 @@ def test_tradeoff_page_in_chromium(city: Path, artifacts_dir: Path) -> None:
     problems: list[str] = []
     audits: dict[str, list] = {}
     try:
-        # the page and its data are for analysts only
-        req = urllib.request.Request(base + "/api/v1/emf/tradeoff/strict-1uw")
+        # the page is for analysts, its data for signed-in users
+        req = urllib.request.Request(base + "/api/v1/emf/tradeoffs?limits=strict-1uw")
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=10)
         assert err.value.code == 401

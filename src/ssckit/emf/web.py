@@ -1129,12 +1129,28 @@ def _rsrp_colours() -> maptiles.ColourMap:
     return maptiles.colour_map("viridis", *TRADEOFF_RSRP_RANGE)
 
 
-@router.get("/tradeoff/{limits}", response_model=TradeoffAnswer)
-def api_tradeoff(request: Request, limits: str, _: Analyst) -> dict[str, Any]:
-    """The last `ssckit emf tradeoff --limits LIMITS`: per site the power cut [dB, W] and the
-    worst exposure ratio before and after, the people [persons], area [km²] and schools that
-    lose coverage; totals before and after (analysts)."""
-    return _tradeoff_doc(get_workspace(request), limits)
+class TradeoffList(_TradeoffModel):
+    tradeoffs: list[TradeoffAnswer] = Field(
+        description="The last tradeoff of each limit set computed (or of the one asked for).")
+
+
+Viewer = Annotated[Principal, Depends(require_role("viewer"))]
+
+
+@router.get("/tradeoffs", response_model=TradeoffList)
+def api_tradeoffs(request: Request, _: Viewer,
+                  limits: Annotated[str | None, Query(
+                      max_length=100, description="Only this limit set.")] = None
+                  ) -> dict[str, Any]:
+    """The last `ssckit emf tradeoff` of each limit set: per site the power cut [dB, W] and
+    the worst exposure ratio before and after, the people [persons], area [km²] and schools
+    that lose coverage; totals before and after. An empty list when none was computed."""
+    from ssckit.emf.tradeoff import read_tradeoffs
+
+    docs = read_tradeoffs(get_workspace(request).output_dir)
+    if limits is not None:
+        docs = {limits: _tradeoff_doc(get_workspace(request), limits)}
+    return {"tradeoffs": list(docs.values())}
 
 
 @router.get("/tradeoff/{limits}/{state}/rsrp.tif", response_class=FileResponse)
