@@ -196,6 +196,11 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
             for _ in range(READERS):
                 threading.Thread(target=_read_events, args=(base, readers), daemon=True).start()
             # the English page stays open while the speech is captioned
+            await page.evaluate("""() => { window.partials = [];
+                const el = document.getElementById('partial');
+                new MutationObserver(() => { if (el.textContent) window.partials.push(
+                    el.textContent); }).observe(el, {childList: true, characterData: true,
+                                                    subtree: true}); }""")
             speaker = threading.Thread(target=speak)
             speaker.start()
             await page.wait_for_function(
@@ -206,6 +211,7 @@ def test_spoken_sentences_appear_on_the_caption_page(workspace: Path, tmp_path: 
                 "#finals p", "ps => ps.map(p => p.textContent)")
             result["live_attr"] = await page.get_attribute("#finals", "aria-live")
             result["partial"] = await page.text_content("#partial")
+            result["partials"] = await page.evaluate("window.partials")
             result["review"] = await page.get_attribute("#review a", "href")
             result["size"] = await page.evaluate(
                 "getComputedStyle(document.querySelector('.captions')).fontSize")
@@ -248,6 +254,8 @@ def _check(result: dict[str, object], workspace: Path, base: str) -> None:
     wer = word_error_rate(" ".join(SENTENCES), text)
     assert wer <= WER_BOUND, (wer, finals)
     assert len(finals) == 2
+    # partial captions were shown while a phrase was spoken, then replaced by the final ones
+    assert result["partials"], "no partial caption was shown"
     assert result["live_attr"] == "polite" and result["partial"] == ""
     assert result["review"] == "/access/captions/live-test"
     assert result["size"] == "48px" and "size=5" in result["url"] and result["size5"] == "80px"
