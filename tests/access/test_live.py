@@ -27,10 +27,10 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
 SENTENCES = ("The city council meets on the first Monday of every month.",
              "Residents can watch the meetings online and read the captions.")
 
-#: Measured 0.05 (2 of 21 words: "Monday, every month", "meeting"; tiny.en int8, espeak-ng
-#: en-us at 160 words per minute, the phrases cut by the live detector); the bound leaves room
-#: for other CPUs and library versions, as in test_captions.
-WER_BOUND = 0.2
+#: Measured 0.14 (3 of 21 words: "Monday, every month", "Resident", "meeting"; tiny.en int8,
+#: greedy decoding, espeak-ng en-us at 160 words per minute, the phrases cut by the live
+#: detector); the bound allows two more errors for other CPUs and library versions.
+WER_BOUND = 0.25
 
 
 def _bursts(spans: list[tuple[float, float]], total: float, noise_db: float = -60.0,
