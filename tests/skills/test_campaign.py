@@ -25,6 +25,8 @@ from ssckit.skills.cohort import latent_scores, paired_change
 #: The improvement planted in the post campaign per DigComp area 1-5 [SD of theta].
 SHIFT = (0.3, 0.5, 0.4, 0.6, 0.2)
 N_PEOPLE = 500
+#: Both campaigns give 3 of their 15 items as performance tasks.
+PERFORMANCE_SHARE = 0.2
 
 
 def make_workspace(root: Path) -> Path:
@@ -66,7 +68,7 @@ def campaigns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     w = ["-w", str(ws)]
     run("skills", "campaign", "create", "teachers-pre", "--name", "Teachers, before",
         "--group", "Teachers of the region", "--opens", "2026-01-01", "--closes",
-        "2026-12-31", *w)
+        "2026-12-31", "--performance-share", str(PERFORMANCE_SHARE), *w)
     people = people_csv(ws / "people.csv", N_PEOPLE)
     out = run("skills", "campaign", "codes", "teachers-pre", "--attributes", str(people),
               "--base-url", "https://skills.example", *w)
@@ -75,7 +77,7 @@ def campaigns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert rows[0]["link"] == f"https://skills.example/skills/join/teachers-pre?code={rows[0]['code']}"
     run("skills", "campaign", "create", "teachers-post", "--name", "Teachers, after",
         "--group", "Teachers of the region", "--pre", "teachers-pre", "--opens", "2026-01-01",
-        "--closes", "2026-12-31", *w)
+        "--closes", "2026-12-31", "--performance-share", str(PERFORMANCE_SHARE), *w)
     post_codes = list(csv.DictReader(io.StringIO(run("skills", "campaign", "codes",
                                                      "teachers-post", *w))))
     assert [r["code"] for r in post_codes] == [r["code"] for r in rows]  # one cohort
@@ -163,7 +165,10 @@ def test_status_and_bad_input_are_one_line(campaigns: Path) -> None:
         (["skills", "campaign", "create", "x1", "--name", "X", "--opens", "2026-02-01",
           "--closes", "2026-01-01"], "is before the opening"),
         (["skills", "campaign", "create", "x2", "--name", "X", "--opens", "2026-01-01",
-          "--closes", "2026-02-01", "--performance-share", "0.2"], "no performance tasks"),
+          "--closes", "2026-02-01", "--performance-share", "0.8"], "outside 0..0.5"),
+        (["skills", "campaign", "create", "x4", "--name", "X", "--opens", "2026-01-01",
+          "--closes", "2026-02-01", "--max-items", "6", "--performance-share", "0.5"],
+         "fewer than 5 knowledge questions"),
         (["skills", "campaign", "create", "Bad Id", "--name", "X", "--opens", "2026-01-01",
           "--closes", "2026-02-01"], "lower-case letters"),
         (["skills", "campaign", "create", "x3", "--name", "X", "--opens", "2026-01-01",
@@ -261,7 +266,8 @@ def test_stored_answers_go_to_the_dif_check(campaigns: Path, tmp_path: Path) -> 
     assert len(rows) == 2 * N_PEOPLE
     items = [c for c in rows[0] if "-" in c and c not in ("test_id",)]
     answered = [sum(r[i] != "" for i in items) for r in rows]
-    assert set(answered) == {15} and all(r[i] in ("", "0", "1") for r in rows for i in items)
+    # 12 adaptive questions each (the other 3 of the 15 items are performance tasks)
+    assert set(answered) == {12} and all(r[i] in ("", "0", "1") for r in rows for i in items)
     assert {r["sex"] for r in rows} <= {"F", "M", ""}
     path = tmp_path / "responses.csv"
     path.write_text(text, encoding="utf-8")
@@ -275,7 +281,8 @@ def test_stored_answers_go_to_the_dif_check(campaigns: Path, tmp_path: Path) -> 
     assert all(min(x["n_reference"], x["n_focal"]) >= 100 for x in classified)
     flagged = [x["item"] for x in classified if x["ets_class"] in ("B", "C")]
     # each classified item is flagged with probability < 5 % under no DIF
-    assert len(classified) >= 20 and len(flagged) <= max(2, 0.1 * len(classified)), flagged
+    # (12 adaptive questions a test: about 15 items reach 100 answers in each group)
+    assert len(classified) >= 12 and len(flagged) <= max(2, 0.1 * len(classified)), flagged
 
 
 def test_a_new_survey_keeps_the_campaign_values(campaigns: Path) -> None:
@@ -315,3 +322,35 @@ def test_an_expired_attempt_starts_afresh() -> None:
         assert second != first and results.load_test(store, second) is not None
         assert cp.progress(store, c) == {"codes": 1, "started": 1, "finished": 0,
                                          "in_progress": 1}
+
+
+def test_tasks_are_scored_from_the_gpcm_and_join_the_results(campaigns: Path) -> None:
+    """Every attempt has its 3 drawn tasks scored; the scores follow the people's traits (the
+    GPCM's expected score rises with theta), and each stored result counts 12 adaptive
+    questions plus the 3 tasks."""
+    from ssckit.skills import campaign as cp
+    from ssckit.skills.tasks import get_task
+
+    with Store.open(Workspace.load(campaigns).store_path) as store:
+        with store.cursor() as cur:
+            rows = cur.execute(
+                "SELECT a.campaign_id, a.code, s.task_id, s.score, s.max_score FROM "
+                "skills_task_scores s JOIN skills_attempts a USING (test_id)").fetchall()
+            n_items = cur.execute(
+                "SELECT DISTINCT r.n_items FROM skills_results r JOIN skills_attempts a "
+                "USING (test_id)").fetchall()
+        pre = cp.load_campaign(store, "teachers-pre")
+        codes = [p["code"] for p in cp.participants(store, pre)]
+    assert len(rows) == 2 * N_PEOPLE * 3 and n_items == [(15,)]
+    assert all(0 <= r[3] <= r[4] == get_task(r[2]).max_score for r in rows)
+    # the same person (code rank) has the same general trait before and after: the share of
+    # full marks rises from pre to post with the planted improvement
+    full = {c: np.mean([r[3] == r[4] for r in rows if r[0] == c])
+            for c in ("teachers-pre", "teachers-post")}
+    assert full["teachers-post"] > full["teachers-pre"], full
+    # people with a higher true trait score higher on the tasks (pre campaign)
+    traits = {code: cp.true_traits(k, 5, (0.0,) * 5)[0] for k, code in enumerate(codes)}
+    pre_rows = [r for r in rows if r[0] == "teachers-pre"]
+    rel = np.array([r[3] / r[4] for r in pre_rows])
+    th = np.array([traits[r[1]] for r in pre_rows])
+    assert np.corrcoef(th, rel)[0, 1] > 0.3

@@ -26,7 +26,9 @@ from ssckit.core.indicators import IndicatorValue
 from ssckit.core.store import Store
 from ssckit.skills import cat
 from ssckit.skills import results as res
+from ssckit.skills import tasks as perf
 from ssckit.skills.cohort import (
+    QUAD_GRID,
     GroupResult,
     PairedChange,
     area_scores,
@@ -42,8 +44,12 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "region": (),  # free text: the organiser's regions
     "disability": ("yes", "no"),
 }
-#: Kinds of item in a campaign's mix. Performance tasks are reserved: the bank has none yet.
+#: Kinds of item in a campaign's mix.
 ITEM_KINDS = ("knowledge", "performance")
+#: The largest share of performance tasks in a campaign's mix (each takes minutes).
+MAX_PERFORMANCE_SHARE = 0.5
+#: The fewest adaptive knowledge questions a campaign's test keeps beside its tasks.
+MIN_KNOWLEDGE_ITEMS = 5
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 _CODE_RE = re.compile(r"^[A-Z2-7]{4}-[A-Z2-7]{4}$")
 
@@ -54,7 +60,9 @@ class ItemMix:
 
     ``max_items`` questions at most, shared over the DigComp areas by ``area_shares`` (summing
     to 1), and over the kinds of item by ``kinds`` (``knowledge``: the bank's multiple-choice
-    and true/false questions; ``performance``: tasks done in a simulated environment, reserved).
+    and true/false questions; ``performance``: tasks done in a simulated environment,
+    :mod:`ssckit.skills.tasks`). Of the ``max_items``, :attr:`n_tasks` are performance tasks
+    given after the adaptive questions, the rest adaptive questions.
     """
 
     max_items: int = 15
@@ -75,15 +83,31 @@ class ItemMix:
         if unknown:
             raise InputError(source, "field 'kinds'", f"{sorted(unknown)[0]!r} is not one of "
                              f"{', '.join(ITEM_KINDS)}")
-        if self.kinds.get("performance", 0) > 0:
-            raise InputError(source, "field 'kinds.performance'", "the item bank has no "
-                             "performance tasks yet; use knowledge 1.0, performance 0")
-        return replace(self, area_shares=shares)
+        perf = float(self.kinds.get("performance", 0.0))
+        if not 0 <= perf <= MAX_PERFORMANCE_SHARE:
+            raise InputError(source, "field 'kinds.performance'", f"{perf} is outside 0.."
+                             f"{MAX_PERFORMANCE_SHARE} (the share of performance tasks)")
+        out = replace(self, area_shares=shares,
+                      kinds={"knowledge": round(1.0 - perf, 6), "performance": perf})
+        if self.max_items - out.n_tasks < MIN_KNOWLEDGE_ITEMS:
+            raise InputError(source, "field 'max_items'", f"{self.max_items} items with "
+                             f"{out.n_tasks} tasks leaves fewer than {MIN_KNOWLEDGE_ITEMS} "
+                             "knowledge questions; raise max_items or lower the share")
+        return out
+
+    @property
+    def n_tasks(self) -> int:
+        """Performance tasks per participant: ``round(max_items * share)``, at least 1 when
+        the share is above 0."""
+        perf = float(self.kinds.get("performance", 0.0))
+        return 0 if perf <= 0 else max(1, int(round(self.max_items * perf)))
 
     def cat_config(self) -> cat.CATConfig:
-        """The adaptive test's rules: the web test's, with this length and area balance."""
-        return replace(res.TEST_CONFIG, max_items=self.max_items,
-                       min_items=min(res.TEST_CONFIG.min_items, self.max_items),
+        """The adaptive test's rules: the web test's, with this length (less the tasks) and
+        area balance."""
+        n = self.max_items - self.n_tasks
+        return replace(res.TEST_CONFIG, max_items=n,
+                       min_items=min(res.TEST_CONFIG.min_items, n),
                        content_targets=self.area_shares)
 
 
@@ -341,10 +365,116 @@ def finish_attempt(store: Store, test_id: str, lang: str, state: cat.CATState) -
     tb = res.question_bank()
     attrs = {"sex": p.get("sex"), "age_group": p.get("age_group"),
              "district": p.get("region"), "disability": p.get("disability")}
-    res.save_result(store, test_id, lang, tb.cat.fingerprint, res.score_test(tb, state), attrs)
+    result = score_with_tasks(tb, state, task_scores(store, [test_id]).get(test_id, []))
+    res.save_result(store, test_id, lang, tb.cat.fingerprint, result, attrs)
     with store.transaction() as cur:
         cur.execute("UPDATE skills_attempts SET finished_at = ? WHERE test_id = ?",
                     [_now(), test_id])
+
+
+# -- performance tasks of an attempt ----------------------------------------------------------
+def attempt_tasks(c: Campaign, test_id: str) -> list[perf.Task]:
+    """The performance tasks of an attempt, in the order given: :func:`~ssckit.skills.tasks.
+    tasks_for_mix` with the campaign's task count and area shares, seeded by the test id (so
+    the draw is recorded with the attempt)."""
+    n = c.mix.n_tasks
+    return perf.tasks_for_mix(n, c.mix.area_shares, zlib.crc32(test_id.encode())) if n else []
+
+
+def task_scores(store: Store, test_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """Stored ``(task id, score)`` of each test, in the order scored."""
+    if not test_ids:
+        return {}
+    with store.cursor() as cur:
+        rows = cur.execute("SELECT test_id, task_id, score FROM skills_task_scores WHERE "
+                           "test_id IN (SELECT unnest(?)) ORDER BY test_id, scored_at, task_id",
+                           [list(test_ids)]).fetchall()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for t, task, score in rows:
+        out.setdefault(t, []).append((task, int(score)))
+    return out
+
+
+def pending_task(store: Store, c: Campaign, test_id: str) -> perf.Task | None:
+    """The next performance task of the attempt not yet scored, or None."""
+    done = {t for t, _ in task_scores(store, [test_id]).get(test_id, [])}
+    return next((t for t in attempt_tasks(c, test_id) if t.id not in done), None)
+
+
+def store_task_score(store: Store, c: Campaign, test_id: str, task_id: str,
+                     events: Any) -> perf.TaskScore:
+    """Score a task of the attempt from its events (:func:`~ssckit.skills.tasks.score_events`)
+    and store it with the events; a task already scored keeps its first score.
+
+    Raises :class:`InputError` for a task that is not one of the attempt's or bad events.
+    """
+    ids = [t.id for t in attempt_tasks(c, test_id)]
+    if task_id not in ids:
+        raise InputError(f"test {test_id}", "task", f"{task_id!r} is not one of this "
+                         f"attempt's tasks ({', '.join(ids) or 'none'})")
+    task = perf.get_task(task_id)
+    score = perf.score_events(task, events)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO skills_task_scores VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING", [test_id, task_id, score.score, score.max_score,
+                                               json.dumps(events), _now()])
+    return score
+
+
+def tasks_log_likelihood(grid: np.ndarray, scores: list[tuple[str, int]],
+                         area: int | None = None) -> np.ndarray:
+    """Sum of :func:`~ssckit.skills.tasks.task_log_likelihood` of the ``(task id, score)``
+    pairs at the nodes ``grid`` [SD of theta], of DigComp ``area`` only if given."""
+    out = np.zeros(len(grid))
+    for task_id, score in scores:
+        task = perf.get_task(task_id)
+        if area is None or task.area == area:
+            out += perf.task_log_likelihood(grid, task, score)
+    return out
+
+
+def _eap(grid: np.ndarray, logpost: np.ndarray) -> tuple[float, float]:
+    post = np.exp(logpost - logpost.max())
+    post /= post.sum()
+    mean = float(post @ grid)
+    return mean, float(np.sqrt(max(float(post @ (grid - mean) ** 2), 0.0)))
+
+
+def score_with_tasks(tb: res.QuestionBank, state: cat.CATState,
+                     scores: list[tuple[str, int]]) -> res.SkillsResult:
+    """:func:`~ssckit.skills.results.score_test` with the performance tasks' scores joined.
+
+    The overall EAP's log-posterior on the bank's grid (N(0, 1) prior plus the answers' 2PL
+    log-likelihood, Bock & Mislevy 1982) gains each task's GPCM ``log P(score | theta)``
+    (Muraki 1992, Eq. 1; same scale); an area's EAP (prior centred on the new overall
+    estimate, SD :data:`~ssckit.skills.results.AREA_PRIOR_SD`) gains its area's tasks, which
+    also count in its number of items. Without tasks it is ``score_test`` unchanged [SD of
+    theta].
+    """
+    if not scores:
+        return res.score_test(tb, state)
+    grid = tb.cat.grid
+    items = np.asarray(state.items, dtype=int)
+    resp = np.asarray(state.responses, dtype=int)
+    known = tb.cat.log_probs[items, resp].sum(axis=0) if items.size else np.zeros(len(grid))
+    theta, se = _eap(grid, -0.5 * grid ** 2 + known + tasks_log_likelihood(grid, scores))
+    base = res.score_test(tb, replace(state, theta=theta, se=se))
+    areas = []
+    for k, a in enumerate(base.areas):
+        extra = [s for s in scores if perf.get_task(s[0]).area == a.area]
+        if not extra:
+            areas.append(a)
+            continue
+        sel = tb.cat.areas[items] == k if items.size else np.zeros(0, bool)
+        ll = tb.cat.log_probs[items[sel], resp[sel]].sum(axis=0) if sel.any() else 0.0
+        th, s_e = _eap(grid, -0.5 * ((grid - theta) / res.AREA_PRIOR_SD) ** 2 + ll
+                       + tasks_log_likelihood(grid, extra))
+        lv = res.level_of(th)
+        n = a.n + len(extra)
+        areas.append(replace(a, n=n, theta=round(th, 4), se=round(s_e, 4), level=lv,
+                             group=res.default_frameworks().proficiency_group(lv).id,
+                             uncertain=n < res.MIN_AREA_ANSWERS))
+    return replace(base, n_items=base.n_items + len(scores), areas=tuple(areas))
 
 
 def progress(store: Store, c: Campaign) -> dict[str, int]:
@@ -373,6 +503,26 @@ def finished_responses(store: Store, c: Campaign) -> tuple[list[str], np.ndarray
         st = cat.CATState.from_json(text)
         x[i, list(st.items)] = st.responses
     return [r[0] for r in rows], x, any(bool(r[2]) for r in rows)
+
+
+def task_log_likelihoods(store: Store, c: Campaign, codes: list[str]
+                         ) -> dict[str, np.ndarray]:
+    """The performance tasks' log-likelihoods of the attempts of ``codes`` at
+    :data:`~ssckit.skills.cohort.QUAD_GRID`: ``{"overall": (N, G), "area1": ...}``; empty when
+    none of them has a task score."""
+    with store.cursor() as cur:
+        rows = dict(cur.execute("SELECT code, test_id FROM skills_attempts WHERE campaign_id = ?",
+                                [c.campaign_id]).fetchall())
+    ids = [rows.get(code, "") for code in codes]
+    stored = task_scores(store, [i for i in ids if i])
+    if not stored:
+        return {}
+    out = {"overall": np.array([tasks_log_likelihood(QUAD_GRID, stored.get(i, []))
+                                for i in ids]).reshape(len(ids), len(QUAD_GRID))}
+    for area in AREA_IDS:
+        out[f"area{area}"] = np.array([tasks_log_likelihood(QUAD_GRID, stored.get(i, []), area)
+                                       for i in ids]).reshape(len(ids), len(QUAD_GRID))
+    return out
 
 
 def scores(store: Store, c: Campaign) -> tuple[list[str], dict[str, np.ndarray], bool]:
@@ -425,8 +575,10 @@ def campaign_report(store: Store, c: Campaign, level: float = 0.95,
         ia = np.array([i for i, _ in both], dtype=int)
         ib = np.array([j for _, j in both], dtype=int)
         tb = res.question_bank()
+        after_ll = task_log_likelihoods(store, c, [codes[i] for i in ia])
+        before_ll = task_log_likelihoods(store, pre, [pre_codes[j] for j in ib])
         change = paired_changes(pre_x[ib], x[ia], tb.cat.params.a, np.ravel(tb.cat.params.d),
-                                tb.cat.areas, level)
+                                tb.cat.areas, level, before_ll or None, after_ll or None)
     return CampaignReport(c, progress(store, c), groups, change, simulated, level)
 
 
@@ -523,10 +675,21 @@ def simulate_attempt(tb: res.QuestionBank, config: cat.CATConfig, traits: np.nda
         state = cat.answer(tb.cat, state, int(rng.random() < p))
 
 
+def simulate_task_score(task: perf.Task, theta: float, rng: np.random.Generator) -> int:
+    """A simulated person's score on a performance task: a draw from the task's GPCM category
+    probabilities at ``theta`` [SD of theta] (Muraki 1992, Eq. 1)."""
+    from ssckit.skills.gpcm import gpcm_probs
+
+    p = gpcm_probs(np.array([theta]), task.gpcm.a, task.gpcm.b)[0]
+    return int(rng.choice(len(p), p=p / p.sum()))
+
+
 def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, ...],
                       lang: str = "en") -> int:
     """Every code of the cohort without an attempt takes the test as a simulated person
-    (:func:`true_traits`); attempts and results are stored marked as simulated. Return how
+    (:func:`true_traits`) and, with a performance share, scores its tasks
+    (:func:`simulate_task_score` at the task's area trait); attempts, task scores and results
+    are stored marked as simulated. Return how
     many attempts were added. Simulate after all codes are issued: a person is the rank of
     the code in the cohort."""
     tb = res.question_bank()
@@ -536,14 +699,18 @@ def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, 
                                           "campaign_id = ?", [c.campaign_id]).fetchall()}
     people = [(k, p) for k, p in enumerate(participants(store, c)) if p["code"] not in done]
     now = _now()
-    tests, results, attempts = [], [], []
+    tests, results, attempts, scored = [], [], [], []
     for k, p in people:
         code = p["code"]
         rng = np.random.default_rng([int(seed), k, zlib.crc32(c.campaign_id.encode())])
-        state = simulate_attempt(tb, cfg, true_traits(k, seed, shift), rng,
-                                 int(rng.integers(2**31)))
+        traits = true_traits(k, seed, shift)
+        state = simulate_attempt(tb, cfg, traits, rng, int(rng.integers(2**31)))
         test_id = res.new_test_id()
-        r = res.score_test(tb, state)
+        task_pairs = [(t.id, simulate_task_score(t, float(traits[t.area - 1]), rng))
+                      for t in attempt_tasks(c, test_id)]
+        scored += [[test_id, t, s_, perf.get_task(t).max_score, "null", now]
+                   for t, s_ in task_pairs]
+        r = score_with_tasks(tb, state, task_pairs)
         tests.append([test_id, lang, state.to_json(), now, now])
         results.append([test_id, now, lang, tb.cat.fingerprint, r.n_items, r.theta, r.se,
                         r.level, json.dumps(r.to_dict()), p["sex"] or None,
@@ -557,4 +724,6 @@ def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, 
                             f"({', '.join('?' * 14)})", results)
             cur.executemany("INSERT INTO skills_attempts VALUES (?, ?, ?, ?, ?, ?, ?)",
                             attempts)
+        if scored:
+            cur.executemany("INSERT INTO skills_task_scores VALUES (?, ?, ?, ?, ?, ?)", scored)
     return len(people)

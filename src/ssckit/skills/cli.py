@@ -494,7 +494,8 @@ def campaign() -> None:
 @click.option("--area-shares", default="0.2,0.2,0.2,0.2,0.2", show_default=True,
               help="Share of the questions per DigComp area 1-5 (sum 1).")
 @click.option("--performance-share", type=float, default=0.0, show_default=True,
-              help="Share of performance tasks (reserved: the bank has none yet, keep 0).")
+              help="Share of the items that are performance tasks, 0-0.5 (given after the "
+              "adaptive questions; e.g. 0.2 of 15 items: 3 tasks).")
 @click.option("--opens", required=True, help="First day participants can take the test "
               "(YYYY-MM-DD).")
 @click.option("--closes", required=True, help="Last day (YYYY-MM-DD).")

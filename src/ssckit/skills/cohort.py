@@ -147,8 +147,14 @@ class LatentScores:
     influence: np.ndarray
 
 
+#: The quadrature grid of :func:`latent_scores` [SD of theta]; extra log-likelihoods (the
+#: performance tasks' GPCM terms) are given at these nodes.
+QUAD_GRID = np.linspace(-6.0, 6.0, 121)
+
+
 def latent_scores(responses: np.ndarray, a: np.ndarray, d: np.ndarray, *, n_quad: int = 121,
-                  limit: float = 6.0, max_iter: int = 500, tol: float = 1e-7) -> LatentScores:
+                  limit: float = 6.0, max_iter: int = 500, tol: float = 1e-7,
+                  extra_loglik: np.ndarray | None = None) -> LatentScores:
     """Fit N(mu, sigma) of the trait to 2PL answers by EM (item parameters fixed).
 
     Parameters
@@ -157,6 +163,10 @@ def latent_scores(responses: np.ndarray, a: np.ndarray, d: np.ndarray, *, n_quad
         0/1 answers, NaN where not presented; every person needs at least one answer.
     a, d : array_like, shape (J,)
         2PL slopes [logit per SD] and intercepts [logit].
+    extra_loglik : array_like, shape (N, n_quad), optional
+        Further log-likelihood of each person at the nodes ``linspace(-limit, limit, n_quad)``
+        (:data:`QUAD_GRID` by default), e.g. the performance tasks' GPCM
+        ``log P(score | theta)``, added to the 2PL answers' (local independence).
 
     Notes
     -----
@@ -180,6 +190,8 @@ def latent_scores(responses: np.ndarray, a: np.ndarray, d: np.ndarray, *, n_quad
     right = np.where(np.isfinite(x), x, 0.0)
     wrong = np.where(np.isfinite(x), 1.0 - x, 0.0)
     loglik = right @ np.log(p).T + wrong @ np.log1p(-p).T
+    if extra_loglik is not None:
+        loglik = loglik + np.asarray(extra_loglik, dtype=float)
     loglik -= loglik.max(axis=1, keepdims=True)
     lik = np.exp(loglik)
     mu, sigma = 0.0, 1.0
@@ -232,7 +244,9 @@ class PairedChange:
 
 
 def paired_change(before: np.ndarray, after: np.ndarray, a: np.ndarray, d: np.ndarray,
-                  score: str = "overall", level: float = 0.95) -> PairedChange:
+                  score: str = "overall", level: float = 0.95,
+                  extra_before: np.ndarray | None = None,
+                  extra_after: np.ndarray | None = None) -> PairedChange:
     """Paired change of a score between two occasions, its interval and effect size.
 
     Parameters
@@ -246,6 +260,10 @@ def paired_change(before: np.ndarray, after: np.ndarray, a: np.ndarray, d: np.nd
         Name of the score (``overall``, ``area1`` ...).
     level : float
         Confidence level.
+    extra_before, extra_after : array_like, shape (N, 121), optional
+        Further log-likelihood of each person at :data:`QUAD_GRID` on each occasion (the
+        performance tasks' GPCM terms), joined to the answers in :func:`latent_scores`; the
+        effect size ``d_z`` stays that of the knowledge answers' WLE.
 
     Notes
     -----
@@ -269,7 +287,10 @@ def paired_change(before: np.ndarray, after: np.ndarray, a: np.ndarray, d: np.nd
     n = int(keep.sum())
     if n < 2:
         return PairedChange(score, n, *([None] * 11), level=level)
-    fb, fa = latent_scores(xb[keep], a, d), latent_scores(xa[keep], a, d)
+    fb = latent_scores(xb[keep], a, d, extra_loglik=None if extra_before is None
+                       else np.asarray(extra_before)[keep])
+    fa = latent_scores(xa[keep], a, d, extra_loglik=None if extra_after is None
+                       else np.asarray(extra_after)[keep])
     m = fa.mu - fb.mu
     se = float(np.std(fa.influence - fb.influence, ddof=1)) / np.sqrt(n)
     q = float(stats.t.ppf(0.5 + level / 2, n - 1))
@@ -284,12 +305,18 @@ def paired_change(before: np.ndarray, after: np.ndarray, a: np.ndarray, d: np.nd
 
 
 def paired_changes(before: np.ndarray, after: np.ndarray, a: np.ndarray, d: np.ndarray,
-                   areas: np.ndarray, level: float = 0.95) -> list[PairedChange]:
-    """:func:`paired_change` of the overall score and of each DigComp area's score."""
+                   areas: np.ndarray, level: float = 0.95,
+                   extra_before: dict[str, np.ndarray] | None = None,
+                   extra_after: dict[str, np.ndarray] | None = None) -> list[PairedChange]:
+    """:func:`paired_change` of the overall score and of each DigComp area's score;
+    ``extra_before``/``extra_after`` map a score name to its further log-likelihoods."""
     areas = np.asarray(areas)
-    out = [paired_change(before, after, a, d, "overall", level)]
+    eb, ea = extra_before or {}, extra_after or {}
+    out = [paired_change(before, after, a, d, "overall", level, eb.get("overall"),
+                         ea.get("overall"))]
     for k, area in enumerate(AREA_IDS):
         sel = areas == k
+        name = f"area{area}"
         out.append(paired_change(before[:, sel], after[:, sel], a[sel], d[sel],
-                                 f"area{area}", level))
+                                 name, level, eb.get(name), ea.get(name)))
     return out

@@ -327,6 +327,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (campaign_id, code)
     );
     """,
+    # performance tasks of a campaign attempt (ssckit.skills.campaign): one score per task
+    """
+    CREATE TABLE skills_task_scores (
+        test_id   VARCHAR NOT NULL,
+        task_id   VARCHAR NOT NULL,
+        score     INTEGER NOT NULL,
+        max_score INTEGER NOT NULL,
+        events    VARCHAR NOT NULL,
+        scored_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (test_id, task_id)
+    );
+    """,
 ]
 
 
