@@ -67,7 +67,8 @@ def untranslated(html: str, lang: str, names: set[str] = frozenset()) -> list[st
     for text in parser.texts:
         if CYRILLIC.search(text):
             continue
-        rest = text
+        # codes first (an address such as /api/v1/radio/coverage may hold a data name)
+        rest = " ".join(w for w in text.split() if not CODE.match(w.strip(".,;:()")))
         for name in sorted(names, key=len, reverse=True):
             rest = rest.replace(name, " ")
         rest = " ".join(w for w in rest.split() if not CODE.match(w.strip(".,;:()")))

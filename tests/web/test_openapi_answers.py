@@ -1,6 +1,8 @@
 """Every documented GET endpoint of /api/v1 answers the sample city with JSON that its
 response model accepts in strict mode (numbers as numbers, booleans as booleans); the
-endpoints of core, kpi, school, skills, cyber and access all have a response model."""
+endpoints of core, kpi, school, skills, cyber and access all have a response model. The
+token is an analyst's: some answers (the accessibility review, the EMF tradeoffs) are not for
+viewers."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ def client(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> An
     root = tmp_path_factory.mktemp("openapi") / "sample-city"
     shutil.copytree(demo_workspace, root)
     with Store.open(root / "ssckit.duckdb") as store:
-        auth.add_user(store, "reader", "viewer", "a long enough password")
+        auth.add_user(store, "reader", "analyst", "a long enough password")
         token = auth.create_api_token(store, "reader", "openapi test")
     with TestClient(create_app(root), headers={"Authorization": f"Bearer {token}"}) as c:
         yield c

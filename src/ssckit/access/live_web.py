@@ -20,7 +20,7 @@ from ssckit.access.live import CURRENT, LIVE_DIR, follow
 from ssckit.core.webkit import get_workspace, render
 
 router = APIRouter()
-pages = APIRouter()
+pages = APIRouter(include_in_schema=False)
 
 #: Bounds of the page's settings (URL parameters and controls).
 FONT_SIZES = (1.5, 8.0)   # [rem]
