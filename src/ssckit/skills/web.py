@@ -426,7 +426,13 @@ def test_page(request: Request, test_id: str) -> Response:
     if res.load_result(_store(request), test_id) is not None:
         return RedirectResponse(f"/skills/result/{test_id}", status_code=303)
     if state.finished:
-        if campaign.attempt_of_test(_store(request), test_id) is not None:
+        att = campaign.attempt_of_test(_store(request), test_id)
+        if att is not None:
+            # a campaign's performance tasks follow the adaptive questions
+            c = campaign.load_campaign(_store(request), att["campaign_id"])
+            task = campaign.pending_task(_store(request), c, test_id)
+            if task is not None:
+                return _campaign_task_page(request, test_id, lang, task)
             # a campaign's participant gave the group attributes with the code
             campaign.finish_attempt(_store(request), test_id, lang, state)
             return RedirectResponse(f"/skills/result/{test_id}", status_code=303)
@@ -569,6 +575,17 @@ def task_page(request: Request, task_id: str) -> HTMLResponse:
         "area": area_name(task.area, content), "csrf_token": csrf_token(request)})
 
 
+def _campaign_task_page(request: Request, test_id: str, lang: str, task: Any) -> HTMLResponse:
+    """A campaign attempt's next performance task, in the test's language; scored and stored
+    by :func:`score_campaign_task`."""
+    content = content_language(lang)
+    return render(request, "skills/task.html", {
+        "task": task, "tx": task.texts(content), "content_lang": content,
+        "area": area_name(task.area, content), "csrf_token": csrf_token(request),
+        "score_url": f"/api/v1/skills/test/{test_id}/tasks/{task.id}/score",
+        "next_url": f"/skills/test/{test_id}"})
+
+
 class TaskEvents(BaseModel):
     model_config = ConfigDict(extra="forbid")
     events: list[Any] = Field(description="What the person did, in order: {type, target, value}")
@@ -589,3 +606,28 @@ def score_task(request: Request, task_id: str, body: TaskEvents) -> dict[str, An
         return perf.score_events(task, body.events).to_dict()
     except InputError as exc:
         raise HTTPException(422, f"{exc.location}: {exc.message}") from None
+
+
+@router.post("/test/{test_id}/tasks/{task_id}/score")
+def score_campaign_task(request: Request, test_id: str, task_id: str,
+                        body: TaskEvents) -> dict[str, Any]:
+    """Score a performance task of a campaign attempt from its recorded events and store the
+    score with the attempt (the first score of a task counts; the test page then shows the
+    next task or the result)."""
+    from ssckit.core.errors import InputError
+    from ssckit.core.webkit import CSRF_HEADER
+
+    check_csrf(request, request.headers.get(CSRF_HEADER, ""))
+    store = _store(request)
+    att = campaign.attempt_of_test(store, test_id) if res.is_test_id(test_id) else None
+    if att is None or att["finished_at"] is not None:
+        raise HTTPException(404, "there is no unfinished campaign test with this id")
+    if att["session_no"] is not None and not campaign.session_is_open(
+            store, att["campaign_id"], att["session_no"]):
+        raise HTTPException(403, i18n.gettext("The proctor has closed this session."))
+    c = campaign.load_campaign(store, att["campaign_id"])
+    try:
+        score = campaign.store_task_score(store, c, test_id, task_id, body.events)
+    except InputError as exc:
+        raise HTTPException(422, f"{exc.location}: {exc.message}") from None
+    return {**score.to_dict(), "next": f"/skills/test/{test_id}"}

@@ -54,6 +54,8 @@
         out.textContent = form.getAttribute('data-result')
           .replace('{score}', res.body.score).replace('{max}', res.body.max_score);
         out.setAttribute('data-score', res.body.score);
+        var next = document.getElementById('task-next');
+        if (next) { next.hidden = false; next.focus(); }
       } else {
         out.textContent = form.getAttribute('data-error').replace('{detail}', res.body.detail);
       }
