@@ -354,3 +354,28 @@ def test_tasks_are_scored_from_the_gpcm_and_join_the_results(campaigns: Path) ->
     rel = np.array([r[3] / r[4] for r in pre_rows])
     th = np.array([traits[r[1]] for r in pre_rows])
     assert np.corrcoef(th, rel)[0, 1] > 0.3
+
+
+def test_joint_wle_of_answers_and_tasks() -> None:
+    """Without tasks the grid WLE is Warm's bisection WLE (:func:`wle_theta`) to the grid's
+    0.005 SD; a task scored in full raises the estimate, a task scored 0 lowers it."""
+    from ssckit.skills.campaign import WLE_GRID, tasks_log_likelihood
+    from ssckit.skills.cohort import wle_with_tasks
+    from ssckit.skills.gpcm import gpcm_information
+    from ssckit.skills.irt import wle_theta
+    from ssckit.skills.tasks import get_task
+
+    tb = results.question_bank()
+    a, d = tb.cat.params.a, np.ravel(tb.cat.params.d)
+    rng = np.random.default_rng(1)
+    shown = rng.random((40, len(a))) < 0.3
+    x = np.where(shown, (rng.random((40, len(a))) < 0.6).astype(float), np.nan)
+    none = np.zeros((40, WLE_GRID.size))
+    joint = wle_with_tasks(x, a, d, none, none, WLE_GRID)
+    assert np.abs(joint - wle_theta(x, a, d)[0]).max() <= 0.0026
+    task = get_task("share-document")
+    info = np.tile(gpcm_information(WLE_GRID, task.gpcm.a, task.gpcm.b), (40, 1))
+    full = np.tile(tasks_log_likelihood(WLE_GRID, [(task.id, task.max_score)]), (40, 1))
+    zero = np.tile(tasks_log_likelihood(WLE_GRID, [(task.id, 0)]), (40, 1))
+    assert (wle_with_tasks(x, a, d, full, info, WLE_GRID) > joint).all()
+    assert (wle_with_tasks(x, a, d, zero, info, WLE_GRID) < joint).all()

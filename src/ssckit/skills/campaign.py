@@ -34,8 +34,10 @@ from ssckit.skills.cohort import (
     area_scores,
     group_results,
     paired_changes,
+    wle_with_tasks,
 )
 from ssckit.skills.frameworks import AREA_IDS
+from ssckit.skills.gpcm import gpcm_information
 
 #: Participant attributes a campaign may record per code (all optional).
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -525,6 +527,34 @@ def task_log_likelihoods(store: Store, c: Campaign, codes: list[str]
     return out
 
 
+#: Nodes of the joint WLE of answers and tasks [SD of theta].
+WLE_GRID = np.linspace(-6.0, 6.0, 2401)
+
+
+def overall_with_tasks(store: Store, c: Campaign, codes: list[str], x: np.ndarray,
+                       knowledge: np.ndarray) -> np.ndarray:
+    """Each person's overall score for the results by group: the WLE of the knowledge
+    answers (``knowledge``) or, for a person with performance task scores, the joint WLE of
+    answers and tasks (:func:`~ssckit.skills.cohort.wle_with_tasks`, 0.005 SD nodes)."""
+    with store.cursor() as cur:
+        rows = dict(cur.execute("SELECT code, test_id FROM skills_attempts WHERE campaign_id = ?",
+                                [c.campaign_id]).fetchall())
+    ids = [rows.get(code, "") for code in codes]
+    stored = task_scores(store, [i for i in ids if i])
+    who = [k for k, i in enumerate(ids) if stored.get(i)]
+    if not who:
+        return knowledge
+    ll = np.array([tasks_log_likelihood(WLE_GRID, stored[ids[k]]) for k in who])
+    info = np.array([sum((gpcm_information(WLE_GRID, perf.get_task(t).gpcm.a,
+                                           perf.get_task(t).gpcm.b) for t, _ in stored[ids[k]]),
+                         np.zeros(len(WLE_GRID))) for k in who])
+    tb = res.question_bank()
+    out = np.array(knowledge, dtype=float)
+    out[who] = wle_with_tasks(x[who], tb.cat.params.a, np.ravel(tb.cat.params.d), ll, info,
+                              WLE_GRID)
+    return out
+
+
 def scores(store: Store, c: Campaign) -> tuple[list[str], dict[str, np.ndarray], bool]:
     """Codes of the finished attempts and their WLE scores overall and per area."""
     tb = res.question_bank()
@@ -564,7 +594,8 @@ def campaign_report(store: Store, c: Campaign, level: float = 0.95,
     people = {p["code"]: p for p in participants(store, c)}
     attrs = {k: np.array([people.get(code, {}).get(k, "") for code in codes], dtype=object)
              for k in ATTRIBUTES}
-    groups = group_results(sc["overall"], attrs, min_cell, level) if codes else []
+    overall = overall_with_tasks(store, c, codes, x, sc["overall"])
+    groups = group_results(overall, attrs, min_cell, level) if codes else []
     change: list[PairedChange] = []
     if c.pre_id:
         pre = load_campaign(store, c.pre_id)
