@@ -3,6 +3,7 @@ and the stored calibration that later coverage runs apply."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -96,19 +97,39 @@ def migrate(store: Store) -> int:
     return store.migrate_module("radio", MIGRATIONS)
 
 
+def _insert_rows(store: Store, batch: str, source: str, rows: list[dict[str, Any]]) -> None:
+    with store.transaction() as cur:
+        cur.executemany(
+            "INSERT INTO radio_measurements (batch, source, line, lat, lon, rsrp_dbm, time, "
+            "site, sector, pci, band, sinr_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[batch, source, r["line"], r["lat"], r["lon"], r["rsrp_dbm"], r["time"],
+              r["site"], r["sector"], r["pci"], r["band"], r["sinr_db"]] for r in rows])
+
+
 def import_measurements(store: Store, path: Path) -> tuple[str, int]:
     """Check every row of ``path`` then store them all in one transaction (nothing stored on
     error); return the batch id and the number of points."""
     rows = read_measurements_csv(path)
     migrate(store)
     batch = uuid.uuid4().hex[:12]
-    with store.transaction() as cur:
-        cur.executemany(
-            "INSERT INTO radio_measurements (batch, source, line, lat, lon, rsrp_dbm, time, "
-            "site, sector, pci, band, sinr_db) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[batch, path.name, r["line"], r["lat"], r["lon"], r["rsrp_dbm"], r["time"],
-              r["site"], r["sector"], r["pci"], r["band"], r["sinr_db"]] for r in rows])
+    _insert_rows(store, batch, path.name, rows)
     return batch, len(rows)
+
+
+def import_measurements_once(store: Store, path: Path) -> tuple[str, int, bool]:
+    """Import ``path`` unless the same content is already stored (its batch id is the first
+    12 hex digits of the file's SHA-256); return the batch id, its number of points and
+    whether it was stored now."""
+    rows = read_measurements_csv(path)
+    batch = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    migrate(store)
+    with store.cursor() as cur:
+        n = cur.execute("SELECT count(*) FROM radio_measurements WHERE batch = ?",
+                        [batch]).fetchone()[0]
+    if n:
+        return batch, int(n), False
+    _insert_rows(store, batch, path.name, rows)
+    return batch, len(rows), True
 
 
 def load_measurements(store: Store) -> Measurements:
@@ -204,11 +225,12 @@ def serving_distance_m(ws: Workspace, grid: Grid, row: np.ndarray, col: np.ndarr
 
 
 def calibrate_workspace(ws: Workspace, store: Store, folds: int = 5,
-                        distance_slope: bool = False) -> dict[str, Any]:
+                        distance_slope: bool = False, write: bool = True) -> dict[str, Any]:
     """Compare the stored measurements with the last coverage run's best-server RSRP at the
     same points, fit an offset per clutter class, write ``outputs/radio/calibration.json``
-    and return its document. The prediction is taken without any calibration that run
-    applied, so calibrating twice gives the same offsets."""
+    (unless ``write`` is False: figures only, nothing applied) and return its document.
+    The prediction is taken without any calibration that run applied, so calibrating twice
+    gives the same offsets."""
     from ssckit.radio.io import write_summary
     from ssckit.radio.run import OUTPUT_DIR, read_layer
 
@@ -259,5 +281,6 @@ def calibrate_workspace(ws: Workspace, store: Store, folds: int = 5,
         doc["notes"].append(f"{int((~use).sum())} point(s) outside the grid or without "
                             "prediction left out")
     doc["computed_at"] = datetime.now().isoformat(timespec="seconds")
-    write_summary(ws.output_dir / OUTPUT_DIR / CALIBRATION_FILE, doc)
+    if write:
+        write_summary(ws.output_dir / OUTPUT_DIR / CALIBRATION_FILE, doc)
     return doc

@@ -1,4 +1,5 @@
-"""The radio module's part of the sample city: land cover, antenna sites and candidates.
+"""The radio module's part of the sample city: land cover, antenna sites, candidates and a
+drive test.
 
 Sample-city antenna sites: ~15 three-sector n78 (3.5 GHz) macro sites and ~30 candidates,
 plus a synthetic panel antenna pattern in the MSI/Planet format. All synthetic."""
@@ -6,17 +7,28 @@ plus a synthetic panel antenna pattern in the MSI/Planet format. All synthetic."
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from pyproj import Transformer
-from shapely.geometry import Point, Polygon
+from shapely.geometry import LineString, Point, Polygon
 
 from ssckit.core.geo import write_raster
 from ssckit.core.sample import SampleCity, SampleInputs
 from ssckit.radio.sites import OPTIONAL, REQUIRED
 
 MSI_NAME = "panel_65deg_17dBi.msi"
+DRIVE_TEST_NAME = "drive_test.csv"
+#: The sample drive test's planted error of the model per clutter class (ITU-R P.1812 Table 2
+#: codes, :data:`ssckit.radio.terrain.CLUTTER_CLASSES`) [dB, measured − predicted]: the
+#: values ``ssckit radio calibrate`` should recover. They live here only.
+PLANTED_OFFSETS_DB = {1: 2.0, 2: 4.5, 3: -3.0, 4: -6.5, 5: -9.0}
+#: Standard deviation [dB] of the sample drive test's measurement noise (Gaussian).
+DRIVE_TEST_NOISE_DB = 4.0
+#: Spacing [m] of the sample drive test's points along its route, and its days.
+DRIVE_TEST_STEP_M = 50.0
+DRIVE_TEST_DAYS = ("2026-05-04", "2026-05-05", "2026-05-06")
 
 
 def _hex_points(boundary: Polygon, spacing: float, offset: tuple[float, float]
@@ -96,6 +108,102 @@ def write_sample_sites(root: Path, boundary: Polygon, crs: str, seed: int
     return "sites.csv", "candidates.csv"
 
 
+def drive_test_route(city: SampleCity, step_m: float = DRIVE_TEST_STEP_M) -> np.ndarray:
+    """Points (x, y) [m, the town's CRS] every ``step_m`` along a loop through the centre of
+    every district and the town centre, kept a little inside the boundary."""
+    inner = city.town.boundary.buffer(-200)
+    cx, cy = city.centre_xy
+    stops = [(cx, cy)]
+    for _, g in city.town.districts:
+        p = g.representative_point()
+        if inner.contains(p):
+            stops.append((p.x, p.y))
+    # visit the districts in order of bearing from the centre, out and back between them
+    ring = sorted(stops[1:], key=lambda q: np.arctan2(q[1] - cy, q[0] - cx))
+    path = [stops[0]]
+    for q in ring:
+        path += [q, ((q[0] + cx) / 2, (q[1] + cy) / 2)]
+    path += [ring[0] if ring else stops[0], stops[0]]
+    line = LineString(path)
+    d = np.arange(0.0, line.length, step_m)
+    pts = np.array([line.interpolate(v).coords[0] for v in d])
+    keep = np.array([inner.contains(Point(x, y)) for x, y in pts], dtype=bool)
+    return pts[keep]
+
+
+def predicted_rsrp_at(city: SampleCity, sites: str, settings: dict, x: np.ndarray,
+                      y: np.ndarray, tile: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Best-server RSRP [dBm] the coverage engine predicts at points (x, y) on the sample
+    grid at ``settings['resolution_m']`` (as ``ssckit radio coverage`` does: ITU-R P.1812
+    path loss, antenna patterns, clutter), computed only on the small tiles the points fall
+    in (NaN where there is no prediction), and the clutter class of each point's pixel."""
+    from ssckit.core.geo import Grid
+    from ssckit.radio.antenna import read_msi
+    from ssckit.radio.coverage import CoverageInputs, RadioSettings, coverage_tile
+    from ssckit.radio.measurements import clutter_class_grid
+    from ssckit.radio.sites import read_sites_csv
+    from ssckit.radio.terrain import load_clutter, load_dem
+
+    rs = RadioSettings(**settings)
+    g = city.town.grid
+    grid = g
+    if abs(rs.resolution_m - g.res) > 1e-9:
+        xmin, ymin, xmax, ymax = g.bounds
+        grid = Grid.from_bounds(xmin, ymin, xmax, ymax, rs.resolution_m, g.crs)
+    sectors = read_sites_csv(city.root / sites, city.crs)
+    patterns = {n: read_msi(n) for n in set(sectors.antenna.tolist())
+                if not n.startswith("3gpp")}
+    inputs = CoverageInputs(grid, load_dem(city.root / "dem.tif", grid), sectors, rs,
+                            clutter=load_clutter(city.root / "clutter.tif", grid),
+                            patterns=patterns)
+    t = grid.transform
+    col = np.floor((x - t.c) / t.a).astype(int)
+    row = np.floor((y - t.f) / t.e).astype(int)
+    out = np.full(x.shape, np.nan)
+    rows, cols = grid.shape
+    inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+    row, col = np.where(inside, row, 0), np.where(inside, col, 0)
+    classes = clutter_class_grid(city.root / "clutter.tif", grid)[row, col]
+    for tr, tc in sorted(set(zip((row // tile).tolist(), (col // tile).tolist(),
+                                 strict=True))):
+        r0, c0 = tr * tile, tc * tile
+        window = (r0, min(r0 + tile, rows), c0, min(c0 + tile, cols))
+        maps = coverage_tile(inputs, window)
+        m = (row // tile == tr) & (col // tile == tc)
+        out[m] = maps.rsrp_dbm[row[m] - r0, col[m] - c0]
+    out[~inside] = np.nan
+    return out, classes
+
+
+def write_sample_drive_test(city: SampleCity, sites: str, settings: dict) -> str:
+    """Write ``drive_test.csv`` (the columns of ``ssckit radio measurements import``): a
+    route every ~50 m through the districts, driven over three days; RSRP [dBm] is the
+    model's prediction at each point plus the planted offset of its clutter class
+    (:data:`PLANTED_OFFSETS_DB`) plus Gaussian noise (:data:`DRIVE_TEST_NOISE_DB`), rounded
+    to 0.1 dB and kept in the 3GPP TS 38.133 reporting range. Synthetic."""
+    from ssckit.radio.measurements import RSRP_RANGE_DBM
+
+    rng = np.random.default_rng(city.seed + 300)
+    pts = drive_test_route(city)
+    x, y = pts[:, 0], pts[:, 1]
+    pred, cls = predicted_rsrp_at(city, sites, settings, x, y)
+    offset = np.array([PLANTED_OFFSETS_DB.get(int(k), 0.0) for k in cls])
+    rsrp = pred + offset + rng.normal(0.0, DRIVE_TEST_NOISE_DB, pred.size)
+    ok = np.isfinite(rsrp) & (rsrp >= RSRP_RANGE_DBM[0]) & (rsrp <= RSRP_RANGE_DBM[1])
+    lon, lat = Transformer.from_crs(city.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    idx = np.flatnonzero(ok)
+    days = np.array_split(idx, len(DRIVE_TEST_DAYS))
+    with open(city.root / DRIVE_TEST_NAME, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["time", "lat", "lon", "rsrp_dbm", "band"])
+        for day, part in zip(DRIVE_TEST_DAYS, days, strict=True):
+            t0 = datetime.fromisoformat(f"{day}T09:30:00")
+            for j, i in enumerate(part):   # ~50 m every 6 s: 30 km/h
+                w.writerow([(t0 + timedelta(seconds=6 * j)).isoformat(),
+                            f"{lat[i]:.6f}", f"{lon[i]:.6f}", f"{rsrp[i]:.1f}", "n78"])
+    return DRIVE_TEST_NAME
+
+
 def write_sample(city: SampleCity) -> SampleInputs:
     """The sample city's radio inputs: sites, candidate sites, the panel pattern and the
     land-cover raster; coverage at 50 m keeps the demo quick (`ssckit radio coverage
@@ -103,6 +211,9 @@ def write_sample(city: SampleCity) -> SampleInputs:
     sites, candidates = write_sample_sites(city.root, city.town.boundary, city.crs, city.seed)
     write_raster(city.root / "clutter.tif", city.town.clutter, city.town.grid, nodata=0,
                  description="land-cover class, ITU-R P.1812 Table 2 (synthetic)")
+    settings = {"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0}
+    drive_test = write_sample_drive_test(city, sites, settings)
     return SampleInputs(
-        inputs={"sites": sites, "candidates": candidates, "clutter": "clutter.tif"},
-        settings={"resolution_m": 50.0, "rsrp_threshold_dbm": -115.0})
+        inputs={"sites": sites, "candidates": candidates, "clutter": "clutter.tif",
+                "drive_tests": drive_test},
+        settings=settings)
