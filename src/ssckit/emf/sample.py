@@ -30,7 +30,11 @@ def write_sample(city: SampleCity) -> SampleInputs:
             "report_limit_sets": ["icnirp2020-public"],
             "limit_sets": [{"name": "sampleland-national", "s_uw_cm2": 10,
                             "source": "synthetic national rule: 10 µW/cm² at every "
-                                      "frequency (sample data)"}],
+                                      "frequency (sample data)"},
+                           {"name": "sampleland-precaution", "s_uw_cm2": 1,
+                            "source": "synthetic precautionary proposal under public debate: "
+                                      "1 µW/cm² at every frequency (sample data; see "
+                                      "ssckit emf tradeoff)"}],
         })
 
 
