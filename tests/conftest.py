@@ -18,6 +18,24 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
+LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
+#: Marks of a test that drives a Leaflet map page in Chromium (both installed by scripts/setup).
+MAP_BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
+                       "(apt-get install chromium)"),
+    pytest.mark.skipif(not LEAFLET.is_file(), reason="needs Debian's libjs-leaflet "
+                       "(scripts/setup)"),
+]
+
+
+def axe_violations(page) -> list[tuple[str, list]]:
+    """axe-core's WCAG 2.2 A/AA violations on a Playwright page, as (rule, element targets)."""
+    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
+
+    page.add_script_tag(content=axe_script())
+    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
+    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
 
 
 @pytest.fixture(scope="session")

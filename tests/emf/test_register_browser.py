@@ -11,17 +11,10 @@ import pytest
 
 from ssckit.core import auth
 from ssckit.core.store import Store
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, MAP_BROWSER, axe_violations, serve_workspace
 
-LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
 PASSWORD = "correct horse battery staple"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
-                       "(apt-get install chromium)"),
-    pytest.mark.skipif(not LEAFLET.is_file(), reason="needs Debian's libjs-leaflet "
-                       "(scripts/setup)"),
-]
+pytestmark = MAP_BROWSER
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +25,6 @@ def server(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory):
     with Store.open(root / "ssckit.duckdb") as store:
         auth.add_user(store, "ana", "analyst", PASSWORD)
     yield from serve_workspace(root)
-
-
-def _axe(page) -> list:
-    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
-
-    page.add_script_tag(content=axe_script())
-    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
-    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
 
 
 @pytest.mark.parametrize("width", [390, 1400])
@@ -86,7 +71,7 @@ def test_markers_and_the_analysts_list(server: str, artifacts_dir: Path, width: 
             assert page.locator("ul.measurements button").count() == 5
             page.screenshot(path=str(artifacts_dir / f"emf-register-{width}.png"),
                             full_page=True)
-            assert _axe(page) == []
+            assert axe_violations(page) == []
             # analysts: a login, then the list with the one to look at
             page.goto(server + "/emf/measurements")
             assert "/login" in page.url
@@ -100,14 +85,14 @@ def test_markers_and_the_analysts_list(server: str, artifacts_dir: Path, width: 
             assert page.locator("tbody tr").count() == 5
             page.screenshot(path=str(artifacts_dir / f"emf-register-analyst-{width}.png"),
                             full_page=True)
-            assert _axe(page) == []
+            assert axe_violations(page) == []
             # Russian
             page.goto(server + "/emf/measurements?lang=ru")
             assert "измерение превышает прогноз" in page.locator(".alert-error").inner_text()
             page.goto(server + "/emf?lang=ru", wait_until="networkidle")
             assert "измерено 12 % от предела, по прогнозу 4,6 %" in page.locator(
                 "ul.measurements").inner_text()
-            assert _axe(page) == []
+            assert axe_violations(page) == []
         finally:
             browser.close()
     assert problems == [], problems

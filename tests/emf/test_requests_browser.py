@@ -16,27 +16,12 @@ from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.emf.web import areas
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, MAP_BROWSER, axe_violations, serve_workspace
 from tests.emf.test_requests import PASSWORD, PDF, copy_city
 from tests.i18n.conftest import untranslated
 
-LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
-                       "(apt-get install chromium)"),
-    pytest.mark.skipif(not LEAFLET.is_file(), reason="needs Debian's libjs-leaflet "
-                       "(scripts/setup)"),
-]
+pytestmark = MAP_BROWSER
 ADDRESS = "Old Town, 7 Mill Lane, flat 4"
-
-
-def _axe(page) -> list:
-    from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe
-
-    page.add_script_tag(content=axe_script())
-    audit = page_from_axe(page.url, page.evaluate(_RUN_AXE, axe_options(True)))
-    return [(f.rule, [n.target for n in f.nodes]) for f in audit.violations]
 
 
 def _names(root: Path, ref: str) -> set[str]:
@@ -79,7 +64,7 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                 # -- the resident: the form, a click on the map, send
                 page.goto(base + "/emf/request", wait_until="networkidle")
                 page.wait_for_selector("#request-map .place-label", timeout=20_000)
-                audits["form en"] = _axe(page)
+                audits["form en"] = axe_violations(page)
                 page.get_by_label("Address (street, house, flat)").fill(ADDRESS)
                 page.locator("#request-map").scroll_into_view_if_needed()
                 box = page.locator("#request-map").bounding_box()
@@ -97,7 +82,7 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                 assert re.search(r"/emf/request/status/[A-Za-z0-9_-]{32}$", status_url)
                 ref = page.locator("h1").inner_text().rsplit(" ", 1)[1]
                 assert page.locator("[aria-current=step]").inner_text().startswith("received")
-                audits["status en"] = _axe(page)
+                audits["status en"] = axe_violations(page)
                 page.screenshot(path=str(artifacts_dir / "emf-request-status-received.png"),
                                 full_page=True)
 
@@ -113,7 +98,7 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                     a.get_by_role("button", name="Log in").click()
                 a.goto(base + "/emf/requests")
                 assert a.locator("tbody tr").count() == 3     # the sample's two and this one
-                audits["queue en"] = _axe(a)
+                audits["queue en"] = axe_violations(a)
                 with a.expect_navigation():
                     a.get_by_role("link", name=ref).click()
                 with a.expect_navigation():
@@ -124,12 +109,12 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                 with a.expect_navigation():
                     a.get_by_role("button", name="Schedule", exact=True).click()
                 assert a.locator("#request-status").inner_text() == "measurement scheduled"
-                audits["detail en"] = _axe(a)
+                audits["detail en"] = axe_violations(a)
                 for lang in ("ru", "be"):
                     for name, path in (("queue", "/emf/requests"),
                                        ("detail", f"/emf/requests/{ref}")):
                         a.goto(f"{base}{path}?lang={lang}", wait_until="networkidle")
-                        audits[f"{name} {lang}"] = _axe(a)
+                        audits[f"{name} {lang}"] = axe_violations(a)
                         left = untranslated(a.content(), lang, _names(root, ref))
                         assert not left, (name, lang, left)
                 a.goto(f"{base}/emf/requests/{ref}?lang=en")
@@ -161,7 +146,7 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                         page.goto(f"{path}?lang={lang}", wait_until="networkidle")
                         if name == "form":
                             page.wait_for_selector("#request-map .place-label", timeout=20_000)
-                        audits[f"{name} {lang} done"] = _axe(page)
+                        audits[f"{name} {lang} done"] = axe_violations(page)
                         if lang != "en":
                             left = untranslated(page.content(), lang, _names(root, ref))
                             assert not left, (name, lang, left)
@@ -180,7 +165,7 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                 page.keyboard.press("Enter")
                 popup = page.locator(".leaflet-popup-content")
                 assert "Measurement a resident asked for" in popup.inner_text()
-                audits["public map en"] = _axe(page)
+                audits["public map en"] = axe_violations(page)
                 page.screenshot(path=str(artifacts_dir / "emf-request-on-map.png"),
                                 full_page=True)
             finally:

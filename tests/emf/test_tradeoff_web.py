@@ -15,21 +15,13 @@ from ssckit.cli import cli
 from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
-from tests.emf.test_requests_browser import _axe
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, MAP_BROWSER, axe_violations, serve_workspace
 from tests.emf.test_tradeoff import strict_city
 from tests.i18n.conftest import untranslated
 
-LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
 PASSWORD = "a long enough password for tests"
 __all__ = ["strict_city"]   # the fixture of test_tradeoff, shared
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium "
-                       "(apt-get install chromium)"),
-    pytest.mark.skipif(not LEAFLET.is_file(), reason="needs Debian's libjs-leaflet "
-                       "(scripts/setup)"),
-]
+pytestmark = MAP_BROWSER
 
 
 @pytest.fixture
@@ -103,16 +95,16 @@ def test_tradeoff_page_in_chromium(city: Path, artifacts_dir: Path) -> None:
                 assert page.evaluate(zoom, "before") == page.evaluate(zoom, "after")
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(artifacts_dir / "emf-tradeoff-1400.png"), full_page=True)
-                audits["en 1400"] = _axe(page)
+                audits["en 1400"] = axe_violations(page)
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.goto(base + "/emf/tradeoff", wait_until="networkidle")
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= 390, f"the page scrolls sideways at 390 px ({width} px)"
                 page.screenshot(path=str(artifacts_dir / "emf-tradeoff-390.png"), full_page=True)
-                audits["en 390"] = _axe(page)
+                audits["en 390"] = axe_violations(page)
                 for lang in ("ru", "be"):
                     page.goto(f"{base}/emf/tradeoff?lang={lang}", wait_until="networkidle")
-                    audits[lang] = _axe(page)
+                    audits[lang] = axe_violations(page)
                     left = untranslated(page.content(), lang, names)
                     assert not left, (lang, left)
             finally:

@@ -18,12 +18,10 @@ from pyproj import Transformer
 
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workspace
-from tests.emf.test_requests_browser import _axe
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LEAFLET, axe_violations, serve_workspace
 from tests.radio.test_calibrate import NOISE_DB, PER_CLASS, PLANTED, _invoke, city, drive_test
 
 __all__ = ["city", "drive_test"]   # the fixtures of test_calibrate, shared
-LEAFLET = Path("/usr/share/javascript/leaflet/leaflet.js")
 
 
 def _measured_minus_layer(root: Path, drive: Path) -> np.ndarray:
@@ -172,15 +170,15 @@ def test_calibration_views_in_chromium(calibrated, artifacts_dir: Path):
                 assert page.locator("#drive-bins tbody tr").count() >= 2
                 page.screenshot(path=str(artifacts_dir / "radio-calibration-1400.png"),
                                 full_page=True)
-                audits["en 1400"] = _axe(page)
+                audits["en 1400"] = axe_violations(page)
                 page.set_viewport_size({"width": 390, "height": 844})
                 page.goto(base + "/radio", wait_until="networkidle")
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= 390, f"the page scrolls sideways at 390 px ({width} px)"
-                audits["en 390"] = _axe(page)
+                audits["en 390"] = axe_violations(page)
                 for lang in ("ru", "be"):
                     page.goto(f"{base}/radio?lang={lang}", wait_until="networkidle")
-                    audits[lang] = _axe(page)
+                    audits[lang] = axe_violations(page)
                     # plotly draws its tool bar's tips in English on every chart of the
                     # app (static/charts.js gives it no locale); the page's own texts only
                     page.evaluate("document.querySelectorAll('.modebar-container')"
