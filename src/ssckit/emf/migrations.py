@@ -3,6 +3,8 @@
 Each script is one schema version; a new version is appended at the end, never inserted.
 """
 
+from ssckit.core.notify import delivery_table_sql
+
 MIGRATIONS: list[str] = [
     # residents' measurement requests (ssckit.emf.requests): the queue, every state change,
     # and the delivery log of their e-mail notices
@@ -38,17 +40,7 @@ MIGRATIONS: list[str] = [
         detail  VARCHAR NOT NULL DEFAULT '',
         PRIMARY KEY (ref, seq)
     );
-    CREATE TABLE emf_request_notices (
-        notice_key   VARCHAR NOT NULL,
-        channel      VARCHAR NOT NULL,
-        destination  VARCHAR NOT NULL,
-        attempt      INTEGER NOT NULL,
-        attempted_at TIMESTAMP NOT NULL,
-        ok           BOOLEAN NOT NULL,
-        detail       VARCHAR NOT NULL DEFAULT '',
-        PRIMARY KEY (notice_key, channel, destination, attempt)
-    );
-    """,
+    """ + delivery_table_sql("emf_request_notices", "notice_key"),
     # lab reports of the EMF measurement register (ssckit.emf.register): one row per report,
     # its E-field per band; a report imported again replaces its rows
     """
