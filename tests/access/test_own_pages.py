@@ -66,6 +66,8 @@ NOT_PAGES = ("/api/", "/static/", "/openapi", "/docs", "/redoc", "/.well-known/"
 FILE_RESPONSES = {"FileResponse", "StreamingResponse", "RedirectResponse", "PlainTextResponse"}
 #: Query variants worth auditing too, when their page exists (another view of the same page).
 EXTRA_URLS = ("/radio?layer=sinr", "/kpi/scorecard?data=true")
+#: Pages only a private address leads to (filled by the ``served`` fixture).
+PRIVATE_URLS: list[str] = []
 #: Pages reached only by submitting forms (a test taken, a result): the start page, a
 #: selector at which to stop (None: stop after ``steps``), and the most forms submitted.
 FLOWS = (("/skills/test", None, 1),
@@ -193,6 +195,7 @@ def served(demo_workspace: Path) -> Iterator[tuple[str, list[Route]]]:
             auth.add_user(store, f"a11y-{role}", role, PASSWORD)
         save_audit(store, _synthetic_audit(1, 1))
         save_audit(store, _synthetic_audit(8, 2))
+        PRIVATE_URLS[:] = _private_pages(store)
     write_captions([Cue(0.0, 2.0, "Good evening and welcome\nto the council meeting."),
                     Cue(2.5, 4.0, "First item: the new library.")],
                    root / "outputs" / "access" / "captions", "council-meeting", "en")
@@ -206,6 +209,29 @@ def served(demo_workspace: Path) -> Iterator[tuple[str, list[Route]]]:
             yield url, routes
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _private_pages(store: Store) -> list[str]:
+    """Pages no link of the sample city leads to: a skills campaign's join address (given to
+    its participants) and the before/after page of a campaign pair (the crawl keeps one
+    campaign page), and a resident's private EMF request status link."""
+    from datetime import date
+
+    from ssckit.emf import requests as rq
+    from ssckit.skills import campaign as camp
+
+    c = camp.new_campaign("a11y-trainees", "Workshop trainees", "trainees", ("en", "ru"),
+                          camp.ItemMix(), date(2026, 1, 1), date(2027, 12, 31))
+    camp.save_campaign(store, c)
+    camp.add_participants(store, c, [{}])
+    post = camp.new_campaign("a11y-trainees-after", "Workshop trainees, after", "trainees",
+                             ("en", "ru"), camp.ItemMix(), date(2026, 1, 1), date(2027, 12, 31),
+                             pre=c)
+    camp.save_campaign(store, post)   # a before/after pair: its change page
+    _, token = rq.create_request(store, rq.RequestForm(
+        "1 River Street", "", 40.7, 39.0, "", "en", "", True))
+    return [f"/skills/join/{c.campaign_id}", f"/emf/request/status/{token}",
+            f"/skills/campaigns/{post.campaign_id}/change"]
 
 
 def _serve(root: Path, log: Path) -> Iterator[str]:
@@ -459,7 +485,7 @@ async def _run(base: str, routes: list[Route]) -> Results:
             chosen: dict[str, str] = {}  # route path -> URL path to audit
             not_reached: list[str] = []
             fetched: set[str] = set()
-            frontier = [r.path for r in plain] + list(EXTRA_URLS)
+            frontier = [r.path for r in plain] + list(EXTRA_URLS) + PRIVATE_URLS
             for _round in range(4):
                 links: list[str] = []
                 for path in frontier:
@@ -511,6 +537,11 @@ async def _run(base: str, routes: list[Route]) -> Results:
                     urls.append(route.path)  # reported as not reached
             urls += [chosen[r.path] for r in with_params if r.path in chosen]
             urls += flow_urls + list(EXTRA_URLS)
+            for route in with_params:  # private addresses stand for their routes
+                match = next((u for u in PRIVATE_URLS if route.pattern.match(u)), None)
+                if route.path not in chosen and match is not None:
+                    chosen[route.path] = match
+                    urls.append(match)
             uncovered = [f"{r.path} ({r.endpoint})" for r in with_params
                          if r.path not in chosen and r.response == "HTMLResponse"]
 

@@ -41,7 +41,7 @@ def live_page(request: Request,
         "lines_range": LINES})
 
 
-@pages.get("/access/live/events")
+@pages.get("/access/live/events", response_class=StreamingResponse)
 async def live_events(request: Request) -> StreamingResponse:
     """Server-sent events: one ``data:`` JSON line per caption event of the current session
     (``start``, ``partial``, ``final``, ``end``)."""
