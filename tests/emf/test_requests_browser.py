@@ -165,6 +165,9 @@ def test_request_flow_in_chromium(demo_workspace: Path, tmp_path: Path,
                 page.keyboard.press("Enter")
                 popup = page.locator(".leaflet-popup-content")
                 assert "Measurement a resident asked for" in popup.inner_text()
+                # Leaflet fades a popup in: audit its colours once it is opaque
+                page.wait_for_function("() => getComputedStyle(document.querySelector("
+                                       "'.leaflet-popup')).opacity === '1'", timeout=5_000)
                 audits["public map en"] = axe_violations(page)
                 page.screenshot(path=str(artifacts_dir / "emf-request-on-map.png"),
                                 full_page=True)

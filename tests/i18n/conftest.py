@@ -21,6 +21,7 @@ ALLOWED_WORDS = {
 #: Codes: KPI codes (EC:ICT:ICT:1C), indicator ids, periods, versions, file names.
 CODE = re.compile(r"^([A-Z]{1,4}:)+\w+$|^[\w.-]+:[\w.:-]+$|^\d[\w.\-:/]*$|^[\w-]+\.(csv|yaml|pdf|"
                   r"json|html|tif)$|^[A-Z]?\d+[A-Za-z]?$|^/\S*$|^[a-z_]+(\.[a-z_]+)+$|^https?://\S+$")
+ADDRESS = re.compile(r"^(/|https?://)\S*$")
 SKIP_TAGS = {"script", "style", "code", "pre", "kbd", "samp"}
 TEXT_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -67,8 +68,8 @@ def untranslated(html: str, lang: str, names: set[str] = frozenset()) -> list[st
     for text in parser.texts:
         if CYRILLIC.search(text):
             continue
-        # codes first (an address such as /api/v1/radio/coverage may hold a data name)
-        rest = " ".join(w for w in text.split() if not CODE.match(w.strip(".,;:()")))
+        # addresses first (/api/v1/radio/coverage may hold a data name), then the names
+        rest = " ".join(w for w in text.split() if not ADDRESS.match(w.strip(".,;:()")))
         for name in sorted(names, key=len, reverse=True):
             rest = rest.replace(name, " ")
         rest = " ".join(w for w in rest.split() if not CODE.match(w.strip(".,;:()")))
