@@ -54,6 +54,16 @@ On the same 2-core machine idle (load 0.2), each task's kernels on one Numba thr
       Dask LocalCluster: 1 process 359 k/s (0.92 x), 2 processes 535 k/s (0.77 x 2 threads:
           on a region this small the broadcast and per-task costs still weigh)
 
+The same 2-core machine idle (load 1.2), after the kernels released the GIL and with the Dask
+workers warmed as the threads are:
+
+    python benchmarks/radio_national.py --quick --cores 1,2 --dask --dask-cores 2 --previous-km 0
+      20 km x 20 km, 30 sites (90 sectors), 16.5 M pixel-paths
+      1 thread 371 k/s, 2 threads 728 k/s (1.96 x), Dask LocalCluster 2 processes 620 k/s
+          (0.85 x 2 threads), peak RSS 0.53 GB
+    python benchmarks/radio_national.py --quick --model free-space --cores 1,2 --previous-km 0
+      1 thread 6.97 M pixel-paths/s, 2 threads 12.3 M/s
+
 On a 16-core machine (16 vCPUs of an Intel Xeon under gVisor, load 0.1; one core there does
 178 k pixel-paths/s, 0.45 of a core of the machine above), before the kernels released the GIL:
 
