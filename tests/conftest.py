@@ -29,6 +29,16 @@ MAP_BROWSER = [
 ]
 
 
+def watched_page(browser, problems: list[str], width: int = 1400, height: int = 900):
+    """A new Chromium page (its own context, the CSP bypassed so that axe-core can be injected
+    as the audits do) whose console errors and uncaught exceptions go into ``problems``."""
+    page = browser.new_context(bypass_csp=True,
+                               viewport={"width": width, "height": height}).new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page
+
+
 def axe_violations(page) -> list[tuple[str, list]]:
     """axe-core's WCAG 2.2 A/AA violations on a Playwright page, as (rule, element targets)."""
     from ssckit.access.audit import _RUN_AXE, axe_options, axe_script, page_from_axe

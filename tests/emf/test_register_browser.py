@@ -11,7 +11,14 @@ import pytest
 
 from ssckit.core import auth
 from ssckit.core.store import Store
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, MAP_BROWSER, axe_violations, serve_workspace
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_BROWSER,
+    axe_violations,
+    serve_workspace,
+    watched_page,
+)
 
 PASSWORD = "correct horse battery staple"
 pytestmark = MAP_BROWSER
@@ -35,11 +42,7 @@ def test_markers_and_the_analysts_list(server: str, artifacts_dir: Path, width: 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(bypass_csp=True,
-                                          viewport={"width": width, "height": 844})
-            page = context.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+            page = watched_page(browser, problems, width, 844)
             page.goto(server + "/emf", wait_until="networkidle")
             page.wait_for_selector("#emf-map .measure-mark", timeout=20_000)
             marks = page.locator("#emf-map .measure-mark")

@@ -15,7 +15,14 @@ from ssckit.cli import cli
 from ssckit.core import auth
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, MAP_BROWSER, axe_violations, serve_workspace
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_BROWSER,
+    axe_violations,
+    serve_workspace,
+    watched_page,
+)
 from tests.emf.test_tradeoff import strict_city
 from tests.i18n.conftest import untranslated
 
@@ -58,11 +65,7 @@ def test_tradeoff_page_in_chromium(city: Path, artifacts_dir: Path) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 900})
-                page = ctx.new_page()
-                page.on("console", lambda m: problems.append(m.text)
-                        if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
+                page = watched_page(browser, problems)
                 page.goto(base + "/login")
                 page.get_by_label("User name").fill("ana")
                 page.get_by_label("Password").fill(PASSWORD)

@@ -18,7 +18,14 @@ from pyproj import Transformer
 
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LEAFLET, axe_violations, serve_workspace
+from tests.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LEAFLET,
+    axe_violations,
+    serve_workspace,
+    watched_page,
+)
 from tests.radio.test_calibrate import NOISE_DB, PER_CLASS, PLANTED, _invoke, city, drive_test
 
 __all__ = ["city", "drive_test"]   # the fixtures of test_calibrate, shared
@@ -139,11 +146,7 @@ def test_calibration_views_in_chromium(calibrated, artifacts_dir: Path):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 900})
-                page = ctx.new_page()
-                page.on("console", lambda m: problems.append(m.text)
-                        if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
+                page = watched_page(browser, problems)
                 page.goto(base + "/radio", wait_until="networkidle")
                 n = PER_CLASS * len(PLANTED)
                 # every drive-test point is drawn over the RSRP layer, in its error's colour
