@@ -77,3 +77,23 @@ def untranslated(html: str, lang: str, names: set[str] = frozenset()) -> list[st
         if any(w and w not in ALLOWED_WORDS and not CODE.match(w) for w in words):
             found.append(text)
     return found
+
+
+#: Letters of Russian that Belarusian does not write: a text with one on a Belarusian page, not
+#: marked ``lang="ru"``, is Russian shown as if it were Belarusian.
+RUSSIAN_ONLY = re.compile(r"[ищъИЩЪ]")
+
+
+def russian_as_belarusian(html: str, names: set[str] = frozenset()) -> list[str]:
+    """Texts of a Belarusian page written in Russian without saying so (``lang="ru"``), other
+    than the proper ``names`` of the page's data."""
+    parser = _Texts("be")
+    parser.feed(html)
+    found = []
+    for text in parser.texts:
+        rest = text
+        for name in sorted(names, key=len, reverse=True):
+            rest = rest.replace(name, " ")
+        if RUSSIAN_ONLY.search(rest):
+            found.append(text)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -139,6 +140,18 @@ def test_a_bad_task_file_is_one_line(tmp_path: Any) -> None:
     del data["strings"]["ru"]["send"]
     with pytest.raises(InputError, match="every text must exist in every language"):
         T.parse_task(data, "bad.yaml")
+    # Belarusian is a language of the pages: a task without its texts is refused, naming it
+    data = load()
+    del data["strings"]["be"]
+    with pytest.raises(InputError) as e:
+        T.parse_task(data, "bad.yaml")
+    assert (e.value.source, e.value.location) == ("bad.yaml", "field 'strings.be'")
+    assert "\n" not in str(e.value) and "en, ru, be" in str(e.value)
+    data = load()
+    del data["strings"]["be"]["send"]
+    with pytest.raises(InputError) as e:
+        T.parse_task(data, "bad.yaml")
+    assert e.value.location == "field 'strings.be.send'"
     data = load()
     data["gpcm"]["b"] = [0.0]
     with pytest.raises(InputError, match="give 2 step difficulties"):
@@ -147,6 +160,24 @@ def test_a_bad_task_file_is_one_line(tmp_path: Any) -> None:
     data["rules"][0]["when"] = {"checked": ["nope"]}
     with pytest.raises(InputError, match="names widget 'nope'"):
         T.parse_task(data, "bad.yaml")
+
+
+def test_belarusian_texts_are_belarusian_and_score_alike() -> None:
+    """Every task has its own Belarusian texts (letters Russian lacks, none only Russian has),
+    the same keys as the English ones; the e-government form accepts the name as the
+    Belarusian ID card writes it, as it does the Russian and Latin ones."""
+    for t in T.task_bank().values():
+        be = t.texts("be")
+        assert be.keys() == t.texts("en").keys()
+        assert re.search("[іўІЎ]", be["title"] + be["instructions"]), t.id
+        assert not re.search("[ищъИЩЪ]", " ".join(be.values())), t.id
+    task = T.get_task("egov-form")
+    assert "Вольга Сідарава" in task.texts("be")["card_text"]
+    for name in ("Вольга Сідарава", "Ольга Сидорова", "Olga Sidorova", "сідарава вольга"):
+        events = [s("name", name), s("pnum", "4120387A011PB5"), p("send")]
+        assert T.score_events(task, events).score == 1, name
+    with pytest.raises(ValueError, match="not 'de'"):
+        task.texts("de")
 
 
 def test_strong_password_rule() -> None:

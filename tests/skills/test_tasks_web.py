@@ -59,10 +59,23 @@ def test_task_pages_and_scoring_api(client: TestClient) -> None:
     assert client.get("/skills/tasks/nope").status_code == 404
 
 
-def test_russian_and_belarusian_pages_show_the_russian_task_texts(client: TestClient) -> None:
-    for lang in ("ru", "be"):
-        html = client.get(f"/skills/tasks/phishing-inbox?lang={lang}").text
-        assert "Найдите фишинговые письма" in html and 'lang="ru"' in html
+def _main(html: str) -> str:
+    return html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_each_language_shows_its_own_task_texts(client: TestClient) -> None:
+    """Russian pages show the Russian texts, Belarusian pages the Belarusian ones (no Russian
+    fallback), each in the page's language."""
+    ru = client.get("/skills/tasks/phishing-inbox?lang=ru").text
+    assert "Найдите фишинговые письма" in ru and "Сообщить о фишинге" in ru
+    be = _main(client.get("/skills/tasks/phishing-inbox?lang=be").text)
+    assert "Знайдзіце фішынгавыя лісты" in be and "Паведаміць пра фішынг" in be
+    assert "Найдите" not in be and 'lang="ru"' not in be
+    assert '<div lang="be">' in be
+    listing = _main(client.get("/skills/tasks?lang=be").text)
+    for task in T.task_bank().values():
+        assert task.texts("be")["title"] in listing
+    assert 'lang="ru"' not in listing and "Вярніце ноўтбук у Інтэрнэт" in listing
 
 
 def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
@@ -145,7 +158,7 @@ def test_tasks_in_chromium_keyboard_only(city: Path, browser_page: object,
 
 @pytest.mark.parametrize("lang", ["ru", "be"])
 def test_task_pages_are_translated(client: TestClient, lang: str) -> None:
-    from tests.i18n.conftest import untranslated
+    from tests.i18n.conftest import russian_as_belarusian, untranslated
 
     # proper names, addresses, codes and file names the scenes show as they are
     names = {"Testville", "testserver", "https", "JavaScript", "Tab", "Enter", "Wi‑Fi",
@@ -156,3 +169,5 @@ def test_task_pages_are_translated(client: TestClient, lang: str) -> None:
         html = client.get(f"{path}?lang={lang}").text
         main = html.split("<main", 1)[1].split("</main>", 1)[0]
         assert untranslated("<main" + main + "</main>", lang, names) == [], (path, lang)
+        if lang == "be":
+            assert russian_as_belarusian("<main" + main + "</main>") == [], path

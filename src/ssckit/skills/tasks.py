@@ -1,8 +1,9 @@
 """Performance tasks: simulated scenes done in the browser, scored on the server from events.
 
 A task is data (``skills/data/tasks/<id>.yaml``): the DigComp area and competence it shows, the
-texts in English and Russian, a *scene* of plain form widgets (notes, tables, text fields,
-check boxes, choices, selects, buttons), and *rules* that give points for what the person did.
+texts in English, Russian and Belarusian, a *scene* of plain form widgets (notes, tables, text
+fields, check boxes, choices, selects, buttons), and *rules* that give points for what the person
+did.
 The browser only reports events — ``{"type": "set"|"check"|"choose"|"press", "target": <widget
 id>, "value": ...}`` — and :func:`score_events` replays them into the scene's final state and
 applies the rules. An event of a type the task does not allow, on a widget it does not have, or
@@ -33,8 +34,9 @@ from ssckit.core.errors import InputError
 from ssckit.skills.frameworks import AREA_IDS
 from ssckit.skills.gpcm import GPCMItem, gpcm_information
 
-#: Languages every task's texts are written in; Belarusian pages show the Russian texts.
-TASK_LANGUAGES = ("en", "ru")
+#: Languages every task's texts are written in, those of the pages; a task file lacking one is
+#: refused.
+TASK_LANGUAGES = ("en", "ru", "be")
 #: Widget kinds of a scene and the event type each one reports (``None``: shows only).
 WIDGET_EVENTS: dict[str, str | None] = {"note": None, "table": None, "text": "set",
                                         "checkbox": "check", "choice": "choose",
@@ -107,8 +109,10 @@ class Task:
         return next((w for w in self.scene if w.id == widget_id), None)
 
     def texts(self, lang: str) -> dict[str, str]:
-        """The task's strings in ``lang`` (Belarusian and others read the Russian texts)."""
-        return self.strings[lang if lang in self.strings else "ru"]
+        """The task's strings in ``lang``, one of :data:`TASK_LANGUAGES`."""
+        if lang not in TASK_LANGUAGES:
+            raise ValueError(f"task texts are in {', '.join(TASK_LANGUAGES)}, not {lang!r}")
+        return self.strings[lang]
 
 
 # -- reading and checking the task files ------------------------------------------------------
@@ -430,13 +434,16 @@ def task_log_likelihood(theta: np.ndarray, task: Task, score: int) -> np.ndarray
     return np.log(gpcm_probs(theta, task.gpcm.a, task.gpcm.b)[:, score])
 
 
-def most_informative_task(theta: float, exclude: set[str], area: int | None = None
+def most_informative_task(theta: float, exclude: set[str] | frozenset[str] | tuple[str, ...],
+                          area: int | None = None, pool: tuple[Task, ...] | None = None
                           ) -> Task | None:
     """The not yet given task with the largest GPCM information at ``theta`` [SD of theta]
-    (Muraki 1993, Eq. 7); ``None`` when none is left."""
-    pool = [t for t in performance_items() if t.id not in exclude
+    (Muraki 1993, Eq. 7), of DigComp ``area`` (1-5) if given, among ``pool`` (default: every
+    packaged task); ``None`` when none is left. Ties go to the first in ``pool``'s order. The
+    adaptive test weighs it against its best item (:func:`ssckit.skills.cat.select_unit`)."""
+    left = [t for t in (performance_items() if pool is None else pool) if t.id not in exclude
             and (area is None or t.area == area)]
-    if not pool:
+    if not left:
         return None
-    info = [float(gpcm_information(theta, t.gpcm.a, t.gpcm.b)[0]) for t in pool]
-    return pool[int(np.argmax(info))]
+    info = [float(gpcm_information(theta, t.gpcm.a, t.gpcm.b)[0]) for t in left]
+    return left[int(np.argmax(info))]

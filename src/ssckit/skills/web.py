@@ -551,9 +551,9 @@ def certificate(request: Request, test_id: str) -> Response:
 def _task_texts(lang: str) -> tuple[str, list[dict[str, str]]]:
     from ssckit.skills import tasks as perf
 
-    content = content_language(lang)
-    return content, [{"id": t.id, "title": t.texts(content)["title"],
-                      "area": area_name(t.area, content)} for t in perf.task_bank().values()]
+    # tasks are written in every language of the pages (tasks.TASK_LANGUAGES)
+    return lang, [{"id": t.id, "title": t.texts(lang)["title"],
+                   "area": area_name(t.area, lang)} for t in perf.task_bank().values()]
 
 
 @pages.get("/skills/tasks", response_class=HTMLResponse)
@@ -569,7 +569,7 @@ def task_page(request: Request, task_id: str) -> HTMLResponse:
     task = perf.task_bank().get(task_id)
     if task is None:
         raise HTTPException(404, "there is no task with this id; see the list at /skills/tasks")
-    content = content_language(request_language(request))
+    content = request_language(request)
     return render(request, "skills/task.html", {
         "task": task, "tx": task.texts(content), "content_lang": content,
         "area": area_name(task.area, content), "csrf_token": csrf_token(request)})
@@ -578,7 +578,7 @@ def task_page(request: Request, task_id: str) -> HTMLResponse:
 def _campaign_task_page(request: Request, test_id: str, lang: str, task: Any) -> HTMLResponse:
     """A campaign attempt's next performance task, in the test's language; scored and stored
     by :func:`score_campaign_task`."""
-    content = content_language(lang)
+    content = lang
     return render(request, "skills/task.html", {
         "task": task, "tx": task.texts(content), "content_lang": content,
         "area": area_name(task.area, content), "csrf_token": csrf_token(request),
