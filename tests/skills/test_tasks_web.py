@@ -1,5 +1,5 @@
 """Practical tasks on the web: scene pages, server-side scoring API, and real Chromium runs
-(keyboard only, axe-core WCAG 2.2 A/AA on every scene, en and ru)."""
+(keyboard only, axe-core WCAG 2.2 A/AA on every scene, en, ru and be)."""
 
 from __future__ import annotations
 
@@ -95,13 +95,13 @@ def _result(page: Any) -> int:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian Chromium at /usr/bin/chromium")
 def test_tasks_in_chromium_keyboard_only(city: Path, browser_page: object,
                                          artifacts_dir: Path) -> None:
-    """Every scene passes axe-core in en and ru; three tasks are done with the keyboard only
+    """Every scene passes axe-core in en, ru and be; three tasks are done with the keyboard only
     (Tab, Space, arrows, typing, Enter) and scored by the server: correct, partial, wrong."""
     page: Any = browser_page
     server = serve_workspace(city)
     url = next(server)
     try:
-        for lang in ("en", "ru"):
+        for lang in ("en", "ru", "be"):
             page.goto(f"{url}/skills/tasks?lang={lang}", wait_until="load")
             no_axe_violations(page)
             for task_id in T.task_bank():
