@@ -9,6 +9,11 @@ A test is driven one answer at a time through an immutable, JSON-serialisable
 >>> state, item = next_item(bank, state)                                      # doctest: +SKIP
 >>> state = answer(bank, state, response=1)                                   # doctest: +SKIP
 
+A test may interleave *performance tasks* (partial-credit units on the GPCM, a
+:class:`TaskPool`): with ``CATConfig(max_tasks=3)`` the next unit is an item or a task, whichever
+is more informative at the current estimate in the area the content balance asks for; a task
+chosen is pending as ``state.pending_task`` and answered with :func:`answer_task`.
+
 :func:`simulate_cat` runs a Monte-Carlo study (bias, RMSE, test length, item exposure).
 """
 
@@ -16,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from ssckit.core.errors import InputError
+from ssckit.skills.gpcm import gpcm_information, gpcm_probs
 from ssckit.skills.irt import (
     ItemParams,
     item_information,
@@ -28,6 +35,7 @@ from ssckit.skills.irt import (
     map_theta,
     simulate_responses,
 )
+from ssckit.skills.tasks import Task, most_informative_task
 
 #: The five competence areas of the European Digital Competence Framework (DigComp 2.2).
 DIGCOMP_AREAS = (
@@ -94,6 +102,55 @@ class ItemBank:
         return item_information(float(theta), self.params)
 
 
+class TaskPool:
+    """Performance tasks an adaptive test may interleave with its items, with their tables on
+    the item bank's posterior grid.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The tasks (:class:`ssckit.skills.tasks.Task`: id, DigComp area 1-5, GPCM parameters).
+    bank : ItemBank
+        The item bank the test runs on (its grid; a task of DigComp area ``k`` counts in the
+        bank's area index ``k - 1`` for content balancing).
+
+    Notes
+    -----
+    Holds ``log P_t(k | theta_g)`` of every task on the bank's grid (Muraki 1992, Eq. 1), so a
+    task's score joins the posterior as one vector addition, as an item's answer does.
+    """
+
+    def __init__(self, tasks: Sequence[Task], bank: ItemBank) -> None:
+        self.tasks = tuple(tasks)
+        self.by_id = {t.id: t for t in self.tasks}
+        if len(self.by_id) != len(self.tasks):
+            raise InputError("task pool", "field 'id'", "task ids must be unique")
+        self.areas = {t.id: int(t.area) - 1 for t in self.tasks}
+        self.log_probs = {t.id: np.log(gpcm_probs(bank.grid, t.gpcm.a, t.gpcm.b)).T
+                          for t in self.tasks}
+        digest = json.dumps([[t.id, t.area, t.gpcm.a, list(t.gpcm.b)] for t in self.tasks])
+        self.fingerprint = hashlib.sha256(digest.encode()).hexdigest()[:16]
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id; :class:`InputError` if the pool has none."""
+        if task_id not in self.by_id:
+            raise InputError("task pool", "task", f"{task_id!r} is not one of the pool's tasks "
+                             f"({', '.join(self.by_id) or 'none'})")
+        return self.by_id[task_id]
+
+    def information(self, theta: float, task_id: str) -> float:
+        """GPCM information of one task at ``theta`` [1 / SD^2] (Muraki 1993, Eq. 7)."""
+        t = self.task(task_id)
+        return float(gpcm_information(float(theta), t.gpcm.a, t.gpcm.b)[0])
+
+    def log_likelihood(self, task_ids: Sequence[str], scores: Sequence[int]) -> np.ndarray:
+        """``sum log P(score | theta_g)`` of the scored tasks on the bank's grid."""
+        out = 0.0
+        for tid, k in zip(task_ids, scores, strict=True):
+            out = out + self.log_probs[self.task(tid).id][int(k)]
+        return np.asarray(out)
+
+
 @dataclass(frozen=True)
 class CATConfig:
     """Rules of an adaptive test.
@@ -118,6 +175,12 @@ class CATConfig:
         Normal prior of theta [SD of theta].
     start_theta : float
         Trait value used to select the first item [SD of theta].
+    max_tasks : int
+        Most performance tasks (of a :class:`TaskPool`) one test may give [tasks]; 0 = items
+        only. A task counts as one unit of ``max_items`` and ``min_items``.
+    tasks_from : int
+        A task is eligible only once this many items are answered (the estimate that picks a
+        task, which takes minutes, rests on one answer per DigComp area) [items].
     """
 
     max_items: int = 30
@@ -129,6 +192,8 @@ class CATConfig:
     prior_mean: float = 0.0
     prior_sd: float = 1.0
     start_theta: float = 0.0
+    max_tasks: int = 0
+    tasks_from: int = 5
 
     def __post_init__(self) -> None:
         if self.estimator not in ("eap", "map"):
@@ -139,6 +204,9 @@ class CATConfig:
                              "need 1 <= min_items <= max_items")
         if self.randomesque < 1:
             raise InputError("CAT configuration", "field 'randomesque'", "must be >= 1")
+        if self.max_tasks < 0 or self.tasks_from < 0:
+            raise InputError("CAT configuration", "fields 'max_tasks', 'tasks_from'",
+                             "must be >= 0")
         if self.content_targets is not None:
             t = tuple(float(x) for x in self.content_targets)
             if any(x < 0 for x in t) or abs(sum(t) - 1.0) > 1e-6:
@@ -176,6 +244,17 @@ class CATState:
         How each answered item was presented, in the order of ``items`` (for a shuffled
         multiple-choice item the option ids in the order shown, e.g. ``"c,a,d,b"``; ``""``
         when not recorded). Kept for review; scoring never reads it.
+    tasks : tuple of str
+        Performance tasks scored so far, in order.
+    task_scores : tuple of int
+        Their scores (0 .. the task's maximum).
+    task_after : tuple of int
+        For each task, how many items had been answered when it was given (the place of the
+        task in the test).
+    pending_task : str or None
+        Task selected and shown but not yet scored (never at the same time as ``pending``).
+    task_pool : str
+        Fingerprint of the :class:`TaskPool` the tasks come from (``""`` before any task).
     """
 
     config: CATConfig
@@ -189,6 +268,16 @@ class CATState:
     finished: bool = False
     stop_reason: str | None = None
     shown: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    task_scores: tuple[int, ...] = ()
+    task_after: tuple[int, ...] = ()
+    pending_task: str | None = None
+    task_pool: str = ""
+
+    @property
+    def n_units(self) -> int:
+        """Items answered plus tasks scored."""
+        return len(self.items) + len(self.tasks)
 
     def to_json(self) -> str:
         """Serialise to a JSON string."""
@@ -201,8 +290,9 @@ class CATState:
         cfg = d.pop("config")
         if cfg.get("content_targets") is not None:
             cfg["content_targets"] = tuple(cfg["content_targets"])
-        return cls(config=CATConfig(**cfg), items=tuple(d.pop("items")),
-                   responses=tuple(d.pop("responses")), shown=tuple(d.pop("shown", ())), **d)
+        seqs = {k: tuple(d.pop(k, ())) for k in ("items", "responses", "shown", "tasks",
+                                                  "task_scores", "task_after")}
+        return cls(config=CATConfig(**cfg), **seqs, **d)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,26 +331,110 @@ def select_item(bank: ItemBank, theta: float, administered: np.ndarray | list[in
     area ``a``, the area with the largest deficit :math:`t_a (n + 1) - c_a` among the areas that
     still have items is chosen (ties to the lower area index); the item is then the most
     informative in that area, :math:`\\arg\\max_j I_j(\\hat\\theta)`, or one drawn among the
-    ``k`` most informative (the randomesque method, Kingsbury & Zara 1989).
+    ``k`` most informative (the randomesque method, Kingsbury & Zara 1989). This is
+    :func:`select_unit` without tasks.
 
     References
     ----------
     Kingsbury, G. G. & Zara, A. R. (1989). Procedures for selecting items for computerized
     adaptive tests. *Applied Measurement in Education* 2, 359-375.
     """
+    unit = select_unit(bank, theta, administered, randomesque=randomesque,
+                       content_targets=content_targets, rng=rng)
+    return None if unit is None else int(unit)
+
+
+def select_unit(bank: ItemBank, theta: float, administered: np.ndarray | list[int] | tuple,
+                *, pool: TaskPool | None = None, tasks_given: Sequence[str] = (),
+                tasks_allowed: bool = False, randomesque: int = 1,
+                content_targets: tuple[float, ...] | None = None,
+                rng: np.random.Generator | None = None) -> int | str | None:
+    """Next unit of the test, an item or a performance task, by maximum Fisher information.
+
+    Parameters
+    ----------
+    bank : ItemBank
+        The item bank.
+    theta : float
+        Current trait estimate [SD of theta].
+    administered : sequence of int
+        Items already used (not eligible).
+    pool : TaskPool, optional
+        Performance tasks that may be given.
+    tasks_given : sequence of str
+        Tasks already given (not eligible; they count in their area's share).
+    tasks_allowed : bool
+        Whether a task may be chosen now (the caller's cap and warm-up, see
+        :class:`CATConfig`).
+    randomesque : int
+        Draw the item uniformly among this many most informative eligible items.
+    content_targets : tuple of float, optional
+        Target share per area; the unit comes from the area furthest below its target.
+    rng : numpy.random.Generator, optional
+        Random source of the randomesque draw (required when ``randomesque > 1``).
+
+    Returns
+    -------
+    int, str or None
+        Index of the chosen item, id of the chosen task, or None when nothing is eligible.
+
+    Notes
+    -----
+    The area is chosen as in :func:`select_item`, counting items and tasks alike (a task is
+    one unit of its DigComp area); an area whose items are used up stays eligible while it
+    has tasks. While tasks are allowed, areas equally due are not taken in index order but
+    by the information of their best unit (item or task) at :math:`\\hat\\theta`. In that
+    area the most informative task (GPCM information
+    :math:`I_t(\\hat\\theta) = a_t^2 \\operatorname{Var}(X_t \\mid \\hat\\theta)`, Muraki 1993,
+    Eq. 7; :func:`ssckit.skills.tasks.most_informative_task`) is given when its information
+    exceeds that of every eligible item of the area (2PL/3PL/GRM information at
+    :math:`\\hat\\theta`, Lord 1980); otherwise the item is chosen as by
+    :func:`select_item`.
+
+    References
+    ----------
+    Kingsbury, G. G. & Zara, A. R. (1989). Procedures for selecting items for computerized
+    adaptive tests. *Applied Measurement in Education* 2, 359-375.
+    Muraki, E. (1993). Information functions of the generalized partial credit model.
+    *Applied Psychological Measurement* 17(4), 351-363.
+    """
     eligible = np.ones(bank.n_items, dtype=bool)
     used = np.asarray(administered, dtype=int)
     eligible[used] = False
-    if not eligible.any():
+    given = set(tasks_given)
+    open_tasks = [] if pool is None or not tasks_allowed else \
+        [t for t in pool.tasks if t.id not in given]
+    if not eligible.any() and not open_tasks:
         return None
+    area: int | None = None
     if content_targets is not None:
         targets = np.asarray(content_targets, dtype=float)
-        counts = np.bincount(bank.areas[used], minlength=targets.size)[: targets.size]
+        task_areas = [pool.areas[t] for t in tasks_given] if pool is not None else []
+        counts = (np.bincount(bank.areas[used], minlength=targets.size)[: targets.size]
+                  + np.bincount(np.asarray(task_areas, dtype=int),
+                                minlength=targets.size)[: targets.size])
         has = np.bincount(bank.areas[eligible], minlength=targets.size)[: targets.size] > 0
-        deficit = np.where(has, targets * (used.size + 1) - counts, -np.inf)
+        for t in open_tasks:
+            if pool is not None and pool.areas[t.id] < targets.size:
+                has[pool.areas[t.id]] = True
+        deficit = np.where(has, targets * (used.size + len(given) + 1) - counts, -np.inf)
         if np.isfinite(deficit).any():
-            eligible &= bank.areas == int(np.argmax(deficit))
+            area = int(np.argmax(deficit))
+            tied = np.flatnonzero(deficit >= deficit[area] - 1e-9)
+            if open_tasks and pool is not None and tied.size > 1:
+                # areas equally due: the one whose best unit is the most informative
+                area = max((int(a) for a in tied),
+                           key=lambda a: _best_information(bank, pool, theta, eligible, given, a))
+            eligible &= bank.areas == area
     info = np.where(eligible, bank.information(theta), -np.inf)
+    if open_tasks and pool is not None:
+        task = most_informative_task(theta, given, None if area is None else area + 1,
+                                     pool.tasks)
+        if task is not None and (not eligible.any()
+                                 or pool.information(theta, task.id) > float(info.max())):
+            return task.id
+    if not eligible.any():
+        return None
     k = min(int(randomesque), int(eligible.sum()))
     if k <= 1:
         return int(np.argmax(info))
@@ -270,9 +444,19 @@ def select_item(bank: ItemBank, theta: float, administered: np.ndarray | list[in
     return int(np.sort(top)[rng.integers(k)])
 
 
+def _best_information(bank: ItemBank, pool: TaskPool, theta: float, eligible: np.ndarray,
+                      given: set[str], area: int) -> float:
+    """The largest information at ``theta`` of an eligible item or open task of ``area``."""
+    items = bank.information(theta)[eligible & (bank.areas == area)]
+    task = most_informative_task(theta, given, area + 1, pool.tasks)
+    return max(float(items.max()) if items.size else -np.inf,
+               pool.information(theta, task.id) if task is not None else -np.inf)
+
+
 def estimate_theta(bank: ItemBank, items: list[int] | tuple, responses: list[int] | tuple, *,
                    estimator: str = "eap", prior_mean: float = 0.0,
-                   prior_sd: float = 1.0) -> tuple[float, float]:
+                   prior_sd: float = 1.0,
+                   task_loglik: np.ndarray | None = None) -> tuple[float, float]:
     """Trait estimate and standard error from the answers so far.
 
     Parameters
@@ -288,6 +472,9 @@ def estimate_theta(bank: ItemBank, items: list[int] | tuple, responses: list[int
         Newton-Raphson (SE from the posterior information).
     prior_mean, prior_sd : float
         Normal prior of theta [SD of theta].
+    task_loglik : ndarray, shape (G,), optional
+        Log-likelihood of the performance tasks' scores on the bank's grid
+        (:meth:`TaskPool.log_likelihood`), added to the posterior.
 
     Returns
     -------
@@ -298,10 +485,26 @@ def estimate_theta(bank: ItemBank, items: list[int] | tuple, responses: list[int
     -----
     EAP: :math:`\\log \\pi(\\theta_g) = -\\tfrac12((\\theta_g-\\mu)/\\sigma)^2 + \\sum_{i}
     \\log P_{j_i}(y_i \\mid \\theta_g)`; the mean and SD of the normalised posterior over the
-    grid (Bock & Mislevy 1982). MAP: see :func:`ssckit.skills.irt.map_theta`.
+    grid (Bock & Mislevy 1982). MAP: see :func:`ssckit.skills.irt.map_theta`; with tasks, the
+    grid's mode of the same posterior and the SE from its curvature there (second difference
+    of the log-posterior), the tasks' GPCM log-likelihood added (Muraki 1992, Eq. 1).
     """
     it = np.asarray(items, dtype=int)
     resp = np.asarray(responses, dtype=int)
+    if task_loglik is not None:
+        grid = bank.grid
+        logpost = -0.5 * ((grid - prior_mean) / prior_sd) ** 2 + task_loglik
+        if it.size:
+            logpost = logpost + bank.log_probs[it, resp].sum(axis=0)
+        if estimator == "map":
+            g = int(np.clip(np.argmax(logpost), 1, grid.size - 2))
+            h = grid[1] - grid[0]
+            curv = -(logpost[g + 1] - 2 * logpost[g] + logpost[g - 1]) / h ** 2
+            return float(grid[g]), float(1.0 / np.sqrt(max(curv, 1e-12)))
+        post = np.exp(logpost - logpost.max())
+        post /= post.sum()
+        mean = float(post @ grid)
+        return mean, float(np.sqrt(max(post @ (grid - mean) ** 2, 0.0)))
     if estimator == "map":
         th, se = map_theta(resp[None, :], bank.params.take(it), prior_mean=prior_mean,
                            prior_sd=prior_sd)
@@ -316,12 +519,23 @@ def estimate_theta(bank: ItemBank, items: list[int] | tuple, responses: list[int
     return mean, float(np.sqrt(max(post @ (grid - mean) ** 2, 0.0)))
 
 
-def _stop_reason(bank: ItemBank, cfg: CATConfig, n: int, se: float) -> str | None:
+def _tasks_allowed(cfg: CATConfig, state: CATState, pool: TaskPool | None) -> bool:
+    return pool is not None and len(state.tasks) < cfg.max_tasks \
+        and len(state.items) >= cfg.tasks_from
+
+
+def _stop_reason(bank: ItemBank, cfg: CATConfig, state: CATState, se: float,
+                 pool: TaskPool | None = None) -> str | None:
+    """Length counts items and tasks as one unit each; the SE counts each task by the
+    information its score adds to the posterior."""
+    n = state.n_units
     if n >= cfg.max_items:
         return "max_items"
     if n >= cfg.min_items and se <= cfg.se_target:
         return "se"
-    if n >= bank.n_items:
+    tasks_left = pool is not None and len(state.tasks) < cfg.max_tasks \
+        and any(t.id not in state.tasks for t in pool.tasks)
+    if len(state.items) >= bank.n_items and not tasks_left:
         return "bank_exhausted"
     return None
 
@@ -353,8 +567,9 @@ def _check_bank(bank: ItemBank, state: CATState) -> None:
                          f"state is for bank {state.bank}, not {bank.fingerprint}")
 
 
-def next_item(bank: ItemBank, state: CATState) -> tuple[CATState, int | None]:
-    """Choose the next item (idempotent until it is answered).
+def next_item(bank: ItemBank, state: CATState, tasks: TaskPool | None = None
+              ) -> tuple[CATState, int | str | None]:
+    """Choose the next unit (idempotent until it is answered).
 
     Parameters
     ----------
@@ -362,30 +577,44 @@ def next_item(bank: ItemBank, state: CATState) -> tuple[CATState, int | None]:
         The item bank the test was started on.
     state : CATState
         Current state.
+    tasks : TaskPool, optional
+        Performance tasks the test may interleave (up to ``config.max_tasks``, once
+        ``config.tasks_from`` items are answered; see :func:`select_unit`).
 
     Returns
     -------
     state : CATState
-        The state with the chosen item pending.
-    item : int or None
-        The item to present; None when the test is finished.
+        The state with the chosen item (``pending``) or task (``pending_task``) pending.
+    unit : int, str or None
+        The item to present, the id of the task to present, or None when the test is
+        finished.
     """
     _check_bank(bank, state)
     if state.finished:
         return state, None
     if state.pending is not None:
         return state, state.pending
+    if state.pending_task is not None:
+        return state, state.pending_task
     cfg = state.config
-    rng = np.random.default_rng([state.seed, len(state.items)])
-    theta = cfg.start_theta if not state.items else state.theta
-    item = select_item(bank, theta, state.items, randomesque=cfg.randomesque,
-                       content_targets=cfg.content_targets, rng=rng)
-    if item is None:
+    # the draw for the n-th unit uses (seed, n): a resumed test continues as it would have
+    rng = np.random.default_rng([state.seed, state.n_units])
+    theta = cfg.start_theta if not state.n_units else state.theta
+    allowed = _tasks_allowed(cfg, state, tasks)
+    unit = select_unit(bank, theta, state.items, pool=tasks if allowed else None,
+                       tasks_given=state.tasks, tasks_allowed=allowed,
+                       randomesque=cfg.randomesque, content_targets=cfg.content_targets,
+                       rng=rng)
+    if unit is None:
         return replace(state, finished=True, stop_reason="bank_exhausted"), None
-    return replace(state, pending=item), item
+    if isinstance(unit, str):
+        assert tasks is not None
+        return replace(state, pending_task=unit, task_pool=tasks.fingerprint), unit
+    return replace(state, pending=unit), unit
 
 
-def answer(bank: ItemBank, state: CATState, response: int, shown: str = "") -> CATState:
+def answer(bank: ItemBank, state: CATState, response: int, shown: str = "",
+           tasks: TaskPool | None = None) -> CATState:
     """Record the answer to the pending item, update the estimate and apply the stop rules.
 
     Parameters
@@ -399,6 +628,9 @@ def answer(bank: ItemBank, state: CATState, response: int, shown: str = "") -> C
     shown : str
         How the item was presented (e.g. the shuffled option order), recorded in
         ``state.shown`` beside the answer; it does not change the estimate.
+    tasks : TaskPool, optional
+        The pool of the test's performance tasks (needed once a task is scored: its
+        likelihood stays in the estimate).
 
     Returns
     -------
@@ -414,16 +646,63 @@ def answer(bank: ItemBank, state: CATState, response: int, shown: str = "") -> C
     if not 0 <= int(response) < k:
         raise InputError("answer", f"item {state.pending}",
                          f"response {response} is outside 0..{k - 1}")
-    cfg = state.config
     items = state.items + (int(state.pending),)
     responses = state.responses + (int(response),)
     # older states recorded no presentation: pad so that shown[i] belongs to items[i]
     shown_all = state.shown + ("",) * (len(state.items) - len(state.shown)) + (str(shown),)
-    theta, se = estimate_theta(bank, items, responses, estimator=cfg.estimator,
-                               prior_mean=cfg.prior_mean, prior_sd=cfg.prior_sd)
-    reason = _stop_reason(bank, cfg, len(items), se)
-    return replace(state, items=items, responses=responses, pending=None, theta=theta, se=se,
-                   finished=reason is not None, stop_reason=reason, shown=shown_all)
+    new = replace(state, items=items, responses=responses, pending=None, shown=shown_all)
+    return _update(bank, new, tasks)
+
+
+def _update(bank: ItemBank, state: CATState, pool: TaskPool | None) -> CATState:
+    """The estimate from everything answered and scored, and the stopping rules."""
+    cfg = state.config
+    ll = None
+    if state.tasks:
+        if pool is None or pool.fingerprint != state.task_pool:
+            raise InputError("CAT state", "field 'task_pool'",
+                             f"state has tasks of pool {state.task_pool}; pass that pool")
+        ll = pool.log_likelihood(state.tasks, state.task_scores)
+    theta, se = estimate_theta(bank, state.items, state.responses, estimator=cfg.estimator,
+                               prior_mean=cfg.prior_mean, prior_sd=cfg.prior_sd,
+                               task_loglik=ll)
+    reason = _stop_reason(bank, cfg, state, se, pool)
+    return replace(state, theta=theta, se=se, finished=reason is not None, stop_reason=reason)
+
+
+def answer_task(bank: ItemBank, state: CATState, score: int, tasks: TaskPool) -> CATState:
+    """Record the score of the pending performance task, update the estimate and apply the
+    stop rules.
+
+    Parameters
+    ----------
+    bank : ItemBank
+        The item bank the test was started on.
+    state : CATState
+        Current state, with a task pending (see :func:`next_item`).
+    score : int
+        The task's score, 0 .. its maximum [points].
+    tasks : TaskPool
+        The pool the task was chosen from.
+
+    Returns
+    -------
+    CATState
+        The updated state: the task's GPCM log-likelihood joins the posterior (Muraki 1992,
+        Eq. 1), so the SE rule counts the task by the information its score adds.
+    """
+    _check_bank(bank, state)
+    if state.pending_task is None or state.finished:
+        raise InputError("CAT state", "field 'pending_task'", "no task is waiting for a score")
+    task = tasks.task(state.pending_task)
+    if not 0 <= int(score) <= task.max_score:
+        raise InputError("task score", f"task {task.id}",
+                         f"score {score} is outside 0..{task.max_score}")
+    new = replace(state, tasks=state.tasks + (task.id,),
+                  task_scores=state.task_scores + (int(score),),
+                  task_after=state.task_after + (len(state.items),), pending_task=None,
+                  task_pool=tasks.fingerprint)
+    return _update(bank, new, tasks)
 
 
 # --------------------------------------------------------------------------------------------
