@@ -18,13 +18,14 @@ from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.web.app import create_app
 
-from .conftest import untranslated
+from .conftest import russian_as_belarusian, untranslated
 
 PASSWORD = "a long enough password for tests"
 #: Pages whose templates and texts are in the catalogues, and who may see them.
 TRANSLATED = {
     "/": None, "/login": None, "/kpi/scorecard": None, "/kpi/EC:ICT:ICT:1C": None,
     "/emf": None, "/skills": None, "/skills/test": None, "/no-such-page": None,
+    "/skills/tasks": None, "/skills/tasks/phishing-inbox": None,
     "/school": None, "/school/SCH01": None, "/school/evaluation": None, "/school/national": None,
     "/kpi/review": "admin",
     "/cyber": "admin", "/cyber/assessment": "admin", "/cyber/compliance": "admin",
@@ -156,6 +157,10 @@ def test_page_in_belarusian(client: TestClient, path: str) -> None:
     html = _get(client, path, "be", TRANSLATED[path])
     left = untranslated(html, "be", _names(client))
     assert not left, f"{path}: texts without a Belarusian translation:\n" + "\n".join(left)
+    # what people typed in Russian (a value's source, a submission's note) stays as typed
+    typed = {TYPED, "Обследование домохозяйств", "таблица 3"}
+    russian = russian_as_belarusian(html, _names(client) | typed)
+    assert not russian, f"{path}: Russian texts not marked lang=\"ru\":\n" + "\n".join(russian)
 
 
 def test_emf_point_answer_in_belarusian(client: TestClient) -> None:
