@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
+
+import yaml
 
 from ssckit.kpi.catalogue import KIND_RANGES, KpiCode, load_catalogue
 
@@ -85,7 +88,7 @@ def test_every_confirmed_entry_names_its_source():
     cat = load_catalogue()
     titles = " ".join(s["title"] for s in cat.sources)
     confirmed = [k for k in cat.kpis if k.confirmed]
-    assert len(confirmed) >= 12
+    assert len(confirmed) >= 19
     for k in confirmed:
         cited = _CITED_PAGE.search(k.note or "")
         assert cited, f"{k.code} is confirmed but its note names no page of an ITU publication"
@@ -97,3 +100,58 @@ def test_a_partly_read_entry_says_what_is_still_open():
     for k in cat.kpis:
         if not k.confirmed and _CITED_PAGE.search(k.note or ""):
             assert "Not confirmed" in k.note, k.code
+
+
+#: Fields read on the KPI pages of the ITU publications, as (type, unit, SDG targets):
+#: a change to one of these entries has to contradict the page it was read on.
+#: CM = Collection Methodology (2017), VM = Verification Manual (2022).
+_READ_ON_ITU_PAGES = {
+    # CM p.73: Core / Sustainable; VM p.95: ug/m3 per pollutant, SDG indicator 11.6.2
+    "EN:EN:AQ:1C": ("sustainable", "ug/m3 (per pollutant)", ("11.6",)),
+    # CM p.83: Core / Smart; VM p.107: Percentage, SDG Target 16.B
+    "EN:EN:EQ:1C": ("smart", "%", ("16.b",)),
+    # VM p.118: Core / Structural, Percentage, SDG Target 4.1
+    "SC:EH:ED:2C": ("structural", "%", ("4.1",)),
+    # CM p.100: Core / Structural, Percentage, SDG indicator 4.6.1
+    "SC:EH:ED:4C": ("structural", "%", ("4.6",)),
+    # VM p.72: Core / Sustainable; VM p.73: Percentage, SDG indicator 6.2.1
+    "EC:I:WS:5C": ("sustainable", "%", ("6.2",)),
+    # VM p.76: Core / Structural, CAIDI in Minutes, SDG Target 7.1
+    "EC:I:ES:2C": ("structural", "minutes", ("7.1",)),
+}
+
+
+def test_entries_agree_with_the_itu_pages_they_were_read_on():
+    cat = load_catalogue()
+    for code, (kind_of_kpi, unit, sdgs) in _READ_ON_ITU_PAGES.items():
+        k = cat.get(code)
+        assert k is not None and k.confirmed, code
+        assert (k.type, k.unit, tuple(k.sdg_targets)) == (kind_of_kpi, unit, sdgs), code
+    assert cat.get("SC:EH:ED:2C").name == "School Enrolment"  # the ITU spelling, VM p.118
+
+
+def _counts_stated(text: str, pattern: str) -> tuple[int, int]:
+    m = re.search(pattern, " ".join(text.split()))
+    assert m, pattern
+    return int(m[1]), int(m[2])
+
+
+def test_the_confirmation_counts_are_stated_alike_everywhere():
+    """The file's notes, the data README and docs/kpi.md give the same counts as the entries."""
+    cat = load_catalogue()
+    confirmed = sum(k.confirmed for k in cat.kpis)
+    partly = sum(1 for k in cat.kpis if not k.confirmed and _CITED_PAGE.search(k.note or ""))
+    root = Path(__file__).parents[2]
+    data = root / "src" / "ssckit" / "kpi" / "data"
+    notes = yaml.safe_load((data / "u4ssc_kpis.yaml").read_text(encoding="utf-8"))["notes"]
+    stated = {
+        "notes": _counts_stated(
+            notes, r"(\d+) of the 91 KPIs are confirmed: true .*? A further (\d+) entries"),
+        "README": _counts_stated(
+            (data / "README.md").read_text(encoding="utf-8"),
+            r"Status: (\d+) of 91 confirmed, (\d+) more partly read"),
+        "docs": _counts_stated(
+            (root / "docs" / "kpi.md").read_text(encoding="utf-8"),
+            r"(\d+) of the 91 entries are confirmed; (\d+) more are partly read"),
+    }
+    assert stated == dict.fromkeys(stated, (confirmed, partly))
