@@ -47,7 +47,7 @@ from ssckit.radio.propagation import p1812, tr38901
 from ssckit.radio.propagation.p525 import free_space_basic_loss
 from ssckit.radio.propagation.p1812 import DN_RANGE, P_RANGE, PL_RANGE
 from ssckit.radio.propagation.p2109 import building_entry_loss
-from ssckit.radio.radial import check_layers, fan_size, site_loss_radial
+from ssckit.radio.radial import check_layers, fan_size, path_params, sites_loss_radial
 from ssckit.radio.sites import Sectors
 from ssckit.radio.terrain import point_profiles, sample_bilinear
 
@@ -138,7 +138,10 @@ class Prepared:
     tables (n_tables, n_el, n_az) [dBi] of step ``table_step`` [deg], ``table_of`` the table
     of each sector; const_dbm: P_tx − 10 log10(12 N_RB) − building entry loss [dBm] per
     sector; freq_group: index of each sector's frequency in ``freqs`` [MHz]; radius_m: the
-    service radius [m] (inf: none); valid: sectors whose height the model allows.
+    service radius [m] (inf: none); valid: sectors whose height the model allows;
+    group_of: the group of each sector; group_xy [m], group_top [m] (antenna above sea
+    level) and group_valid per group; group_params: the P.1812 inputs of each group
+    (:func:`ssckit.radio.radial.path_params`, checked once here), empty for other models.
     """
 
     site_ground: np.ndarray
@@ -152,6 +155,11 @@ class Prepared:
     freqs: np.ndarray
     radius_m: float
     valid: np.ndarray
+    group_of: np.ndarray
+    group_xy: np.ndarray
+    group_top: np.ndarray
+    group_valid: np.ndarray
+    group_params: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,9 +242,36 @@ def prepare(inputs: CoverageInputs) -> Prepared:
     if st.model in EMPIRICAL_RANGES:
         _, (hlo, hhi), _ = EMPIRICAL_RANGES[st.model]
         valid = (s.height_m >= hlo) & (s.height_m <= hhi)
+    first = np.array([g[0] for g in groups], dtype=np.int64)
+    group_of = np.empty(len(s), dtype=np.int64)
+    for gi, g in enumerate(groups):
+        group_of[g] = gi
+    group_xy = np.stack([np.asarray(s.x, float)[first], np.asarray(s.y, float)[first]], axis=1) \
+        if len(first) else np.zeros((0, 2))
+    params = np.zeros((len(first), 0))
+    if st.model == "p1812" and len(first):
+        lat, lon = _grid_lonlat_range(inputs.grid)
+        params = np.stack([path_params(
+            s.freq_mhz[k] / 1000.0, s.height_m[k], st.rx_height_m, st.time_percent,
+            st.location_percent, st.polarisation, s.lat[k], s.lon[k], st.dn, st.n0, lat, lon)
+            for k in first])
     return Prepared(ground, groups, fans, np.stack(tables) if tables else np.zeros((0, 2, 2),
                     np.float32), table_of, ant.GAIN_TABLE_STEP_DEG, const,
-                    freq_group.astype(np.int64), freqs, radius, valid)
+                    freq_group.astype(np.int64), freqs, radius, valid, group_of, group_xy,
+                    (ground + np.asarray(s.height_m, float))[first], valid[first], params)
+
+
+def _grid_lonlat_range(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes [deg] of the grid's edges (9 points along each), whose
+    extremes bound those of every pixel of a north-up projected grid."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    t = np.linspace(0.0, 1.0, 9)
+    x = np.concatenate([xmin + (xmax - xmin) * t, xmin + (xmax - xmin) * t,
+                        np.full(9, xmin), np.full(9, xmax)])
+    y = np.concatenate([np.full(9, ymin), np.full(9, ymax), ymin + (ymax - ymin) * t,
+                        ymin + (ymax - ymin) * t])
+    lon, lat = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
 
 
 @dataclass
@@ -268,31 +303,44 @@ def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int,
 
 
 # --------------------------------------------------------------------------- kernels
-@numba.njit(cache=True, nogil=True)
-def _sector_rsrp(dx, dy, dz, lb, tables, inv_step, table_of, boresight, const, ks, rows, out):
-    """RSRP [dBm] = const + G(az, el) − Lb of the sectors ``ks`` into ``out[rows[m]]`` at
-    the pixels (dx, dy) [m] from the site, dz [m] above the antenna; G bilinear in the
-    sector's gain table (relative azimuth, elevation)."""
+@numba.njit(cache=True, parallel=True, nogil=True)
+def _tile_rsrp(px, py, hp, rx_height, gxy, gtop, lb, sec_ptr, sec_k, sec_row, tables, inv_step,
+               table_of, boresight, const, out):
+    """RSRP [dBm] = const + G(az, el) − Lb of the sectors of each path-loss group g of a tile
+    (``sec_k[sec_ptr[g]:sec_ptr[g + 1]]``, into the rows ``sec_row`` of ``out``) at the
+    pixels (px, py) [m] where ``lb[g]`` is a number; the elevation from the pixel's terrain
+    ``hp`` + ``rx_height`` to the antenna top ``gtop[g]`` [m]; G bilinear in the sector's
+    gain table (azimuth relative to the boresight, elevation)."""
     n_e = tables.shape[1]
     n_a = tables.shape[2]
-    for i in range(dx.shape[0]):
-        d = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i])
-        az = math.degrees(math.atan2(dx[i], dy[i]))
-        el = math.degrees(math.atan2(dz[i], max(d, 1.0)))
-        e = (min(max(el, -90.0), 90.0) + 90.0) * inv_step
-        ie = min(int(e), n_e - 2)
-        fe = e - ie
-        for m in range(ks.shape[0]):
-            k = ks[m]
-            rel = az - boresight[k] + 180.0
-            rel -= 360.0 * math.floor(rel / 360.0)
-            a = rel * inv_step
-            ja = min(int(a), n_a - 2)
-            fa = a - ja
-            t = table_of[k]
-            g = ((tables[t, ie, ja] * (1.0 - fa) + tables[t, ie, ja + 1] * fa) * (1.0 - fe)
-                 + (tables[t, ie + 1, ja] * (1.0 - fa) + tables[t, ie + 1, ja + 1] * fa) * fe)
-            out[rows[m], i] = const[k] + g - lb[i]
+    for g in numba.prange(lb.shape[0]):
+        if sec_ptr[g + 1] == sec_ptr[g]:
+            continue
+        for i in range(px.shape[0]):
+            loss = lb[g, i]
+            if loss != loss:
+                continue
+            dx = px[i] - gxy[g, 0]
+            dy = py[i] - gxy[g, 1]
+            dz = hp[i] + rx_height - gtop[g]
+            d = math.sqrt(dx * dx + dy * dy)
+            az = math.degrees(math.atan2(dx, dy))
+            el = math.degrees(math.atan2(dz, max(d, 1.0)))
+            e = (min(max(el, -90.0), 90.0) + 90.0) * inv_step
+            ie = min(int(e), n_e - 2)
+            fe = e - ie
+            for m in range(sec_ptr[g], sec_ptr[g + 1]):
+                k = sec_k[m]
+                rel = az - boresight[k] + 180.0
+                rel -= 360.0 * math.floor(rel / 360.0)
+                a = rel * inv_step
+                ja = min(int(a), n_a - 2)
+                fa = a - ja
+                t = table_of[k]
+                gain = ((tables[t, ie, ja] * (1.0 - fa) + tables[t, ie, ja + 1] * fa) * (1.0 - fe)
+                        + (tables[t, ie + 1, ja] * (1.0 - fa) + tables[t, ie + 1, ja + 1] * fa)
+                        * fe)
+                out[sec_row[m], i] = const[k] + gain - loss
 
 
 @numba.njit(cache=True, nogil=True)
@@ -363,51 +411,63 @@ def _free_space(f_mhz: float, d3_m: np.ndarray) -> np.ndarray:
     return np.asarray(free_space_basic_loss(f_mhz, d3_m / 1000.0))
 
 
-def _group_loss(inputs: CoverageInputs, gi: int, px: np.ndarray, py: np.ndarray,
-                hp: np.ndarray, d_m: np.ndarray, stats: TileStats,
-                lonlat: Callable[[], tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Basic transmission loss [dB] of path-loss group ``gi`` to the pixels (px, py) at
-    distance ``d_m`` [m]; NaN where the model gives no prediction (counted in ``stats``).
+def _tile_loss(inputs: CoverageInputs, groups: np.ndarray, dist: np.ndarray, px: np.ndarray,
+               py: np.ndarray, hp: np.ndarray, lonlat: Callable[[], tuple[np.ndarray, np.ndarray]],
+               stats: TileStats) -> np.ndarray:
+    """Basic transmission loss [dB] of the path-loss ``groups`` to the pixels (px, py) of a
+    tile, ground ``hp`` [m], at the distances ``dist`` [m] (n_groups, n_pixels; NaN beyond
+    the service radius); NaN where the model gives no prediction (counted in ``stats``).
     ``lonlat()`` gives the pixels' longitudes and latitudes [deg] (P.1812 only)."""
     prep = inputs.prepared
     st = inputs.settings
     s = inputs.sectors
-    k0 = int(prep.groups[gi][0])
-    sx, sy, h_ant, f_mhz = s.x[k0], s.y[k0], s.height_m[k0], s.freq_mhz[k0]
-    f_ghz = f_mhz / 1000.0
-    zs = prep.site_ground[k0] + h_ant
+    first = np.array([prep.groups[g][0] for g in groups], dtype=np.int64)
+    f_mhz = np.asarray(s.freq_mhz, dtype=float)[first]
+    h_ant = np.asarray(s.height_m, dtype=float)[first]
+    inside = ~np.isnan(dist)
+    lb = np.full(dist.shape, np.nan)
+
+    def free_space(mask: np.ndarray) -> None:
+        """P.525 over the 3D distance at the pixels of ``mask``."""
+        d3 = np.hypot(np.maximum(dist, 1.0),
+                      prep.group_top[groups][:, None] - hp[None, :] - st.rx_height_m)
+        mask = mask & np.isfinite(d3)
+        lb[mask] = _free_space(np.broadcast_to(f_mhz[:, None], dist.shape)[mask], d3[mask])
+
     if st.model == "p1812":
-        lb = np.empty(d_m.shape)
-        far = d_m >= p1812.D_RANGE_KM[0] * 1000.0
+        with np.errstate(invalid="ignore"):
+            far = dist >= p1812.D_RANGE_KM[0] * 1000.0
+            near = dist < p1812.D_RANGE_KM[0] * 1000.0
         if far.any():
             lon, lat = lonlat()
-            plon, plat = lon[far], lat[far]
             if st.engine == "radial":
-                lb[far] = site_loss_radial(
-                    inputs.dem, inputs.grid, sx, sy, s.lat[k0], s.lon[k0], h_ant, f_ghz,
-                    px[far], py[far], plat, plon, rx_height_m=st.rx_height_m,
-                    time_percent=st.time_percent, location_percent=st.location_percent,
-                    dn=st.dn, n0=st.n0, polarisation=st.polarisation, clutter=inputs.clutter,
-                    n_radials=int(prep.fans[gi]), check_layers=False)
+                lb[:] = sites_loss_radial(
+                    inputs.dem, inputs.grid, prep.group_xy[groups], prep.fans[groups],
+                    prep.group_params[groups], dist, px, py, lat, lon, clutter=inputs.clutter,
+                    check_layers=False)
             else:
-                lb[far] = _p1812_loss(inputs, sx, sy, h_ant, f_ghz, s.lat[k0], s.lon[k0],
-                                      px[far], py[far], plat, plon, d_m[far] / 1000.0)
-        near = ~far
-        d3 = np.hypot(np.maximum(d_m[near], 1.0), zs - hp[near] - st.rx_height_m)
-        lb[near] = _free_space(f_mhz, d3)
+                for m, k0 in enumerate(first):
+                    f = np.flatnonzero(far[m])
+                    lb[m, f] = _p1812_loss(inputs, s.x[k0], s.y[k0], h_ant[m],
+                                           f_mhz[m] / 1000.0, s.lat[k0], s.lon[k0], px[f],
+                                           py[f], lat[f], lon[f], dist[m, f] / 1000.0)
+        free_space(near)
         stats.near_pixels += int(near.sum())
-        stats.no_terrain += int(np.isnan(lb).sum())
+        stats.no_terrain += int(np.isnan(lb[inside]).sum())
     elif st.model == "free-space":
-        lb = _free_space(f_mhz, np.hypot(np.maximum(d_m, 1.0), zs - hp - st.rx_height_m))
+        free_space(inside)
+        stats.no_terrain += int(np.isnan(lb[inside]).sum())
     else:
         (dlo, dhi), _, _ = EMPIRICAL_RANGES[st.model]
-        lb = np.full(d_m.shape, np.nan)
-        ok = (d_m >= dlo) & (d_m <= dhi)
         scenario = {"tr38901-uma": "UMa", "tr38901-rma": "RMa", "tr38901-umi": "UMi"}[st.model]
-        if ok.any():
-            lb[ok] = tr38901.path_loss(scenario, "NLOS", f_ghz, d_m[ok], h_bs_m=h_ant,
-                                       h_ut_m=st.rx_height_m)
-        stats.outside_range += int((~ok).sum())
+        with np.errstate(invalid="ignore"):
+            ok = (dist >= dlo) & (dist <= dhi)
+        for m in range(groups.size):
+            f = np.flatnonzero(ok[m])
+            if f.size:
+                lb[m, f] = tr38901.path_loss(scenario, "NLOS", f_mhz[m] / 1000.0, dist[m, f],
+                                             h_bs_m=h_ant[m], h_ut_m=st.rx_height_m)
+        stats.outside_range += int((inside & ~ok).sum())
     return lb
 
 
@@ -423,61 +483,57 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
                   ) -> tuple[np.ndarray, np.ndarray, TileStats]:
     """RSRP [dBm] on one tile of the sectors that reach it: (sector indices in increasing
     order, float32 array (n_reaching, n_pixels) with NaN where there is no prediction or the
-    pixel is beyond the service radius, stats)."""
+    pixel is beyond the service radius, stats).
+
+    Whole-tile array operations and one call of each kernel (no per-site Python work), so
+    that concurrent tiles hold the interpreter lock for little of their time."""
     r0, r1, c0, c1 = window
     prep = inputs.prepared
     st = inputs.settings
-    s = inputs.sectors
     px, py = _pixels(inputs.grid, window)
-    hp = inputs.dem[r0:r1, c0:c1].ravel()
+    hp = np.asarray(inputs.dem[r0:r1, c0:c1], dtype=float).ravel()
     stats = TileStats()
-    xlo, xhi, ylo, yhi = px.min(), px.max(), py.min(), py.max()
-    reach = []
-    for gi, ks in enumerate(prep.groups):
-        k0 = int(ks[0])
-        gx = min(max(s.x[k0], xlo), xhi) - s.x[k0]
-        gy = min(max(s.y[k0], ylo), yhi) - s.y[k0]
-        if math.hypot(gx, gy) > prep.radius_m * (1 + 1e-12) + 1e-6:
-            stats.beyond_radius += px.size
-        else:
-            reach.append(gi)
-    sectors = np.sort(np.concatenate([prep.groups[gi] for gi in reach])) if reach else \
-        np.zeros(0, np.int64)
-    row_of = {int(k): m for m, k in enumerate(sectors)}
-    out = np.full((sectors.size, px.size), np.nan, dtype=np.float32)
-    tile_ll: list[tuple[np.ndarray, np.ndarray]] = []
+    n_px = px.size
+    gx, gy = prep.group_xy[:, 0], prep.group_xy[:, 1]
+    # the groups whose service radius reaches the tile's box (then pixel by pixel)
+    box = np.hypot(np.clip(gx, px.min(), px.max()) - gx, np.clip(gy, py.min(), py.max()) - gy)
+    reach = np.flatnonzero(box <= prep.radius_m * (1 + 1e-12) + 1e-6)
+    stats.beyond_radius += (len(prep.groups) - reach.size) * n_px
+    in_reach = np.zeros(len(prep.groups), dtype=bool)
+    in_reach[reach] = True
+    sectors = np.flatnonzero(in_reach[prep.group_of])
+    out = np.full((sectors.size, n_px), np.nan, dtype=np.float32)
+    if reach.size:
+        dist = np.hypot(px[None, :] - gx[reach, None], py[None, :] - gy[reach, None])
+        dist[dist > prep.radius_m] = np.nan
+        n_in = (~np.isnan(dist)).sum(axis=1)
+        stats.beyond_radius += int(reach.size * n_px - n_in.sum())
+        live = prep.group_valid[reach]   # a group shares one height: all its sectors or none
+        stats.outside_range += int(n_in[~live].sum())
+        stats.paths += int(n_in[live].sum())
+        lb = np.full(dist.shape, np.nan)
+        rows = np.flatnonzero(live & (n_in > 0))
+        tile_ll: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def lonlat_of(idx: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        def get() -> tuple[np.ndarray, np.ndarray]:
-            if not tile_ll:   # once per tile, for every site
+        def lonlat() -> tuple[np.ndarray, np.ndarray]:
+            if not tile_ll:
                 t = Transformer.from_crs(inputs.grid.crs, "EPSG:4326", always_xy=True)
                 lon, lat = t.transform(px, py)
-                tile_ll.append((np.asarray(lon), np.asarray(lat)))
-            return tile_ll[0][0][idx], tile_ll[0][1][idx]
-        return get
+                tile_ll.append((np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
+            return tile_ll[0]
 
-    for gi in reach:
-        ks = prep.groups[gi]
-        k0 = int(ks[0])
-        dx, dy = px - s.x[k0], py - s.y[k0]
-        d_m = np.hypot(dx, dy)
-        inside = np.flatnonzero(d_m <= prep.radius_m)
-        stats.beyond_radius += px.size - inside.size
-        live = ks[prep.valid[ks]]   # a group shares one height: all its sectors or none
-        if live.size == 0:
-            stats.outside_range += inside.size
-        if inside.size == 0 or live.size == 0:
-            continue
-        stats.paths += inside.size
-        lb = _group_loss(inputs, gi, px[inside], py[inside], hp[inside], d_m[inside], stats,
-                         lonlat_of(inside))
-        dz = hp[inside] + st.rx_height_m - (prep.site_ground[k0] + s.height_m[k0])
-        sub = np.full((live.size, inside.size), np.nan, dtype=np.float32)
-        _sector_rsrp(dx[inside], dy[inside], dz, lb, prep.tables, 1.0 / prep.table_step,
-                     prep.table_of, np.asarray(s.azimuth_deg, dtype=float), prep.const_dbm,
-                     live, np.arange(live.size), sub)
-        for m, k in enumerate(live):
-            out[row_of[int(k)], inside] = sub[m]
+        if rows.size:
+            lb[rows] = _tile_loss(inputs, reach[rows], dist[rows], px, py, hp, lonlat, stats)
+        # each reaching group's sectors the model allows, in increasing order
+        row_idx = np.flatnonzero(prep.valid[sectors])
+        pos = np.searchsorted(reach, prep.group_of[sectors[row_idx]])
+        order = np.argsort(pos, kind="stable")
+        sec_row = row_idx[order]
+        sec_ptr = np.searchsorted(pos[order], np.arange(reach.size + 1))
+        _tile_rsrp(px, py, hp, float(st.rx_height_m), np.ascontiguousarray(prep.group_xy[reach]),
+                   prep.group_top[reach], lb, sec_ptr, sectors[sec_row], sec_row, prep.tables,
+                   1.0 / prep.table_step, prep.table_of,
+                   np.asarray(inputs.sectors.azimuth_deg, dtype=float), prep.const_dbm, out)
     if inputs.rx_offset_db is not None:
         out += inputs.rx_offset_db[r0:r1, c0:c1].ravel().astype(np.float32)
     return sectors, out, stats
@@ -568,7 +624,8 @@ def _in_task(fn: Callable[..., Any], inputs: CoverageInputs, window: tuple[int, 
 
 def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
               windows: list[tuple[int, int, int, int]], scheduler: str | None = None,
-              threads: int = 2) -> Iterator[Any]:
+              threads: int = 2, layer_dir: str | os.PathLike[str] | None = None
+              ) -> Iterator[Any]:
     """Run ``fn(inputs, window)`` for every window; yield results as they finish.
 
     ``scheduler`` None runs on ``threads`` local threads (the Numba kernels release the GIL;
@@ -576,6 +633,9 @@ def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
     to that Dask distributed scheduler: the inputs (terrain, clutter, sites, gain tables) are
     prepared here and broadcast to every worker once, each task carries its window only, and
     runs its kernels on one Numba thread (start workers with ``--nthreads`` = their cores).
+    With ``layer_dir``, terrain, clutter and calibration go to the workers as memory-mapped
+    files in that folder when every worker can read them (:mod:`ssckit.radio.layers`), and
+    are broadcast otherwise.
     """
     inputs.prepared   # noqa: B018 — computed once here, shipped with the inputs
     if scheduler is None:
@@ -593,6 +653,10 @@ def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
     from distributed import as_completed as dask_completed
 
     with Client(scheduler) as client:
+        if layer_dir is not None:
+            from ssckit.radio.layers import shippable_inputs
+
+            inputs = shippable_inputs(inputs, client, layer_dir)
         remote = client.scatter(inputs, broadcast=True, hash=False)
         futures = [client.submit(_in_task, fn, remote, w, 1, pure=False) for w in windows]
         for fut in dask_completed(futures):
@@ -612,10 +676,13 @@ class CoverageMaps:
 
 
 def stream_coverage(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
-                    progress: Callable[[int, int], None] | None = None) -> Iterator[TileMaps]:
-    """The best-server maps tile by tile (:func:`coverage_tile`), as the tiles finish."""
+                    progress: Callable[[int, int], None] | None = None,
+                    layer_dir: str | os.PathLike[str] | None = None) -> Iterator[TileMaps]:
+    """The best-server maps tile by tile (:func:`coverage_tile`), as the tiles finish
+    (``layer_dir``: see :func:`run_tiles`)."""
     windows = tile_windows(inputs.grid.shape, inputs.settings.tile_size)
-    for i, tile in enumerate(run_tiles(coverage_tile, inputs, windows, scheduler, threads)):
+    for i, tile in enumerate(run_tiles(coverage_tile, inputs, windows, scheduler, threads,
+                                       layer_dir)):
         if progress:
             progress(i + 1, len(windows))
         yield tile
@@ -623,7 +690,8 @@ def stream_coverage(inputs: CoverageInputs, scheduler: str | None = None, thread
 
 def coverage_maps(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
                   progress: Callable[[int, int], None] | None = None,
-                  sink: Callable[[TileMaps], None] | None = None
+                  sink: Callable[[TileMaps], None] | None = None,
+                  layer_dir: str | os.PathLike[str] | None = None
                   ) -> tuple[CoverageMaps, TileStats]:
     """The best-server maps over the whole grid, assembled from the streamed tiles; each tile
     is also handed to ``sink`` (e.g. the GeoTIFF writer of ``radio.io``) as it arrives."""
@@ -636,7 +704,7 @@ def coverage_maps(inputs: CoverageInputs, scheduler: str | None = None, threads:
     covered = np.zeros(shape, bool)
     power = np.zeros((n_f, *shape))
     total = TileStats()
-    for t in stream_coverage(inputs, scheduler, threads, progress):
+    for t in stream_coverage(inputs, scheduler, threads, progress, layer_dir):
         r0, r1, c0, c1 = t.window
         rsrp[r0:r1, c0:c1] = t.rsrp_dbm
         sinr[r0:r1, c0:c1] = t.sinr_db
@@ -672,13 +740,15 @@ def summarise(stack: np.ndarray, inputs: CoverageInputs) -> CoverageMaps:
 
 
 def compute_coverage(inputs: CoverageInputs, scheduler: str | None = None, threads: int = 2,
-                     progress: Callable[[int, int], None] | None = None
+                     progress: Callable[[int, int], None] | None = None,
+                     layer_dir: str | os.PathLike[str] | None = None
                      ) -> tuple[np.ndarray, TileStats]:
     """The per-sector RSRP stack over the whole grid, tile by tile (the site planner's
     input; coverage maps stream with :func:`coverage_maps` instead)."""
     windows = tile_windows(inputs.grid.shape, inputs.settings.tile_size)
     results = []
-    for i, res in enumerate(run_tiles(sector_rsrp_tile, inputs, windows, scheduler, threads)):
+    for i, res in enumerate(run_tiles(sector_rsrp_tile, inputs, windows, scheduler, threads,
+                                      layer_dir)):
         results.append(res)
         if progress:
             progress(i + 1, len(windows))

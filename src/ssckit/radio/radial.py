@@ -87,7 +87,8 @@ from ssckit.radio.propagation._p1812_core import (
     spherical_earth,
 )
 
-__all__ = ["RadialLosses", "fan_size", "radial_losses", "site_loss_radial"]
+__all__ = ["RadialLosses", "fan_size", "path_params", "radial_losses", "site_loss_radial",
+           "sites_loss_radial"]
 
 #: Minimum path length of ITU-R P.1812-6 [km]; nearer pixels are returned as NaN.
 MIN_DISTANCE_KM = p1812.D_RANGE_KM[0]
@@ -603,6 +604,80 @@ def _site_kernel(dem, clut, has_clut, tr, sx, sy, sin_az, cos_az, step_km, kmax,
 
 
 @numba.njit(cache=True, nogil=True)
+def _fan_site(dem, clut, has_clut, tr, sx, sy, n_rad, step_km, dist, px, py, plat, plon, prm,
+              out):
+    """One site with its own fan of ``n_rad`` radials (radial r at azimuth 2 pi r / n_rad):
+    the loss of every pixel with 0.25 km <= dist[i] into out[i] (NaN elsewhere, and where
+    ``dist`` is NaN); each pixel on its nearest radial, the radials walked in turn with one
+    set of work arrays."""
+    n = px.shape[0]
+    width = 2.0 * np.pi / n_rad
+    two_pi = 2.0 * np.pi
+    sel = np.empty(n, np.int64)
+    rid = np.empty(n, np.int64)
+    kp = np.empty(n, np.int64)
+    m = 0
+    kmax = 0
+    for i in range(n):
+        out[i] = np.nan
+        di = dist[i]
+        if not di >= MIN_DISTANCE_KM * 1000.0:
+            continue
+        az = math.atan2(px[i] - sx, py[i] - sy)
+        az -= two_pi * math.floor(az / two_pi)   # as np.mod(az, 2 pi)
+        sel[m] = i
+        rid[m] = int(np.rint(az / width)) % n_rad
+        k = int(math.floor((di / 1000.0 - step_km) / step_km - 0.5))
+        kp[m] = k
+        kmax = max(kmax, k)
+        m += 1
+    if m == 0:
+        return
+    # by radial, then by the last interior point
+    key = np.empty(m, np.int64)
+    for t in range(m):
+        key[t] = rid[t] * (kmax + 1) + kp[t]
+    order = np.argsort(key, kind="mergesort")
+    pd = np.empty(m)
+    qx = np.empty(m)
+    qy = np.empty(m)
+    qlat = np.empty(m)
+    qlon = np.empty(m)
+    res = np.empty(m)
+    for t in range(m):
+        j = sel[order[t]]
+        pd[t] = dist[j] / 1000.0
+        qx[t] = px[j]
+        qy[t] = py[j]
+        qlat[t] = plat[j]
+        qlon[t] = plon[j]
+    ws = _scratch(kmax + 2)
+    dummy = np.empty((3, 0))
+    t = 0
+    while t < m:
+        r = rid[order[t]]
+        u = t + 1
+        while u < m and rid[order[u]] == r:
+            u += 1
+        th = r * width
+        _walk(dem, clut, has_clut, tr, sx, sy, math.sin(th), math.cos(th), step_km,
+              kp[order[u - 1]], pd[t:u], qx[t:u], qy[t:u], qlat[t:u], qlon[t:u], prm,
+              res[t:u], dummy, ws)
+        t = u
+    for t in range(m):
+        out[sel[order[t]]] = res[t]
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def _fan_sites_kernel(dem, clut, has_clut, tr, sxy, n_rad, step_km, dist, px, py, plat, plon,
+                      prms, out):
+    """:func:`_fan_site` for every site g (row g of ``dist``, ``prms`` and ``out``)."""
+    for g in numba.prange(sxy.shape[0]):
+        _fan_site(dem, clut, has_clut, tr, sxy[g, 0], sxy[g, 1], n_rad[g], step_km, dist[g],
+                  px, py, plat, plon, prms[g], out[g])
+
+
+@numba.njit(cache=True, nogil=True)
 def _sample_many(layer, tr, x, y):
     """:func:`_sample` at every point (x[i], y[i])."""
     out = np.empty(x.shape[0])
@@ -648,10 +723,13 @@ def check_layers(dem: np.ndarray, clutter: np.ndarray | None) -> None:
     _layers(dem, clutter)
 
 
-def _params(f_ghz: float, h_ant_m: float, rx_height_m: float, time_percent: float,
-            location_percent: float, polarisation: int, site_lat: float, site_lon: float,
-            dn: float, n0: float, plat: np.ndarray, plon: np.ndarray) -> np.ndarray:
-    """Validate the P.1812 inputs once (ranges of ITU-R P.1812-6) and pack the kernel vector."""
+def path_params(f_ghz: float, h_ant_m: float, rx_height_m: float, time_percent: float,
+                location_percent: float, polarisation: int, site_lat: float, site_lon: float,
+                dn: float, n0: float, plat: np.ndarray, plon: np.ndarray) -> np.ndarray:
+    """The P.1812 inputs of one site checked against the validity ranges of ITU-R P.1812-6
+    (ValueError naming the input and its range) and packed as the kernels take them;
+    ``plat``/``plon`` [deg]: the receivers' latitudes and longitudes (their extremes are
+    checked)."""
     ends = [np.min(plat), np.max(plat)] if plat.size else []
     ends_lon = [np.min(plon), np.max(plon)] if plon.size else []
     p1812._check_params(dict(
@@ -684,20 +762,11 @@ def fan_size(radius_m: float, res_m: float, spacing_px: float = 0.5) -> int:
 
 
 def _assign(dx: np.ndarray, dy: np.ndarray, dist_m: np.ndarray, res_m: float,
-            spacing_px: float, n_radials: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Radial azimuths [rad, clockwise from north] and the nearest radial of every point.
-
-    With ``n_radials`` the fan is the site's own: ``n_radials`` evenly spaced over the full
-    circle, so a point's radial depends on its azimuth alone, not on the other points of the
-    call (the coverage run gives every tile the same fan of a site, :func:`fan_size`).
-    Without it, the radials are evenly spaced over the azimuth range of the points (the full
-    circle when they surround the site), ``spacing_px`` grid cells apart at the farthest one.
-    """
+            spacing_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Radial azimuths [rad, clockwise from north] and the nearest radial of every point:
+    radials evenly spaced over the azimuth range of the points (the full circle when they
+    surround the site), ``spacing_px`` grid cells apart at the farthest one."""
     az = np.arctan2(dx, dy)
-    if n_radials is not None:
-        width = 2.0 * np.pi / n_radials
-        theta = np.arange(n_radials) * width
-        return theta, np.rint(np.mod(az, 2.0 * np.pi) / width).astype(np.int64) % n_radials
     dth = spacing_px * res_m / float(dist_m.max())
     s, c = float(np.mean(dx / dist_m)), float(np.mean(dy / dist_m))
     full = math.hypot(s, c) < 0.05
@@ -804,21 +873,28 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     py = np.asarray(py, dtype=float).ravel()
     plat = np.broadcast_to(np.asarray(plat, dtype=float), px.shape)
     plon = np.broadcast_to(np.asarray(plon, dtype=float), px.shape)
-    prm = _params(f_ghz, h_ant_m, rx_height_m, time_percent, location_percent, polarisation,
-                  site_lat, site_lon, dn, n0, plat, plon)
+    prm = path_params(f_ghz, h_ant_m, rx_height_m, time_percent, location_percent, polarisation,
+                      site_lat, site_lon, dn, n0, plat, plon)
     dem, clut, has_clut = _layers(dem, clutter, check_layers)
     tr = _transform(grid)
     step_km = _step_km(grid, step_m)
     if not spacing_px > 0.0:
         raise ValueError(f"spacing_px = {spacing_px:g} must be > 0")
-    out = np.full(px.shape, np.nan)
     dx = px - site_x
     dy = py - site_y
     dist = np.hypot(dx, dy)
+    if n_radials is not None:
+        out = np.empty((1, px.size))
+        _fan_sites_kernel(dem, clut, has_clut, tr, np.array([[site_x, site_y]], dtype=float),
+                          np.array([n_radials], dtype=np.int64), step_km, dist[None, :], px,
+                          py, np.ascontiguousarray(plat), np.ascontiguousarray(plon),
+                          prm[None, :], out)
+        return out[0]
+    out = np.full(px.shape, np.nan)
     sel = np.flatnonzero(dist >= MIN_DISTANCE_KM * 1000.0)
     if sel.size == 0:
         return out
-    theta, ridx = _assign(dx[sel], dy[sel], dist[sel], grid.res, spacing_px, n_radials)
+    theta, ridx = _assign(dx[sel], dy[sel], dist[sel], grid.res, spacing_px)
     d_km = dist[sel] / 1000.0
     # by radial, then by the last interior point (a radix sort of one integer key)
     kpix = np.floor((d_km - step_km) / step_km - 0.5).astype(np.int64)
@@ -840,6 +916,55 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
                  np.cos(theta), step_km, kmax, starts, work, n_chunks, d_km, px[sel], py[sel],
                  plat[sel], plon[sel], prm, res)
     out[sel] = res
+    return out
+
+
+def sites_loss_radial(dem: np.ndarray, grid: Grid, sites_xy: np.ndarray, n_radials: np.ndarray,
+                      params: np.ndarray, dist_m: np.ndarray, px: np.ndarray, py: np.ndarray,
+                      plat: np.ndarray, plon: np.ndarray, *, clutter: np.ndarray | None = None,
+                      step_m: float | None = None, check_layers: bool = True) -> np.ndarray:
+    """ITU-R P.1812-6 basic transmission loss [dB] from several sites to the same pixels (a
+    coverage tile), each site along its own fan of radials, in one call that holds the
+    interpreter for no per-site work (the sites run in parallel on Numba's threads).
+
+    Parameters
+    ----------
+    dem, grid, clutter, step_m, check_layers
+        As :func:`site_loss_radial`.
+    sites_xy : ndarray, shape (n_sites, 2)
+        Site positions in the grid's CRS [m].
+    n_radials : ndarray of int, shape (n_sites,)
+        Each site's fan (:func:`fan_size`): a pixel's loss depends on its site and its own
+        position only, never on the other pixels of the call.
+    params : ndarray, shape (n_sites, ...)
+        Each site's inputs from :func:`path_params` (checked there against the validity
+        ranges of the Recommendation).
+    dist_m : ndarray, shape (n_sites, n_pixels)
+        Horizontal distance [m] from each site to each pixel, ``np.hypot(px - x, py - y)``;
+        NaN for the pixels the site does not reach (beyond its service radius): no work
+        is done there.
+    px, py, plat, plon : ndarray, shape (n_pixels,)
+        Pixel positions [m] in the grid's CRS and [deg].
+
+    Returns
+    -------
+    ndarray, shape (n_sites, n_pixels)
+        Lb [dB]; NaN where ``dist_m`` is NaN or below 0.25 km, and where a profile leaves the
+        terrain grid.
+    """
+    dem, clut, has_clut = _layers(dem, clutter, check_layers)
+    tr = _transform(grid)
+    step_km = _step_km(grid, step_m)
+    sxy = np.ascontiguousarray(sites_xy, dtype=float).reshape(-1, 2)
+    out = np.empty((sxy.shape[0], np.size(px)))
+    if sxy.shape[0]:
+        _fan_sites_kernel(dem, clut, has_clut, tr, sxy, np.asarray(n_radials, dtype=np.int64),
+                          step_km, np.ascontiguousarray(dist_m, dtype=float),
+                          np.ascontiguousarray(px, dtype=float),
+                          np.ascontiguousarray(py, dtype=float),
+                          np.ascontiguousarray(plat, dtype=float),
+                          np.ascontiguousarray(plon, dtype=float),
+                          np.ascontiguousarray(params, dtype=float), out)
     return out
 
 
@@ -892,7 +1017,7 @@ def radial_losses(dem: np.ndarray, grid: Grid, site_x: float, site_y: float, sit
     lon, lat = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform(x, y)
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
-    prm = _params(f_ghz, h_ant_m, rx_height_m, time_percent, location_percent, polarisation,
+    prm = path_params(f_ghz, h_ant_m, rx_height_m, time_percent, location_percent, polarisation,
                   site_lat, site_lon, dn, n0, lat, lon)
     rx = np.flatnonzero(d >= MIN_DISTANCE_KM)
     lb = np.full(d.shape, np.nan)
