@@ -17,6 +17,7 @@ import secrets
 import zlib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,9 @@ ITEM_KINDS = ("knowledge", "performance")
 MAX_PERFORMANCE_SHARE = 0.5
 #: The fewest adaptive knowledge questions a campaign's test keeps beside its tasks.
 MIN_KNOWLEDGE_ITEMS = 5
+#: The most performance tasks one participant may be given (each takes a few minutes: six
+#: tasks are about half an hour on top of the questions).
+MAX_TASKS = 6
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 _CODE_RE = re.compile(r"^[A-Z2-7]{4}-[A-Z2-7]{4}$")
 
@@ -60,17 +64,20 @@ _CODE_RE = re.compile(r"^[A-Z2-7]{4}-[A-Z2-7]{4}$")
 class ItemMix:
     """What a campaign's test is made of.
 
-    ``max_items`` questions at most, shared over the DigComp areas by ``area_shares`` (summing
-    to 1), and over the kinds of item by ``kinds`` (``knowledge``: the bank's multiple-choice
-    and true/false questions; ``performance``: tasks done in a simulated environment,
-    :mod:`ssckit.skills.tasks`). Of the ``max_items``, :attr:`n_tasks` are performance tasks
-    given after the adaptive questions, the rest adaptive questions.
+    ``max_items`` units at most, shared over the DigComp areas by ``area_shares`` (summing
+    to 1), of two kinds (``knowledge``: the bank's multiple-choice and true/false questions;
+    ``performance``: tasks done in a simulated environment, :mod:`ssckit.skills.tasks`). The
+    adaptive test picks each next unit, question or task, by its Fisher information at the
+    current estimate (:func:`ssckit.skills.cat.select_unit`), giving at most
+    :attr:`n_tasks` tasks: ``max_tasks`` (0..:data:`MAX_TASKS`), or, for a campaign set by
+    a share of performance tasks ``kinds["performance"]``, ``round(max_items * share)``.
     """
 
     max_items: int = 15
     area_shares: tuple[float, ...] = (0.2,) * 5
     kinds: dict[str, float] = field(default_factory=lambda: {"knowledge": 1.0,
                                                              "performance": 0.0})
+    max_tasks: int | None = None
 
     def check(self, source: str = "campaign") -> ItemMix:
         if not 5 <= self.max_items <= 50:
@@ -85,32 +92,43 @@ class ItemMix:
         if unknown:
             raise InputError(source, "field 'kinds'", f"{sorted(unknown)[0]!r} is not one of "
                              f"{', '.join(ITEM_KINDS)}")
-        perf = float(self.kinds.get("performance", 0.0))
-        if not 0 <= perf <= MAX_PERFORMANCE_SHARE:
-            raise InputError(source, "field 'kinds.performance'", f"{perf} is outside 0.."
-                             f"{MAX_PERFORMANCE_SHARE} (the share of performance tasks)")
+        if self.max_tasks is not None:
+            n_bank = len(perf.performance_items())
+            top = min(MAX_TASKS, n_bank)
+            if not 0 <= int(self.max_tasks) <= top:
+                raise InputError(source, "field 'max_tasks'", f"{self.max_tasks} is outside "
+                                 f"0..{top} (performance tasks per participant; each takes "
+                                 "a few minutes)")
+            share = round(int(self.max_tasks) / self.max_items, 6)
+        else:
+            share = float(self.kinds.get("performance", 0.0))
+            if not 0 <= share <= MAX_PERFORMANCE_SHARE:
+                raise InputError(source, "field 'kinds.performance'", f"{share} is outside 0.."
+                                 f"{MAX_PERFORMANCE_SHARE} (the share of performance tasks)")
         out = replace(self, area_shares=shares,
-                      kinds={"knowledge": round(1.0 - perf, 6), "performance": perf})
+                      kinds={"knowledge": round(1.0 - share, 6), "performance": share})
         if self.max_items - out.n_tasks < MIN_KNOWLEDGE_ITEMS:
+            what = "max_tasks" if self.max_tasks is not None else "the share"
             raise InputError(source, "field 'max_items'", f"{self.max_items} items with "
                              f"{out.n_tasks} tasks leaves fewer than {MIN_KNOWLEDGE_ITEMS} "
-                             "knowledge questions; raise max_items or lower the share")
+                             f"knowledge questions; raise max_items or lower {what}")
         return out
 
     @property
     def n_tasks(self) -> int:
-        """Performance tasks per participant: ``round(max_items * share)``, at least 1 when
-        the share is above 0."""
-        perf = float(self.kinds.get("performance", 0.0))
-        return 0 if perf <= 0 else max(1, int(round(self.max_items * perf)))
+        """The most performance tasks one participant is given: ``max_tasks``, or
+        ``round(max_items * share)`` (at least 1 when the share is above 0)."""
+        if self.max_tasks is not None:
+            return int(self.max_tasks)
+        share = float(self.kinds.get("performance", 0.0))
+        return 0 if share <= 0 else max(1, int(round(self.max_items * share)))
 
     def cat_config(self) -> cat.CATConfig:
-        """The adaptive test's rules: the web test's, with this length (less the tasks) and
-        area balance."""
-        n = self.max_items - self.n_tasks
-        return replace(res.TEST_CONFIG, max_items=n,
-                       min_items=min(res.TEST_CONFIG.min_items, n),
-                       content_targets=self.area_shares)
+        """The adaptive test's rules: the web test's, with this length (questions and tasks
+        together), area balance and cap on tasks."""
+        return replace(res.TEST_CONFIG, max_items=self.max_items,
+                       min_items=min(res.TEST_CONFIG.min_items, self.max_items),
+                       content_targets=self.area_shares, max_tasks=self.n_tasks)
 
 
 @dataclass(frozen=True)
@@ -171,7 +189,8 @@ def _to_row(c: Campaign) -> list[Any]:
 def _from_row(r: tuple[Any, ...]) -> Campaign:
     mix = json.loads(r[6])
     return Campaign(r[0], r[1], r[2], tuple(r[5].split(",")),
-                    ItemMix(mix["max_items"], tuple(mix["area_shares"]), mix["kinds"]),
+                    ItemMix(mix["max_items"], tuple(mix["area_shares"]), mix["kinds"],
+                            mix.get("max_tasks")),
                     r[7], r[8], bool(r[9]), r[4], r[3])
 
 
@@ -346,7 +365,7 @@ def start_attempt(store: Store, c: Campaign, code: str, lang: str, session_no: i
     test_id = res.new_test_id()
     state = cat.start_test(tb.cat, c.mix.cat_config(),
                            secrets.randbelow(2**31) if seed is None else seed)
-    state, _ = cat.next_item(tb.cat, state)
+    state, _ = cat.next_item(tb.cat, state, task_pool(state.config))
     res.save_test(store, test_id, lang, state)
     with store.transaction() as cur:
         cur.execute("INSERT INTO skills_attempts VALUES (?, ?, ?, ?, ?, NULL, false) "
@@ -375,10 +394,32 @@ def finish_attempt(store: Store, test_id: str, lang: str, state: cat.CATState) -
 
 
 # -- performance tasks of an attempt ----------------------------------------------------------
+@cache
+def _pool(areas: tuple[int, ...]) -> cat.TaskPool:
+    return cat.TaskPool(perf.performance_items(areas), res.question_bank().cat)
+
+
+def task_pool(config: cat.CATConfig) -> cat.TaskPool | None:
+    """The performance tasks an adaptive campaign test interleaves: the packaged tasks of the
+    DigComp areas its content targets give a share above 0; None for a test without tasks
+    (``config.max_tasks == 0``: the public test, a campaign of questions only)."""
+    if config.max_tasks <= 0:
+        return None
+    targets = config.content_targets or (1.0,) * len(AREA_IDS)
+    return _pool(tuple(a for a, t in zip(AREA_IDS, targets, strict=True) if t > 0))
+
+
+def _interleaves(state: cat.CATState) -> bool:
+    """Whether the test picks its tasks itself (every test started since tasks are
+    interleaved); an attempt started before gives its drawn tasks after the questions."""
+    return state.config.max_tasks > 0
+
+
 def attempt_tasks(c: Campaign, test_id: str) -> list[perf.Task]:
-    """The performance tasks of an attempt, in the order given: :func:`~ssckit.skills.tasks.
-    tasks_for_mix` with the campaign's task count and area shares, seeded by the test id (so
-    the draw is recorded with the attempt)."""
+    """The performance tasks drawn for an attempt whose adaptive test does not interleave
+    tasks (started before tasks were interleaved): :func:`~ssckit.skills.tasks.tasks_for_mix`
+    with the campaign's task count and area shares, seeded by the test id, given after the
+    questions."""
     n = c.mix.n_tasks
     return perf.tasks_for_mix(n, c.mix.area_shares, zlib.crc32(test_id.encode())) if n else []
 
@@ -398,7 +439,17 @@ def task_scores(store: Store, test_ids: list[str]) -> dict[str, list[tuple[str, 
 
 
 def pending_task(store: Store, c: Campaign, test_id: str) -> perf.Task | None:
-    """The next performance task of the attempt not yet scored, or None."""
+    """The performance task the attempt waits for, or None: the one its adaptive test chose
+    (``pending_task`` of the state), or, for an attempt whose test does not interleave
+    tasks, the next drawn task not yet scored once the questions are done."""
+    loaded = res.load_test(store, test_id)
+    if loaded is None:
+        return None
+    state = loaded[1]
+    if state.pending_task is not None:
+        return perf.get_task(state.pending_task)
+    if _interleaves(state) or not state.finished:
+        return None
     done = {t for t, _ in task_scores(store, [test_id]).get(test_id, [])}
     return next((t for t in attempt_tasks(c, test_id) if t.id not in done), None)
 
@@ -406,11 +457,20 @@ def pending_task(store: Store, c: Campaign, test_id: str) -> perf.Task | None:
 def store_task_score(store: Store, c: Campaign, test_id: str, task_id: str,
                      events: Any) -> perf.TaskScore:
     """Score a task of the attempt from its events (:func:`~ssckit.skills.tasks.score_events`)
-    and store it with the events; a task already scored keeps its first score.
+    and store it with the events; a task already scored keeps its first score. When the
+    adaptive test chose this task, its score joins the test's estimate
+    (:func:`~ssckit.skills.cat.answer_task`) and the test picks its next unit.
 
     Raises :class:`InputError` for a task that is not one of the attempt's or bad events.
     """
-    ids = [t.id for t in attempt_tasks(c, test_id)]
+    loaded = res.load_test(store, test_id)
+    if loaded is None:
+        raise InputError(f"test {test_id}", "test", "there is no such test")
+    lang, state = loaded
+    if _interleaves(state):
+        ids = [*state.tasks, *([state.pending_task] if state.pending_task else [])]
+    else:
+        ids = [t.id for t in attempt_tasks(c, test_id)]
     if task_id not in ids:
         raise InputError(f"test {test_id}", "task", f"{task_id!r} is not one of this "
                          f"attempt's tasks ({', '.join(ids) or 'none'})")
@@ -420,6 +480,15 @@ def store_task_score(store: Store, c: Campaign, test_id: str, task_id: str,
         cur.execute("INSERT INTO skills_task_scores VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO NOTHING", [test_id, task_id, score.score, score.max_score,
                                                json.dumps(events), _now()])
+    if state.pending_task == task_id:
+        tb = res.question_bank()
+        pool = task_pool(state.config)
+        assert pool is not None
+        first = dict(task_scores(store, [test_id]).get(test_id, []))[task_id]
+        state = cat.answer_task(tb.cat, state, first, pool)
+        if not state.finished:
+            state, _ = cat.next_item(tb.cat, state, pool)
+        res.save_test(store, test_id, lang, state)
     return score
 
 
@@ -695,15 +764,25 @@ def true_traits(person: int, seed: int, shift: tuple[float, ...], spread: float 
 def simulate_attempt(tb: res.QuestionBank, config: cat.CATConfig, traits: np.ndarray,
                      rng: np.random.Generator, seed: int) -> cat.CATState:
     """One adaptive test answered by a simulated person whose chance of a right answer to an
-    item of area k is the bank's 2PL at ``traits[k]``."""
+    item of area k is the bank's 2PL at ``traits[k]``; a performance task the test chooses
+    (``config.max_tasks > 0``) is scored by :func:`simulate_task_score` at the trait of the
+    task's area."""
+    pool = task_pool(config)
     state = cat.start_test(tb.cat, config, seed)
     a, d = tb.cat.params.a, np.ravel(tb.cat.params.d)
     while True:
-        state, j = cat.next_item(tb.cat, state)
+        state, j = cat.next_item(tb.cat, state, pool)
         if j is None:
             return state
+        if isinstance(j, str):
+            assert pool is not None
+            task = pool.task(j)
+            state = cat.answer_task(tb.cat, state,
+                                    simulate_task_score(task, float(traits[task.area - 1]), rng),
+                                    pool)
+            continue
         p = 1.0 / (1.0 + np.exp(-(a[j] * traits[tb.cat.areas[j]] + d[j])))
-        state = cat.answer(tb.cat, state, int(rng.random() < p))
+        state = cat.answer(tb.cat, state, int(rng.random() < p), tasks=pool)
 
 
 def simulate_task_score(task: perf.Task, theta: float, rng: np.random.Generator) -> int:
@@ -718,9 +797,9 @@ def simulate_task_score(task: perf.Task, theta: float, rng: np.random.Generator)
 def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, ...],
                       lang: str = "en") -> int:
     """Every code of the cohort without an attempt takes the test as a simulated person
-    (:func:`true_traits`) and, with a performance share, scores its tasks
-    (:func:`simulate_task_score` at the task's area trait); attempts, task scores and results
-    are stored marked as simulated. Return how
+    (:func:`true_traits`) and scores the performance tasks the test gives
+    (:func:`simulate_attempt`); attempts, task scores and results are stored marked as
+    simulated. Return how
     many attempts were added. Simulate after all codes are issued: a person is the rank of
     the code in the cohort."""
     tb = res.question_bank()
@@ -737,8 +816,7 @@ def simulate_campaign(store: Store, c: Campaign, seed: int, shift: tuple[float, 
         traits = true_traits(k, seed, shift)
         state = simulate_attempt(tb, cfg, traits, rng, int(rng.integers(2**31)))
         test_id = res.new_test_id()
-        task_pairs = [(t.id, simulate_task_score(t, float(traits[t.area - 1]), rng))
-                      for t in attempt_tasks(c, test_id)]
+        task_pairs = list(zip(state.tasks, state.task_scores, strict=True))
         scored += [[test_id, t, s_, perf.get_task(t).max_score, "null", now]
                    for t, s_ in task_pairs]
         r = score_with_tasks(tb, state, task_pairs)

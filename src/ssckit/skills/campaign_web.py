@@ -119,6 +119,7 @@ def create_campaign(
     group: Annotated[str, Form(max_length=200)] = "",
     langs: Annotated[list[str] | None, Form()] = None,
     max_items: Annotated[int, Form(ge=5, le=50)] = 15,
+    max_tasks: Annotated[int | None, Form()] = None,
     performance_share: Annotated[float, Form(ge=0, le=cp.MAX_PERFORMANCE_SHARE)] = 0.0,
     opens: Annotated[str, Form(max_length=10)] = "",
     closes: Annotated[str, Form(max_length=10)] = "",
@@ -134,8 +135,10 @@ def create_campaign(
             raise InputError("form", "fields 'opens', 'closes'", "give dates as YYYY-MM-DD"
                              ) from None
         pre = cp.load_campaign(store, pre_id) if pre_id else None
+        # the cap on tasks; a share of performance tasks is the older way to set it
         mix = cp.ItemMix(max_items, kinds={"knowledge": 1.0 - performance_share,
-                                           "performance": performance_share})
+                                           "performance": performance_share},
+                         max_tasks=max_tasks)
         c = cp.new_campaign(campaign_id.strip(), name, group, tuple(langs or ()), mix,
                             d_open, d_close, proctored == "yes", pre, "form")
         cp.save_campaign(store, c)

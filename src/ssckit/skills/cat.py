@@ -601,8 +601,8 @@ def next_item(bank: ItemBank, state: CATState, tasks: TaskPool | None = None
     rng = np.random.default_rng([state.seed, state.n_units])
     theta = cfg.start_theta if not state.n_units else state.theta
     allowed = _tasks_allowed(cfg, state, tasks)
-    unit = select_unit(bank, theta, state.items, pool=tasks if allowed else None,
-                       tasks_given=state.tasks, tasks_allowed=allowed,
+    unit = select_unit(bank, theta, state.items, pool=tasks, tasks_given=state.tasks,
+                       tasks_allowed=allowed,
                        randomesque=cfg.randomesque, content_targets=cfg.content_targets,
                        rng=rng)
     if unit is None:

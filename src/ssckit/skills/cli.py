@@ -493,9 +493,13 @@ def campaign() -> None:
               help="Longest test [questions], 5-50.")
 @click.option("--area-shares", default="0.2,0.2,0.2,0.2,0.2", show_default=True,
               help="Share of the questions per DigComp area 1-5 (sum 1).")
+@click.option("--max-tasks", type=int, default=None,
+              help="Most performance tasks per participant, 0-6 (each takes minutes); the "
+              "adaptive test gives one where it tells more than the next question.  "
+              "[default: 0, or from --performance-share]")
 @click.option("--performance-share", type=float, default=0.0, show_default=True,
-              help="Share of the items that are performance tasks, 0-0.5 (given after the "
-              "adaptive questions; e.g. 0.2 of 15 items: 3 tasks).")
+              help="Older form of --max-tasks: round(share x max-items) tasks at most, "
+              "share 0-0.5.")
 @click.option("--opens", required=True, help="First day participants can take the test "
               "(YYYY-MM-DD).")
 @click.option("--closes", required=True, help="Last day (YYYY-MM-DD).")
@@ -505,7 +509,8 @@ def campaign() -> None:
               "codes, the report shows the change.")
 @with_store
 def campaign_create(campaign_id: str, name: str, group_: str, langs: str, max_items: int,
-                    area_shares: str, performance_share: float, opens: str, closes: str,
+                    area_shares: str, max_tasks: int | None, performance_share: float,
+                    opens: str, closes: str,
                     proctored: bool, pre_id: str | None, ws: Workspace, store: Store) -> None:
     """Create a campaign (its id: lower-case letters, digits and '-')."""
     from ssckit.skills import campaign as cp
@@ -514,7 +519,8 @@ def campaign_create(campaign_id: str, name: str, group_: str, langs: str, max_it
     _campaign_store(store)
     pre = cp.load_campaign(store, pre_id) if pre_id else None
     mix = cp.ItemMix(max_items, _floats(area_shares, "--area-shares"),
-                     {"knowledge": 1.0 - performance_share, "performance": performance_share})
+                     {"knowledge": 1.0 - performance_share, "performance": performance_share},
+                     max_tasks)
     c = cp.new_campaign(campaign_id, name, group_, tuple(langs.split(",")), mix,
                         _date(opens, "--opens"), _date(closes, "--closes"),  # type: ignore[arg-type]
                         proctored, pre, "command line")

@@ -352,7 +352,7 @@ def _question_page(request: Request, test_id: str, lang: str, state: cat.CATStat
     assert state.pending is not None
     item = tb.item(state.pending)
     t = _t(lang)
-    n = len(state.items) + 1
+    n = state.n_units + 1  # questions and performance tasks
     content = content_language(lang)
     order = res.option_order(item, state.seed)
     choices = res.choices(item, content, order)
@@ -437,6 +437,11 @@ def test_page(request: Request, test_id: str) -> Response:
             campaign.finish_attempt(_store(request), test_id, lang, state)
             return RedirectResponse(f"/skills/result/{test_id}", status_code=303)
         return _about_page(request, test_id, lang)
+    if state.pending_task is not None:
+        # a campaign's performance task, chosen by the adaptive test between its questions
+        from ssckit.skills import tasks as perf
+
+        return _campaign_task_page(request, test_id, lang, perf.get_task(state.pending_task))
     return _question_page(request, test_id, lang, state)
 
 
@@ -468,10 +473,11 @@ def answer_question(
         code = res.response_code(question, choice)
     except ValueError:
         return _question_page(request, test_id, lang, state, _t(lang)["no_choice"], 422)
+    pool = campaign.task_pool(state.config)  # a campaign's performance tasks, if any
     state = cat.answer(tb.cat, state, code,
-                       shown=",".join(res.option_order(question, state.seed)))
+                       shown=",".join(res.option_order(question, state.seed)), tasks=pool)
     if not state.finished:
-        state, _ = cat.next_item(tb.cat, state)
+        state, _ = cat.next_item(tb.cat, state, pool)
     res.save_test(_store(request), test_id, lang, state)
     return here
 
