@@ -41,7 +41,16 @@ from ssckit.radio.sites import Sectors, read_sites_csv
 from ssckit.radio.terrain import load_clutter, load_dem, sample_bilinear
 
 OUTPUT_DIR = "radio"
+#: Where a workspace keeps the layer files its Dask workers map (``ssckit.radio.layers``);
+#: derived data only, safe to delete between runs.
+LAYER_CACHE = Path(".ssckit") / "cache" / "layers"
 log = logging.getLogger(__name__)
+
+
+def layer_dir(ws: Workspace, scheduler: str | None) -> Path | None:
+    """The folder of the memory-mapped layers of a run on ``scheduler`` (None: local threads,
+    which read the layers in this process)."""
+    return None if scheduler is None else ws.root / LAYER_CACHE
 
 
 class StepTimes:
@@ -219,7 +228,8 @@ def run_coverage(ws: Workspace, sites: Path, settings: RadioSettings, area: Area
         writer = CogWriter(out_dir, area.grid) if out_dir is not None else None
         try:
             maps, stats = coverage_maps(inputs, scheduler=scheduler, threads=threads,
-                                        progress=progress, sink=writer)
+                                        progress=progress, sink=writer,
+                                        layer_dir=layer_dir(ws, scheduler))
         except BaseException:
             if writer is not None:
                 writer.abort()
@@ -405,7 +415,7 @@ def run_plan(ws: Workspace, existing: CoverageRun, candidates_path: Path, target
     inputs = CoverageInputs(area.grid, area.dem, cand, existing.settings, clutter=area.clutter,
                             patterns=patterns, rx_offset_db=offsets)
     stack, _ = compute_coverage(inputs, scheduler=scheduler, threads=threads,
-                                progress=progress)
+                                progress=progress, layer_dir=layer_dir(ws, scheduler))
     # no prediction (beyond the radius, outside the model's range): no power
     stack = np.where(np.isnan(stack), -np.inf, stack)
     city = area.zones["city"]
