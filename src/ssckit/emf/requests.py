@@ -29,7 +29,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ssckit.core import auth, notify
 from ssckit.core.errors import InputError
-from ssckit.core.i18n import N_, format_date, format_number, gettext, language
+from ssckit.core.i18n import (
+    N_,
+    current_language,
+    format_date,
+    format_fixed,
+    format_number,
+    gettext,
+    language,
+)
 from ssckit.core.store import Store
 from ssckit.core.workspace import CONFIG_NAME, Workspace
 
@@ -274,16 +282,30 @@ def request_events(store: Store, ref: str) -> list[dict[str, Any]]:
             for r in rows]
 
 
+# The mistakes an analyst can make are worded in the language in force: English on the command
+# line, the reader's on the analysts' pages (which name the form's field for ``source``).
+def _reference(ref: str) -> str:
+    return gettext("reference {ref}").format(ref=repr(ref))
+
+
+def _quantity(value: float) -> str:
+    """A number of an error message: as ``{:g}`` writes it in English, else as readers write
+    it (``0,5``, ``1 000``)."""
+    return f"{value:g}" if current_language() == "en" else format_number(value)
+
+
 def assign_request(store: Store, ref: str, assignee: str, actor: str,
                    now: datetime | None = None) -> dict[str, Any]:
     """Give a request to ``assignee`` (a user with the analyst role or a higher one)."""
     req = _require(store, ref)
     if req["status"] == "done":
-        raise InputError("request", f"reference {ref!r}", "is done already; nothing to assign")
+        raise InputError("request", _reference(ref),
+                         gettext("is done already; nothing to assign"))
     user = auth.get_user(store, assignee)
     if user is None or not user.has_role("analyst"):
-        raise InputError("assignee", None, f"{assignee!r} is not an analyst; give the user name "
-                         "of an analyst or admin (see `ssckit users list`)")
+        raise InputError("assignee", None, gettext(
+            "{name} is not an analyst; give the user name of an analyst or admin (see "
+            "`ssckit users list`)").format(name=repr(assignee)))
     now = now or _now()
     with store.transaction() as tx:
         tx.execute("UPDATE emf_requests SET assignee = ?, status = ? WHERE ref = ?",
@@ -299,14 +321,16 @@ def schedule_request(store: Store, ref: str, day: date, actor: str,
     req = _require(store, ref)
     now = now or _now()
     if req["status"] == "done":
-        raise InputError("request", f"reference {ref!r}", "is done already; nothing to schedule")
+        raise InputError("request", _reference(ref),
+                         gettext("is done already; nothing to schedule"))
     if not req["assignee"]:
-        raise InputError("request", f"reference {ref!r}", "assign it to an analyst first")
+        raise InputError("request", _reference(ref), gettext("assign it to an analyst first"))
     today = now.date()
     if not today <= day <= today + timedelta(days=MAX_SCHEDULE_DAYS):
-        raise InputError("date", None, f"{day.isoformat()} is outside {today.isoformat()}.."
-                         f"{(today + timedelta(days=MAX_SCHEDULE_DAYS)).isoformat()}; give a "
-                         "day from today to a year ahead")
+        raise InputError("date", None, gettext(
+            "{day} is outside {first}..{last}; give a day from today to a year ahead").format(
+            day=day.isoformat(), first=today.isoformat(),
+            last=(today + timedelta(days=MAX_SCHEDULE_DAYS)).isoformat()))
     with store.transaction() as tx:
         tx.execute("UPDATE emf_requests SET scheduled_for = ?, status = 'scheduled' "
                    "WHERE ref = ?", [day, ref])
@@ -317,7 +341,8 @@ def schedule_request(store: Store, ref: str, day: date, actor: str,
 def _number(name: str, value: float, lo: float, hi: float, unit: str) -> float:
     value = float(value)
     if not (value == value and lo <= value <= hi):  # noqa: PLR0124 - NaN check
-        raise InputError(name, None, f"{value:g} is outside {lo:g}..{hi:g} {unit}")
+        raise InputError(name, None, gettext("{value} is outside {lo}..{hi} {unit}").format(
+            value=_quantity(value), lo=_quantity(lo), hi=_quantity(hi), unit=gettext(unit)))
     return value
 
 
@@ -343,26 +368,31 @@ def close_request(ws: Workspace, store: Store, ref: str, *, e_v_m: float,
     req = _require(store, ref)
     now = now or _now()
     if req["status"] not in ("assigned", "scheduled"):
-        raise InputError("request", f"reference {ref!r}",
-                         f"is {req['status']}; assign it before closing it")
-    e_v_m = _number("measured field", e_v_m, *E_FIELD_RANGE_V_M, "V/m")
+        raise InputError("request", _reference(ref), gettext(
+            "is {status}; assign it before closing it").format(
+            status=gettext(STATUS_LABELS.get(req["status"], req["status"]))))
+    e_v_m = _number("measured field", e_v_m, *E_FIELD_RANGE_V_M, N_("V/m"))
     percent_of_limit = _number("share of the limit", percent_of_limit, *PERCENT_RANGE, "%")
     lab_report = (lab_report or "").strip() or None
     if lab_report is not None and not LAB_REPORT_RE.match(lab_report):
-        raise InputError("lab report", None, f"{lab_report[:40]!r} is not a report reference; "
-                         "use 1-80 letters, digits and . _ : / # -")
+        raise InputError("lab report", None, gettext(
+            "{value} is not a report reference; use 1-80 letters, digits and . _ : / # -").format(
+            value=repr(lab_report[:40])))
     if report is None and lab_report is None:
-        raise InputError("report", None, "attach the lab report (PDF) or give the reference of "
-                                         "the lab report in the register")
+        raise InputError("report", None, gettext(
+            "attach the lab report (PDF) or give the reference of the lab report in the "
+            "register"))
     settings = request_settings(ws)
     rel = None
     if report is not None:
         if not report.startswith(PDF_MAGIC):
-            raise InputError("report", None, "not a PDF file; attach the lab report as PDF")
+            raise InputError("report", None,
+                             gettext("not a PDF file; attach the lab report as PDF"))
         if len(report) > settings.max_report_mb * 1e6:
-            raise InputError("report", None, f"{len(report) / 1e6:.1f} MB is over the limit of "
-                             f"{settings.max_report_mb:g} MB (settings.emf.requests."
-                             "max_report_mb)")
+            raise InputError("report", None, gettext(
+                "{size} MB is over the limit of {limit} MB "
+                "(settings.emf.requests.max_report_mb)").format(
+                size=format_fixed(len(report) / 1e6), limit=_quantity(settings.max_report_mb)))
         folder = ws.path(settings.reports_dir)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{ref}.pdf"

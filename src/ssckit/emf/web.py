@@ -950,15 +950,24 @@ def request_detail_report(request: Request, ref: str, _: Analyst) -> Response:
     return _pdf(rq.report_path(get_workspace(request), req))
 
 
+#: The form's field for each ``source`` of the request queue's errors (emf.requests).
+_SOURCE_FIELDS = {"assignee": N_("Engineer"), "date": N_("Day of the visit"),
+                  "measured field": N_("Measured electric field (V/m)"),
+                  "share of the limit": N_("Share of the limit (per cent)"),
+                  "report": N_("Lab report (PDF)"), "lab report": N_("Reference of the lab report")}
+
+
 def _after(request: Request, ref: str, action: str, change: Callable[[], Any],
            form: dict[str, str]) -> Response:
-    """Apply a state change; back to the request, or its page with the error beside the form."""
+    """Apply a state change; back to the request, or its page with the error beside the form
+    (in the page's language: the change words its errors in the language in force)."""
     ws, store = get_workspace(request), get_store(request)
     try:
         change()
     except InputError as exc:
-        return _request_detail(request, ref, {action: exc.message if exc.location is None
-                                              else f"{exc.location}: {exc.message}"}, form, 422)
+        where = exc.location or gettext(_SOURCE_FIELDS.get(exc.source, exc.source))
+        return _request_detail(request, ref, {action: f"{where[:1].upper()}{where[1:]}: "
+                                              f"{exc.message}"}, form, 422)
     return RedirectResponse(f"/emf/requests/{ref}", status_code=303,
                             background=BackgroundTask(rq.send_notices, ws, store, ref))
 
