@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 
 from ssckit.core.errors import InputError
 from ssckit.skills import cat, irt
+from ssckit.skills.gpcm import gpcm_information
 
 TARGETS = (0.3, 0.2, 0.2, 0.2, 0.1)
 
@@ -370,3 +371,13 @@ def test_task_answer_validation() -> None:
         cat.answer(bank, state, 1)
     with pytest.raises(InputError):
         cat.CATConfig(max_tasks=-1)
+
+
+def test_task_information_table_matches_the_gpcm() -> None:
+    """The pool reads a task's information from a table on the bank's grid: within 1e-4 of
+    a^2 Var(X | theta) (Muraki 1993, Eq. 7) between the nodes."""
+    bank, pool = _real_bank_and_pool()
+    for t in pool.tasks:
+        for th in np.linspace(-3.01, 3.01, 37):
+            exact = float(gpcm_information(th, t.gpcm.a, t.gpcm.b)[0])
+            assert pool.information(th, t.id) == pytest.approx(exact, abs=1e-4)

@@ -21,6 +21,7 @@ section 4.3) and DigComp 2.2's areas and competences (Vuorikari et al. 2022).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -435,15 +436,18 @@ def task_log_likelihood(theta: np.ndarray, task: Task, score: int) -> np.ndarray
 
 
 def most_informative_task(theta: float, exclude: set[str] | frozenset[str] | tuple[str, ...],
-                          area: int | None = None, pool: tuple[Task, ...] | None = None
-                          ) -> Task | None:
+                          area: int | None = None, pool: tuple[Task, ...] | None = None,
+                          information: Callable[[Task], float] | None = None) -> Task | None:
     """The not yet given task with the largest GPCM information at ``theta`` [SD of theta]
     (Muraki 1993, Eq. 7), of DigComp ``area`` (1-5) if given, among ``pool`` (default: every
     packaged task); ``None`` when none is left. Ties go to the first in ``pool``'s order. The
-    adaptive test weighs it against its best item (:func:`ssckit.skills.cat.select_unit`)."""
+    adaptive test weighs it against its best item (:func:`ssckit.skills.cat.select_unit`),
+    passing its tasks' information at ``theta`` read from a table as ``information``
+    [1 / SD of theta^2]."""
     left = [t for t in (performance_items() if pool is None else pool) if t.id not in exclude
             and (area is None or t.area == area)]
     if not left:
         return None
-    info = [float(gpcm_information(theta, t.gpcm.a, t.gpcm.b)[0]) for t in left]
+    info = [information(t) if information is not None
+            else float(gpcm_information(theta, t.gpcm.a, t.gpcm.b)[0]) for t in left]
     return left[int(np.argmax(info))]
