@@ -232,3 +232,16 @@ def test_axe_check_messages_of_the_sample_pages_are_translated(client: TestClien
             assert 'lang="en"' not in cell, (url, cell)
             shown += 1
     assert shown > 0
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("ru", "укажите"), ("be", "укажыце")])
+def test_pdf_document_problems_of_the_sample_pages_are_translated(client: TestClient, lang: str,
+                                                                  expected: str) -> None:
+    """What the checks of linked PDF documents found, and what to do, in the reader's language
+    (none left marked as English)."""
+    html = _get(client, "/access", lang, None)
+    cells = [c for c in re.findall(r"<td>(.*?)</td>", html, re.S) if "<ul><li><strong>" in c]
+    assert cells, "the sample city's PDF documents show no problem"
+    for cell in cells:
+        assert 'lang="en"' not in cell, cell
+    assert any(expected in c for c in cells)

@@ -281,4 +281,19 @@ TEXTS = (
     N_('manual value'),  # action in the KPI audit log
     N_('status'),  # action in the KPI audit log
     N_('evidence'),  # action in the KPI audit log
+    N_('not tagged: no structure tree (StructTreeRoot)'),  # what a linked PDF lacks
+    N_('MarkInfo /Marked is not true'),  # what a linked PDF lacks
+    N_('no document language (/Lang)'),  # what a linked PDF lacks
+    N_('no document title'),  # what a linked PDF lacks
+    N_('the viewer shows the file name: /DisplayDocTitle is not true'),  # what a linked PDF lacks
+    N_('no extractable text on the first 1 page(s): an image-only scan'),  # what a linked PDF lacks
+    N_('no extractable text on the first 2 page(s): an image-only scan'),  # what a linked PDF lacks
+    N_('no extractable text on the first 3 page(s): an image-only scan'),  # what a linked PDF lacks
+    N_('no extractable text on the first 4 page(s): an image-only scan'),  # what a linked PDF lacks
+    N_('no extractable text on the first 5 page(s): an image-only scan'),  # what a linked PDF lacks
+    N_('export the PDF as a tagged PDF ("Tagged PDF" / "PDF/UA" in the export dialog)'),  # what to do about a linked PDF
+    N_('set the document language in the authoring tool (catalog /Lang, e.g. en, ru, be)'),  # what to do about a linked PDF
+    N_('set the document title in the document properties'),  # what to do about a linked PDF
+    N_('set the initial view to show the document title, not the file name (/DisplayDocTitle true)'),  # what to do about a linked PDF
+    N_('publish the text itself (export from the source document, or run OCR on the scan)'),  # what to do about a linked PDF
 )
