@@ -115,3 +115,15 @@ def test_failed_write_rolls_back(workspace: Path):
     with Store.open(ws.store_path) as s, pytest.raises(RuntimeError):
         s.write_values(values, replace=explode)
     assert _dump(ws.store_path) == before
+
+
+def test_school_enrolment_may_exceed_100_percent(tmp_path: Path):
+    """The Verification Manual (2022, p.118) allows School Enrolment above 100 % (pupils from
+    outside the city); its catalogue range has no upper bound, other percentages keep 0..100."""
+    f = tmp_path / "enrolment.csv"
+    f.write_text(HEADER + "SC:EH:ED:2C,104.5,%,2026,Education department census,A\n")
+    rows = read_values_csv(f, load_catalogue(), "2026")
+    assert [r.value for r in rows] == [104.5]
+    f.write_text(HEADER + "SC:EH:ED:2C,-1,%,2026,Education department census,A\n")
+    with pytest.raises(InputError, match=">= 0"):
+        read_values_csv(f, load_catalogue(), "2026")

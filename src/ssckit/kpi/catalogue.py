@@ -62,6 +62,9 @@ class Kpi:
     target_source: str | None
     confirmed: bool
     note: str | None = None
+    #: (min, max) a value may take, inclusive (None: unbounded): the kind's range
+    #: (:data:`KIND_RANGES`) unless the catalogue entry gives its own ``range``.
+    value_range: tuple[float | None, float | None] = (None, None)
 
     @property
     def subdimension_key(self) -> str:
@@ -111,6 +114,14 @@ class Catalogue:
         return len(self.kpis)
 
 
+def _value_range(raw: dict[str, Any]) -> tuple[float | None, float | None]:
+    """An entry's own ``range: [min, max]`` (null: unbounded), else its kind's range."""
+    if "range" not in raw:
+        return KIND_RANGES.get(raw["kind"], (None, None))
+    lo, hi = raw["range"]
+    return (None if lo is None else float(lo), None if hi is None else float(hi))
+
+
 def _parse(data: dict[str, Any]) -> Catalogue:
     kpis = []
     for raw in data["kpis"]:
@@ -123,7 +134,7 @@ def _parse(data: dict[str, Any]) -> Catalogue:
                 formula=raw.get("formula", ""), sdg_targets=tuple(raw.get("sdg_targets") or ()),
                 target=None if raw.get("target") is None else float(raw["target"]),
                 target_source=raw.get("target_source"), confirmed=bool(raw.get("confirmed", True)),
-                note=raw.get("note"),
+                note=raw.get("note"), value_range=_value_range(raw),
             )
         )
     bands_raw = data["benchmark_bands"]

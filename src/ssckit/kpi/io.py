@@ -13,7 +13,7 @@ from typing import Any
 from ssckit.core.csvfile import read_csv_rows
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import QUALITY_GRADES, IndicatorValue
-from ssckit.kpi.catalogue import KIND_RANGES, Catalogue
+from ssckit.kpi.catalogue import Catalogue
 from ssckit.kpi.scorecard import Scorecard
 
 REQUIRED_COLUMNS = ("code", "value", "unit", "source")
@@ -87,11 +87,12 @@ def _validate_row(
     except ValueError:
         bad("value", f"{raw!r} is not a number")
         return None
-    lo, hi = KIND_RANGES.get(kpi.kind, (None, None))
+    lo, hi = kpi.value_range
     if not math.isfinite(value):
         bad("value", f"{raw!r} is not a finite number")
     elif (lo is not None and value < lo) or (hi is not None and value > hi):
-        allowed = f"{lo:g}..{hi:g}" if hi is not None else f">= {lo:g}"
+        allowed = (f"{lo:g}..{hi:g}" if lo is not None and hi is not None
+                   else f">= {lo:g}" if lo is not None else f"<= {hi:g}")
         bad("value", f"{value:g} is impossible for {code} ({kpi.kind}); allowed {allowed} "
             f"{kpi.unit}")
     elif kpi.kind == "yes_no" and value not in (0.0, 1.0):

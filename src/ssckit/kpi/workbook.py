@@ -21,7 +21,7 @@ from typing import Any
 
 from ssckit.core.errors import InputError
 from ssckit.core.indicators import QUALITY_GRADES, IndicatorValue
-from ssckit.kpi.catalogue import KIND_RANGES, Catalogue
+from ssckit.kpi.catalogue import Catalogue
 from ssckit.kpi.precedence import Choice
 from ssckit.kpi.scorecard import Scorecard
 
@@ -238,9 +238,10 @@ def read_workbook(path: Path, catalogue: Catalogue) -> tuple[list[WorkbookRow],
             problems.add(i, "O", f"{raw!r} is not a finite number")
         else:
             value = float(raw)
-            lo, hi = KIND_RANGES.get(kpi.kind, (None, None))
+            lo, hi = kpi.value_range
             if (lo is not None and value < lo) or (hi is not None and value > hi):
-                allowed = f"{lo:g}..{hi:g}" if hi is not None else f">= {lo:g}"
+                allowed = (f"{lo:g}..{hi:g}" if lo is not None and hi is not None
+                           else f">= {lo:g}" if lo is not None else f"<= {hi:g}")
                 problems.add(i, "O", f"{value:g} is impossible for {code}; allowed {allowed} "
                              f"{kpi.unit}")
             elif kpi.kind == "yes_no" and value not in (0.0, 1.0):
