@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -28,6 +29,19 @@ from tests.skills.test_web import csrf_of
 SHARE_EVENTS = [{"type": "set", "target": "who", "value": "pavel.k@school.example"},
                 {"type": "choose", "target": "role", "value": "comment"},
                 {"type": "press", "target": "share"}]
+
+
+def _answer_questions(person: TestClient, url: str) -> tuple[Any, int]:
+    """Answer "don't know" while the test page shows a question; the page that follows and
+    how many questions were answered."""
+    page = person.get(url)
+    n = 0
+    while 'name="item"' in page.text and n < 20:
+        item = re.search(r'name="item" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+        page = person.post(url, data={"csrf_token": csrf_of(page.text), "item": item,
+                                      "choice": "dont_know"})
+        n += 1
+    return page, n
 
 
 def _token(page_text: str) -> str:
@@ -68,13 +82,7 @@ def test_participant_does_a_task_between_the_questions(tmp_path: Path) -> None:
             follow_redirects=False)
         url = r.headers["location"]
         test_id = url.rsplit("/", 1)[1]
-        page = person.get(url)
-        before = 0
-        while 'name="item"' in page.text and before < 20:
-            item = re.search(r'name="item" value="([^"]+)"', page.text)[1]  # type: ignore[index]
-            page = person.post(url, data={"csrf_token": csrf_of(page.text), "item": item,
-                                          "choice": "dont_know"})
-            before += 1
+        page, before = _answer_questions(person, url)
         # a task comes once a question per DigComp area is answered: the tasks tell more
         # than any question left (their GPCM information at the estimate is 2-4x larger)
         assert before == cfg.tasks_from == 5
@@ -113,13 +121,7 @@ def test_participant_does_a_task_between_the_questions(tmp_path: Path) -> None:
                             headers={"X-CSRF-Token": token})
         assert again.status_code == 200
         # the questions go on after the task
-        page = person.get(url)
-        after = 0
-        while 'name="item"' in page.text and after < 20:
-            item = re.search(r'name="item" value="([^"]+)"', page.text)[1]  # type: ignore[index]
-            page = person.post(url, data={"csrf_token": csrf_of(page.text), "item": item,
-                                          "choice": "dont_know"})
-            after += 1
+        page, after = _answer_questions(person, url)
         assert after == 4 and str(page.url).endswith(f"/skills/result/{test_id}"), page.url
     with Store.open(Workspace.load(ws).store_path) as store, store.cursor() as cur:
         rows = cur.execute("SELECT task_id, score, max_score, events FROM skills_task_scores "

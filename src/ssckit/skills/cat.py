@@ -308,22 +308,8 @@ class CATState:
 def select_item(bank: ItemBank, theta: float, administered: np.ndarray | list[int] | tuple,
                 *, randomesque: int = 1, content_targets: tuple[float, ...] | None = None,
                 rng: np.random.Generator | None = None) -> int | None:
-    """Next item by maximum Fisher information, with exposure control and content balancing.
-
-    Parameters
-    ----------
-    bank : ItemBank
-        The item bank.
-    theta : float
-        Current trait estimate [SD of theta].
-    administered : sequence of int
-        Items already used (not eligible).
-    randomesque : int
-        Draw uniformly among this many most informative eligible items (1 = the best).
-    content_targets : tuple of float, optional
-        Target share per area; the item comes from the area furthest below its target.
-    rng : numpy.random.Generator, optional
-        Random source of the randomesque draw (required when ``randomesque > 1``).
+    """Next item by maximum Fisher information, with exposure control and content balancing:
+    :func:`select_unit` without performance tasks (the parameters as there).
 
     Returns
     -------
@@ -336,8 +322,7 @@ def select_item(bank: ItemBank, theta: float, administered: np.ndarray | list[in
     area ``a``, the area with the largest deficit :math:`t_a (n + 1) - c_a` among the areas that
     still have items is chosen (ties to the lower area index); the item is then the most
     informative in that area, :math:`\\arg\\max_j I_j(\\hat\\theta)`, or one drawn among the
-    ``k`` most informative (the randomesque method, Kingsbury & Zara 1989). This is
-    :func:`select_unit` without tasks.
+    ``k`` most informative (the randomesque method, Kingsbury & Zara 1989).
 
     References
     ----------
@@ -644,8 +629,8 @@ def answer(bank: ItemBank, state: CATState, response: int, shown: str = "",
     -------
     CATState
         The updated state; ``finished`` is set when a stopping rule is met: SE at or below
-        ``se_target`` after at least ``min_items`` answers, ``max_items`` answers, or no items
-        left.
+        ``se_target`` after at least ``min_items`` units (answers and task scores),
+        ``max_items`` units, or no item nor allowed task left.
     """
     _check_bank(bank, state)
     if state.pending is None or state.finished:
