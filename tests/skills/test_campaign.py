@@ -399,3 +399,39 @@ def test_joint_wle_of_answers_and_tasks() -> None:
     zero = np.tile(tasks_log_likelihood(WLE_GRID, [(task.id, 0)]), (40, 1))
     assert (wle_with_tasks(x, a, d, full, info, WLE_GRID) > joint).all()
     assert (wle_with_tasks(x, a, d, zero, info, WLE_GRID) < joint).all()
+
+
+def test_an_attempt_started_before_tasks_were_interleaved_gets_its_drawn_tasks_after() -> None:
+    """A test saved before the adaptive test chose tasks (its rules have no ``max_tasks``)
+    resumes as it was started: questions only, then the tasks drawn for the attempt."""
+    from dataclasses import replace
+    from datetime import date
+
+    from ssckit.skills import campaign as cp
+    from ssckit.skills import cat
+
+    with Store.open(None) as store:
+        store.migrate()
+        results.migrate(store)
+        c = cp.new_campaign("old", "Older", "", ("en",), cp.ItemMix(10, max_tasks=1),
+                            date(2026, 1, 1), date(2026, 12, 31))
+        cp.save_campaign(store, c)
+        code, = cp.add_participants(store, c, [{}])
+        test_id = cp.start_attempt(store, c, code, "en", None)
+        tb = results.question_bank()
+        # the rules as they were: 9 questions, the task after them
+        old_rules = replace(c.mix.cat_config(), max_items=9, max_tasks=0)
+        state = cat.start_test(tb.cat, old_rules, seed=3)
+        while not state.finished:
+            state, _ = cat.next_item(tb.cat, state)
+            if state.finished:
+                break
+            state = cat.answer(tb.cat, state, 1)
+        results.save_test(store, test_id, "en", cat.CATState.from_json(state.to_json()))
+        drawn, = cp.attempt_tasks(c, test_id)
+        assert cp.pending_task(store, c, test_id) == drawn
+        score = cp.store_task_score(store, c, test_id, drawn.id,
+                                    [{"type": "press", "target": drawn.submit}])
+        assert cp.task_scores(store, [test_id]) == {test_id: [(drawn.id, score.score)]}
+        assert cp.pending_task(store, c, test_id) is None
+        assert len(results.load_test(store, test_id)[1].items) == 9  # type: ignore[index]
