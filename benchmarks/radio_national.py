@@ -114,6 +114,7 @@ from ssckit.core.geo import Grid
 from ssckit.radio import antenna as ant
 from ssckit.radio import coverage as cov
 from ssckit.radio.io import CogWriter
+from ssckit.radio.layers import shippable_inputs
 from ssckit.radio.linkbudget import n_rb, rsrp_dbm
 from ssckit.radio.propagation import p1812
 from ssckit.radio.radial import site_loss_radial
@@ -199,7 +200,8 @@ def peak_rss_gb() -> float:
 
 
 def streamed(inputs: cov.CoverageInputs, threads: int, scheduler: str | None = None,
-             cog_dir: Path | None = None) -> tuple[float, cov.TileStats, float]:
+             cog_dir: Path | None = None, layer_dir: Path | None = None
+             ) -> tuple[float, cov.TileStats, float]:
     """Wall seconds, stats and CPU seconds of a streamed run (tiles reduced, written into
     COGs); the CPU seconds of this process (all its threads) tell on a shared machine what the
     wall time cannot."""
@@ -208,7 +210,7 @@ def streamed(inputs: cov.CoverageInputs, threads: int, scheduler: str | None = N
         total = cov.TileStats()
         t0 = time.perf_counter()
         c0 = time.process_time()
-        for tile in cov.stream_coverage(inputs, scheduler, threads):
+        for tile in cov.stream_coverage(inputs, scheduler, threads, layer_dir=layer_dir):
             writer(tile)
             total.add(tile.stats)
         writer.close()
@@ -343,11 +345,15 @@ def main() -> None:
         base = rates[("threads", cores[0])] / cores[0]
         for n in [int(c) for c in (args.dask_cores or args.cores).split(",")]:
             with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
-                # as for the local threads: the workers load the compiled kernels first
+                              dashboard_address=None) as cluster, \
+                    tempfile.TemporaryDirectory(dir=args.cog) as layers:
+                # as for the local threads: the workers load the compiled kernels first;
+                # terrain and clutter reach them as memory-mapped files (ssckit.radio.layers)
                 with Client(cluster) as client:
-                    client.run(cov._in_task, cov.coverage_tile, inputs, (0, 16, 0, 16), 1)
-                secs, st, _ = streamed(inputs, n, cluster.scheduler_address, args.cog)
+                    shipped = shippable_inputs(inputs, client, layers)
+                    client.run(cov._in_task, cov.coverage_tile, shipped, (0, 16, 0, 16), 1)
+                secs, st, _ = streamed(inputs, n, cluster.scheduler_address, args.cog,
+                                       Path(layers))
             rates[("dask", n)] = st.paths / secs
             vs = (f"{rates[('dask', n)] / rates[('threads', n)]:.2f} x local threads"
                   if ("threads", n) in rates else "")

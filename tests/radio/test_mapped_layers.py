@@ -247,3 +247,19 @@ def test_workspace_run_on_a_scheduler_maps_into_its_cache(tmp_path: Path, sample
     assert radio_run.layer_dir(ws, None) is None
     for name in ("rsrp_dbm", "sinr_db", "server", "covered"):
         assert_array_equal(getattr(local.maps, name), getattr(remote.maps, name))
+
+
+def test_an_unwritable_cache_falls_back_to_broadcast(tmp_path: Path, sample_city: Path,
+                                                     cluster, caplog: pytest.LogCaptureFixture):
+    from distributed import Client
+
+    ws = Workspace.load(sample_city)
+    area = radio_run.load_area(ws, 400.0)
+    sectors, patterns = radio_run.load_sectors(ws.input_path("radio", "sites"), area)
+    inputs = CoverageInputs(area.grid, area.dem, sectors, RadioSettings(), area.clutter,
+                            patterns)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with Client(cluster) as client, caplog.at_level("WARNING", logger="ssckit.radio.layers"):
+        assert shippable_inputs(inputs, client, blocked / "layers") is inputs
+    assert "broadcast to every worker" in caplog.text and str(blocked) in caplog.text

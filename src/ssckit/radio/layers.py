@@ -215,8 +215,13 @@ def shippable_inputs(inputs: CoverageInputs, client: Client, cache_dir: str | Pa
     computed here first and carried over, so the workers never read a whole layer.
     """
     prepared = inputs.prepared
-    mapped = {name: map_layer(getattr(inputs, name), cache_dir) for name in LAYER_FIELDS
-              if getattr(inputs, name) is not None}
+    try:
+        mapped = {name: map_layer(getattr(inputs, name), cache_dir) for name in LAYER_FIELDS
+                  if getattr(inputs, name) is not None}
+    except OSError as exc:   # a read-only or full workspace: the run goes on, broadcast
+        log.warning("terrain and clutter broadcast to every worker (cannot write %s: %s)",
+                    cache_dir, exc.strerror or exc)
+        return inputs
     files = [(m.path, m.file_size) for m in mapped.values()]
     answers = client.run(unreadable_layers, files)
     problems = [f"worker {w}: {line}" for w, lines in answers.items() for line in lines]
