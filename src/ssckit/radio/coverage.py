@@ -302,6 +302,27 @@ def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int,
             for r in range(0, rows, size) for c in range(0, cols, size)]
 
 
+def costliest_first(inputs: CoverageInputs, windows: list[tuple[int, int, int, int]]
+                    ) -> list[tuple[int, int, int, int]]:
+    """``windows`` in decreasing order of their estimated work (pixels x sites whose service
+    radius reaches the window), so that the last tiles to run are short ones and no core
+    waits long at the end; the order changes no result."""
+    prep = inputs.prepared
+    if not windows or prep.group_xy.shape[0] == 0:
+        return list(windows)
+    t = inputs.grid.transform
+    w = np.asarray(windows, dtype=float)
+    x0, x1 = t.c + w[:, 2] * t.a, t.c + w[:, 3] * t.a
+    ya, yb = t.f + w[:, 0] * t.e, t.f + w[:, 1] * t.e
+    y0, y1 = np.minimum(ya, yb), np.maximum(ya, yb)
+    gx, gy = prep.group_xy[:, 0], prep.group_xy[:, 1]
+    dx = np.clip(gx[None, :], x0[:, None], x1[:, None]) - gx[None, :]
+    dy = np.clip(gy[None, :], y0[:, None], y1[:, None]) - gy[None, :]
+    sites = (np.hypot(dx, dy) <= prep.radius_m).sum(axis=1)
+    cost = sites * (w[:, 1] - w[:, 0]) * (w[:, 3] - w[:, 2])
+    return [windows[i] for i in np.argsort(-cost, kind="stable")]
+
+
 # --------------------------------------------------------------------------- kernels
 @numba.njit(cache=True, parallel=True, nogil=True)
 def _tile_rsrp(px, py, hp, rx_height, gxy, gtop, lb, sec_ptr, sec_k, sec_row, tables, inv_step,
@@ -638,6 +659,7 @@ def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
     are broadcast otherwise.
     """
     inputs.prepared   # noqa: B018 — computed once here, shipped with the inputs
+    windows = costliest_first(inputs, windows)
     if scheduler is None:
         nt = _numba_threads(threads)
         if threads <= 1:
@@ -658,7 +680,8 @@ def run_tiles(fn: Callable[..., Any], inputs: CoverageInputs,
 
             inputs = shippable_inputs(inputs, client, layer_dir)
         remote = client.scatter(inputs, broadcast=True, hash=False)
-        futures = [client.submit(_in_task, fn, remote, w, 1, pure=False) for w in windows]
+        futures = [client.submit(_in_task, fn, remote, w, 1, pure=False,
+                                 priority=len(windows) - i) for i, w in enumerate(windows)]
         for fut in dask_completed(futures):
             yield fut.result()
             fut.release()
