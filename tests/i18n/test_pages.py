@@ -24,6 +24,7 @@ PASSWORD = "a long enough password for tests"
 #: Pages whose templates and texts are in the catalogues, and who may see them.
 TRANSLATED = {
     "/": None, "/login": None, "/kpi/scorecard": None, "/kpi/EC:ICT:ICT:1C": None,
+    "/kpi/scorecard?verified=true": None,
     "/emf": None, "/skills": None, "/skills/test": None, "/no-such-page": None,
     "/skills/tasks": None, "/skills/tasks/phishing-inbox": None,
     "/school": None, "/school/SCH01": None, "/school/evaluation": None, "/school/national": None,
@@ -245,3 +246,13 @@ def test_pdf_document_problems_of_the_sample_pages_are_translated(client: TestCl
     for cell in cells:
         assert 'lang="en"' not in cell, cell
     assert any(expected in c for c in cells)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ru", "введено вручную: есть только введённое вручную значение"),
+    ("be", "уведзена ўручную: ёсць толькі ўведзенае ўручную значэнне")])
+def test_why_a_value_is_used_in_the_readers_language(client: TestClient, lang: str,
+                                                     expected: str) -> None:
+    """The review page says which value the scorecard uses and why, in the reader's words."""
+    html = _get(client, f"/kpi/review/{REVIEWED}", lang, "admin")
+    assert f"<dd>{expected}</dd>" in html

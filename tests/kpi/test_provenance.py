@@ -116,6 +116,31 @@ def test_choose_value_rules():
     assert choose_value(None, m).reason == "only a manual value"
 
 
+@pytest.mark.parametrize(("lang", "later", "newer"), [
+    ("en", "later period than the manual value (2025)",
+     "precedence newer: computed 2026-01-01 00:10, manual recorded 2026-01-01 00:05"),
+    ("ru", "более поздний период, чем у значения, введённого вручную (2025)",
+     "настройка precedence: newer — рассчитано 2026-01-01 00:10, введено вручную "
+     "2026-01-01 00:05"),
+    ("be", "пазнейшы перыяд, чым у значэння, якое ўведзена ўручную (2025)",
+     "налада precedence: newer — разлічана 2026-01-01 00:10, уведзена ўручную 2026-01-01 00:05"),
+])
+def test_reasons_in_the_readers_language(lang: str, later: str, newer: str) -> None:
+    """The stored reason stays English; pages word it in their language, values kept."""
+    from ssckit.core import i18n
+    from ssckit.kpi.precedence import REASONS, reason_text
+
+    later_choice = choose_value(_v(2.0, "2026"), _v(1.0, "2025"))
+    newer_choice = choose_value(_v(1.0, minutes=10), _v(2.0, minutes=5), "newer")
+    assert later_choice.reason == "later period than the manual value (2025)"
+    with i18n.language(lang):
+        assert reason_text(later_choice.reason) == later
+        assert reason_text(newer_choice.reason) == newer
+        assert reason_text("a reason no rule gives") == "a reason no rule gives"
+        if lang != "en":
+            assert all(reason_text(r) != r for r in REASONS)
+
+
 def test_manual_values_of_earlier_versions_move_to_the_kpi_table(tmp_path: Path):
     """A store written before manual values had their own table: its kpi.import rows leave
     indicator_values for kpi_manual_values when the store is opened, computed rows stay."""

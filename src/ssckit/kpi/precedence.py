@@ -18,9 +18,12 @@ The value not used is kept and shown beside the chosen one; nothing overwrites t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from ssckit.core.i18n import N_, gettext
 from ssckit.core.indicators import IndicatorValue
 
 #: The allowed values of ``settings.kpi.precedence`` and what each means.
@@ -30,6 +33,16 @@ PRECEDENCE_RULES = {
     "newer": "whichever of the two was recorded last (same period)",
 }
 DEFAULT_PRECEDENCE = "computed"
+#: Every reason :func:`choose_value` gives (English, as stored and sent by the API); pages show
+#: them in the reader's language through :func:`reason_text`.
+REASONS = (
+    N_("no value"), N_("only a computed value"), N_("only a manual value"),
+    N_("later period than the manual value ({period})"),
+    N_("later period than the computed value ({period})"),
+    N_("precedence computed: computed over manual"), N_("precedence manual: manual over computed"),
+    N_("precedence newer: manual recorded {manual}, computed {computed}"),
+    N_("precedence newer: computed {computed}, manual recorded {manual}"),
+)
 
 
 @dataclass(frozen=True)
@@ -63,27 +76,39 @@ def choose_value(computed: IndicatorValue | None, manual: IndicatorValue | None,
     if rule not in PRECEDENCE_RULES:
         raise ValueError(f"unknown precedence rule {rule!r}")
     if computed is None and manual is None:
-        return Choice(None, None, "no value")
+        return Choice(None, None, REASONS[0])
     if manual is None:
-        return Choice(computed, "computed", "only a computed value")
+        return Choice(computed, "computed", REASONS[1])
     if computed is None:
-        return Choice(manual, "manual", "only a manual value")
+        return Choice(manual, "manual", REASONS[2])
     if computed.period != manual.period:
         if computed.period > manual.period:
-            return Choice(computed, "computed",
-                          f"later period than the manual value ({manual.period})",
+            return Choice(computed, "computed", REASONS[3].format(period=manual.period),
                           manual, "manual")
-        return Choice(manual, "manual",
-                      f"later period than the computed value ({computed.period})",
+        return Choice(manual, "manual", REASONS[4].format(period=computed.period),
                       computed, "computed")
     if rule == "computed":
-        return Choice(computed, "computed", "precedence computed: computed over manual",
-                      manual, "manual")
+        return Choice(computed, "computed", REASONS[5], manual, "manual")
     if rule == "manual":
-        return Choice(manual, "manual", "precedence manual: manual over computed",
-                      computed, "computed")
+        return Choice(manual, "manual", REASONS[6], computed, "computed")
+    stamps = {"manual": _stamp(manual), "computed": _stamp(computed)}
     if manual.computed_at > computed.computed_at:
-        return Choice(manual, "manual", f"precedence newer: manual recorded {_stamp(manual)}, "
-                      f"computed {_stamp(computed)}", computed, "computed")
-    return Choice(computed, "computed", f"precedence newer: computed {_stamp(computed)}, "
-                  f"manual recorded {_stamp(manual)}", manual, "manual")
+        return Choice(manual, "manual", REASONS[7].format(**stamps), computed, "computed")
+    return Choice(computed, "computed", REASONS[8].format(**stamps), manual, "manual")
+
+
+@cache
+def _reason_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each reason as a regular expression (its ``{name}`` a named group) and the reason."""
+    fields = re.compile(r"\\\{(\w+)\\\}")  # an escaped {name}
+    return tuple((re.compile(fields.sub(r"(?P<\1>.+?)", re.escape(r)) + "$"), r)
+                 for r in REASONS)
+
+
+def reason_text(reason: str) -> str:
+    """A reason of :func:`choose_value` in the language in force (one it does not know is
+    returned as it is)."""
+    for pattern, template in _reason_patterns():
+        if found := pattern.match(reason):
+            return gettext(template).format(**found.groupdict())
+    return reason

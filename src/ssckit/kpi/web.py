@@ -34,7 +34,7 @@ from ssckit.kpi.catalogue import load_catalogue
 from ssckit.kpi.charts import achievement_by_group
 from ssckit.kpi.io import read_values_csv
 from ssckit.kpi.maps import workspace_district_map
-from ssckit.kpi.precedence import Choice
+from ssckit.kpi.precedence import Choice, reason_text
 from ssckit.kpi.records import audit_log, manual_history, parse_date, record_manual_values
 from ssckit.kpi.review import (
     MAX_EVIDENCE_BYTES,
@@ -196,7 +196,7 @@ def scorecard_page(request: Request, period: Period = None, data: bool = False,
     return render(request, "kpi/scorecard.html", {
         "card": card, "tree": _tree(card, data), "only_with_data": data,
         "dims": [g for g in card.groups if g.level == "dimension"],
-        "achievement_chart": chart_json(achievement_by_group(card)),
+        "achievement_chart": chart_json(achievement_by_group(card)), "reason_text": reason_text,
     })
 
 
@@ -272,7 +272,8 @@ def _review_context(request: Request, code: str) -> dict[str, Any]:
     review = get_review(store, key)
     return {"kpi": kpi, "choice": choice, "value": choice.value, "review": review,
             "status": effective_status(review, choice), "evidence": list_evidence(store, key),
-            "audit": [audit_in_language(a) for a in audit_log(store, code)[-10:]], "key": key}
+            "audit": [audit_in_language(a) for a in audit_log(store, code)[-10:]], "key": key,
+            "reason_text": reason_text}
 
 
 @pages.get("/kpi/review/{code}", response_class=HTMLResponse)
