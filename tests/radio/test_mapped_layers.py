@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from pathlib import Path
 
+import cloudpickle
 import numpy as np
 import psutil
 import pytest
@@ -190,6 +192,10 @@ def test_a_file_gone_from_under_the_workers_is_one_line(tmp_path: Path, sample_c
 
 def _rss() -> int:
     return psutil.Process().memory_info().rss
+
+
+# workers cannot import this test module: send its functions by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def test_workers_hold_a_mapped_layer_without_its_bytes(tmp_path: Path, sample_city: Path,
