@@ -381,3 +381,21 @@ def test_task_information_table_matches_the_gpcm() -> None:
         for th in np.linspace(-3.01, 3.01, 37):
             exact = float(gpcm_information(th, t.gpcm.a, t.gpcm.b)[0])
             assert pool.information(th, t.id) == pytest.approx(exact, abs=1e-4)
+
+
+def test_randomesque_spreads_the_tasks_exposure() -> None:
+    """Drawing the task among the 3 most informative that beat the items (as the items'
+    randomesque draw does) spreads the tasks over the people: no task goes to more than 80 %
+    of them and most tasks are used, against one task for nearly everyone with the pure
+    maximum (Kingsbury & Zara 1989)."""
+    bank, pool = _real_bank_and_pool()
+    thetas = np.random.default_rng(8).standard_normal(60)
+    exposure = {}
+    for k in (1, 3):
+        cfg = cat.CATConfig(max_items=15, se_target=0.0, randomesque=k,
+                            content_targets=(0.2,) * 5, max_tasks=3)
+        given = [t for i, th in enumerate(thetas)
+                 for t in _run_with_tasks(bank, pool, cfg, float(th), seed=i)[0].tasks]
+        exposure[k] = {t: given.count(t) / thetas.size for t in set(given)}
+    assert max(exposure[1].values()) > 0.9
+    assert max(exposure[3].values()) < 0.8 and len(exposure[3]) >= 6, exposure[3]

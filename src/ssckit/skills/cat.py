@@ -370,16 +370,16 @@ def select_unit(bank: ItemBank, theta: float, administered: np.ndarray | list[in
 
     Notes
     -----
-    The area is chosen as in :func:`select_item`, counting items and tasks alike (a task is
-    one unit of its DigComp area); an area whose items are used up stays eligible while it
-    has tasks. While tasks are allowed, areas equally due are not taken in index order but
-    by the information of their best unit (item or task) at :math:`\\hat\\theta`. In that
-    area the most informative task (GPCM information
-    :math:`I_t(\\hat\\theta) = a_t^2 \\operatorname{Var}(X_t \\mid \\hat\\theta)`, Muraki 1993,
-    Eq. 7; :func:`ssckit.skills.tasks.most_informative_task`) is given when its information
-    exceeds that of every eligible item of the area (2PL/3PL/GRM information at
-    :math:`\\hat\\theta`, Lord 1980); otherwise the item is chosen as by
-    :func:`select_item`.
+    The areas due are those with the largest deficit, as in :func:`select_item`, counting
+    items and tasks alike (a task is one unit of its DigComp area); an area whose items are
+    used up stays eligible while it has tasks. A task of an area due is given when its GPCM
+    information :math:`I_t(\\hat\\theta) = a_t^2 \\operatorname{Var}(X_t \\mid \\hat\\theta)`
+    (Muraki 1993, Eq. 7) exceeds that of every eligible item of its area (2PL/3PL/GRM
+    information at :math:`\\hat\\theta`, Lord 1980); among such tasks one is drawn from the
+    ``randomesque`` most informative (ranked by
+    :func:`ssckit.skills.tasks.most_informative_task`), so that the tasks' exposure spreads as
+    the items' does. Otherwise the item is chosen as by :func:`select_item` (the first area
+    due).
 
     References
     ----------
@@ -398,6 +398,7 @@ def select_unit(bank: ItemBank, theta: float, administered: np.ndarray | list[in
     if not eligible.any() and not open_tasks:
         return None
     area: int | None = None
+    due: list[int | None] = [None]  # the areas the next unit may come from (None: any)
     if content_targets is not None:
         targets = np.asarray(content_targets, dtype=float)
         task_areas = [pool.areas[t] for t in tasks_given] if pool is not None else []
@@ -411,19 +412,15 @@ def select_unit(bank: ItemBank, theta: float, administered: np.ndarray | list[in
         deficit = np.where(has, targets * (used.size + len(given) + 1) - counts, -np.inf)
         if np.isfinite(deficit).any():
             area = int(np.argmax(deficit))
-            tied = np.flatnonzero(deficit >= deficit[area] - 1e-9)
-            if open_tasks and pool is not None and tied.size > 1:
-                # areas equally due: the one whose best unit is the most informative
-                area = max((int(a) for a in tied), key=lambda a: _best_information(
-                    bank, pool, theta, item_info, eligible, given, a))
-            eligible &= bank.areas == area
-    info = np.where(eligible, item_info, -np.inf)
+            due = [int(a) for a in np.flatnonzero(deficit >= deficit[area] - 1e-9)]
     if open_tasks and pool is not None:
-        task = most_informative_task(theta, given, None if area is None else area + 1,
-                                     pool.tasks, lambda t: pool.information(theta, t.id))
-        if task is not None and (not eligible.any()
-                                 or pool.information(theta, task.id) > float(info.max())):
-            return task.id
+        task = _draw_task(bank, pool, theta, item_info, eligible, given, open_tasks, due,
+                          randomesque, rng)
+        if task is not None:
+            return task
+    if area is not None:
+        eligible &= bank.areas == area
+    info = np.where(eligible, item_info, -np.inf)
     if not eligible.any():
         return None
     k = min(int(randomesque), int(eligible.sum()))
@@ -435,15 +432,34 @@ def select_unit(bank: ItemBank, theta: float, administered: np.ndarray | list[in
     return int(np.sort(top)[rng.integers(k)])
 
 
-def _best_information(bank: ItemBank, pool: TaskPool, theta: float, item_info: np.ndarray,
-                      eligible: np.ndarray, given: set[str], area: int) -> float:
-    """The largest information at ``theta`` of an eligible item or open task of ``area``
-    (``item_info``: every item's information at ``theta``)."""
-    items = item_info[eligible & (bank.areas == area)]
-    task = most_informative_task(theta, given, area + 1, pool.tasks,
-                                 lambda t: pool.information(theta, t.id))
-    return max(float(items.max()) if items.size else -np.inf,
-               pool.information(theta, task.id) if task is not None else -np.inf)
+def _draw_task(bank: ItemBank, pool: TaskPool, theta: float, item_info: np.ndarray,
+               eligible: np.ndarray, given: set[str], open_tasks: list[Task],
+               due: list[int | None], randomesque: int,
+               rng: np.random.Generator | None) -> str | None:
+    """A task of an area in ``due`` more informative at ``theta`` than every eligible item of
+    its area (``item_info``: every item's information at ``theta``), drawn among the
+    ``randomesque`` most informative such tasks; None when no task beats the items."""
+    def info(t: Task) -> float:
+        return pool.information(theta, t.id)
+
+    winners: list[Task] = []
+    for a in due:
+        items = item_info[eligible if a is None else eligible & (bank.areas == a)]
+        best_item = float(items.max()) if items.size else -np.inf
+        winners += [t for t in open_tasks if (a is None or pool.areas[t.id] == a)
+                    and info(t) > best_item]
+    ranked: list[Task] = []
+    for _ in range(min(int(randomesque), len(winners))):
+        best = most_informative_task(theta, given | {t.id for t in ranked}, None,
+                                     tuple(winners), info)
+        if best is None:
+            break
+        ranked.append(best)
+    if len(ranked) <= 1:
+        return ranked[0].id if ranked else None
+    if rng is None:
+        raise InputError("select_unit", "argument 'rng'", "needed when randomesque > 1")
+    return ranked[int(rng.integers(len(ranked)))].id
 
 
 def estimate_theta(bank: ItemBank, items: list[int] | tuple, responses: list[int] | tuple, *,
