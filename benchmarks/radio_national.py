@@ -340,12 +340,14 @@ def main() -> None:
               f"{rates[('threads', n)] / (n * rates[('threads', cores[0])] / cores[0]):.2f}; "
               f"peak RSS {peak_rss_gb():.2f} GB")
     if args.dask:
+        import dask
         from distributed import Client, LocalCluster
 
         base = rates[("threads", cores[0])] / cores[0]
         for n in [int(c) for c in (args.dask_cores or args.cores).split(",")]:
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, \
+            with dask.config.set(cov.DASK_WORKER_CONFIG), \
+                    LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                 dashboard_address=None) as cluster, \
                     tempfile.TemporaryDirectory(dir=args.cog) as layers:
                 # as for the local threads: the workers load the compiled kernels first;
                 # terrain and clutter reach them as memory-mapped files (ssckit.radio.layers)
