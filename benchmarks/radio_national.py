@@ -93,6 +93,21 @@ tiles; worker processes do not share a GIL and go further, but a 16-process clus
 reached 0.55, short of the 0.7 asked. The radial engine also scanned the whole clutter layer
 for bad values on every site and tile (46 MB per call on the full region, memory bandwidth
 shared by all cores); it is now checked once per run — not yet measured on 16 cores.
+
+Since then a tile is two kernel calls (P.1812 from every reaching site along its fan in one
+nogil kernel, the antenna gains of every sector in another; the Python around them is
+whole-tile array work): the interpreter's share of a tile fell from 22 % to about 2 % on
+40-pixel tiles (cProfile, one thread, 8 km region), rasters are bit-identical, and a core does
+17 % more pixel-paths per CPU-second on such tiles (296 -> 353 k, the two versions run
+alternately). Tiles run costliest first, and the LocalCluster takes
+``coverage.DASK_WORKER_CONFIG`` (no worker profiler, slower monitors). The 2-core machine,
+idle (load 1.6):
+
+    python benchmarks/radio_national.py --quick --cores 1,2 --dask --dask-cores 2 --previous-km 0
+      1 thread 394 k/s, 2 threads 771 k/s (1.96 x, efficiency 0.98), Dask LocalCluster
+          2 processes 715 k/s (0.93 x 2 threads; 0.89 x with Dask's default settings)
+
+The 16-core table above has not been measured again since these changes.
 """
 
 from __future__ import annotations
