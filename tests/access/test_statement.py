@@ -1,5 +1,6 @@
 """The accessibility statement: compliance status and non-accessible content from the audit
-and the manual review, its statement file, and the sample city's statement (HTML and PDF)."""
+and the manual review, its statement file, and the sample city's statement (HTML and a tagged
+PDF, PDF/UA-1)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject
 
 from ssckit.access.audit import Finding, Node, PageAudit, SiteAudit
 from ssckit.access.cli import access
@@ -141,6 +143,94 @@ def test_statement_in_russian_and_belarusian(ws: Workspace) -> None:
         assert "Заявление о доступности" in html and "Порядок обжалования" in html
         text = PdfReader(io.BytesIO(render_pdf(st))).pages[0].extract_text()
         assert "Заявление о доступности" in text
+
+
+#: Sentences of the statement in each language, as the EU model statement's translations and
+#: our catalogues word them (Decision (EU) 2018/1523, Annex; locale/{ru,be}).
+KEY_SENTENCES = {
+    "en": ("Accessibility statement: Testville portal", "Compliance status",
+           "This website is partially compliant with", "Non-accessible content",
+           "Feedback and contact information", "Enforcement procedure"),
+    "ru": ("Заявление о доступности: Testville portal", "Статус соответствия",
+           "Этот веб-сайт частично соответствует", "Недоступное содержимое",
+           "Обратная связь и контактная информация", "Порядок обжалования"),
+    "be": ("Заява аб даступнасці: Testville portal", "Статус адпаведнасці",
+           "Гэты вэб-сайт часткова адпавядае", "Недаступнае змесціва",
+           "Зваротная сувязь і кантактная інфармацыя", "Парадак абскарджання"),
+}
+
+
+def _structure_types(node: DictionaryObject) -> list[str]:
+    """The structure types (/S) of a structure tree, depth first (ISO 32000-1, 14.7.2)."""
+    out = [str(node["/S"])] if "/S" in node else []
+    kids = node.get("/K")
+    kids = kids.get_object() if kids is not None else []
+    for kid in kids if isinstance(kids, ArrayObject) else [kids]:
+        kid = kid.get_object()
+        if isinstance(kid, DictionaryObject) and "/S" in kid:  # not MCR/OBJR, not an MCID
+            out += _structure_types(kid)
+    return out
+
+
+def _fonts(reader: PdfReader) -> list[DictionaryObject]:
+    """Every font the pages use, with Type0 fonts' descendant fonts."""
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            fonts.append(font)
+            fonts += [d.get_object() for d in font.get("/DescendantFonts", [])]
+    return fonts
+
+
+def assert_tagged_statement(data: bytes, lang: str, title: str,
+                            sentences: tuple[str, ...]) -> None:
+    """The checks of a tagged, accessible statement PDF (ISO 14289-1:2014 clauses 7.1, 7.2,
+    7.4, 7.18.5, 7.21.4; WCAG 2.2 techniques PDF1, PDF3, PDF16, PDF18, PDF21)."""
+    reader = PdfReader(io.BytesIO(data))
+    catalog = reader.trailer["/Root"]
+    assert catalog.get("/MarkInfo", {}).get("/Marked") == BooleanObject(True), "not marked"
+    assert "/StructTreeRoot" in catalog, "no structure tree"
+    types = _structure_types(catalog["/StructTreeRoot"].get_object())
+    assert types[0] == "/Document"
+    assert types.count("/H1") == 1 and "/H2" in types and "/P" in types
+    assert {"/L", "/LI", "/Lbl", "/LBody"} <= set(types), types
+    assert str(catalog["/Lang"]) == lang
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
+    assert reader.metadata.title == title
+    assert reader.xmp_metadata is not None
+    assert reader.xmp_metadata.dc_title == {"x-default": title}
+    assert b'pdfuaid:part="1"' in reader.xmp_metadata.stream.get_data()
+    for font in _fonts(reader):  # all embedded (7.21.4.1)
+        if font["/Subtype"] != "/Type0":
+            desc = font["/FontDescriptor"]
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(desc), font["/BaseFont"]
+    # links: annotations in the structure tree, with a description (7.18.5)
+    links = [a.get_object() for p in reader.pages for a in p.get("/Annots", [])]
+    assert links and all("/StructParent" in a and str(a["/Contents"]) for a in links)
+    assert "/Link" in types
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    for sentence in sentences:
+        assert sentence in text, sentence
+    # our own document check finds nothing to report
+    assert check_pdf(data, "statement.pdf").problems == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "be"])
+def test_statement_pdf_is_tagged_in_its_language(ws: Workspace, lang: str) -> None:
+    """The PDF is tagged (PDF/UA-1): structure tree with headings, paragraphs, lists and links,
+    /Lang of the statement, title shown, fonts embedded, the text in its language."""
+    (ws.root / "statement.yaml").write_text(SETTINGS % lang)
+    with Store.open(ws.store_path) as store:
+        _audit(store, [_contrast_failure()])
+        _judge_all(store, "pass", skip=("2.1.1",))
+        st = build_statement(ws, store, SITE)
+    assert st.language == lang
+    data = render_pdf(st)
+    assert_tagged_statement(data, lang, KEY_SENTENCES[lang][0], KEY_SENTENCES[lang])
+    if lang != "en":  # the Cyrillic text is real text, not glyphs without Unicode
+        text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        assert sum("\u0400" <= ch <= "\u04ff" for ch in text) > 200
 
 
 def test_statement_file_mistakes_are_one_line(ws: Workspace, tmp_path: Path) -> None:

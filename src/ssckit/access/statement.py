@@ -414,62 +414,51 @@ def render_html(st: Statement) -> str:
             st=st, parts=statement_texts(st), version=__version__)
 
 
-def render_pdf(st: Statement, *, compress: bool = True) -> bytes:
-    """The statement as a PDF (A4) in its language: DejaVu Sans (Cyrillic) from
-    :func:`ssckit.core.fonts.unicode_font`; document title, language (/Lang) and display of
-    the title set, so the file passes our own document check (:mod:`ssckit.access.documents`)
-    for language and title."""
-    from fpdf import FPDF, ViewerPreferences
+def render_pdf(st: Statement) -> bytes:
+    """The statement as a tagged PDF (PDF/UA-1, ISO 14289-1) in its language, rendered by
+    WeasyPrint from the same page :func:`render_html` writes.
 
-    from ssckit import __version__
+    The structure tree carries the page's headings (H1-H3), paragraphs (P), lists (L, LI, Lbl,
+    LBody) and links (Link, with their address as the annotation's /Contents); the catalog
+    holds the document language (/Lang, from ``<html lang>``: en, ru or be), MarkInfo /Marked
+    true and ViewerPreferences /DisplayDocTitle true; the title (``<title>``) is in /Info and
+    the XMP metadata, with the PDF/UA identification (pdfuaid:part 1). The text is set in DejaVu
+    Sans (Latin and Cyrillic) from :func:`ssckit.core.fonts.unicode_font`, embedded as subsets.
+    Page: A4 (ISO 216), margins 15 mm.
+
+    References
+    ----------
+    ISO 14289-1:2014 (PDF/UA-1) clauses 7.1, 7.2, 7.4, 7.6, 7.18.5, 7.21.4; W3C, Techniques for
+    WCAG 2.2, PDF1, PDF3, PDF9, PDF11, PDF16, PDF18, PDF21.
+    """
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except OSError as exc:  # WeasyPrint loads Pango and HarfBuzz when imported
+        raise InputError("weasyprint", None, f"cannot load its libraries ({exc}): install "
+                         "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 "
+                         "(scripts/setup)") from None
+
     from ssckit.core.fonts import unicode_font
 
     font = unicode_font()
     if font is None:
         raise InputError("fonts", None, "no Unicode font for the PDF: install fonts-dejavu-core "
                          "(scripts/setup) or matplotlib")
-    with i18n.language(st.language):
-        parts = statement_texts(st)
-    pdf = FPDF(format="A4")
-    pdf.set_compression(compress)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", str(font[0]))
-    pdf.add_font("DejaVu", "B", str(font[1]))
-    pdf.set_title(parts["title"])
-    pdf.set_lang(st.language)
-    pdf.set_creator(f"ssckit {__version__}")
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.add_page()
-    for block in parts["blocks"]:
-        kind = block.kind
-        text = block.text + (f" {block.english}" if block.english else "")
-        if kind == "h1":
-            pdf.set_font("DejaVu", "B", 17)
-            pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(2)
-        elif kind == "h2":
-            pdf.ln(3)
-            pdf.start_section(text)
-            pdf.set_font("DejaVu", "B", 13)
-            pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-        elif kind == "h3":
-            pdf.set_font("DejaVu", "B", 11)
-            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-        elif kind == "li":
-            pdf.set_font("DejaVu", "", 10)
-            pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(0, 5.5, "• " + text, new_x="LMARGIN", new_y="NEXT")
-        elif kind == "note":
-            pdf.set_font("DejaVu", "", 10)
-            pdf.set_fill_color(255, 243, 205)
-            pdf.multi_cell(0, 5.5, text, fill=True, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-        else:
-            pdf.set_font("DejaVu", "", 10)
-            pdf.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
-    return bytes(pdf.output())
+    regular, bold = (p.resolve().as_uri() for p in font)
+    print_css = CSS(string=f"""
+        @font-face {{ font-family: "ssckit statement"; src: url("{regular}"); }}
+        @font-face {{ font-family: "ssckit statement"; font-weight: bold; src: url("{bold}"); }}
+        @page {{ size: A4; margin: 15mm; }}
+        body {{ font-family: "ssckit statement"; font-size: 10pt; }}
+        main, footer {{ max-width: none; padding: 0; }}
+        h1 {{ font-size: 17pt; }} h2 {{ font-size: 13pt; }} h3 {{ font-size: 11pt; }}
+        h2, h3 {{ break-after: avoid; }}
+    """)
+    # only the font files are read: nothing in the statement is fetched from the network
+    fetcher = URLFetcher(allowed_protocols={"file"})
+    html = HTML(string=render_html(st), url_fetcher=fetcher)
+    return html.write_pdf(stylesheets=[print_css], pdf_variant="pdf/ua-1")
 
 
 def status_text(st: Statement) -> str:
