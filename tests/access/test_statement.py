@@ -279,7 +279,7 @@ def test_sample_city_statement_html_and_pdf(demo_workspace: Path, tmp_path: Path
     data = out_pdf.read_bytes()
     checked = check_pdf(data, "statement.pdf")
     assert checked.language == "en" and checked.title.startswith("Accessibility statement")
-    assert checked.text_layer
+    assert checked.text_layer and checked.tagged and checked.problems == []
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Non-accessible content" in text and "1.4.3" in text
     assert datetime.now(UTC).date().isoformat() in text
@@ -299,7 +299,8 @@ def test_web_statement_files_and_review_needs_an_analyst(ws: Workspace) -> None:
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert 'filename="accessibility-statement-city-example-en.pdf"' in \
             pdf.headers["content-disposition"]
-        assert check_pdf(pdf.content, "s.pdf").language == "en"
+        checked = check_pdf(pdf.content, "s.pdf")
+        assert checked.language == "en" and checked.tagged
         html = client.get(f"/access/statement/file?site={SITE}&format=html&language=be")
         assert '<html lang="be">' in html.text
         assert client.get("/access/statement?site=https://other.example").status_code == 404
