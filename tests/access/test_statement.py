@@ -160,15 +160,15 @@ KEY_SENTENCES = {
 }
 
 
-def _structure_types(node: DictionaryObject) -> list[str]:
-    """The structure types (/S) of a structure tree, depth first (ISO 32000-1, 14.7.2)."""
-    out = [str(node["/S"])] if "/S" in node else []
+def _elements(node: DictionaryObject) -> list[DictionaryObject]:
+    """The structure elements of a structure tree, depth first (ISO 32000-1, 14.7.2)."""
+    out = [node] if "/S" in node else []
     kids = node.get("/K")
     kids = kids.get_object() if kids is not None else []
     for kid in kids if isinstance(kids, ArrayObject) else [kids]:
         kid = kid.get_object()
         if isinstance(kid, DictionaryObject) and "/S" in kid:  # not MCR/OBJR, not an MCID
-            out += _structure_types(kid)
+            out += _elements(kid)
     return out
 
 
@@ -191,7 +191,8 @@ def assert_tagged_statement(data: bytes, lang: str, title: str,
     catalog = reader.trailer["/Root"]
     assert catalog.get("/MarkInfo", {}).get("/Marked") == BooleanObject(True), "not marked"
     assert "/StructTreeRoot" in catalog, "no structure tree"
-    types = _structure_types(catalog["/StructTreeRoot"].get_object())
+    elements = _elements(catalog["/StructTreeRoot"].get_object())
+    types = [str(e["/S"]) for e in elements]
     assert types[0] == "/Document"
     assert types.count("/H1") == 1 and "/H2" in types and "/P" in types
     assert {"/L", "/LI", "/Lbl", "/LBody"} <= set(types), types
@@ -208,7 +209,12 @@ def assert_tagged_statement(data: bytes, lang: str, title: str,
     # links: annotations in the structure tree, with a description (7.18.5)
     links = [a.get_object() for p in reader.pages for a in p.get("/Annots", [])]
     assert links and all("/StructParent" in a and str(a["/Contents"]) for a in links)
-    assert "/Link" in types
+    link_elements = [e for e in elements if e["/S"] == "/Link"]
+    assert len(link_elements) == len(links)
+    for e in link_elements:  # the annotation and the link's text, in one element
+        kids = [k.get_object() for k in e["/K"]]
+        assert [k["/Type"] for k in kids if isinstance(k, DictionaryObject)] == ["/OBJR"]
+        assert any(isinstance(k, int) for k in kids), "a link without text"
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     for sentence in sentences:
         assert sentence in text, sentence
