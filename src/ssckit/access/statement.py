@@ -434,6 +434,9 @@ def render_pdf(st: Statement) -> bytes:
     try:
         from weasyprint import CSS, HTML
         from weasyprint.urls import URLFetcher
+    except ModuleNotFoundError:
+        raise InputError("weasyprint", None, "not installed: pip install weasyprint (a "
+                         "dependency of ssckit; scripts/setup installs it)") from None
     except OSError as exc:  # WeasyPrint loads Pango and HarfBuzz when imported
         raise InputError("weasyprint", None, f"cannot load its libraries ({exc}): install "
                          "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 "
