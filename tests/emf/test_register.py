@@ -159,11 +159,9 @@ def _light_copy(src: Path, dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def city(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample city with its probe registered in the school registry (as a real city
-    registers one) and an analyst with an API token."""
+    """The sample city (its probe registered in the school registry's devices.csv, as a real
+    city registers one) and an analyst with an API token."""
     root = _light_copy(demo_workspace, tmp_path_factory.mktemp("register") / "city")
-    with (root / "devices.csv").open("a", encoding="utf-8") as f:
-        f.write("EMF-PROBE-1,SCH01,,e_field_v_m\n")
     r = CliRunner().invoke(cli, ["emf", "measurements", "import", str(root / "lab_reports.csv"),
                                  "-w", str(root)])
     assert r.exit_code == 0, r.output
@@ -238,7 +236,7 @@ def test_probe_readings_through_mosquitto_and_http(city: Path):
                                         "flush_interval": 0.2, "log": lambda m: None})
     ingester.start()
     try:
-        topic = "ssckit/school/SCH01/EMF-PROBE-1"
+        topic = f"ssckit/school/{registry.devices['EMF-PROBE-1'].school_id}/EMF-PROBE-1"
         msgs = [(topic, _senml("EMF-PROBE-1", [(now - timedelta(hours=30), 9.0)]), 1),
                 (topic, _senml("EMF-PROBE-1", [(now - timedelta(minutes=m), 0.2 + 0.01 * m)
                                                for m in range(10, 70, 10)]), 6),

@@ -256,7 +256,8 @@ def test_cli_list_assign_schedule_close(demo_workspace: Path, tmp_path: Path) ->
                         "requests", "assign", ref, "--to", "vic", *w], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
-    assert "'vic' is not an analyst" in p.stderr and "Traceback" not in p.stderr
+    assert "'vic' is not an analyst" in p.stderr and "`ssckit users list`" in p.stderr
+    assert "Traceback" not in p.stderr
     assert run(cli, ["emf", "requests", "assign", ref, "--to", "ada", *w]).exit_code == 0
     day = (date.today() + timedelta(days=3)).isoformat()
     r = run(cli, ["emf", "requests", "schedule", ref, "--date", day, *w])

@@ -14,6 +14,7 @@ import pytest
 
 from ssckit.core import auth
 from ssckit.core.errors import InputError
+from ssckit.core.i18n import language
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.emf import requests as rq
@@ -76,9 +77,9 @@ def test_request_errors_in_russian_on_the_served_app(served) -> None:
         "закрывать")
     # a viewer cannot be given the request
     r = _post(client, ref, "assign", "ru", {"assignee": "vic"})
-    assert _error(r, "assign") == ("Инженер: 'vic' не аналитик; укажите имя пользователя с "
-                                   "ролью аналитика или администратора (см. `ssckit users "
-                                   "list`)")
+    assert _error(r, "assign") == ("Инженер: 'vic' не аналитик; выберите одного из аналитиков, "
+                                   "перечисленных в этой форме (роль аналитика назначает "
+                                   "администратор на странице «Пользователи»)")
     assert '<html lang="ru">' in r.text
     assert client.post(f"/emf/requests/{ref}/assign?lang=ru", data={
         "csrf_token": _csrf(client.get(f"/emf/requests/{ref}").text), "assignee": "ada"},
@@ -107,15 +108,18 @@ def test_request_errors_in_belarusian_and_english_on_the_served_app(served) -> N
     client, ref = served
     r = _post(client, ref, "assign", "be", {"assignee": "vic"})
     shown = _error(r, "assign")
-    assert shown == ("Інжынер: 'vic' не аналітык; укажыце імя карыстальніка з роляй "
-                     "аналітыка або адміністратара (гл. `ssckit users list`)")
+    assert shown == ("Інжынер: 'vic' не аналітык; выберыце аднаго з аналітыкаў, пералічаных у "
+                     "гэтай форме (ролю аналітыка прызначае адміністратар на старонцы "
+                     "«Карыстальнікі»)")
     assert '<html lang="be">' in r.text and not russian_as_belarusian(f"<p>{shown}</p>")
     assert _error(_post(client, ref, "close", "be", {"e_v_m": "0.5", "percent_of_limit": "-1",
                                                       "lab_report": "L-1"}), "close") == (
         f"Запыт '{ref}': мае статус «атрыманы»; прызначце яго аналітыку, перш чым закрываць")
-    assert _error(_post(client, ref, "assign", "en", {"assignee": "vic"}), "assign") == (
-        "Engineer: 'vic' is not an analyst; give the user name of an analyst or admin (see "
-        "`ssckit users list`)")
+    shown = _error(_post(client, ref, "assign", "en", {"assignee": "vic"}), "assign")
+    assert shown == (
+        "Engineer: 'vic' is not an analyst; choose one of the analysts listed in this form (an "
+        "administrator gives users the analyst role on the Users page)")
+    assert "ssckit" not in shown  # the page names no command to run
 
 
 def test_the_library_and_command_line_stay_english(demo_workspace: Path, tmp_path: Path) -> None:
@@ -128,3 +132,28 @@ def test_the_library_and_command_line_stay_english(demo_workspace: Path, tmp_pat
             rq.close_request(ws, store, ref, e_v_m=0.5, percent_of_limit=200_000, actor="ada",
                              lab_report="L-1")
         assert str(exc.value) == "share of the limit: 200000 is outside 0..100000 %"
+        # the command line's remedy is a command, in English whatever the language in force
+        with language("ru"), pytest.raises(InputError) as exc:
+            rq.assign_request(store, ref, "nobody", "ada")
+        assert str(exc.value) == ("assignee: 'nobody' is not an analyst; give the user name of "
+                                  "an analyst or admin (see `ssckit users list`)")
+        assert exc.value.on_page == ("'nobody' не аналитик; выберите одного из аналитиков, "
+                                     "перечисленных в этой форме (роль аналитика назначает "
+                                     "администратор на странице «Пользователи»)")
+
+
+def test_a_report_over_the_limit_names_the_setting_only_on_the_command_line(
+        demo_workspace: Path, tmp_path: Path) -> None:
+    ws = Workspace.load(copy_city(demo_workspace, tmp_path, {"max_report_mb": 0.5}))
+    with Store.open(ws.store_path) as store:
+        auth.add_user(store, "ada", "analyst", PASSWORD)
+        ref = rq.list_requests(store, "received")[0]["ref"]
+        rq.assign_request(store, ref, "ada", "ada")
+        big = rq.PDF_MAGIC + b"0" * 600_000
+        with language("ru"), pytest.raises(rq.RequestError) as exc:
+            rq.close_request(ws, store, ref, e_v_m=0.5, percent_of_limit=1, actor="ada",
+                             report=big)
+    assert str(exc.value) == ("report: 0.6 MB is over the limit of 0.5 MB "
+                              "(settings.emf.requests.max_report_mb in city.yaml)")
+    assert exc.value.on_page == ("0,6 МБ больше допустимых 0,5 МБ; приложите PDF меньшего "
+                                 "размера или укажите номер протокола в реестре измерений")

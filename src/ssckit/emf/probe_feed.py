@@ -3,23 +3,25 @@
 Only a synthetic (sample) workspace streams: each probe of ``inputs.emf.probes`` reports
 ``e_field_v_m`` once a minute as a SenML pack through the Smart School ingest (the function
 behind ``POST /api/v1/school/readings``, the same validation as MQTT), after a back-fill of
-the last 24 hours every 15 minutes. A probe that the school registry does not list is added
-to the feed's copy of it, under the school nearest to it. A real city's probes report
+the last 24 hours every 15 minutes. The sample school registry lists each probe as a device of
+the school nearest to it (``devices.csv``, written by :func:`write_probe_devices`);
+a probe it does not list is left out of the feed, said in one line. A real city's probes report
 themselves over MQTT or HTTP and need no feed.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from ssckit.core.errors import InputError
+from ssckit.core.sample import SampleCity
 from ssckit.core.store import Store
 from ssckit.core.workspace import Workspace
 from ssckit.emf.limits import Z0_OHM, limit_power_density
@@ -28,6 +30,7 @@ from ssckit.emf.register import (
     Probe,
     load_probes,
     predicted_at,
+    read_probes_csv,
     sample_probe_field,
     strictest_power_density,
 )
@@ -102,20 +105,30 @@ class ProbeFeed:
         self.thread.join(timeout=10)
 
 
-def feed_registry(registry: Any, probes: list[Probe]) -> Any:
-    """The school registry with every probe it lacks added as a building-level device of the
-    nearest school, reporting ``e_field_v_m``."""
-    from ssckit.school.schema import Device
+def write_probe_devices(city: SampleCity, probes_file: str) -> str:
+    """Register each E-field probe of ``probes_file`` as a building-level device of the sample
+    school nearest to it, reporting ``e_field_v_m``, in the school registry's ``devices.csv``.
 
-    devices = dict(registry.devices)
-    schools = list(registry.schools.values())
-    for p in probes:
-        if p.device_id in devices:
-            continue
-        near = min(schools, key=lambda s: (s.lat - p.lat) ** 2
-                   + ((s.lon - p.lon) * math.cos(math.radians(p.lat))) ** 2)
-        devices[p.device_id] = Device(p.device_id, near.id, "", (PROBE_QUANTITY,))
-    return replace(registry, devices=devices)
+    The emf module's sample part (:func:`ssckit.emf.sample.write_sample`) runs before the
+    school module's, which writes its schools' own devices into the same file after these rows
+    (``ssckit.school.sample``). The distance is measured on a local equirectangular plane.
+    """
+    from ssckit.school.sample import sample_registry_rows
+    from ssckit.school.schema import DEVICE_COLUMNS
+
+    schools = sample_registry_rows(city)[0]
+    rows = []
+    for p in read_probes_csv(city.root / probes_file):
+        cos = math.cos(math.radians(p.lat))
+        near = min(schools, key=lambda s: (float(s["lat"]) - p.lat) ** 2
+                   + ((float(s["lon"]) - p.lon) * cos) ** 2)
+        rows.append({"device_id": p.device_id, "school_id": near["id"], "room_id": "",
+                     "quantities": PROBE_QUANTITY})
+    with open(city.root / "devices.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(DEVICE_COLUMNS))
+        w.writeheader()
+        w.writerows(rows)
+    return "devices.csv"
 
 
 def start_probe_feed(ws: Workspace, log: Callable[[str], None]) -> ProbeFeed | None:
@@ -136,9 +149,14 @@ def start_probe_feed(ws: Workspace, log: Callable[[str], None]) -> ProbeFeed | N
     except InputError as exc:
         log(f"no EMF probe feed: {exc}")
         return None
+    unlisted = [p.device_id for p in probes if p.device_id not in registry.devices]
+    if unlisted:
+        log(f"EMF probe feed: {', '.join(unlisted)} not in the school registry's devices "
+            "(inputs.school.devices); add each as a device reporting e_field_v_m to feed it")
     e_pred = {}
     for p, r in zip(probes, predicted.tolist(), strict=True):
         s_lim = (float(limit_power_density(ls, p.freq_mhz)) if p.freq_mhz is not None
                  else strictest_power_density(ls))
         e_pred[p.device_id] = math.sqrt(r * Z0_OHM * s_lim)
-    return ProbeFeed(ws, probes, feed_registry(registry, probes), e_pred, log).start()
+    listed = [p for p in probes if p.device_id in registry.devices]
+    return ProbeFeed(ws, listed, registry, e_pred, log).start() if listed else None

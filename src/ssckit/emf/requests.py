@@ -43,6 +43,7 @@ from ssckit.core.workspace import CONFIG_NAME, Workspace
 
 __all__ = [
     "STATUSES",
+    "RequestError",
     "RequestSettings",
     "assign_request",
     "check_request_form",
@@ -284,6 +285,16 @@ def request_events(store: Store, ref: str) -> list[dict[str, Any]]:
 
 # The mistakes an analyst can make are worded in the language in force: English on the command
 # line, the reader's on the analysts' pages (which name the form's field for ``source``).
+class RequestError(InputError):
+    """A mistake on a request whose remedy differs on the command line and on the analysts'
+    pages: ``message`` says what to do on the command line (English), ``on_page`` what to do
+    in the page's form (in the language in force when raised)."""
+
+    def __init__(self, source: str, location: str | None, message: str, on_page: str) -> None:
+        super().__init__(source, location, message)
+        self.on_page = on_page
+
+
 def _reference(ref: str) -> str:
     return gettext("reference {ref}").format(ref=repr(ref))
 
@@ -303,9 +314,12 @@ def assign_request(store: Store, ref: str, assignee: str, actor: str,
                          gettext("is done already; nothing to assign"))
     user = auth.get_user(store, assignee)
     if user is None or not user.has_role("analyst"):
-        raise InputError("assignee", None, gettext(
-            "{name} is not an analyst; give the user name of an analyst or admin (see "
-            "`ssckit users list`)").format(name=repr(assignee)))
+        raise RequestError("assignee", None, (
+            f"{assignee!r} is not an analyst; give the user name of an analyst or admin (see "
+            "`ssckit users list`)"), gettext(
+            "{name} is not an analyst; choose one of the analysts listed in this form (an "
+            "administrator gives users the analyst role on the Users page)").format(
+            name=repr(assignee)))
     now = now or _now()
     with store.transaction() as tx:
         tx.execute("UPDATE emf_requests SET assignee = ?, status = ? WHERE ref = ?",
@@ -389,10 +403,13 @@ def close_request(ws: Workspace, store: Store, ref: str, *, e_v_m: float,
             raise InputError("report", None,
                              gettext("not a PDF file; attach the lab report as PDF"))
         if len(report) > settings.max_report_mb * 1e6:
-            raise InputError("report", None, gettext(
-                "{size} MB is over the limit of {limit} MB "
-                "(settings.emf.requests.max_report_mb)").format(
-                size=format_fixed(len(report) / 1e6), limit=_quantity(settings.max_report_mb)))
+            mb = len(report) / 1e6
+            raise RequestError("report", None, (
+                f"{mb:.1f} MB is over the limit of {settings.max_report_mb:g} MB "
+                f"(settings.emf.requests.max_report_mb in {CONFIG_NAME})"), gettext(
+                "{size} MB is over the limit of {limit} MB; attach a smaller PDF or give the "
+                "reference of the lab report in the register").format(
+                size=format_fixed(mb), limit=_quantity(settings.max_report_mb)))
         folder = ws.path(settings.reports_dir)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{ref}.pdf"

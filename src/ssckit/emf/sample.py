@@ -10,6 +10,7 @@ import numpy as np
 from pyproj import Transformer
 
 from ssckit.core.sample import SampleCity, SampleInputs
+from ssckit.emf.probe_feed import write_probe_devices
 from ssckit.emf.register_sample import write_sample_register
 from ssckit.radio.sample import MSI_NAME
 from ssckit.radio.sites import OPTIONAL, REQUIRED
@@ -21,6 +22,7 @@ def write_sample(city: SampleCity) -> SampleInputs:
     rooftops, accessible = write_sample_rooftops(city.root, city.centre_xy, city.crs)
     register = dict(zip(("lab_reports", "probes"), write_sample_register(
         city.root, city.crs, rooftops, max(city.years)), strict=True))
+    write_probe_devices(city, register["probes"])
     requests = write_sample_requests(city)
     return SampleInputs(
         inputs={**register, "extra_sites": rooftops, "accessible": accessible,

@@ -611,30 +611,36 @@ def parse_form_number(name: str, text: str | None) -> tuple[float | None, str | 
     return value, None
 
 
+def _leaflet_config(bounds: list[list[float]], no_leaflet: str) -> dict[str, Any]:
+    """What every EMF map's shared script (``static/citymap.js``) reads: the bounds
+    ``[[south, west], [north, east]]`` [WGS 84 degrees], the deepest zoom, the city's areas and
+    the texts of the zoom buttons and of a page without Leaflet, in the reader's language."""
+    return {"bounds": bounds, "max_zoom": maptiles.MAX_ZOOM - 4,
+            "areas_url": "/api/v1/emf/areas.geojson",
+            "text": {"zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
+                     "no_leaflet": no_leaflet}}
+
+
 def _map_config(ws: Workspace, focus: list[float] | None, marker: list[float] | None
                 ) -> dict[str, Any] | None:
     path = _ter_path(ws)
     if not path.is_file():
         return None
     w, s, e, n = maptiles.raster_info(path).bounds_lonlat
-    return {
+    config = _leaflet_config([[s, w], [n, e]], gettext(
+        "The interactive map needs Leaflet (Debian package libjs-leaflet); the form and the "
+        "table of sites work without it."))
+    config["text"].update({
+        "not_compliant": gettext("not compliant"), "compliant": gettext("compliant"),
+        "site": gettext("Site"), "loading": gettext("Working out the exposure here…"),
+        "failed": gettext("The exposure of this place could not be worked out."),
+        "less_than": gettext("less than {p} %").format(p="{p}"),
+        "requested": gettext("Measurement a resident asked for")})
+    return config | {
         "tiles": f"/emf/tiles/{{z}}/{{x}}/{{y}}.png?v={_version(path)}",
-        "bounds": [[s, w], [n, e]], "focus": focus, "marker": marker,
-        "areas_url": "/api/v1/emf/areas.geojson", "sites_url": "/api/v1/emf/sites.geojson",
-        "point_url": "/api/v1/emf/point", "max_zoom": maptiles.MAX_ZOOM - 4,
-        "requests_url": "/api/v1/emf/requests/published.geojson",
-        "text": {
-            "not_compliant": gettext("not compliant"), "compliant": gettext("compliant"),
-            "site": gettext("Site"), "loading": gettext("Working out the exposure here…"),
-            "failed": gettext("The exposure of this place could not be worked out."),
-            "less_than": gettext("less than {p} %").format(p="{p}"),
-            "zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
-            "requested": gettext("Measurement a resident asked for"),
-            "no_leaflet": gettext("The interactive map needs Leaflet (Debian package "
-                                  "libjs-leaflet); the form and the table of sites work "
-                                  "without it."),
-        },
-    }
+        "focus": focus, "marker": marker, "sites_url": "/api/v1/emf/sites.geojson",
+        "point_url": "/api/v1/emf/point",
+        "requests_url": "/api/v1/emf/requests/published.geojson"}
 
 
 @pages.get("/emf", response_class=HTMLResponse)
@@ -734,12 +740,11 @@ def _request_map_config(ws: Workspace) -> dict[str, Any] | None:
     if not fc["features"]:
         return None
     w, s, e, n = shapely.total_bounds([shape(f["geometry"]) for f in fc["features"]])
-    return {"bounds": [[s, w], [n, e]], "areas_url": "/api/v1/emf/areas.geojson",
-            "max_zoom": maptiles.MAX_ZOOM - 4,
-            "text": {"zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
-                     "chosen": gettext("Chosen place: {lat}, {lon}"),
-                     "no_leaflet": gettext("The interactive map needs Leaflet (Debian package "
-                                           "libjs-leaflet); search for a place instead.")}}
+    config = _leaflet_config([[s, w], [n, e]], gettext(
+        "The interactive map needs Leaflet (Debian package libjs-leaflet); search for a place "
+        "instead."))
+    config["text"]["chosen"] = gettext("Chosen place: {lat}, {lon}")
+    return config
 
 
 def _request_form(request: Request, form: dict[str, str], errors: dict[str, str],
@@ -960,14 +965,16 @@ _SOURCE_FIELDS = {"assignee": N_("Engineer"), "date": N_("Day of the visit"),
 def _after(request: Request, ref: str, action: str, change: Callable[[], Any],
            form: dict[str, str]) -> Response:
     """Apply a state change; back to the request, or its page with the error beside the form
-    (in the page's language: the change words its errors in the language in force)."""
+    (in the page's language: the change words its errors in the language in force, and says
+    what to do in the form rather than on the command line)."""
     ws, store = get_workspace(request), get_store(request)
     try:
         change()
     except InputError as exc:
         where = exc.location or gettext(_SOURCE_FIELDS.get(exc.source, exc.source))
+        what = exc.on_page if isinstance(exc, rq.RequestError) else exc.message
         return _request_detail(request, ref, {action: f"{where[:1].upper()}{where[1:]}: "
-                                              f"{exc.message}"}, form, 422)
+                                              f"{what}"}, form, 422)
     return RedirectResponse(f"/emf/requests/{ref}", status_code=303,
                             background=BackgroundTask(rq.send_notices, ws, store, ref))
 
@@ -1198,15 +1205,11 @@ def _tradeoff_map_config(ws: Workspace, doc: dict[str, Any]) -> dict[str, Any] |
                       "label": gettext("{site}: cut {cut} dB").format(
                           site=row["site"], cut=format_number(row["cut_db"]))})
     name = doc["limit_set"]
-    return {
-        "bounds": [[south, west], [north, east]], "max_zoom": maptiles.MAX_ZOOM - 4,
-        "areas_url": "/api/v1/emf/areas.geojson", "sites": marks,
-        "tiles": {st: f"/emf/tradeoff/tiles/{name}/{st}/{{z}}/{{x}}/{{y}}.png"
-                  for st in TRADEOFF_STATES},
-        "text": {"zoom_in": gettext("Zoom in"), "zoom_out": gettext("Zoom out"),
-                 "no_leaflet": gettext("The interactive maps need Leaflet (Debian package "
-                                       "libjs-leaflet); the tables show the same results.")},
-    }
+    return _leaflet_config([[south, west], [north, east]], gettext(
+        "The interactive maps need Leaflet (Debian package libjs-leaflet); the tables show the "
+        "same results.")) | {
+        "sites": marks, "tiles": {st: f"/emf/tradeoff/tiles/{name}/{st}/{{z}}/{{x}}/{{y}}.png"
+                                  for st in TRADEOFF_STATES}}
 
 
 @pages.get("/emf/tradeoff", response_class=HTMLResponse)

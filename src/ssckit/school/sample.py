@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pyproj import Transformer
@@ -16,8 +18,11 @@ from ssckit.core.sample import SampleCity, SampleInputs
 N_SCHOOLS = 20
 
 
-def write_sample(city: SampleCity) -> SampleInputs:
-    """Registry files and the settings that make the school step simulate history."""
+def sample_registry_rows(city: SampleCity
+                         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                    list[dict[str, Any]]]:
+    """The rows of the sample city's ``schools.csv`` (with ``pupils_with_ict_access``),
+    ``rooms.csv`` and ``devices.csv``: the same for the same city (seed and centre)."""
     from ssckit.school.simulate import sample_registry
 
     lon, lat = Transformer.from_crs(city.crs, "EPSG:4326", always_xy=True).transform(
@@ -26,6 +31,25 @@ def write_sample(city: SampleCity) -> SampleInputs:
     rng = np.random.default_rng(city.seed + 200)
     for s in schools:
         s["pupils_with_ict_access"] = int(round(int(s["pupils"]) * rng.uniform(0.45, 0.98)))
+    return schools, rooms, devices
+
+
+def _registered_before(path: Path, own: set[str]) -> list[dict[str, Any]]:
+    """Rows of ``devices.csv`` that a module's sample part written before this one put there
+    (the emf module's E-field probe), other than the schools' own devices."""
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["device_id"] not in own]
+
+
+def write_sample(city: SampleCity) -> SampleInputs:
+    """Registry files and the settings that make the school step simulate history.
+    ``devices.csv`` lists the schools' own devices, then those other modules' sample parts
+    registered in it before (the emf module's E-field probe, a device of its nearest school)."""
+    schools, rooms, devices = sample_registry_rows(city)
+    devices += _registered_before(city.root / "devices.csv",
+                                  {d["device_id"] for d in devices})
     names = {}
     for name, rows in (("schools", schools), ("rooms", rooms), ("devices", devices)):
         with open(city.root / f"{name}.csv", "w", newline="", encoding="utf-8") as f:

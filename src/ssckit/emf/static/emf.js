@@ -5,12 +5,10 @@
  * #emf-map-config; its texts are already in the reader's language. */
 (function () {
   'use strict';
-  var cfgEl = document.getElementById('emf-map-config');
   var el = document.getElementById('emf-map');
-  if (!cfgEl || !el) { return; }
-  var cfg = JSON.parse(cfgEl.textContent);
+  var cfg = window.ssckitCityMap && ssckitCityMap.config('emf-map-config', el ? [el] : []);
+  if (!cfg) { return; }
   var T = cfg.text;
-  if (!window.L) { el.textContent = T.no_leaflet; return; }
 
   var lang = document.documentElement.lang || 'en';
   function pct(p) {
@@ -19,16 +17,11 @@
       : {maximumFractionDigits: p < 10 ? 1 : 0};
     return new Intl.NumberFormat(lang, opts).format(p) + ' %';
   }
-  var map = L.map(el, {attributionControl: false, zoomControl: false, keyboard: true,
-                       maxZoom: cfg.max_zoom, zoomSnap: 0.5});
-  L.control.zoom({zoomInTitle: T.zoom_in, zoomOutTitle: T.zoom_out}).addTo(map);
   var bounds = L.latLngBounds(cfg.bounds);
-  if (cfg.focus) {
-    map.fitBounds([[cfg.focus[0], cfg.focus[1]], [cfg.focus[2], cfg.focus[3]]],
-                  {maxZoom: 16});
-  } else {
-    map.fitBounds(bounds);
-  }
+  var map = cfg.focus
+    ? ssckitCityMap.create(el, cfg, [[cfg.focus[0], cfg.focus[1]], [cfg.focus[2], cfg.focus[3]]],
+                           {maxZoom: 16})
+    : ssckitCityMap.create(el, cfg);
   map.createPane('areas').style.zIndex = 350;
   map.createPane('sitesOk').style.zIndex = 620;
   map.createPane('sitesBad').style.zIndex = 660;  // over the place names (650)
@@ -40,32 +33,7 @@
       return r.json().then(function (body) { return {ok: r.ok, status: r.status, body: body}; });
     });
   }
-  var styles = {
-    boundary: {color: '#1b1f24', weight: 2.5, fill: false},
-    district: {color: '#1b1f24', weight: 1, dashArray: '4 3', fill: false},
-    river: {color: '#2b6cb0', weight: 4, opacity: 0.8, fill: false},
-    roads: {color: '#57606a', weight: 2, fill: false},
-    buildings: {color: '#57606a', weight: 0.5, fillColor: '#8c959f', fillOpacity: 0.5},
-    places: {color: '#1b1f24', weight: 1}
-  };
-  getJSON(cfg.areas_url).then(function (res) {
-    if (!res.ok) { return; }
-    L.geoJSON(res.body, {
-      pane: 'areas', interactive: false,
-      style: function (f) { return styles[f.properties.kind] || styles.district; },
-      pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, {pane: 'areas', radius: 3, color: '#1b1f24',
-                                       fillColor: '#ffffff', fillOpacity: 1, weight: 1});
-      },
-      onEachFeature: function (f, layer) {
-        var k = f.properties.kind;
-        if (f.properties.name && (k === 'district' || k === 'places' || k === 'river')) {
-          layer.bindTooltip(f.properties.name, {permanent: true, direction: 'center',
-                                                className: 'place-label', interactive: false});
-        }
-      }
-    }).addTo(map);
-  });
+  ssckitCityMap.addAreas(map, cfg.areas_url, {pane: 'areas'});
   // A non-compliant site's words go on the side of the map with more room, so they stay in view.
   var badMarkers = [];
   function placeWords() {
