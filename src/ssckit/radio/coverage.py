@@ -139,9 +139,10 @@ class Prepared:
     of each sector; const_dbm: P_tx − 10 log10(12 N_RB) − building entry loss [dBm] per
     sector; freq_group: index of each sector's frequency in ``freqs`` [MHz]; radius_m: the
     service radius [m] (inf: none); valid: sectors whose height the model allows;
-    group_of: the group of each sector; group_xy [m], group_top [m] (antenna above sea
-    level) and group_valid per group; group_params: the P.1812 inputs of each group
-    (:func:`ssckit.radio.radial.path_params`, checked once here), empty for other models.
+    group_of: the group of each sector; group_first (its first sector), group_xy [m],
+    group_top [m] (antenna above sea level) and group_valid per group; group_params: the
+    P.1812 inputs of each group (:func:`ssckit.radio.radial.path_params`, checked once
+    here), empty for other models.
     """
 
     site_ground: np.ndarray
@@ -156,6 +157,7 @@ class Prepared:
     radius_m: float
     valid: np.ndarray
     group_of: np.ndarray
+    group_first: np.ndarray
     group_xy: np.ndarray
     group_top: np.ndarray
     group_valid: np.ndarray
@@ -257,7 +259,7 @@ def prepare(inputs: CoverageInputs) -> Prepared:
             for k in first])
     return Prepared(ground, groups, fans, np.stack(tables) if tables else np.zeros((0, 2, 2),
                     np.float32), table_of, ant.GAIN_TABLE_STEP_DEG, const,
-                    freq_group.astype(np.int64), freqs, radius, valid, group_of, group_xy,
+                    freq_group.astype(np.int64), freqs, radius, valid, group_of, first, group_xy,
                     (ground + np.asarray(s.height_m, float))[first], valid[first], params)
 
 
@@ -302,6 +304,15 @@ def tile_windows(shape: tuple[int, int], size: int) -> list[tuple[int, int, int,
             for r in range(0, rows, size) for c in range(0, cols, size)]
 
 
+def _box_distance(prep: Prepared, x0: np.ndarray, x1: np.ndarray, y0: np.ndarray,
+                  y1: np.ndarray) -> np.ndarray:
+    """Distance [m] from each path-loss group's site to the nearest point of each box
+    [x0, x1] x [y0, y1] (boxes along the first axis, groups along the last)."""
+    gx, gy = prep.group_xy[:, 0], prep.group_xy[:, 1]
+    x0, x1, y0, y1 = (np.asarray(v, dtype=float)[..., None] for v in (x0, x1, y0, y1))
+    return np.hypot(np.clip(gx, x0, x1) - gx, np.clip(gy, y0, y1) - gy)
+
+
 def costliest_first(inputs: CoverageInputs, windows: list[tuple[int, int, int, int]]
                     ) -> list[tuple[int, int, int, int]]:
     """``windows`` in decreasing order of their estimated work (pixels x sites whose service
@@ -315,10 +326,7 @@ def costliest_first(inputs: CoverageInputs, windows: list[tuple[int, int, int, i
     x0, x1 = t.c + w[:, 2] * t.a, t.c + w[:, 3] * t.a
     ya, yb = t.f + w[:, 0] * t.e, t.f + w[:, 1] * t.e
     y0, y1 = np.minimum(ya, yb), np.maximum(ya, yb)
-    gx, gy = prep.group_xy[:, 0], prep.group_xy[:, 1]
-    dx = np.clip(gx[None, :], x0[:, None], x1[:, None]) - gx[None, :]
-    dy = np.clip(gy[None, :], y0[:, None], y1[:, None]) - gy[None, :]
-    sites = (np.hypot(dx, dy) <= prep.radius_m).sum(axis=1)
+    sites = (_box_distance(prep, x0, x1, y0, y1) <= prep.radius_m).sum(axis=1)
     cost = sites * (w[:, 1] - w[:, 0]) * (w[:, 3] - w[:, 2])
     return [windows[i] for i in np.argsort(-cost, kind="stable")]
 
@@ -442,7 +450,7 @@ def _tile_loss(inputs: CoverageInputs, groups: np.ndarray, dist: np.ndarray, px:
     prep = inputs.prepared
     st = inputs.settings
     s = inputs.sectors
-    first = np.array([prep.groups[g][0] for g in groups], dtype=np.int64)
+    first = prep.group_first[groups]
     f_mhz = np.asarray(s.freq_mhz, dtype=float)[first]
     h_ant = np.asarray(s.height_m, dtype=float)[first]
     inside = ~np.isnan(dist)
@@ -517,7 +525,7 @@ def _tile_sectors(inputs: CoverageInputs, window: tuple[int, int, int, int]
     n_px = px.size
     gx, gy = prep.group_xy[:, 0], prep.group_xy[:, 1]
     # the groups whose service radius reaches the tile's box (then pixel by pixel)
-    box = np.hypot(np.clip(gx, px.min(), px.max()) - gx, np.clip(gy, py.min(), py.max()) - gy)
+    box = _box_distance(prep, px.min(), px.max(), py.min(), py.max())
     reach = np.flatnonzero(box <= prep.radius_m * (1 + 1e-12) + 1e-6)
     stats.beyond_radius += (len(prep.groups) - reach.size) * n_px
     in_reach = np.zeros(len(prep.groups), dtype=bool)
@@ -646,10 +654,11 @@ def _in_task(fn: Callable[..., Any], inputs: CoverageInputs, window: tuple[int, 
 #: Dask settings for the processes of a coverage cluster: each worker's statistical profiler
 #: (a stack sample every 10 ms), the 20 ms event-loop health checks and the 0.1-0.5 s
 #: system and memory monitors cost several per cent of the CPU of compute-bound tiles on
-#: every worker and nanny (measured: 2 single-threaded workers 0.93x of 2 local threads with
-#: Dask's defaults, 0.97x with these). Apply them with ``dask.config.set`` before creating a
-#: ``LocalCluster``, or in the environment of ``dask scheduler`` / ``dask worker``
-#: (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` ...; docs/radio-national.md).
+#: every worker and nanny (national benchmark, --quick, 2 idle cores: 2 single-threaded
+#: workers 0.89x of 2 local threads with Dask's defaults, 0.93x with these). Apply them
+#: with ``dask.config.set`` before creating a ``LocalCluster``, or in the environment of
+#: ``dask scheduler`` / ``dask worker`` (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``
+#: ...; docs/radio-national.md).
 DASK_WORKER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "500ms",

@@ -884,12 +884,9 @@ def site_loss_radial(dem: np.ndarray, grid: Grid, site_x: float, site_y: float,
     dy = py - site_y
     dist = np.hypot(dx, dy)
     if n_radials is not None:
-        out = np.empty((1, px.size))
-        _fan_sites_kernel(dem, clut, has_clut, tr, np.array([[site_x, site_y]], dtype=float),
-                          np.array([n_radials], dtype=np.int64), step_km, dist[None, :], px,
-                          py, np.ascontiguousarray(plat), np.ascontiguousarray(plon),
-                          prm[None, :], out)
-        return out[0]
+        return sites_loss_radial(dem, grid, [[site_x, site_y]], [n_radials], prm[None, :],
+                                 dist[None, :], px, py, plat, plon, clutter=clutter,
+                                 step_m=step_m, check_layers=False)[0]
     out = np.full(px.shape, np.nan)
     sel = np.flatnonzero(dist >= MIN_DISTANCE_KM * 1000.0)
     if sel.size == 0:
